@@ -1,0 +1,100 @@
+using System;
+using System.Diagnostics.Metrics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AnarchoRedis;
+
+/// <content>Construction, connection and disposal.</content>
+public sealed partial class AnarchoRedisClient
+{
+    private readonly ReplicaSet _replicaSet;
+    private readonly AnarchoRedisMetrics _metrics;
+    private int _disposed;
+
+    /// <summary>
+    /// Connects to every node (in parallel, waiting at most <see cref="AnarchoRedisOptions.ConnectTimeout"/>) and
+    /// creates the client. Unreachable nodes do not fail construction: they are retried in the background and
+    /// their operations fail until they answer.
+    /// </summary>
+    /// <param name="options">The options; validated here.</param>
+    /// <param name="loggerFactory">Logging, or <see langword="null"/> for none.</param>
+    /// <param name="timeProvider">The clock for versions and expiry, or <see langword="null"/> for the system clock.</param>
+    /// <param name="meterFactory">The DI meter factory, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    public AnarchoRedisClient(
+        AnarchoRedisOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null)
+        : this(options, loggerFactory, timeProvider, meterFactory, ConnectNodes(options))
+    {
+    }
+
+    private AnarchoRedisClient(
+        AnarchoRedisOptions options,
+        ILoggerFactory? loggerFactory,
+        TimeProvider? timeProvider,
+        IMeterFactory? meterFactory,
+        ReplicaSet replicaSet)
+    {
+        Options = options;
+        var time = timeProvider ?? TimeProvider.System;
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("AnarchoRedis");
+        _replicaSet = replicaSet;
+        _metrics = new AnarchoRedisMetrics(meterFactory);
+        Clock = new HybridLogicalClock(time, options.WriterId);
+        SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
+        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes);
+        ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time);
+        Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));
+    }
+
+    /// <summary>The node names (endpoints), in configuration order.</summary>
+    public System.Collections.Generic.IReadOnlyList<string> Nodes => _replicaSet.Nodes.Select(n => n.Name).ToArray();
+
+    /// <summary>Connects to every node and creates the client without blocking a thread.</summary>
+    /// <param name="options">The options; validated here.</param>
+    /// <param name="loggerFactory">Logging, or <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock, or <see langword="null"/> for the system clock.</param>
+    /// <param name="meterFactory">The DI meter factory, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait for the connections.</param>
+    /// <returns>The client.</returns>
+    public static async Task<AnarchoRedisClient> ConnectAsync(
+        AnarchoRedisOptions options,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        IMeterFactory? meterFactory = null,
+        CancellationToken cancellationToken = default)
+    {
+        AnarchoRedisOptionsValidator.ThrowIfInvalid(options);
+        var replicaSet = await ReplicaSet.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new AnarchoRedisClient(options, loggerFactory, timeProvider, meterFactory, replicaSet);
+    }
+
+    private static ReplicaSet ConnectNodes(AnarchoRedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        AnarchoRedisOptionsValidator.ThrowIfInvalid(options);
+        return ReplicaSet.ConnectAsync(options).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Closes every node connection.</summary>
+    /// <returns>A task that completes when closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _replicaSet.DisposeAsync().ConfigureAwait(false);
+        _metrics.Dispose();
+    }
+
+    /// <summary>Closes every node connection.</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

@@ -1,0 +1,40 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics.Metrics;
+using System.Threading;
+using System.Threading.Tasks;
+using MessagePack;
+using Microsoft.Extensions.Logging;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// The entry point: one connection per node of the replica set, the version clock, and the replication engine.
+/// Create one per application (DI registers it as a singleton) and dispose it at shutdown.
+/// </summary>
+public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
+{
+    private readonly ConcurrentDictionary<ReplicatedTypeDescriptor, object> _stores = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>The options in force.</summary>
+    public AnarchoRedisOptions Options { get; }
+
+    /// <summary>The clock that makes this client's versions.</summary>
+    public HybridLogicalClock Clock { get; }
+
+    internal MessagePackSerializerOptions SerializerOptions { get; }
+
+    internal ValueReplicator ValueReplicator { get; }
+
+    /// <summary>Returns the value store of a <see cref="ReplicatedKeyAttribute"/> type.</summary>
+    /// <typeparam name="T">The model type.</typeparam>
+    /// <param name="descriptor">The type's descriptor (generated, or written by hand).</param>
+    /// <returns>The store; the same instance for the same descriptor.</returns>
+    public ReplicatedValueStore<T> GetValueStore<T>(ReplicatedValueDescriptor<T> descriptor)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        return (ReplicatedValueStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedValueStore<T>(client, (ReplicatedValueDescriptor<T>)d), this);
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using System.Collections.Generic;
+using MessagePack;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// Options of an <see cref="AnarchoRedisClient"/>: the replica set and the replication policies. Bindable from
+/// configuration (<c>services.AddAnarchoRedis(configuration.GetSection("AnarchoRedis"))</c>).
+/// </summary>
+public sealed class AnarchoRedisOptions
+{
+    /// <summary>The default meta key prefix, as the protocol names it.</summary>
+    public const string DefaultMetaKeyPrefix = "anrcho_version:";
+
+    /// <summary>
+    /// The N replica nodes, each a StackExchange.Redis configuration string (<c>"127.0.0.1:6379,password=…"</c>).
+    /// Every node is an independent Redis server; they never talk to each other. Order matters only for names in logs.
+    /// </summary>
+    public IList<string> Nodes { get; set; } = new List<string>();
+
+    /// <summary>The write quorum W used when neither the call nor the type says otherwise. Default <see cref="Consistency.Quorum"/>.</summary>
+    public Consistency WriteConsistency { get; set; } = Consistency.Quorum;
+
+    /// <summary>The read quorum R used when neither the call nor the type says otherwise. Default <see cref="Consistency.Quorum"/>.</summary>
+    public Consistency ReadConsistency { get; set; } = Consistency.Quorum;
+
+    /// <summary>How stale replicas seen by a read are repaired. Default <see cref="ReadRepairMode.Blocking"/>.</summary>
+    public ReadRepairMode ReadRepair { get; set; } = ReadRepairMode.Blocking;
+
+    /// <summary>
+    /// How long one command to one node may take before its outcome is reported as timed out (indeterminate).
+    /// Default 1 second.
+    /// </summary>
+    public TimeSpan NodeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long connecting to one node may take. Default 2 seconds.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The prefix of meta keys. Default <c>anrcho_version:</c>. It must not contain <c>{</c> or <c>}</c>, so that the
+    /// meta key keeps its data key's cluster hash slot.
+    /// </summary>
+    public string MetaKeyPrefix { get; set; } = DefaultMetaKeyPrefix;
+
+    /// <summary>
+    /// How long a tombstone (and the meta key of an expired value) is kept after the deletion or expiry before it
+    /// may be purged. A node that is away for longer than this must come back empty. Default 1 day.
+    /// </summary>
+    public TimeSpan TombstoneGracePeriod { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// A version whose clock is this far ahead of the local clock is logged and counted
+    /// (<c>anarchoredis.clock.skew_events</c>): it would otherwise win every last-writer-wins comparison. Default 5 minutes.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// The 64-bit writer id in every version this client makes. <see langword="null"/> (the default) picks a random
+    /// one per client instance. Two live clients must never share one.
+    /// </summary>
+    public ulong? WriterId { get; set; }
+
+    /// <summary>The largest serialized value accepted, in bytes. Default 16 MiB.</summary>
+    public int MaxValueBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>The longest key accepted, in UTF-8 bytes. Default 16 KiB.</summary>
+    public int MaxKeyBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// MessagePack options for values. <see langword="null"/> (the default) uses the contractless standard resolver
+    /// (attributed types keep their layout) with <see cref="MessagePackSecurity.UntrustedData"/>.
+    /// </summary>
+    public MessagePackSerializerOptions? SerializerOptions { get; set; }
+}

@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>Validates <see cref="AnarchoRedisOptions"/> (also used by <c>ValidateOnStart</c> in DI).</summary>
+public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedisOptions>
+{
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, AnarchoRedisOptions options)
+    {
+        var errors = Errors(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    internal static void ThrowIfInvalid(AnarchoRedisOptions options)
+    {
+        var errors = Errors(options);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid AnarchoRedis options: " + string.Join(" ", errors), nameof(options));
+        }
+    }
+
+    private static List<string> Errors(AnarchoRedisOptions options)
+    {
+        var errors = new List<string>();
+        if (options.Nodes is null || options.Nodes.Count == 0)
+        {
+            errors.Add("Nodes must list at least one Redis node.");
+        }
+        else
+        {
+            var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var node in options.Nodes)
+            {
+                try
+                {
+                    var parsed = ConfigurationOptions.Parse(node);
+                    if (parsed.EndPoints.Count != 1)
+                    {
+                        errors.Add($"Node '{node}' must name exactly one endpoint (each node is one replica).");
+                    }
+                    else if (!seen.Add(parsed.EndPoints[0].ToString() ?? node))
+                    {
+                        errors.Add($"Node '{node}' is listed twice.");
+                    }
+                }
+                catch (ArgumentException ex)
+                {
+                    errors.Add($"Node '{node}' is not a valid StackExchange.Redis configuration: {ex.Message}");
+                }
+            }
+        }
+
+        if (options.NodeTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("NodeTimeout must be positive.");
+        }
+
+        if (options.ConnectTimeout <= TimeSpan.Zero)
+        {
+            errors.Add("ConnectTimeout must be positive.");
+        }
+
+        if (options.TombstoneGracePeriod <= TimeSpan.Zero)
+        {
+            errors.Add("TombstoneGracePeriod must be positive.");
+        }
+
+        if (options.MaxClockSkew <= TimeSpan.Zero)
+        {
+            errors.Add("MaxClockSkew must be positive.");
+        }
+
+        if (options.MaxValueBytes <= 0)
+        {
+            errors.Add("MaxValueBytes must be positive.");
+        }
+
+        if (options.MaxKeyBytes <= 0)
+        {
+            errors.Add("MaxKeyBytes must be positive.");
+        }
+
+        if (string.IsNullOrEmpty(options.MetaKeyPrefix) || options.MetaKeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add("MetaKeyPrefix must be non-empty and hold no '{' or '}' (the meta key must keep its data key's hash slot).");
+        }
+
+        if (!Enum.IsDefined(options.ReadConsistency) || options.ReadConsistency == Consistency.Default ||
+            !Enum.IsDefined(options.WriteConsistency) || options.WriteConsistency == Consistency.Default)
+        {
+            errors.Add("ReadConsistency and WriteConsistency must be One, Quorum or All.");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,32 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace AnarchoRedis;
+
+/// <summary>The library's log messages (event ids 1xx: replication, 2xx: repair, 3xx: clock, 9xx: connection).</summary>
+internal static partial class Log
+{
+    [LoggerMessage(100, LogLevel.Warning, "Quorum not reached for {Operation} of {Key}: {Acknowledged} of {Required} ({Outcomes})")]
+    public static partial void QuorumNotReached(ILogger logger, string operation, string key, int acknowledged, int required, string outcomes);
+
+    [LoggerMessage(101, LogLevel.Debug, "Node {Node} did not acknowledge the write of {Key} at {Version}: {Outcome}")]
+    public static partial void MissedWrite(ILogger logger, string node, string key, ReplicatedVersion version, NodeOutcomeKind outcome, Exception? error);
+
+    [LoggerMessage(102, LogLevel.Warning, "Node {Node} holds bad data for {Key}: {Reason}")]
+    public static partial void BadNodeData(ILogger logger, string node, string key, string reason);
+
+    [LoggerMessage(103, LogLevel.Warning, "Node {Node} holds data for {Key} without a meta key (written outside AnarchoRedis); it is treated as absent and replaced by the next write or repair")]
+    public static partial void UnversionedData(ILogger logger, string node, string key);
+
+    [LoggerMessage(200, LogLevel.Debug, "Read repair of {Key} on {Node} to {Version} ({Mode}): {Result}")]
+    public static partial void ReadRepaired(ILogger logger, string key, string node, ReplicatedVersion version, string mode, string result);
+
+    [LoggerMessage(201, LogLevel.Warning, "Read repair of {Key} on {Node} failed")]
+    public static partial void ReadRepairFailed(ILogger logger, string key, string node, Exception error);
+
+    [LoggerMessage(300, LogLevel.Warning, "Version {Version} seen for {Key} is {Skew} ahead of the local clock (limit {Limit}); it will win last-writer-wins comparisons")]
+    public static partial void ClockSkew(ILogger logger, ReplicatedVersion version, string key, TimeSpan skew, TimeSpan limit);
+
+    [LoggerMessage(900, LogLevel.Information, "Connected to {Count} nodes: {Nodes}")]
+    public static partial void Connected(ILogger logger, int count, string nodes);
+}

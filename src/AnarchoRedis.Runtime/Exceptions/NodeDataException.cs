@@ -1,0 +1,103 @@
+using System;
+
+namespace AnarchoRedis;
+
+/// <summary>A node holds something for a key that the library did not write or cannot read.</summary>
+public abstract class NodeDataException : AnarchoRedisException
+{
+    private protected NodeDataException(string message, string key, string node, Exception? innerException = null)
+        : base(message, key, innerException)
+    {
+        Node = node;
+    }
+
+    /// <summary>The node that holds the bad data.</summary>
+    public string Node { get; }
+}
+
+/// <summary>A key's meta key is not something the library wrote (wrong type, bad version, bad fields). Nothing is overwritten.</summary>
+public sealed class CorruptMetadataException : NodeDataException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="node">The node.</param>
+    /// <param name="detail">What is wrong with it.</param>
+    public CorruptMetadataException(string key, string node, string detail)
+        : base($"The meta data of key '{key}' on node {node} is corrupt: {detail}. The node's copy is left as is.", key, node)
+    {
+        Detail = detail;
+    }
+
+    /// <summary>What is wrong with the meta data.</summary>
+    public string Detail { get; }
+}
+
+/// <summary>A data key holds a Redis type other than the one its replicated type needs. Nothing is overwritten.</summary>
+public sealed class WrongRedisTypeException : NodeDataException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="node">The node.</param>
+    /// <param name="expectedType">The Redis type the library needs (for example <c>string</c>).</param>
+    /// <param name="actualType">The Redis type found.</param>
+    public WrongRedisTypeException(string key, string node, string expectedType, string actualType)
+        : base($"Key '{key}' on node {node} is a Redis {actualType}, but a {expectedType} was expected. The node's copy is left as is.", key, node)
+    {
+        ExpectedType = expectedType;
+        ActualType = actualType;
+    }
+
+    /// <summary>The Redis type the library needs.</summary>
+    public string ExpectedType { get; }
+
+    /// <summary>The Redis type found.</summary>
+    public string ActualType { get; }
+}
+
+/// <summary>A stored value could not be decoded as the model type (truncated, not MessagePack, or another shape).</summary>
+public sealed class ValueDecodeException : NodeDataException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="node">The node whose copy is undecodable.</param>
+    /// <param name="valueType">The model type.</param>
+    /// <param name="innerException">The serializer's error.</param>
+    public ValueDecodeException(string key, string node, Type valueType, Exception innerException)
+        : base($"The value of key '{key}' on node {node} cannot be decoded as {valueType.FullName}: {innerException.Message}", key, node, innerException)
+    {
+        ValueType = valueType;
+    }
+
+    /// <summary>The model type.</summary>
+    public Type ValueType { get; }
+}
+
+/// <summary>
+/// A key's meta data says it belongs to another replicated type (another registry name, or a list where a value is
+/// expected). Nothing is overwritten: two types must not share keys.
+/// </summary>
+public sealed class KeyTypeMismatchException : NodeDataException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="node">The node.</param>
+    /// <param name="expectedName">The registry name of the type used for the call.</param>
+    /// <param name="storedKind">The kind stored in the meta data (<c>v</c> value, <c>l</c> list).</param>
+    /// <param name="storedName">The registry name stored in the meta data.</param>
+    public KeyTypeMismatchException(string key, string node, string expectedName, string storedKind, string storedName)
+        : base($"Key '{key}' on node {node} belongs to replicated type '{storedName}' (kind '{storedKind}'), not '{expectedName}'. The node's copy is left as is.", key, node)
+    {
+        ExpectedName = expectedName;
+        StoredKind = storedKind;
+        StoredName = storedName;
+    }
+
+    /// <summary>The registry name of the type used for the call.</summary>
+    public string ExpectedName { get; }
+
+    /// <summary>The kind stored in the meta data.</summary>
+    public string StoredKind { get; }
+
+    /// <summary>The registry name stored in the meta data.</summary>
+    public string StoredName { get; }
+}

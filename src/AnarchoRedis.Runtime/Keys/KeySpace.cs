@@ -1,0 +1,68 @@
+using System;
+using System.Text;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// Checks logical keys and names their companion keys. Every companion (the meta key, later the list tombstones)
+/// must hash to the data key's cluster slot so one script can touch them all: a key with a hash tag keeps it
+/// (<c>anrcho_version:user:{42}</c>); a key without one is wrapped whole (<c>anrcho_version:{user:42}</c>), which
+/// hashes exactly what the bare key hashes. A key holding a <c>}</c> but no hash tag cannot be wrapped and is rejected.
+/// </summary>
+internal sealed class KeySpace
+{
+    private readonly int _maxKeyBytes;
+
+    public KeySpace(string metaPrefix, int maxKeyBytes)
+    {
+        if (string.IsNullOrEmpty(metaPrefix) || metaPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            throw new ArgumentException("The meta key prefix must be non-empty and hold no '{' or '}'.", nameof(metaPrefix));
+        }
+
+        MetaPrefix = metaPrefix;
+        _maxKeyBytes = maxKeyBytes;
+    }
+
+    public string MetaPrefix { get; }
+
+    /// <summary>Checks a logical key and returns its meta key name.</summary>
+    public string MetaKey(string key) => Companion(MetaPrefix, key);
+
+    /// <summary>Names a companion key of <paramref name="key"/> in the same slot.</summary>
+    public string Companion(string prefix, string key)
+    {
+        Validate(key);
+        if (HashSlot.HasHashTag(key))
+        {
+            return string.Concat(prefix, key);
+        }
+
+        return string.Concat(prefix, "{", key, "}");
+    }
+
+    public void Validate(string key)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw new InvalidKeyException(key, "a key must not be null or empty.");
+        }
+
+        if (key.StartsWith(MetaPrefix, StringComparison.Ordinal))
+        {
+            throw new InvalidKeyException(key, $"it starts with the meta key prefix '{MetaPrefix}'.");
+        }
+
+        if (Encoding.UTF8.GetByteCount(key) > _maxKeyBytes)
+        {
+            throw new InvalidKeyException(key, $"it is longer than {_maxKeyBytes} UTF-8 bytes (AnarchoRedisOptions.MaxKeyBytes).");
+        }
+
+        if (!HashSlot.HasHashTag(key) && key.Contains('}', StringComparison.Ordinal))
+        {
+            throw new InvalidKeyException(
+                key,
+                "it contains '}' without a Redis Cluster hash tag, so no meta key can share its hash slot. Use a hash tag such as 'user:{id}'.");
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AnarchoRedis;
+
+/// <summary>A node's reply to one fanned-out command; it never throws, errors are part of the reply.</summary>
+internal interface INodeReply
+{
+    /// <summary>Whether the reply counts toward the quorum.</summary>
+    bool Counts { get; }
+}
+
+/// <summary>
+/// Tracks the replies of one command fanned out to all nodes and decides as soon as the quorum is reached or can
+/// no longer be. Replies that come after the caller took its snapshot are "late" and go to a handler the caller sets
+/// (background repair, hints), so nothing a node says is dropped.
+/// </summary>
+internal sealed class QuorumCall<TReply>
+    where TReply : struct, INodeReply
+{
+    private readonly Lock _gate = new();
+    private readonly TReply[] _replies;
+    private readonly bool[] _arrived;
+    private readonly int _required;
+    private readonly TaskCompletionSource _decision = new();
+    private readonly TaskCompletionSource _allArrived = new();
+    private List<int>? _queuedLate;
+    private Action<int, TReply>? _lateHandler;
+    private int _counted;
+    private int _notCounted;
+    private bool _decided;
+    private bool _snapshotTaken;
+
+    public QuorumCall(int nodeCount, int required)
+    {
+        _replies = new TReply[nodeCount];
+        _arrived = new bool[nodeCount];
+        _required = required;
+    }
+
+    public int Required => _required;
+
+    /// <summary>Whether the quorum was reached (meaningful once <see cref="Decision"/> completed).</summary>
+    public bool Reached { get; private set; }
+
+    public Task Decision => _decision.Task;
+
+    public Task AllArrived => _allArrived.Task;
+
+    public void OnReply(int index, TReply reply)
+    {
+        var decideNow = false;
+        var allArrived = false;
+        Action<int, TReply>? late = null;
+        lock (_gate)
+        {
+            _replies[index] = reply;
+            _arrived[index] = true;
+            if (reply.Counts)
+            {
+                _counted++;
+            }
+            else
+            {
+                _notCounted++;
+            }
+
+            if (!_decided && (_counted >= _required || _replies.Length - _notCounted < _required))
+            {
+                _decided = true;
+                Reached = _counted >= _required;
+                decideNow = true;
+            }
+
+            allArrived = _counted + _notCounted == _replies.Length;
+            if (_snapshotTaken)
+            {
+                if (_lateHandler is null)
+                {
+                    (_queuedLate ??= new List<int>()).Add(index);
+                }
+                else
+                {
+                    late = _lateHandler;
+                }
+            }
+        }
+
+        // Completions run outside the lock: continuations may run inline.
+        if (decideNow)
+        {
+            _decision.TrySetResult();
+        }
+
+        late?.Invoke(index, reply);
+        if (allArrived)
+        {
+            _allArrived.TrySetResult();
+        }
+    }
+
+    /// <summary>The replies that have arrived so far; any reply after this is late.</summary>
+    public (TReply[] Replies, bool[] Arrived) TakeSnapshot()
+    {
+        lock (_gate)
+        {
+            _snapshotTaken = true;
+            return ((TReply[])_replies.Clone(), (bool[])_arrived.Clone());
+        }
+    }
+
+    /// <summary>Sets the handler of late replies and hands it those that already came.</summary>
+    public void HandleLate(Action<int, TReply> handler)
+    {
+        List<int>? queued;
+        TReply[] replies;
+        lock (_gate)
+        {
+            _lateHandler = handler;
+            queued = _queuedLate;
+            _queuedLate = null;
+            replies = queued is null ? [] : (TReply[])_replies.Clone();
+        }
+
+        if (queued is not null)
+        {
+            foreach (var index in queued)
+            {
+                handler(index, replies[index]);
+            }
+        }
+    }
+
+    /// <summary>Every node's reply, waiting (boundedly, by the node timeout) for those not in yet.</summary>
+    public async Task<(TReply[] Replies, bool[] Arrived)> SettleAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _allArrived.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Those still out are reported as pending: indeterminate.
+        }
+
+        return TakeSnapshot();
+    }
+}

@@ -1,0 +1,62 @@
+using System;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>One node of the replica set: its own multiplexer, configured never to replay a queued command late.</summary>
+internal sealed class ReplicaNode : IAsyncDisposable
+{
+    private readonly ConnectionMultiplexer _connection;
+    private readonly IDatabase _database;
+
+    private ReplicaNode(int index, string name, ConnectionMultiplexer connection)
+    {
+        Index = index;
+        Name = name;
+        _connection = connection;
+        _database = connection.GetDatabase();
+    }
+
+    public int Index { get; }
+
+    /// <summary>The node's name in logs, metrics and outcomes: its configured endpoint.</summary>
+    public string Name { get; }
+
+    public bool IsConnected => _connection.IsConnected;
+
+    internal IDatabase Database => _database;
+
+    public static async Task<ReplicaNode> ConnectAsync(int index, string configuration, AnarchoRedisOptions options)
+    {
+        var config = ConfigurationOptions.Parse(configuration);
+        config.AbortOnConnectFail = false;
+        // A command queued while the node is away must fail now, not run minutes later.
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        config.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
+        config.SyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
+        config.AsyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
+        config.ClientName ??= "anarchoredis";
+        var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
+        var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        return new ReplicaNode(index, name, connection);
+    }
+
+    /// <summary>Runs a script with EVALSHA, loading it first when the node does not know it (NOSCRIPT after a restart).</summary>
+    public async Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await _database.ScriptEvaluateAsync(script.Sha1, keys, values).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        {
+            await _database.ExecuteAsync("SCRIPT", "LOAD", script.Text).ConfigureAwait(false);
+            return await _database.ScriptEvaluateAsync(script.Sha1, keys, values).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,71 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+
+namespace AnarchoRedis;
+
+/// <summary>The N nodes. Nodes never talk to each other; this is all the cluster there is.</summary>
+internal sealed class ReplicaSet : IAsyncDisposable
+{
+    private ReplicaSet(ReplicaNode[] nodes) => Nodes = nodes;
+
+    public IReadOnlyList<ReplicaNode> Nodes { get; }
+
+    public int Count => Nodes.Count;
+
+    /// <summary>The majority, N / 2 + 1.</summary>
+    public int Majority => (Count / 2) + 1;
+
+    public static async Task<ReplicaSet> ConnectAsync(AnarchoRedisOptions options)
+    {
+        var connecting = options.Nodes.Select((configuration, index) => ReplicaNode.ConnectAsync(index, configuration, options)).ToArray();
+        try
+        {
+            return new ReplicaSet(await Task.WhenAll(connecting).ConfigureAwait(false));
+        }
+        catch
+        {
+            foreach (var task in connecting.Where(t => t.IsCompletedSuccessfully))
+            {
+                await task.Result.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Turns a consistency level (or explicit count) into a number of nodes.</summary>
+    public int Required(int? explicitCount, params ReadOnlySpan<Consistency> levels)
+    {
+        if (explicitCount is { } count)
+        {
+            if (count < 1 || count > Count)
+            {
+                throw new ArgumentOutOfRangeException(nameof(explicitCount), count, $"An explicit quorum must be between 1 and the node count ({Count}).");
+            }
+
+            return count;
+        }
+
+        foreach (var level in levels)
+        {
+            switch (level)
+            {
+                case Consistency.One: return 1;
+                case Consistency.Quorum: return Majority;
+                case Consistency.All: return Count;
+            }
+        }
+
+        return Majority;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

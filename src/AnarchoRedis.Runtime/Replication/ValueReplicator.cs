@@ -1,0 +1,222 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>The outcome of a quorum read of a value.</summary>
+internal readonly record struct ValueReadResult(bool HasValue, object? Value, ReplicatedVersion Version);
+
+/// <summary>
+/// The replication core for single values: versioned conditional writes fanned out to every node with a W quorum,
+/// R-quorum reads with last-writer-wins and read repair. Untyped: payloads are bytes, decoding is the store's.
+/// </summary>
+internal sealed partial class ValueReplicator
+{
+    private static readonly RedisValue ModeValue = "v";
+    private static readonly RedisValue ModeTombstone = "t";
+    private static readonly RedisValue ModeExpired = "x";
+    private static readonly RedisValue Zero = "0";
+    private static readonly RedisValue One = "1";
+
+    private readonly ReplicaSet _nodes;
+    private readonly KeySpace _keys;
+    private readonly HybridLogicalClock _clock;
+    private readonly AnarchoRedisOptions _options;
+    private readonly AnarchoRedisMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public ValueReplicator(
+        ReplicaSet nodes,
+        KeySpace keys,
+        HybridLogicalClock clock,
+        AnarchoRedisOptions options,
+        AnarchoRedisMetrics metrics,
+        ILogger logger,
+        TimeProvider time)
+    {
+        _nodes = nodes;
+        _keys = keys;
+        _clock = clock;
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public ValueTask<WriteResult> WriteAsync(ReplicatedTypeDescriptor descriptor, string key, byte[] payload, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var metaKey = _keys.MetaKey(key);
+        var required = RequiredForWrite(descriptor, options);
+        var expiresAt = 0L;
+        if ((options?.TimeToLive ?? descriptor.TimeToLive) is { } ttl)
+        {
+            if (ttl <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), ttl, "A time to live must be positive.");
+            }
+
+            expiresAt = NowMs + (long)Math.Ceiling(ttl.TotalMilliseconds);
+        }
+
+        var version = _clock.Next();
+        var args = WriteArguments(version, ModeValue, payload, expiresAt, deletedAt: 0, descriptor.Name, replaceEqual: false);
+        return ExecuteWriteAsync("set", key, [key, metaKey], args, version, required, descriptor.Name, cancellationToken);
+    }
+
+    public ValueTask<WriteResult> DeleteAsync(ReplicatedTypeDescriptor descriptor, string key, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var metaKey = _keys.MetaKey(key);
+        var required = RequiredForWrite(descriptor, options);
+        var version = _clock.Next();
+        var args = WriteArguments(version, ModeTombstone, RedisValue.EmptyString, expiresAt: 0, deletedAt: NowMs, descriptor.Name, replaceEqual: false);
+        return ExecuteWriteAsync("delete", key, [key, metaKey], args, version, required, descriptor.Name, cancellationToken);
+    }
+
+    private int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
+        _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);
+
+    private RedisValue[] WriteArguments(ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
+    {
+        // The meta key outlives an expiring value by the grace period, so a stale replica cannot bring the value back.
+        var metaExpiresAt = expiresAt == 0 ? 0 : expiresAt + (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+        return
+        [
+            version.ToString(),
+            mode,
+            payload,
+            expiresAt == 0 ? Zero : expiresAt,
+            metaExpiresAt == 0 ? Zero : metaExpiresAt,
+            deletedAt == 0 ? Zero : deletedAt,
+            typeName,
+            replaceEqual ? One : Zero,
+        ];
+    }
+
+    private async ValueTask<WriteResult> ExecuteWriteAsync(
+        string operation,
+        string key,
+        RedisKey[] keys,
+        RedisValue[] args,
+        ReplicatedVersion version,
+        int required,
+        string typeName,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var call = new QuorumCall<ValueWriteReply>(_nodes.Count, required);
+        foreach (var node in _nodes.Nodes)
+        {
+            _ = WriteOnNodeAsync(call, node, key, keys, args, typeName);
+        }
+
+        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!call.Reached)
+        {
+            var (replies, arrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+            _metrics.Operation(operation, "quorum_failed", started);
+            throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind == NodeOutcomeKind.Failed ? null : r.Stored, r.Error));
+        }
+
+        var (snapshot, _) = call.TakeSnapshot();
+        var acknowledged = snapshot.Count(r => r.Counts);
+        call.HandleLate((index, reply) =>
+        {
+            if (!reply.Counts)
+            {
+                OnMissedWrite(_nodes.Nodes[index], key, version, reply);
+            }
+        });
+        for (var i = 0; i < snapshot.Length; i++)
+        {
+            if (snapshot[i].Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.TimedOut)
+            {
+                OnMissedWrite(_nodes.Nodes[i], key, version, snapshot[i]);
+            }
+        }
+
+        _metrics.Operation(operation, "ok", started);
+        return new WriteResult(version, acknowledged, required);
+    }
+
+    private async Task WriteOnNodeAsync(QuorumCall<ValueWriteReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName)
+    {
+        ValueWriteReply reply;
+        try
+        {
+            var result = await node.EvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+            reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName);
+            if (reply.Kind == NodeOutcomeKind.Superseded)
+            {
+                Observe(reply.Stored, key);
+            }
+        }
+        catch (Exception ex)
+        {
+            reply = new ValueWriteReply(ValueReplyParser.Classify(ex), default, ex);
+        }
+
+        if (!reply.Counts)
+        {
+            NoteNodeError(node, key, reply.Kind, reply.Error);
+        }
+
+        call.OnReply(node.Index, reply);
+    }
+
+    private void OnMissedWrite(ReplicaNode node, string key, ReplicatedVersion version, ValueWriteReply reply)
+    {
+        // Hints (replaying the write when the node answers again) build on this; until then anti-entropy heals it.
+        _metrics.MissedWrite(node.Name);
+        Log.MissedWrite(_logger, node.Name, key, version, reply.Kind, reply.Error);
+    }
+
+    private void NoteNodeError(ReplicaNode node, string key, NodeOutcomeKind kind, Exception? error)
+    {
+        var label = error switch
+        {
+            CorruptMetadataException => "corrupt_meta",
+            WrongRedisTypeException => "wrong_type",
+            KeyTypeMismatchException => "type_mismatch",
+            _ => kind == NodeOutcomeKind.TimedOut ? "timeout" : "error",
+        };
+        _metrics.NodeError(node.Name, label);
+        if (error is NodeDataException)
+        {
+            Log.BadNodeData(_logger, node.Name, key, error.Message);
+        }
+    }
+
+    private void Observe(ReplicatedVersion version, string key)
+    {
+        _clock.Observe(version);
+        var skew = _clock.AheadOfWallClock(version);
+        if (skew > _options.MaxClockSkew)
+        {
+            _metrics.ClockSkew();
+            Log.ClockSkew(_logger, version, key, skew, _options.MaxClockSkew);
+        }
+    }
+
+    private QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe)
+        where TReply : struct, INodeReply
+    {
+        var outcomes = new NodeOutcome[replies.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var node = _nodes.Nodes[i].Name;
+            outcomes[i] = arrived[i] ? describe(replies[i]) with { Node = node } : new NodeOutcome(node, NodeOutcomeKind.Pending);
+        }
+
+        var exception = new QuorumNotReachedException(operation, key, required, outcomes);
+        Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
+        return exception;
+    }
+}

@@ -1,0 +1,177 @@
+using System;
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>What one node holds for a value key.</summary>
+internal enum ValueState : byte
+{
+    /// <summary>The node's answer does not count (error, corrupt meta, wrong type).</summary>
+    Error = 0,
+
+    /// <summary>Neither data nor meta.</summary>
+    Absent,
+
+    /// <summary>Data without meta: written outside the library. Treated as absent and replaced by any versioned write.</summary>
+    Unversioned,
+
+    /// <summary>A live value.</summary>
+    Live,
+
+    /// <summary>A tombstone.</summary>
+    Tombstone,
+
+    /// <summary>A value whose time to live has passed.</summary>
+    Expired,
+
+    /// <summary>Meta of a live value whose data is gone (evicted or deleted by someone else).</summary>
+    Damaged,
+}
+
+/// <summary>One node's reply to the value write script.</summary>
+internal readonly record struct ValueWriteReply(NodeOutcomeKind Kind, ReplicatedVersion Stored, Exception? Error) : INodeReply
+{
+    public bool Counts => Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.Superseded;
+}
+
+/// <summary>One node's reply to the value read script.</summary>
+internal readonly record struct ValueReadReply(
+    ValueState State,
+    ReplicatedVersion Version,
+    byte[]? Payload,
+    long ExpiresAt,
+    long DeletedAt,
+    NodeOutcomeKind ErrorKind,
+    Exception? Error) : INodeReply
+{
+    public bool Counts => State != ValueState.Error;
+
+    /// <summary>Whether this reply can be the winner: it carries a complete, versioned state.</summary>
+    public bool IsCandidate => State is ValueState.Live or ValueState.Tombstone or ValueState.Expired;
+
+    public static ValueReadReply Failed(NodeOutcomeKind kind, Exception error) => new(ValueState.Error, default, null, 0, 0, kind, error);
+}
+
+/// <summary>Turns script replies and client exceptions into node replies.</summary>
+internal static class ValueReplyParser
+{
+    public static ValueWriteReply ParseWrite(RedisResult result, string key, string node, string typeName)
+    {
+        var items = (RedisResult[])result!;
+        var code = (long)items[0];
+        switch (code)
+        {
+            case 0:
+            case 1:
+                if (!TryVersion(items[1], out var stored))
+                {
+                    return new ValueWriteReply(NodeOutcomeKind.Failed, default, new CorruptMetadataException(key, node, "the script returned a malformed version"));
+                }
+
+                return new ValueWriteReply(code == 0 ? NodeOutcomeKind.Applied : NodeOutcomeKind.Superseded, stored, null);
+            default:
+                return new ValueWriteReply(NodeOutcomeKind.Failed, default, ScriptError(code, items, key, node, typeName));
+        }
+    }
+
+    public static ValueReadReply ParseRead(RedisResult result, string key, string node, string typeName, long nowMs)
+    {
+        var items = (RedisResult[])result!;
+        var code = (long)items[0];
+        if (code != 0)
+        {
+            return ValueReadReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));
+        }
+
+        var data = items[7].IsNull ? null : (byte[]?)items[7];
+        if (items[1].IsNull)
+        {
+            return new ValueReadReply(data is null ? ValueState.Absent : ValueState.Unversioned, default, null, 0, 0, default, null);
+        }
+
+        if (!TryVersion(items[1], out var version))
+        {
+            return Corrupt(key, node, $"version '{Shorten((string?)items[1])}' is not 32 lowercase hex digits");
+        }
+
+        var tombstone = (string?)items[2];
+        if (tombstone is not ("0" or "1"))
+        {
+            return Corrupt(key, node, $"tombstone flag '{Shorten(tombstone)}' is neither 0 nor 1");
+        }
+
+        if (!TryLong(items[3], out var deletedAt) || !TryLong(items[4], out var expiresAt))
+        {
+            return Corrupt(key, node, "deletion or expiry time is not an integer");
+        }
+
+        var kind = (string?)items[5];
+        var name = (string?)items[6];
+        if (kind != "v" || name != typeName)
+        {
+            Exception error = kind is "v" or "l"
+                ? new KeyTypeMismatchException(key, node, typeName, kind, name ?? string.Empty)
+                : new CorruptMetadataException(key, node, $"kind '{Shorten(kind)}' is neither 'v' nor 'l'");
+            return ValueReadReply.Failed(NodeOutcomeKind.Failed, error);
+        }
+
+        if (tombstone == "1")
+        {
+            return new ValueReadReply(ValueState.Tombstone, version, null, 0, deletedAt, default, null);
+        }
+
+        // Redis expires the data by its own clock, which may be slightly ahead of ours: data gone under a TTL is expiry.
+        if (expiresAt != 0 && (expiresAt <= nowMs || data is null))
+        {
+            return new ValueReadReply(ValueState.Expired, version, null, expiresAt, 0, default, null);
+        }
+
+        return data is null
+            ? new ValueReadReply(ValueState.Damaged, version, null, expiresAt, 0, default, null)
+            : new ValueReadReply(ValueState.Live, version, data, expiresAt, 0, default, null);
+    }
+
+    /// <summary>Classifies a client-side failure. A timeout, or a connection lost with the command in flight, is indeterminate.</summary>
+    public static NodeOutcomeKind Classify(Exception error) => error switch
+    {
+        RedisTimeoutException => NodeOutcomeKind.TimedOut,
+        RedisConnectionException connection when connection.FailureType is ConnectionFailureType.UnableToConnect
+            || connection.Message.Contains("No connection is active/available", StringComparison.Ordinal) => NodeOutcomeKind.Failed,
+        RedisConnectionException => NodeOutcomeKind.TimedOut,
+        TimeoutException => NodeOutcomeKind.TimedOut,
+        _ => NodeOutcomeKind.Failed,
+    };
+
+    private static Exception ScriptError(long code, RedisResult[] items, string key, string node, string typeName)
+    {
+        var detail = items.Length > 1 ? (string?)items[1] ?? string.Empty : string.Empty;
+        return code switch
+        {
+            -1 => new CorruptMetadataException(key, node, $"the meta key is a Redis {detail}, not a hash"),
+            -2 => new WrongRedisTypeException(key, node, "string", detail),
+            -3 => new CorruptMetadataException(key, node, detail),
+            -4 when detail is "v" or "l" => new KeyTypeMismatchException(key, node, typeName, detail, items.Length > 2 ? (string?)items[2] ?? string.Empty : string.Empty),
+            -4 => new CorruptMetadataException(key, node, $"kind '{detail}' is neither 'v' nor 'l'"),
+            _ => new AnarchoRedisException($"Node {node} returned an unknown script status {code} for key '{key}'.", key),
+        };
+    }
+
+    private static ValueReadReply Corrupt(string key, string node, string detail) =>
+        ValueReadReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, detail));
+
+    private static bool TryVersion(RedisResult item, out ReplicatedVersion version)
+    {
+        var bytes = (byte[]?)item;
+        version = default;
+        return bytes is not null && ReplicatedVersion.TryParse(bytes.AsSpan(), out version);
+    }
+
+    private static bool TryLong(RedisResult item, out long value)
+    {
+        value = 0;
+        return item.IsNull || long.TryParse((string?)item, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static string Shorten(string? text) => text is null ? "(nil)" : text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
+}

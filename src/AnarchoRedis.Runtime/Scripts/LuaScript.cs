@@ -1,0 +1,37 @@
+using System;
+using System.IO;
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace AnarchoRedis;
+
+/// <summary>One of the library's Lua scripts: fixed text (an embedded <c>.lua</c> resource) and its SHA1 for EVALSHA.</summary>
+internal sealed class LuaScript
+{
+    private LuaScript(string name, string text)
+    {
+        Name = name;
+        Text = text;
+        Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+    }
+
+    public static LuaScript ValueWrite { get; } = Load("value_write");
+
+    public static LuaScript ValueRead { get; } = Load("value_read");
+
+    public string Name { get; }
+
+    public string Text { get; }
+
+    public byte[] Sha1 { get; }
+
+    private static LuaScript Load(string name)
+    {
+        var resource = $"AnarchoRedis.Scripts.{name}.lua";
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
+            ?? throw new InvalidOperationException($"The embedded script {resource} is missing from the build.");
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return new LuaScript(name, reader.ReadToEnd());
+    }
+}

@@ -1,0 +1,77 @@
+-- Conditional write of one replicated value: set, delete (tombstone) and read repair all use it.
+-- Checks every type and precondition before its first write (Redis does not roll back a script that fails halfway).
+--
+-- KEYS[1]  data key (STRING)          KEYS[2]  meta key (HASH)
+-- ARGV[1]  version, 32 lowercase hex digits
+-- ARGV[2]  mode: 'v' value, 't' tombstone, 'x' expired value (meta only: the data is already gone)
+-- ARGV[3]  payload (mode 'v')
+-- ARGV[4]  absolute expiry of the data in Unix ms, '0' for none
+-- ARGV[5]  absolute expiry of the meta key in Unix ms, '0' for none
+-- ARGV[6]  deletion time in Unix ms (mode 't'), else '0'
+-- ARGV[7]  registry name of the type
+-- ARGV[8]  '1' to also replace an equal version (repair of a damaged copy), else '0'
+--
+-- Returns {0, version} applied; {1, stored} superseded (the node holds this version or a newer one);
+-- {-1, type} meta key has the wrong type; {-2, type} data key has the wrong type;
+-- {-3, detail} meta key is corrupt; {-4, stored_kind, stored_name} key belongs to another replicated type.
+
+local function valid(v)
+  return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
+end
+
+-- Versions are compared 8 hex digits (32 bits) at a time: exact in Lua's doubles, unlike the whole 128 bits.
+local function newer(a, b)
+  for i = 1, 32, 8 do
+    local x = tonumber(string.sub(a, i, i + 7), 16)
+    local y = tonumber(string.sub(b, i, i + 7), 16)
+    if x ~= y then return x > y end
+  end
+  return false
+end
+
+local incoming = ARGV[1]
+local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n')
+if type(meta) == 'table' and meta.err then
+  return {-1, redis.call('TYPE', KEYS[2])['ok']}
+end
+
+local dataType = redis.call('TYPE', KEYS[1])['ok']
+if dataType ~= 'string' and dataType ~= 'none' then
+  return {-2, dataType}
+end
+
+local stored = meta[1]
+if stored then
+  if not valid(stored) then
+    return {-3, 'version is not 32 lowercase hex digits'}
+  end
+  if meta[2] ~= 'v' or meta[3] ~= ARGV[7] then
+    return {-4, meta[2] or '', meta[3] or ''}
+  end
+  if stored == incoming then
+    if ARGV[8] ~= '1' then
+      return {1, stored}
+    end
+  elseif not newer(incoming, stored) then
+    return {1, stored}
+  end
+end
+
+local mode = ARGV[2]
+if mode == 'v' then
+  if ARGV[4] ~= '0' then
+    redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
+  else
+    redis.call('SET', KEYS[1], ARGV[3])
+  end
+else
+  redis.call('DEL', KEYS[1])
+end
+
+redis.call('HSET', KEYS[2], 'v', incoming, 't', mode == 't' and '1' or '0', 'd', ARGV[6], 'x', ARGV[4], 'k', 'v', 'n', ARGV[7])
+if ARGV[5] ~= '0' then
+  redis.call('PEXPIREAT', KEYS[2], ARGV[5])
+else
+  redis.call('PERSIST', KEYS[2])
+end
+return {0, incoming}
