@@ -55,8 +55,8 @@ internal sealed partial class ValueReplicator
             return default;
         }
 
+        // Every reply's version already advanced the clock as it arrived.
         var winner = replies[winnerIndex];
-        Observe(winner.Version, key);
         object? value = null;
         var damagedCopies = new bool[replies.Length];
         if (winner.State == ValueState.Live)
