@@ -42,6 +42,18 @@ internal sealed class QuorumCall<TReply>
 
     public int Required => _required;
 
+    /// <summary>How many counted replies have arrived so far.</summary>
+    public int Counted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _counted;
+            }
+        }
+    }
+
     /// <summary>Whether the quorum was reached (meaningful once <see cref="Decision"/> completed).</summary>
     public bool Reached { get; private set; }
 

@@ -114,7 +114,7 @@ internal sealed partial class ValueReplicator
         var call = new QuorumCall<ValueWriteReply>(_nodes.Count, required);
         foreach (var node in _nodes.Nodes)
         {
-            _ = WriteOnNodeAsync(call, node, key, keys, args, typeName);
+            _ = WriteOnNodeAsync(call, node, key, keys, args, version, typeName);
         }
 
         await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -125,28 +125,13 @@ internal sealed partial class ValueReplicator
             throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind == NodeOutcomeKind.Failed ? null : r.Stored, r.Error));
         }
 
-        var (snapshot, _) = call.TakeSnapshot();
-        var acknowledged = snapshot.Count(r => r.Counts);
-        call.HandleLate((index, reply) =>
-        {
-            if (!reply.Counts)
-            {
-                OnMissedWrite(_nodes.Nodes[index], key, version, reply);
-            }
-        });
-        for (var i = 0; i < snapshot.Length; i++)
-        {
-            if (snapshot[i].Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.TimedOut)
-            {
-                OnMissedWrite(_nodes.Nodes[i], key, version, snapshot[i]);
-            }
-        }
-
+        // Nodes that did not acknowledge were logged and counted as they answered (WriteOnNodeAsync).
+        var acknowledged = call.Counted;
         _metrics.Operation(operation, "ok", started);
         return new WriteResult(version, acknowledged, required);
     }
 
-    private async Task WriteOnNodeAsync(QuorumCall<ValueWriteReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName)
+    private async Task WriteOnNodeAsync(QuorumCall<ValueWriteReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName)
     {
         ValueWriteReply reply;
         try
@@ -166,6 +151,7 @@ internal sealed partial class ValueReplicator
         if (!reply.Counts)
         {
             NoteNodeError(node, key, reply.Kind, reply.Error);
+            OnMissedWrite(node, key, version, reply);
         }
 
         call.OnReply(node.Index, reply);
