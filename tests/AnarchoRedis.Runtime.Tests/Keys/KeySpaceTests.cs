@@ -82,6 +82,21 @@ public sealed class KeySpaceTests
     }
 
     [Theory]
+    [InlineData("user:42", "user:{42}")]
+    [InlineData("a{b", "a{b}")]
+    [InlineData("x", "y")]
+    public void Distinct_keys_have_distinct_meta_keys(string first, string second)
+    {
+        Assert.NotEqual(Space().MetaKey(first), Space().MetaKey(second));
+    }
+
+    [Fact(Skip = "runtime bug: KeySpace.Companion (Keys/KeySpace.cs) maps both 'user:42' (no tag, wrapped) and '{user:42}' (tag is the whole key, kept) to 'anrcho_version:{user:42}', so two distinct data keys share one meta key (versions, tombstones and type name of one are read as the other's). The naming must be injective, e.g. mark the two forms differently right after the prefix.")]
+    public void A_key_whose_hash_tag_is_the_whole_key_does_not_share_the_meta_key_of_the_bare_key()
+    {
+        Assert.NotEqual(Space().MetaKey("user:42"), Space().MetaKey("{user:42}"));
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData("")]
     public void Rejects_null_or_empty(string? key)
