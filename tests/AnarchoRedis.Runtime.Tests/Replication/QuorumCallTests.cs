@@ -161,6 +161,32 @@ public sealed class QuorumCallTests
     }
 
     [Fact]
+    public async Task Concurrent_replies_decide_correctly()
+    {
+        for (var round = 0; round < 300; round++)
+        {
+            const int nodes = 7;
+            var counted = round % (nodes + 1); // 0..7 counted replies, the rest failed
+            var call = new QuorumCall<ValueWriteReply>(nodes, required: 4);
+            using var start = new ManualResetEventSlim();
+
+            var replying = Enumerable.Range(0, nodes).Select(i => Task.Run(() =>
+            {
+                start.Wait();
+                call.OnReply(i, i < counted ? Applied : Failed);
+            })).ToArray();
+            start.Set();
+            await Task.WhenAll(replying);
+            await call.AllArrived.WaitAsync(TimeSpan.FromSeconds(10));
+            await call.Decision.WaitAsync(TimeSpan.FromSeconds(10));
+
+            Assert.Equal(counted >= 4, call.Reached);
+            var (_, arrived) = call.TakeSnapshot();
+            Assert.All(arrived, Assert.True);
+        }
+    }
+
+    [Fact]
     public async Task SettleAsync_reports_nodes_still_out_after_the_wait_as_not_arrived()
     {
         var call = new QuorumCall<ValueWriteReply>(nodeCount: 3, required: 3);
