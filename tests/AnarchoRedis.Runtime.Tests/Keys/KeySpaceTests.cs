@@ -1,0 +1,179 @@
+using System;
+using System.Text;
+using CsCheck;
+using Xunit;
+
+namespace AnarchoRedis.Runtime.Tests.Keys;
+
+public sealed class KeySpaceTests
+{
+    private const string Prefix = AnarchoRedisOptions.DefaultMetaKeyPrefix;
+
+    private static KeySpace Space(int maxKeyBytes = 16 * 1024) => new(Prefix, maxKeyBytes);
+
+    [Fact]
+    public void Meta_key_of_a_key_without_hash_tag_wraps_the_whole_key()
+    {
+        Assert.Equal("anrcho_version:{user:42}", Space().MetaKey("user:42"));
+        Assert.Equal(HashSlot.Of("user:42"), HashSlot.Of("anrcho_version:{user:42}"));
+    }
+
+    [Fact]
+    public void Meta_key_of_a_key_with_a_hash_tag_keeps_it()
+    {
+        Assert.Equal("anrcho_version:user:{42}", Space().MetaKey("user:{42}"));
+        Assert.Equal(HashSlot.Of("user:{42}"), HashSlot.Of(Space().MetaKey("user:{42}")));
+    }
+
+    [Theory]
+    [InlineData("a{b")] // an open brace without a close: no tag, wrapping still hashes the whole key
+    [InlineData("foo{{bar}}zap")]
+    [InlineData("}{a}")] // a '}' before the tag is fine: the tag decides
+    [InlineData("x{y}}")]
+    [InlineData("é€\r\n{ü}")]
+    [InlineData("a b\tc\r\n")]
+    public void Meta_key_shares_the_slot_of_unusual_but_valid_keys(string key)
+    {
+        Assert.Equal(HashSlot.Of(key), HashSlot.Of(Space().MetaKey(key)));
+    }
+
+    [Fact]
+    public void Companion_keys_share_the_slot_too()
+    {
+        var space = Space();
+
+        Assert.Equal("anrcho_tomb:{list:7}", space.Companion("anrcho_tomb:", "list:7"));
+        Assert.Equal("anrcho_tomb:list:{7}", space.Companion("anrcho_tomb:", "list:{7}"));
+    }
+
+    [Fact]
+    public void Property_meta_key_has_the_slot_of_every_accepted_key()
+    {
+        // Braces weighted up, plus unicode (surrogates included), CR/LF and spaces.
+        var chars = Gen.Frequency(
+            (3, (IGen<char>)Gen.Char['a', 'e']),
+            (3, Gen.OneOf('{', '}')),
+            (1, Gen.OneOf('\r', '\n', ' ', ':', 'é', '€', '\uD83D', '\uDE00', '\0')),
+            (1, Gen.Char));
+        var keys = chars.Array[0, 24].Select(a => new string(a));
+        var space = Space();
+        var accepted = 0;
+
+        keys.Sample(
+            key =>
+            {
+                string meta;
+                try
+                {
+                    meta = space.MetaKey(key);
+                }
+                catch (InvalidKeyException)
+                {
+                    // Only these may be rejected here: empty, or a '}' without a hash tag.
+                    return key.Length == 0 || (key.Contains('}', StringComparison.Ordinal) && !HashSlot.HasHashTag(key));
+                }
+
+                System.Threading.Interlocked.Increment(ref accepted);
+                return meta.StartsWith(Prefix, StringComparison.Ordinal) && HashSlot.Of(meta) == HashSlot.Of(key);
+            },
+            iter: 5_000);
+
+        Assert.True(accepted > 1_000, $"only {accepted} keys were accepted; the generator is too narrow");
+    }
+
+    [Theory]
+    [InlineData("user:42", "user:{42}")]
+    [InlineData("a{b", "a{b}")]
+    [InlineData("x", "y")]
+    public void Distinct_keys_have_distinct_meta_keys(string first, string second)
+    {
+        Assert.NotEqual(Space().MetaKey(first), Space().MetaKey(second));
+    }
+
+    [Fact(Skip = "runtime bug: KeySpace.Companion (Keys/KeySpace.cs) maps both 'user:42' (no tag, wrapped) and '{user:42}' (tag is the whole key, kept) to 'anrcho_version:{user:42}', so two distinct data keys share one meta key (versions, tombstones and type name of one are read as the other's). The naming must be injective, e.g. mark the two forms differently right after the prefix.")]
+    public void A_key_whose_hash_tag_is_the_whole_key_does_not_share_the_meta_key_of_the_bare_key()
+    {
+        Assert.NotEqual(Space().MetaKey("user:42"), Space().MetaKey("{user:42}"));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    public void Rejects_null_or_empty(string? key)
+    {
+        var error = Assert.Throws<InvalidKeyException>(() => Space().MetaKey(key!));
+        Assert.Contains("null or empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("a}b")]
+    [InlineData("a{}b")]
+    [InlineData("}")]
+    [InlineData("{}")]
+    public void Rejects_a_closing_brace_without_hash_tag(string key)
+    {
+        var error = Assert.Throws<InvalidKeyException>(() => Space().MetaKey(key));
+        Assert.Equal(key, error.Key);
+        Assert.Contains("hash tag", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("anrcho_version:user:42")]
+    [InlineData("anrcho_version:")]
+    [InlineData("anrcho_version:{x}")]
+    public void Rejects_keys_starting_with_the_meta_prefix(string key)
+    {
+        var error = Assert.Throws<InvalidKeyException>(() => Space().MetaKey(key));
+        Assert.Contains("anrcho_version:", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rejects_keys_longer_than_MaxKeyBytes_counted_in_utf8_bytes()
+    {
+        var space = Space(maxKeyBytes: 10);
+
+        Assert.Equal("anrcho_version:{0123456789}", space.MetaKey("0123456789")); // exactly 10 bytes
+        Assert.Throws<InvalidKeyException>(() => space.MetaKey("01234567890")); // 11 chars
+
+        // 5 chars, 10 bytes: accepted; 6 chars, 12 bytes: rejected.
+        Assert.Equal(10, Encoding.UTF8.GetByteCount("ééééé"));
+        space.Validate("ééééé");
+        var error = Assert.Throws<InvalidKeyException>(() => space.MetaKey("éééééé"));
+        Assert.Contains("MaxKeyBytes", error.Message, StringComparison.Ordinal);
+
+        // 4 chars, 12 bytes: rejected although it has fewer chars than the limit.
+        Assert.Throws<InvalidKeyException>(() => space.MetaKey("€€€€"));
+    }
+
+    [Fact]
+    public void Long_keys_have_their_message_shortened()
+    {
+        var key = new string('k', 1000) + "}";
+        var error = Assert.Throws<InvalidKeyException>(() => Space().MetaKey(key));
+
+        Assert.Equal(key, error.Key);
+        Assert.True(error.Message.Length < 600, error.Message);
+    }
+
+    [Theory]
+    [InlineData("meta{")]
+    [InlineData("meta}")]
+    [InlineData("{meta}:")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Constructor_rejects_empty_prefixes_and_prefixes_with_braces(string? prefix)
+    {
+        var error = Assert.Throws<ArgumentException>(() => new KeySpace(prefix!, 100));
+        Assert.Equal("metaPrefix", error.ParamName);
+    }
+
+    [Fact]
+    public void A_custom_prefix_is_used_and_guarded()
+    {
+        var space = new KeySpace("m:", 100);
+
+        Assert.Equal("m:{k}", space.MetaKey("k"));
+        Assert.Throws<InvalidKeyException>(() => space.MetaKey("m:k"));
+        Assert.Equal("anrcho_version:{m:k}", Space().MetaKey("m:k"));
+    }
+}
