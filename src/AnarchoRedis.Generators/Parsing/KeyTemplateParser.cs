@@ -37,7 +37,7 @@ internal static class KeyTemplateParser
             var c = template[i];
             if (c == '}')
             {
-                error = Describe("a '}' at position {0} closes no placeholder", i);
+                error = Describe("a '}}' at position {0} closes no placeholder", i);
                 return false;
             }
 
@@ -53,7 +53,7 @@ internal static class KeyTemplateParser
             {
                 if (template[j] == '{')
                 {
-                    error = Describe("a '{' at position {0} opens a placeholder inside another placeholder", j);
+                    error = Describe("a '{{' at position {0} opens a placeholder inside another placeholder", j);
                     return false;
                 }
 
@@ -66,7 +66,7 @@ internal static class KeyTemplateParser
 
             if (close < 0)
             {
-                error = Describe("the '{' at position {0} is never closed", i);
+                error = Describe("the '{{' at position {0} is never closed", i);
                 return false;
             }
 

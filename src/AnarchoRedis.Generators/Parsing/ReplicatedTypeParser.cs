@@ -5,6 +5,7 @@ using System.Threading;
 using AnarchoRedis.Generators.Diagnostics;
 using AnarchoRedis.Generators.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace AnarchoRedis.Generators.Parsing;
@@ -70,22 +71,18 @@ internal static class ReplicatedTypeParser
         }
 
         // A missing or non-constant template is already a compiler error; generating nothing adds no noise to it.
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string template)
+        // A null template is a valid constant, though, and is as useless as an empty one.
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Kind == TypedConstantKind.Error)
         {
-            var hasTemplate = attribute.ConstructorArguments.Length == 1 && !attribute.ConstructorArguments[0].IsNull;
-            if (attribute.ConstructorArguments.Length == 1 && !hasTemplate)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.EmptyKeyTemplate, anchors.Template, fullName));
-            }
-
             return new TypeParseResult(null, anchors, diagnostics.ToEquatableArray());
         }
 
+        var template = attribute.ConstructorArguments[0].Value as string ?? string.Empty;
         var parts = BindTemplate(type, kind, template, fullName, anchors.Template, diagnostics);
 
         if (kind == ReplicatedTypeKind.Value && type.ContainingType is null)
         {
-            CheckRepositoryNames(type, anchors.Identifier, diagnostics);
+            CheckRepositoryNames(type, anchors.Identifier, diagnostics, cancellationToken);
         }
 
         if (diagnostics.Count > 0 || parts is null)
@@ -252,15 +249,24 @@ internal static class ReplicatedTypeParser
         return null;
     }
 
-    private static void CheckRepositoryNames(INamedTypeSymbol type, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    private static void CheckRepositoryNames(INamedTypeSymbol type, LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        // Cheap: only the model's own namespace is searched, which is where the repository is generated.
-        foreach (var name in new[] { "I" + type.Name + "Repository", type.Name + "Repository" })
+        // Cheap: only the model's own namespace is searched, which is where the repository is generated. A partial
+        // declaration of the same kind in source is the user extending the generated type, which is welcome.
+        foreach (var (name, kind) in new[] { ("I" + type.Name + "Repository", TypeKind.Interface), (type.Name + "Repository", TypeKind.Class) })
         {
-            if (type.ContainingNamespace.GetTypeMembers(name).Length > 0)
+            foreach (var existing in type.ContainingNamespace.GetTypeMembers(name))
             {
-                var ns = type.ContainingNamespace.IsGlobalNamespace ? "<global namespace>" : type.ContainingNamespace.ToDisplayString(FullNameFormat);
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepositoryNameTaken, location, name, ns, type.ToDisplayString(FullNameFormat)));
+                var isExtension = existing.TypeKind == kind
+                    && existing.Arity == 0
+                    && existing.DeclaringSyntaxReferences.Length > 0
+                    && existing.DeclaringSyntaxReferences.All(r => r.GetSyntax(cancellationToken) is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
+                if (!isExtension)
+                {
+                    var ns = type.ContainingNamespace.IsGlobalNamespace ? "<global namespace>" : type.ContainingNamespace.ToDisplayString(FullNameFormat);
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepositoryNameTaken, location, name, ns, type.ToDisplayString(FullNameFormat)));
+                    break;
+                }
             }
         }
     }
