@@ -98,6 +98,9 @@ public sealed class DiagnosticTests
     [Theory]
     [InlineData("public abstract class [|User|] { public int Id { get; set; } }")]
     [InlineData("public static class [|User|] { public static int Id { get; set; } }")]
+    [InlineData("public struct [|User|] { public int Id { get; set; } }")]
+    [InlineData("public record struct [|User|](int Id);")]
+    [InlineData("public interface [|User|] { int Id { get; } }")]
     public void ANR009_NotAConcreteClass(string declaration) =>
         AssertOnly("ANR009", "[ReplicatedKey(\"user:{Id}\")] " + declaration, ignoreIds: "ANR003");
 
@@ -126,6 +129,10 @@ public sealed class DiagnosticTests
     [Fact]
     public void ANR013_RepositoryNameTaken() =>
         AssertOnly("ANR013", "[ReplicatedKey(\"user:{Id}\")] public class [|User|] { public int Id { get; set; } } public class UserRepository { }");
+
+    [Fact]
+    public void ANR013_RepositoryInterfaceNameTaken() =>
+        AssertOnly("ANR013", "[ReplicatedKey(\"user:{Id}\")] public class [|User|] { public int Id { get; set; } } public partial class IUserRepository { }");
 
     [Fact]
     public void ANR013_PartialExtensionIsWelcome() =>

@@ -45,13 +45,20 @@ internal static class Snapshot
         return $"{d.Id} {d.Severity} {where}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
     }
 
-    private static void Verify(IEnumerable<(string Name, string Extension, string Text)> files, string test, string callerFile)
+    private static void Verify(IEnumerable<(string Name, string Extension, string Text)> files, string test, string callerFile) =>
+        Verify(
+            files,
+            test,
+            callerFile,
+            accept: Environment.GetEnvironmentVariable("ANARCHOREDIS_ACCEPT_SNAPSHOTS") == "1",
+            underCi: !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI")));
+
+    /// <summary>The comparison itself; the modes are parameters so the helper's own tests need not touch process-wide variables.</summary>
+    internal static void Verify(IEnumerable<(string Name, string Extension, string Text)> files, string test, string callerFile, bool accept, bool underCi)
     {
         var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
         Directory.CreateDirectory(directory);
         var prefix = Path.GetFileNameWithoutExtension(callerFile) + "." + test + ".";
-        var accept = Environment.GetEnvironmentVariable("ANARCHOREDIS_ACCEPT_SNAPSHOTS") == "1";
-        var underCi = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CI"));
         var failures = new List<string>();
         var expected = new HashSet<string>(StringComparer.Ordinal);
 
@@ -142,13 +149,14 @@ internal static class LineDiff
                 x++;
                 y++;
             }
-            else if (y < b.Length && (x == a.Length || lcs[x, y + 1] >= lcs[x + 1, y]))
+            else if (x < a.Length && (y == b.Length || lcs[x + 1, y] >= lcs[x, y + 1]))
             {
-                output.Append("+ ").Append(b[y++]).Append('\n');
+                // Removed lines first, then added ones, as in a unified diff.
+                output.Append("- ").Append(a[x++]).Append('\n');
             }
             else
             {
-                output.Append("- ").Append(a[x++]).Append('\n');
+                output.Append("+ ").Append(b[y++]).Append('\n');
             }
         }
 
