@@ -42,12 +42,9 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Assembly);
 
         // Each type is cut down before Collect(), so the collected arrays change only when what they carry changes.
-        var summaries = values.Collect()
-            .Combine(lists.Collect())
-            .Select(static (pair, _) => pair.Left.Concat(pair.Right)
-                .Where(r => r.Spec is not null)
-                .Select(r => new TypeSummary(r.Spec!, r.Anchors))
-                .ToEquatableArray())
+        var summaries = values.Where(static r => r.Spec is not null).Select(static (r, _) => new TypeSummary(r.Spec!, r.Anchors)).Collect()
+            .Combine(lists.Where(static r => r.Spec is not null).Select(static (r, _) => new TypeSummary(r.Spec!, r.Anchors)).Collect())
+            .Select(static (pair, _) => pair.Left.Concat(pair.Right).ToEquatableArray())
             .WithTrackingName(TrackingNames.Summaries);
         var identities = values.Where(static r => r.Spec is not null).Select(static (r, _) => Identity(r.Spec!)).Collect()
             .Combine(lists.Where(static r => r.Spec is not null).Select(static (r, _) => Identity(r.Spec!)).Collect())
