@@ -36,9 +36,14 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(lists.Select(static (r, _) => r.Diagnostics), ReportDiagnostics);
 
         var assembly = context.CompilationProvider
-            .Select(static (c, _) => new AssemblyInfo(
-                string.IsNullOrEmpty(c.AssemblyName) ? "AnarchoRedisModels" : c.AssemblyName!,
-                c.GetTypeByMetadataName("AnarchoRedis.ReplicatedValueStore`1") is not null))
+            .Select(static (c, _) =>
+            {
+                var name = string.IsNullOrEmpty(c.AssemblyName) ? "AnarchoRedisModels" : c.AssemblyName!;
+                return new AssemblyInfo(
+                    name,
+                    c.GetTypeByMetadataName("AnarchoRedis.ReplicatedValueStore`1") is not null,
+                    AssemblyValidator.FindCatalogConflict(c, Naming.AssemblyNamespace(name)));
+            })
             .WithTrackingName(TrackingNames.Assembly);
 
         // Each type is cut down before Collect(), so the collected arrays change only when what they carry changes.
@@ -61,7 +66,7 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(repositories, static (spc, pair) =>
         {
             var (spec, naming) = pair;
-            if (naming.Assembly.HasRuntime)
+            if (naming.Assembly.CanEmit)
             {
                 var descriptor = naming.Assembly.RegistryClass + "." + naming.PropertyFor(spec);
                 spc.AddSource(RepositoryEmitter.HintName(spec), RepositoryEmitter.Emit(spec, descriptor));
@@ -78,7 +83,7 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.Registry);
         context.RegisterSourceOutput(registry, static (spc, model) =>
         {
-            if (model.Types.Count > 0 && model.Assembly.HasRuntime)
+            if (model.Types.Count > 0 && model.Assembly.CanEmit)
             {
                 spc.AddSource(RegistryEmitter.HintName, RegistryEmitter.Emit(model));
                 spc.AddSource(ServiceCollectionEmitter.HintName, ServiceCollectionEmitter.Emit(model));

@@ -151,6 +151,18 @@ public sealed class DiagnosticTests
         Assert.Empty(result.GeneratedTrees);
     }
 
+    [Theory]
+    [InlineData("namespace Samples.Models { public static class ReplicatedTypes { } }")]
+    [InlineData("public sealed class Samples { }")]
+    public void ANR016_CatalogNameTaken(string clash)
+    {
+        var (source, spans) = Markup.Parse(
+            "using AnarchoRedis;\nnamespace Samples.Models { [ReplicatedKey(\"user:{Id}\")] public class [|User|] { public int Id { get; set; } } }\n" + clash);
+        var (result, _) = GeneratorHarness.Run(source);
+        AssertDiagnostics("ANR016", result, spans);
+        Assert.Empty(result.GeneratedTrees);
+    }
+
     [Fact]
     public void EveryDescriptorIsAnErrorInTheAnarchoRedisCategory() =>
         Assert.All(DiagnosticDescriptors.All, d =>

@@ -87,11 +87,16 @@ internal static class DiagnosticDescriptors
         "AnarchoRedis.Runtime is not referenced",
         "The assembly declares replicated types but does not reference AnarchoRedis.Runtime, which the generated repositories use; add a reference to it");
 
+    public static readonly DiagnosticDescriptor CatalogNameTaken = Error(
+        "ANR016",
+        "Generated catalog name is already declared",
+        "The type '{0}' clashes with the generated catalog '{1}.ReplicatedTypes', which is named after the assembly; rename the type or the assembly");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = new[]
     {
         EmptyKeyTemplate, MalformedKeyTemplate, PlaceholderPropertyNotFound, UnsupportedPlaceholderType, DuplicatePlaceholder,
         OverlappingKeyTemplates, TypeNotTopLevel, GenericType, NotAConcreteClass, DuplicateRegistryName, EmptyRegistryName,
-        NegativeTimeToLive, RepositoryNameTaken, UnknownConsistency, RuntimeNotReferenced,
+        NegativeTimeToLive, RepositoryNameTaken, UnknownConsistency, RuntimeNotReferenced, CatalogNameTaken,
     }.ToDictionary(d => d.Id);
 
     /// <summary>Every descriptor, for tests and for looking up a <see cref="Model.DiagnosticInfo"/>.</summary>

@@ -54,8 +54,12 @@ internal sealed record TypeSummary(ReplicatedTypeSpec Spec, TypeAnchors Anchors)
 /// <summary>What the generator needs from the compilation as a whole, projected so the step caches.</summary>
 /// <param name="AssemblyName">The assembly name (or a fallback when the compilation has none).</param>
 /// <param name="HasRuntime">Whether AnarchoRedis.Runtime is referenced; without it generated code cannot compile.</param>
-internal sealed record AssemblyInfo(string AssemblyName, bool HasRuntime)
+/// <param name="CatalogConflict">A type whose name clashes with the generated catalog or its namespace, or null.</param>
+internal sealed record AssemblyInfo(string AssemblyName, bool HasRuntime, string? CatalogConflict = null)
 {
+    /// <summary>Whether generated code can compile at all; when not, a diagnostic says why and nothing is emitted.</summary>
+    public bool CanEmit => HasRuntime && CatalogConflict is null;
+
     /// <summary>The namespace of the per-assembly catalog: the assembly name as identifiers, unique per application.</summary>
     public string RegistryNamespace => Parsing.Naming.AssemblyNamespace(AssemblyName);
 

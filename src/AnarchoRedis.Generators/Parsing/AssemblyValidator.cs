@@ -8,6 +8,26 @@ namespace AnarchoRedis.Generators.Parsing;
 /// <summary>The checks that need every type of the assembly at once: key overlaps, registry names, the runtime reference.</summary>
 internal static class AssemblyValidator
 {
+    /// <summary>
+    /// A type that would clash with the catalog <c>{AssemblyNamespace}.ReplicatedTypes</c>: that class itself, or a type
+    /// named like one of the namespace's prefixes (a namespace and a type cannot share a name).
+    /// </summary>
+    public static string? FindCatalogConflict(Microsoft.CodeAnalysis.Compilation compilation, string registryNamespace)
+    {
+        var segments = registryNamespace.Replace("@", string.Empty).Split('.');
+        for (var i = 1; i <= segments.Length; i++)
+        {
+            var candidate = string.Join(".", segments.Take(i));
+            if (compilation.GetTypeByMetadataName(candidate) is not null)
+            {
+                return candidate;
+            }
+        }
+
+        var catalog = string.Join(".", segments) + ".ReplicatedTypes";
+        return compilation.GetTypeByMetadataName(catalog) is not null ? catalog : null;
+    }
+
     public static EquatableArray<DiagnosticInfo> Validate(EquatableArray<TypeSummary> summaries, AssemblyInfo assembly)
     {
         var diagnostics = new List<DiagnosticInfo>();
@@ -15,6 +35,11 @@ internal static class AssemblyValidator
         if (ordered.Count > 0 && !assembly.HasRuntime)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RuntimeNotReferenced, ordered[0].Anchors.Identifier));
+        }
+
+        if (ordered.Count > 0 && assembly.CatalogConflict is { } conflict)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.CatalogNameTaken, ordered[0].Anchors.Identifier, conflict, assembly.RegistryNamespace));
         }
 
         foreach (var group in ordered.GroupBy(s => s.Spec.RegistryName).Where(g => g.Count() > 1))
