@@ -56,6 +56,27 @@ public sealed class GeneratedCodeCompilationTests
     }
 
     [Fact]
+    public void TypeWithBothAttributesGetsTwoDescriptors()
+    {
+        const string source = """
+            using AnarchoRedis;
+
+            namespace Samples.Models;
+
+            [ReplicatedKey("room:{Id}", Name = "room")]
+            [ReplicatedList("room-log:{Id}", Name = "room-log")]
+            public sealed class Room { public int Id { get; set; } }
+            """;
+        var (result, output) = GeneratorHarness.Run(source);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
+        var catalog = output.GetTypeByMetadataName("Samples.Models.ReplicatedTypes")!;
+        Assert.NotEmpty(catalog.GetMembers("Room"));
+        Assert.NotEmpty(catalog.GetMembers("RoomList"));
+    }
+
+    [Fact]
     public void GeneratedKeysCatalogAndRegistrationsBehave()
     {
         var assembly = Load(GeneratorHarness.Run(Models.Representative).Output);
