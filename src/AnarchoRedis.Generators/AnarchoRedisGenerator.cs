@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using AnarchoRedis.Generators.Diagnostics;
 using AnarchoRedis.Generators.Emitting;
@@ -54,7 +55,11 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
         var identities = values.Where(static r => r.Spec is not null).Select(static (r, _) => Identity(r.Spec!)).Collect()
             .Combine(lists.Where(static r => r.Spec is not null).Select(static (r, _) => Identity(r.Spec!)).Collect())
             .Combine(assembly)
-            .Select(static (pair, _) => new RegistryNaming(pair.Right, Naming.DescriptorNames(pair.Left.Left.Concat(pair.Left.Right))))
+            .Select(static (pair, _) =>
+            {
+                var all = pair.Left.Left.Concat(pair.Left.Right).ToList();
+                return new RegistryNaming(pair.Right, Naming.DescriptorNames(all), Blocked(all));
+            })
             .WithTrackingName(TrackingNames.Naming);
 
         var repositories = values
@@ -66,7 +71,7 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(repositories, static (spc, pair) =>
         {
             var (spec, naming) = pair;
-            if (naming.Assembly.CanEmit)
+            if (naming.Assembly.CanEmit && !naming.Blocked.Contains(spec.FullyQualifiedName))
             {
                 var descriptor = naming.Assembly.RegistryClass + "." + naming.PropertyFor(spec);
                 spc.AddSource(RepositoryEmitter.HintName(spec), RepositoryEmitter.Emit(spec, descriptor));
@@ -100,8 +105,12 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
             .OrderBy(s => s.FullName, System.StringComparer.Ordinal)
             .ThenBy(s => s.Kind)
             .ToEquatableArray();
-        return new RegistryModel(assembly, types, Naming.DescriptorNames(types.Select(Identity)));
+        var identities = types.Select(Identity).ToList();
+        return new RegistryModel(assembly, types, Naming.DescriptorNames(identities), Blocked(identities));
     }
+
+    private static EquatableArray<string> Blocked(IEnumerable<TypeIdentity> identities) =>
+        Naming.RepositoryCollisions(identities).Select(c => c.Type.FullyQualifiedName).Distinct().ToEquatableArray();
 
     private static void ReportDiagnostics(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
     {

@@ -164,6 +164,23 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void ANR017_RepositoryNamesCollide()
+    {
+        var (source, spans) = Markup.Parse(Usings + """
+            [ReplicatedKey("user:{Id}")] public class [|User|] { public int Id { get; set; } }
+            [ReplicatedKey("iuser:{Id}")] public class [|IUser|] { public int Id { get; set; } }
+            [ReplicatedKey("fine:{Id}")] public class Fine { public int Id { get; set; } }
+            """);
+        var (result, output) = GeneratorHarness.Run(source);
+        AssertDiagnostics("ANR017", result, spans);
+
+        // The colliding repositories are not generated, so the only errors are ours; the rest still compiles.
+        Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
+        Assert.DoesNotContain(result.GeneratedTrees, t => t.FilePath.Contains("User.Repository", StringComparison.Ordinal));
+        Assert.Contains(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Models.Fine.Repository.g.cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void EveryDescriptorIsAnErrorInTheAnarchoRedisCategory() =>
         Assert.All(DiagnosticDescriptors.All, d =>
         {

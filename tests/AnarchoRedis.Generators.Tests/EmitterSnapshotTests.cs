@@ -78,7 +78,8 @@ public sealed class EmitterSnapshotTests
                 new DescriptorName(Awkward.FullyQualifiedName, ReplicatedTypeKind.Value, "Thing"),
                 new DescriptorName(Feed.FullyQualifiedName, ReplicatedTypeKind.List, "FeedItem"),
                 new DescriptorName(Session.FullyQualifiedName, ReplicatedTypeKind.Value, "Session"),
-            }.ToEquatableArray());
+            }.ToEquatableArray(),
+            EquatableArray<string>.Empty);
         Snapshot.VerifySource("ReplicatedTypes.g", RegistryEmitter.Emit(model));
         Snapshot.VerifySource("ServiceCollectionExtensions.g", ServiceCollectionEmitter.Emit(model), nameof(RegistryAndServiceCollection) + "Di");
     }

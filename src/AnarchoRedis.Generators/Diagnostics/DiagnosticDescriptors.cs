@@ -92,11 +92,17 @@ internal static class DiagnosticDescriptors
         "Generated catalog name is already declared",
         "The type '{0}' clashes with the generated catalog '{1}.ReplicatedTypes', which is named after the assembly; rename the type or the assembly");
 
+    public static readonly DiagnosticDescriptor RepositoryNamesCollide = Error(
+        "ANR017",
+        "Generated repository names of two types collide",
+        "The repositories generated for '{0}' and '{1}' would both declare '{2}'; rename one of the types");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = new[]
     {
         EmptyKeyTemplate, MalformedKeyTemplate, PlaceholderPropertyNotFound, UnsupportedPlaceholderType, DuplicatePlaceholder,
         OverlappingKeyTemplates, TypeNotTopLevel, GenericType, NotAConcreteClass, DuplicateRegistryName, EmptyRegistryName,
         NegativeTimeToLive, RepositoryNameTaken, UnknownConsistency, RuntimeNotReferenced, CatalogNameTaken,
+        RepositoryNamesCollide,
     }.ToDictionary(d => d.Id);
 
     /// <summary>Every descriptor, for tests and for looking up a <see cref="Model.DiagnosticInfo"/>.</summary>

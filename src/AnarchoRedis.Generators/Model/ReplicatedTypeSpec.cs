@@ -73,7 +73,10 @@ internal sealed record AssemblyInfo(string AssemblyName, bool HasRuntime, string
 internal sealed record DescriptorName(string FullyQualifiedName, ReplicatedTypeKind Kind, string PropertyName);
 
 /// <summary>How repositories reach their descriptor: it changes only when types are added, removed or renamed.</summary>
-internal sealed record RegistryNaming(AssemblyInfo Assembly, EquatableArray<DescriptorName> Names)
+/// <param name="Assembly">The assembly, for the catalog's name.</param>
+/// <param name="Names">Each type's catalog property.</param>
+/// <param name="Blocked">Value types whose repository names collide (ANR017): no repository is emitted for them.</param>
+internal sealed record RegistryNaming(AssemblyInfo Assembly, EquatableArray<DescriptorName> Names, EquatableArray<string> Blocked)
 {
     public string PropertyFor(ReplicatedTypeSpec spec)
     {
@@ -91,7 +94,12 @@ internal sealed record RegistryNaming(AssemblyInfo Assembly, EquatableArray<Desc
 }
 
 /// <summary>The registry and DI outputs: the valid types of the assembly, ordered, with their property names.</summary>
-internal sealed record RegistryModel(AssemblyInfo Assembly, EquatableArray<ReplicatedTypeSpec> Types, EquatableArray<DescriptorName> Names);
+/// <param name="Assembly">The assembly, for the catalog and DI names.</param>
+/// <param name="Types">The valid types, ordered by full name, then kind.</param>
+/// <param name="Names">Each type's catalog property, in the same order.</param>
+/// <param name="Blocked">Value types without a generated repository (ANR017), which DI must not register.</param>
+internal sealed record RegistryModel(
+    AssemblyInfo Assembly, EquatableArray<ReplicatedTypeSpec> Types, EquatableArray<DescriptorName> Names, EquatableArray<string> Blocked);
 
 /// <summary>A type's identity only, collected to name the catalog properties; template edits leave it unchanged.</summary>
 internal sealed record TypeIdentity(string FullyQualifiedName, string FullName, string TypeName, ReplicatedTypeKind Kind);

@@ -56,6 +56,13 @@ internal static class AssemblyValidator
             }
         }
 
+        var byName = ordered.ToDictionary(s => (s.Spec.FullyQualifiedName, s.Spec.Kind));
+        foreach (var (type, other, name) in Naming.RepositoryCollisions(ordered.Select(s => new TypeIdentity(s.Spec.FullyQualifiedName, s.Spec.FullName, s.Spec.TypeName, s.Spec.Kind))))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.RepositoryNamesCollide, byName[(type.FullyQualifiedName, type.Kind)].Anchors.Identifier, type.FullName, other.FullName, name));
+        }
+
         // Quadratic in the number of types, each test a small product automaton: fine for the tens of types a model assembly holds.
         for (var i = 0; i < ordered.Count; i++)
         {

@@ -125,6 +125,32 @@ internal static class Naming
         return result.ToEquatableArray();
     }
 
+    /// <summary>
+    /// Value types whose generated repository names collide with another's: <c>IUser</c>'s class <c>IUserRepository</c>
+    /// and <c>User</c>'s interface <c>IUserRepository</c>, in one namespace. Ordered by full name.
+    /// </summary>
+    public static IReadOnlyList<(TypeIdentity Type, TypeIdentity Other, string Name)> RepositoryCollisions(IEnumerable<TypeIdentity> identities)
+    {
+        var generated = identities
+            .Where(i => i.Kind == ReplicatedTypeKind.Value)
+            .OrderBy(i => i.FullName, System.StringComparer.Ordinal)
+            .SelectMany(i => new[] { (Type: i, Name: NamespaceOf(i) + "I" + i.TypeName + "Repository"), (Type: i, Name: NamespaceOf(i) + i.TypeName + "Repository") })
+            .ToList();
+        var result = new List<(TypeIdentity, TypeIdentity, string)>();
+        foreach (var group in generated.GroupBy(g => g.Name).Where(g => g.Count() > 1))
+        {
+            foreach (var entry in group)
+            {
+                result.Add((entry.Type, group.First(other => other.Type != entry.Type).Type, group.Key));
+            }
+        }
+
+        return result;
+    }
+
+    private static string NamespaceOf(TypeIdentity identity) =>
+        identity.FullName.Substring(0, identity.FullName.Length - identity.TypeName.Length);
+
     private static string Identifier(string text)
     {
         var builder = new StringBuilder();
