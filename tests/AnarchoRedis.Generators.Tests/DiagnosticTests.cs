@@ -181,6 +181,17 @@ public sealed class DiagnosticTests
     }
 
     [Fact]
+    public void AttributeRepeatedOnPartialDeclarationsLeavesItToTheCompiler()
+    {
+        var (result, output) = GeneratorHarness.Run(
+            Usings + "[ReplicatedKey(\"user:{Id}\")] public partial class User { public int Id { get; set; } }",
+            Usings + "[ReplicatedKey(\"user:{Id}\")] public partial class User { }");
+
+        Assert.Empty(result.Diagnostics.Select(Snapshot.Describe)); // in particular no CS8785 generator crash
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS0579");
+    }
+
+    [Fact]
     public void EveryDescriptorIsAnErrorInTheAnarchoRedisCategory() =>
         Assert.All(DiagnosticDescriptors.All, d =>
         {

@@ -27,6 +27,14 @@ internal static class ReplicatedTypeParser
     {
         var type = (INamedTypeSymbol)context.TargetSymbol;
         var attribute = context.Attributes[0];
+
+        // The attribute twice (e.g. on two partial declarations) is already CS0579; each copy would otherwise yield a
+        // spec and the same hint name twice, which makes AddSource throw and takes the whole generator down.
+        if (type.GetAttributes().Count(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute.AttributeClass)) > 1)
+        {
+            return new TypeParseResult(null, new TypeAnchors(null, null, null), EquatableArray<DiagnosticInfo>.Empty);
+        }
+
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         var identifier = context.TargetNode is BaseTypeDeclarationSyntax declaration ? declaration.Identifier.GetLocation() : context.TargetNode.GetLocation();
         var anchors = new TypeAnchors(
