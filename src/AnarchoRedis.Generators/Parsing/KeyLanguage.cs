@@ -86,8 +86,7 @@ internal sealed class KeyLanguage
     private KeyLanguage()
     {
         Start = NewState();
-        var end = Start;
-        Accept = end;
+        Accept = Start;
     }
 
     public int Start { get; }
