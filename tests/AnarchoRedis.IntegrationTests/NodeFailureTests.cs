@@ -132,12 +132,15 @@ public sealed class NodeFailureTests
     public async Task Write_that_no_node_applied_is_not_indeterminate()
     {
         await using var cluster = await RedisCluster.StartAsync();
-        var client = await cluster.CreateClientAsync();
-        var store = client.GetValueStore(Profile.Descriptor);
         foreach (var node in cluster.Nodes)
         {
             node.Kill();
         }
+
+        // The client is created after the kills, so it knows the nodes are unreachable. (A client that had a live
+        // connection may have sent the command before noticing the socket closed: that is rightly indeterminate.)
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
 
         var error = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.SetAsync("profile:nowhere", new Profile(), WriteOptions.One));
 

@@ -13,8 +13,12 @@ namespace AnarchoRedis.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
 {
-    /// <summary>The node timeout of clients made here: short, so failure tests stay fast.</summary>
-    public static readonly TimeSpan DefaultNodeTimeout = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// The node timeout of clients made here. Dead nodes fail at once (connection refused) and hung ones do not hold
+    /// up a quorum, so no test waits for it; 500 ms gave false timeouts on all three healthy nodes at once when the
+    /// 2-core machine ran at load 7, hence 2 s.
+    /// </summary>
+    public static readonly TimeSpan DefaultNodeTimeout = TimeSpan.FromSeconds(2);
 
     private readonly int _nodeCount;
     private readonly List<RedisNodeProcess> _nodes = [];

@@ -320,7 +320,11 @@ public sealed class RedisNodeProcess : IAsyncDisposable
     {
         var direct = _direct;
         _direct = null;
-        direct?.Dispose();
+        if (direct is not null)
+        {
+            // Not awaited: Kill is synchronous, and a blocking Dispose would hold a thread-pool thread the tests need.
+            _ = direct.CloseAsync(allowCommandsToComplete: false).ContinueWith(_ => direct.Dispose(), TaskScheduler.Default);
+        }
     }
 
     private static async Task<bool> PingsAsync(int port)
