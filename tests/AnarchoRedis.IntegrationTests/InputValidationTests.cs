@@ -31,6 +31,21 @@ public sealed class InputValidationTests : IClassFixture<RedisCluster>
     }
 
     [Fact]
+    public async Task Key_longer_than_the_limit_is_rejected_before_anything_is_sent()
+    {
+        var client = await _cluster.CreateClientAsync(o => o.MaxKeyBytes = 64);
+        var store = client.GetValueStore(Profile.Descriptor);
+        var key = "profile:" + new string('k', 57);
+        var keysBefore = await KeyCountsAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidKeyException>(async () => await store.SetAsync(key, new Profile()));
+
+        Assert.Contains("64", error.Reason, StringComparison.Ordinal);
+        Assert.Equal(keysBefore, await KeyCountsAsync());
+        Assert.Equal(1, (await store.SetAsync(key[..64], new Profile { Id = 64 }, WriteOptions.One)).Acknowledged);
+    }
+
+    [Fact]
     public async Task Value_above_the_size_limit_is_rejected_and_nothing_is_written()
     {
         var client = await _cluster.CreateClientAsync(o => o.MaxValueBytes = 256);

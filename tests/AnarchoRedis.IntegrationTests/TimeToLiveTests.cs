@@ -100,6 +100,26 @@ public sealed class TimeToLiveTests
         Assert.Equal("forever", (await store.GetAsync(key, ReadOptions.All))?.Name);
     }
 
+    [Fact]
+    public async Task Read_repair_gives_a_node_restarted_empty_the_same_absolute_expiry()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+        const string key = "profile:ttl-repair";
+        await store.SetAsync(key, new Profile { Id = 1, Name = "expiring" }, new WriteOptions { TimeToLive = TimeSpan.FromMinutes(5), Consistency = Consistency.All });
+        var expiry = (long)await cluster[0].Db.ExecuteAsync("PEXPIRETIME", key);
+
+        await cluster[2].RestartAsync();
+        await Eventually.ClientReachesAllNodesAsync(client);
+        Assert.Equal("expiring", (await store.GetAsync(key, ReadOptions.All))?.Name);
+
+        await Eventually.HoldsAsync(async () => await cluster.DataAsync(2, key) is not null, "node 2 is refilled");
+        Assert.Equal(expiry, (long)await cluster[2].Db.ExecuteAsync("PEXPIRETIME", key));
+        Assert.Equal(await cluster.MetaAsync(0, key), await cluster.MetaAsync(2, key));
+        Assert.Equal((long)await cluster[0].Db.ExecuteAsync("PEXPIRETIME", RedisCluster.MetaKeyOf(key)), (long)await cluster[2].Db.ExecuteAsync("PEXPIRETIME", RedisCluster.MetaKeyOf(key)));
+    }
+
     private static async Task WaitPastAsync(long unixMs)
     {
         var wait = DateTimeOffset.FromUnixTimeMilliseconds(unixMs + 50) - DateTimeOffset.UtcNow;
