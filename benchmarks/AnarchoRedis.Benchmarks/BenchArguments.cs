@@ -19,6 +19,8 @@ internal sealed record BenchArguments
           --cases LIST        comma-separated subset of raw,plain,bare,minimal,sdk,sdk-one,sdk-all (default: all)
           --redis-server P    redis-server binary (default: PATH, then /usr/bin/redis-server)
           --out FILE          also write the Markdown report to FILE
+          --alloc-profile     sample allocations by type (GC AllocationTick) and list the top types per row;
+                              slows the run down, so use it for diagnosis, not for the figures
         """;
 
     private static readonly string[] AllCases = ["raw", "plain", "bare", "minimal", "sdk", "sdk-one", "sdk-all"];
@@ -43,6 +45,8 @@ internal sealed record BenchArguments
 
     public bool Help { get; init; }
 
+    public bool AllocationProfile { get; init; }
+
     public bool Runs(string selector) => Cases.Contains(selector);
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out BenchArguments? parsed, out string? error)
@@ -56,6 +60,12 @@ internal sealed record BenchArguments
             if (name is "--help" or "-h")
             {
                 result = result with { Help = true };
+                continue;
+            }
+
+            if (name == "--alloc-profile")
+            {
+                result = result with { AllocationProfile = true };
                 continue;
             }
 

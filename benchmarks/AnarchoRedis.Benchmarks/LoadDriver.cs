@@ -22,7 +22,11 @@ internal sealed record CaseResult(
     int Gen1,
     int Gen2,
     double ClientCpuUsPerOp,
-    double ServerCpuUsPerOp);
+    double ServerCpuUsPerOp)
+{
+    /// <summary>With --alloc-profile: the sampled share of allocated bytes by type.</summary>
+    public IReadOnlyList<(string Type, double Share)>? AllocationProfile { get; init; }
+}
 
 /// <summary>
 /// Closed-loop load: <c>inFlight</c> workers, each running one operation at a time on a random key, so exactly that
@@ -31,7 +35,7 @@ internal sealed record CaseResult(
 /// <see cref="GC.GetTotalAllocatedBytes(bool)"/> delta over the measured phase (all threads: the workers,
 /// StackExchange.Redis' reader loops and continuations) divided by the operations completed in it.
 /// </summary>
-internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duration, int keyCount, IReadOnlyList<int> serverPids)
+internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duration, int keyCount, IReadOnlyList<int> serverPids, AllocationProfiler? profiler = null)
 {
     private const int Warmup = 0;
     private const int Measure = 1;
@@ -98,9 +102,11 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
         var clientCpuBefore = ClientCpu();
         var serverCpuBefore = ServerCpu();
         var start = Stopwatch.GetTimestamp();
+        profiler?.Start();
         Volatile.Write(ref phase, Measure);
         await Task.Delay(duration).ConfigureAwait(false);
         Volatile.Write(ref phase, Stop);
+        var profile = profiler?.Stop(15);
         var elapsed = Stopwatch.GetElapsedTime(start);
         var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
         var clientCpu = ClientCpu() - clientCpuBefore;
@@ -133,7 +139,10 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
             gen1,
             gen2,
             operations == 0 ? 0 : clientCpu.TotalMicroseconds / operations,
-            operations == 0 ? 0 : serverCpu.TotalMicroseconds / operations);
+            operations == 0 ? 0 : serverCpu.TotalMicroseconds / operations)
+        {
+            AllocationProfile = profile,
+        };
     }
 
     /// <summary>CPU time of this process (all threads: workers, GC, StackExchange.Redis' I/O).</summary>

@@ -85,7 +85,8 @@ internal static class Program
     private static async Task<List<CaseResult>> RunCasesAsync(BenchArguments options, RedisServers servers)
     {
         var workload = new Workload(options.Keys, options.ValueBytes);
-        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, options.Keys, servers.ProcessIds);
+        using var profiler = options.AllocationProfile ? new AllocationProfiler() : null;
+        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, options.Keys, servers.ProcessIds, profiler);
         var results = new List<CaseResult>();
         var connections = new List<ConnectionMultiplexer>();
         try

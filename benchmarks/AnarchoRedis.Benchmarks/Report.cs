@@ -58,6 +58,16 @@ internal static class Report
             text.AppendLine(line);
         }
 
+        if (results.Any(r => r.AllocationProfile is { Count: > 0 }))
+        {
+            text.AppendLine().AppendLine("### Sampled allocations by type (GC AllocationTick, share of bytes)").AppendLine();
+            foreach (var r in results.Where(r => r.AllocationProfile is { Count: > 0 }))
+            {
+                var top = string.Join("; ", r.AllocationProfile!.Select(p => string.Create(inv, $"`{p.Type}` {p.Share * 100:0}%")));
+                text.Append("- ").Append(r.Group).Append(' ').Append(r.Operation).Append(": ").AppendLine(top);
+            }
+        }
+
         return text.ToString();
     }
 }
