@@ -12,6 +12,8 @@ internal sealed record BenchArguments
         Usage: dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks -- [options]
           --duration S        measured seconds per row (default 5)
           --warmup S          warmup seconds per row, not measured (default 2)
+          --rounds N          run all cases N times, each round starting one case later; figures are summed
+                              over rounds (default 1)
           --inflight N        operations in flight (default 64)
           --keys N            keys per case (default 10000)
           --value-bytes N     approximate payload size (default 100)
@@ -30,6 +32,8 @@ internal sealed record BenchArguments
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
 
     public int InFlight { get; init; } = 64;
+
+    public int Rounds { get; init; } = 1;
 
     public int Keys { get; init; } = 10_000;
 
@@ -86,6 +90,9 @@ internal sealed record BenchArguments
                     break;
                 case "--inflight" when int.TryParse(value, CultureInfo.InvariantCulture, out var inFlight) && inFlight > 0:
                     result = result with { InFlight = inFlight };
+                    break;
+                case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds > 0:
+                    result = result with { Rounds = rounds };
                     break;
                 case "--keys" when int.TryParse(value, CultureInfo.InvariantCulture, out var keys) && keys > 0:
                     result = result with { Keys = keys };

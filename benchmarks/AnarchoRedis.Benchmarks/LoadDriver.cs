@@ -7,25 +7,68 @@ using HdrHistogram;
 
 namespace AnarchoRedis.Benchmarks;
 
-/// <summary>One measured case: what it does and how fast.</summary>
-internal sealed record CaseResult(
-    string Group,
-    string Operation,
-    double OpsPerSecond,
-    double P50Us,
-    double P99Us,
-    double P999Us,
-    double AllocatedBytesPerOp,
-    long Operations,
-    long Errors,
-    int Gen0,
-    int Gen1,
-    int Gen2,
-    double ClientCpuUsPerOp,
-    double ServerCpuUsPerOp)
+/// <summary>
+/// What one case measured: raw sums, so that several rounds of the same case add up (throughput = all operations
+/// over all measured time; percentiles from the merged histogram; per-op figures from the summed deltas).
+/// </summary>
+internal sealed class CaseResult(string group, string operation)
 {
-    /// <summary>With --alloc-profile: the sampled share of allocated bytes by type.</summary>
-    public IReadOnlyList<(string Type, double Share)>? AllocationProfile { get; init; }
+    public string Group { get; } = group;
+
+    public string Operation { get; } = operation;
+
+    public LongHistogram Latency { get; } = new(1, 60_000_000, 3);
+
+    public long Operations { get; private set; }
+
+    public long Errors { get; private set; }
+
+    public TimeSpan Elapsed { get; private set; }
+
+    public long AllocatedBytes { get; private set; }
+
+    public TimeSpan ClientCpu { get; private set; }
+
+    public TimeSpan ServerCpu { get; private set; }
+
+    public int Gen0 { get; private set; }
+
+    public int Gen1 { get; private set; }
+
+    public int Gen2 { get; private set; }
+
+    public int Rounds { get; private set; }
+
+    /// <summary>With --alloc-profile: the sampled share of allocated bytes by type (of the last round).</summary>
+    public IReadOnlyList<(string Type, double Share)>? AllocationProfile { get; set; }
+
+    public double OpsPerSecond => Elapsed > TimeSpan.Zero ? Operations / Elapsed.TotalSeconds : 0;
+
+    public double P50Us => Latency.TotalCount == 0 ? 0 : Latency.GetValueAtPercentile(50);
+
+    public double P99Us => Latency.TotalCount == 0 ? 0 : Latency.GetValueAtPercentile(99);
+
+    public double P999Us => Latency.TotalCount == 0 ? 0 : Latency.GetValueAtPercentile(99.9);
+
+    public double AllocatedBytesPerOp => Operations == 0 ? 0 : (double)AllocatedBytes / Operations;
+
+    public double ClientCpuUsPerOp => Operations == 0 ? 0 : ClientCpu.TotalMicroseconds / Operations;
+
+    public double ServerCpuUsPerOp => Operations == 0 ? 0 : ServerCpu.TotalMicroseconds / Operations;
+
+    public void Add(long operations, long errors, TimeSpan elapsed, long allocated, TimeSpan clientCpu, TimeSpan serverCpu, int gen0, int gen1, int gen2)
+    {
+        Operations += operations;
+        Errors += errors;
+        Elapsed += elapsed;
+        AllocatedBytes += allocated;
+        ClientCpu += clientCpu;
+        ServerCpu += serverCpu;
+        Gen0 += gen0;
+        Gen1 += gen1;
+        Gen2 += gen2;
+        Rounds++;
+    }
 }
 
 /// <summary>
@@ -41,7 +84,7 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
     private const int Measure = 1;
     private const int Stop = 2;
 
-    public async Task<CaseResult> RunAsync<T>(string group, string operation, Func<int, ValueTask<T>> op)
+    public async Task RunAsync<T>(CaseResult into, Func<int, ValueTask<T>> op)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -116,33 +159,19 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
         gen2 = GC.CollectionCount(2) - gen2;
         await Task.WhenAll(workers).ConfigureAwait(false);
 
-        var total = new LongHistogram(1, 60_000_000, 3);
         long operations = 0, failed = 0;
         for (var w = 0; w < inFlight; w++)
         {
-            total.Add(histograms[w]);
+            into.Latency.Add(histograms[w]);
             operations += completed[w];
             failed += errors[w];
         }
 
-        return new CaseResult(
-            group,
-            operation,
-            operations / elapsed.TotalSeconds,
-            total.GetValueAtPercentile(50),
-            total.GetValueAtPercentile(99),
-            total.GetValueAtPercentile(99.9),
-            operations == 0 ? 0 : (double)(allocatedAfter - allocatedBefore) / operations,
-            operations,
-            failed,
-            gen0,
-            gen1,
-            gen2,
-            operations == 0 ? 0 : clientCpu.TotalMicroseconds / operations,
-            operations == 0 ? 0 : serverCpu.TotalMicroseconds / operations)
+        into.Add(operations, failed, elapsed, allocatedAfter - allocatedBefore, clientCpu, serverCpu, gen0, gen1, gen2);
+        if (profile is not null)
         {
-            AllocationProfile = profile,
-        };
+            into.AllocationProfile = profile;
+        }
     }
 
     /// <summary>CPU time of this process (all threads: workers, GC, StackExchange.Redis' I/O).</summary>

@@ -104,30 +104,38 @@ internal static class Program
             var payload = (RedisValue)workload.Payload;
             Console.Error.WriteLine($"Payload: {workload.Payload.Length} bytes (MessagePack of the SDK cases' model); {options.Keys} keys per case; {options.InFlight} operations in flight.");
 
-            async Task Measure<TSet, TGet>(string group, string selector, Func<int, ValueTask<TSet>> set, Func<int, ValueTask<TGet>> get, Func<int, ValueTask<TSet>>? fill = null, Func<Task>? check = null)
+            var cases = new List<Func<int, Task>>();
+            void Measure<TSet, TGet>(string group, string selector, Func<int, ValueTask<TSet>> set, Func<int, ValueTask<TGet>> get, Func<int, ValueTask<TSet>>? fill = null, Func<Task>? check = null)
             {
                 if (!options.Runs(selector))
                 {
                     return;
                 }
 
-                Console.Error.Write($"{group}: SET…");
-                results.Add(await driver.RunAsync(group, "SET", set));
-                Console.Error.Write($" {results[^1].OpsPerSecond:N0}/s; fill…");
-                await driver.FillAsync(fill ?? set);
-                if (check is not null)
+                var setResult = new CaseResult(group, "SET");
+                var getResult = new CaseResult(group, "GET");
+                results.Add(setResult);
+                results.Add(getResult);
+                cases.Add(async round =>
                 {
-                    await check();
-                }
+                    Console.Error.Write($"[round {round + 1}] {group}: SET…");
+                    await driver.RunAsync(setResult, set);
+                    Console.Error.Write($" {setResult.OpsPerSecond:N0}/s; fill…");
+                    await driver.FillAsync(fill ?? set);
+                    if (check is not null)
+                    {
+                        await check();
+                    }
 
-                Console.Error.Write(" GET…");
-                results.Add(await driver.RunAsync(group, "GET", get));
-                Console.Error.WriteLine($" {results[^1].OpsPerSecond:N0}/s");
+                    Console.Error.Write(" GET…");
+                    await driver.RunAsync(getResult, get);
+                    Console.Error.WriteLine($" {getResult.OpsPerSecond:N0}/s (cumulative)");
+                });
             }
 
             // 1. Raw StackExchange.Redis, one node.
             var rawKeys = workload.Keys("raw:").Select(k => (RedisKey)k).ToArray();
-            await Measure(
+            Measure(
                 "1. raw SE.Redis, 1 node",
                 "raw",
                 k => new ValueTask<bool>(db[0].StringSetAsync(rawKeys[k], payload)),
@@ -135,7 +143,7 @@ internal static class Program
 
             // 2. Plain unversioned SET/GET to all 3 nodes, waiting for 2.
             var plainKeys = workload.Keys("plain:").Select(k => (RedisKey)k).ToArray();
-            await Measure(
+            Measure(
                 "2. plain fan-out, 2 of 3",
                 "plain",
                 k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].StringSetAsync(plainKeys[k], payload), db[1].StringSetAsync(plainKeys[k], payload), db[2].StringSetAsync(plainKeys[k], payload))),
@@ -148,7 +156,7 @@ internal static class Program
             RedisValue typeName = "bench.value";
             RedisValue zero = "0";
             RedisValue modeValue = "v";
-            await Measure(
+            Measure(
                 "3. bare SDK scripts, 2 of 3",
                 "bare",
                 k =>
@@ -172,7 +180,7 @@ internal static class Program
             var minKeys = workload.Keys("min:");
             var minMeta = Workload.MetaKeys("min_version:", minKeys);
             var minVersions = new VersionSource();
-            await Measure(
+            Measure(
                 "4. minimal versioned script, 2 of 3",
                 "minimal",
                 k =>
@@ -208,13 +216,23 @@ internal static class Program
                 ("5. SDK, W=R=3 of 3 (all)", "sdk-all", WriteOptions.All, ReadOptions.All),
             })
             {
-                await Measure(
+                Measure(
                     label,
                     selector,
                     k => store.SetAsync(sdkKeys[k], value, write),
                     k => store.GetAsync(sdkKeys[k], read),
                     fill: k => store.SetAsync(sdkKeys[k], value, WriteOptions.All),
                     check: async () => Require(await store.GetAsync(sdkKeys[0], ReadOptions.All) is { Id: 4242 }, "sdk: the value read back differs"));
+            }
+
+            // Round r starts at case r (mod count), so that no case always runs first or last while other
+            // load on the shared machine comes and goes.
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                for (var i = 0; i < cases.Count; i++)
+                {
+                    await cases[(i + round) % cases.Count](round);
+                }
             }
 
             return results;
@@ -299,7 +317,7 @@ internal static class Program
             (".NET", $"{RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"),
             ("Redis", RedisServers.Version(redisPath) + " x 3, `--save '' --appendonly no`, loopback"),
             ("Client", $"StackExchange.Redis {(plus > 0 ? seRedis[..plus] : seRedis)}, one multiplexer per node"),
-            ("Load", $"{options.InFlight} operations in flight (closed loop), {options.Keys:N0} keys per case chosen uniformly at random, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s measured per row"),
+            ("Load", $"{options.InFlight} operations in flight (closed loop), {options.Keys:N0} keys per case chosen uniformly at random, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s measured per row{(options.Rounds > 1 ? $" and round, {options.Rounds} rounds (rotated order), figures summed over rounds" : string.Empty)}"),
             ("Command", "dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args))),
         ];
     }

@@ -51,11 +51,14 @@ internal static class Report
         Ratio("bare SDK scripts / minimal versioned script", "3.", "4.");
         Ratio("plain fan-out 2 of 3 / raw 1 node", "2.", "1.");
         Ratio("minimal versioned / plain fan-out", "4.", "2.");
-        text.AppendLine().AppendLine("Ratios within this run: throughput (client CPU per op, allocation per op):").AppendLine();
-        text.AppendLine("| ratio | SET | GET |").AppendLine("|---|---:|---:|");
-        foreach (var line in ratios)
+        if (ratios.Count > 0)
         {
-            text.AppendLine(line);
+            text.AppendLine().AppendLine("Ratios within this run: throughput (client CPU per op, allocation per op):").AppendLine();
+            text.AppendLine("| ratio | SET | GET |").AppendLine("|---|---:|---:|");
+            foreach (var line in ratios)
+            {
+                text.AppendLine(line);
+            }
         }
 
         if (results.Any(r => r.AllocationProfile is { Count: > 0 }))
