@@ -56,7 +56,6 @@ internal static class Program
             return 2;
         }
 
-        Console.CancelKeyPress += (_, _) => Console.Error.WriteLine("Interrupted: stopping the redis-server processes.");
         await using var servers = await RedisServers.StartAsync(redisPath, 3);
         Console.Error.WriteLine($"Started 3 redis-server processes (pids {string.Join(", ", servers.ProcessIds)}) on {string.Join(", ", servers.EndPoints)}");
         try

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 
 namespace AnarchoRedis.Benchmarks;
@@ -16,10 +17,19 @@ internal sealed class RedisServers : IAsyncDisposable
 {
     private readonly List<Process> _processes = [];
     private readonly List<int> _ports = [];
+    private readonly PosixSignalRegistration[] _signals;
 
     private RedisServers()
     {
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        // Ctrl+C and kill end the driver at once (the default action still runs after this handler), but never
+        // without stopping the servers it started.
+        _signals =
+        [
+            PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => StopAll()),
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => StopAll()),
+            PosixSignalRegistration.Create(PosixSignal.SIGQUIT, _ => StopAll()),
+        ];
     }
 
     public IReadOnlyList<int> Ports => _ports;
@@ -65,6 +75,11 @@ internal sealed class RedisServers : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        foreach (var signal in _signals)
+        {
+            signal.Dispose();
+        }
+
         StopAll();
         return ValueTask.CompletedTask;
     }

@@ -44,6 +44,14 @@ internal static class Program
             cancellation.Cancel();
         };
 
+        // SIGTERM (docker stop, kill) takes the same graceful path as Ctrl+C.
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            Console.WriteLine("SIGTERM: stopping…");
+            cancellation.Cancel();
+        });
+
         var nodes = new List<IDemoNode>();
         using var exitHook = new ProcessExitHook(nodes);
         try
