@@ -311,7 +311,7 @@ internal static class Program
         var plus = seRedis.IndexOf('+', StringComparison.Ordinal);
         return
         [
-            ("Date (UTC)", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)),
+            ("Finished (UTC)", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)),
             ("Machine", $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}; the driver and all 3 redis-servers share these cores, as do other users' builds (1-min load average {loadBefore} at start, {loadAfter} at end)"),
             (".NET", $"{RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"),
             ("Redis", RedisServers.Version(redisPath) + " x 3, `--save '' --appendonly no`, loopback"),
