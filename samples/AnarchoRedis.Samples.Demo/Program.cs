@@ -141,6 +141,7 @@ internal static class Program
 
     private static async Task StopNodesAsync(List<IDemoNode> nodes)
     {
+        var started = nodes.Count(n => n.CanRestart);
         foreach (var node in nodes)
         {
             try
@@ -151,6 +152,11 @@ internal static class Program
             {
                 Console.Error.WriteLine($"Stopping {node.EndPoint} failed: {ex.Message}");
             }
+        }
+
+        if (started > 0)
+        {
+            Console.WriteLine($"Stopped the {started} servers this demo started.");
         }
 
         nodes.Clear();
