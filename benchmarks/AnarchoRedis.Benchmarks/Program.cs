@@ -1,0 +1,323 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis.Benchmarks;
+
+/// <summary>
+/// Load driver: 3 local redis-server processes, then side by side in one run: raw SE.Redis on one node, a plain
+/// unversioned 3-node fan-out, a bare fan-out of the SDK's own scripts, a minimal versioned script, and the SDK.
+/// <c>dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks -- --duration 5</c>
+/// </summary>
+internal static class Program
+{
+    /// <summary>The least a versioned write can do: compare the stored version, write data and version.</summary>
+    private const string MinimalWrite = """
+        local v = redis.call('HGET', KEYS[2], 'v')
+        if v and v >= ARGV[1] then return 0 end
+        redis.call('SET', KEYS[1], ARGV[2])
+        redis.call('HSET', KEYS[2], 'v', ARGV[1])
+        return 1
+        """;
+
+    /// <summary>The least a versioned read can do: version and data in one atomic step.</summary>
+    private const string MinimalRead = "return {redis.call('HGET', KEYS[2], 'v'), redis.call('GET', KEYS[1])}";
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (!BenchArguments.TryParse(args, out var options, out var error))
+        {
+            Console.Error.WriteLine(error);
+            Console.Error.WriteLine(BenchArguments.Usage);
+            return 2;
+        }
+
+        if (options.Help)
+        {
+            Console.WriteLine(BenchArguments.Usage);
+            return 0;
+        }
+
+#if DEBUG
+        Console.Error.WriteLine("WARNING: Debug build. Run with -c Release for figures worth keeping.");
+#endif
+        var redisPath = options.RedisServer ?? FindRedisServer();
+        if (redisPath is null)
+        {
+            Console.Error.WriteLine("redis-server not found (PATH or /usr/bin/redis-server); pass --redis-server PATH.");
+            return 2;
+        }
+
+        await using var servers = await RedisServers.StartAsync(redisPath, 3);
+        Console.Error.WriteLine($"Started 3 redis-server processes (pids {string.Join(", ", servers.ProcessIds)}) on {string.Join(", ", servers.EndPoints)}");
+        try
+        {
+            var loadBefore = LoadAverage();
+            var results = await RunCasesAsync(options, servers);
+            var environment = Describe(options, redisPath, args, loadBefore, LoadAverage());
+            var report = Report.Markdown(environment, results, options);
+            Console.WriteLine(report);
+            if (options.Out is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                await File.WriteAllTextAsync(path, report);
+                Console.Error.WriteLine($"Written to {path}");
+            }
+
+            return results.Any(r => r.Errors > 0) ? 1 : 0;
+        }
+        catch (Exception ex)
+        {
+            Console.Error.WriteLine($"The benchmark failed: {ex}");
+            return 1;
+        }
+    }
+
+    private static async Task<List<CaseResult>> RunCasesAsync(BenchArguments options, RedisServers servers)
+    {
+        var workload = new Workload(options.Keys, options.ValueBytes);
+        using var profiler = options.AllocationProfile ? new AllocationProfiler() : null;
+        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, options.Keys, servers.ProcessIds, profiler);
+        var results = new List<CaseResult>();
+        var connections = new List<ConnectionMultiplexer>();
+        try
+        {
+            foreach (var endPoint in servers.EndPoints)
+            {
+                connections.Add(await ConnectionMultiplexer.ConnectAsync(NodeConfiguration(endPoint, options)));
+            }
+
+            var db = connections.Select(c => c.GetDatabase()).ToArray();
+            var writeSha = await LoadAsync(db, LuaScript.ValueWrite.Text, LuaScript.ValueWrite.Sha1);
+            var readSha = await LoadAsync(db, LuaScript.ValueRead.Text, LuaScript.ValueRead.Sha1);
+            var minimalWriteSha = await LoadAsync(db, MinimalWrite, SHA1.HashData(Encoding.UTF8.GetBytes(MinimalWrite)));
+            var minimalReadSha = await LoadAsync(db, MinimalRead, SHA1.HashData(Encoding.UTF8.GetBytes(MinimalRead)));
+            var payload = (RedisValue)workload.Payload;
+            Console.Error.WriteLine($"Payload: {workload.Payload.Length} bytes (MessagePack of the SDK cases' model); {options.Keys} keys per case; {options.InFlight} operations in flight.");
+
+            var cases = new List<Func<int, Task>>();
+            void Measure<TSet, TGet>(string group, string selector, Func<int, ValueTask<TSet>> set, Func<int, ValueTask<TGet>> get, Func<int, ValueTask<TSet>>? fill = null, Func<Task>? check = null)
+            {
+                if (!options.Runs(selector))
+                {
+                    return;
+                }
+
+                var setResult = new CaseResult(group, "SET");
+                var getResult = new CaseResult(group, "GET");
+                results.Add(setResult);
+                results.Add(getResult);
+                cases.Add(async round =>
+                {
+                    Console.Error.Write($"[round {round + 1}] {group}: SET…");
+                    await driver.RunAsync(setResult, set);
+                    Console.Error.Write($" {setResult.OpsPerSecond:N0}/s; fill…");
+                    await driver.FillAsync(fill ?? set);
+                    if (check is not null)
+                    {
+                        await check();
+                    }
+
+                    Console.Error.Write(" GET…");
+                    await driver.RunAsync(getResult, get);
+                    Console.Error.WriteLine($" {getResult.OpsPerSecond:N0}/s (cumulative)");
+                });
+            }
+
+            // 1. Raw StackExchange.Redis, one node.
+            var rawKeys = workload.Keys("raw:").Select(k => (RedisKey)k).ToArray();
+            Measure(
+                "1. raw SE.Redis, 1 node",
+                "raw",
+                k => new ValueTask<bool>(db[0].StringSetAsync(rawKeys[k], payload)),
+                k => new ValueTask<RedisValue>(db[0].StringGetAsync(rawKeys[k])));
+
+            // 2. Plain unversioned SET/GET to all 3 nodes, waiting for 2.
+            var plainKeys = workload.Keys("plain:").Select(k => (RedisKey)k).ToArray();
+            Measure(
+                "2. plain fan-out, 2 of 3",
+                "plain",
+                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].StringSetAsync(plainKeys[k], payload), db[1].StringSetAsync(plainKeys[k], payload), db[2].StringSetAsync(plainKeys[k], payload))),
+                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].StringGetAsync(plainKeys[k]), db[1].StringGetAsync(plainKeys[k]), db[2].StringGetAsync(plainKeys[k]))));
+
+            // 3. The SDK's own scripts (same SHA1, same KEYS and ARGV as an SDK Set/Get without TTL), hand-written fan-out.
+            var bareKeys = workload.Keys("bare:");
+            var bareMeta = Workload.MetaKeys(AnarchoRedisOptions.DefaultMetaKeyPrefix, bareKeys);
+            var bareVersions = new VersionSource();
+            RedisValue typeName = "bench.value";
+            RedisValue zero = "0";
+            RedisValue modeValue = "v";
+            Measure(
+                "3. bare SDK scripts, 2 of 3",
+                "bare",
+                k =>
+                {
+                    RedisKey[] keys = [bareKeys[k], bareMeta[k]];
+                    RedisValue[] argv = [bareVersions.Next(), modeValue, payload, zero, zero, zero, typeName, zero];
+                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(writeSha, keys, argv), db[1].ScriptEvaluateAsync(writeSha, keys, argv), db[2].ScriptEvaluateAsync(writeSha, keys, argv)));
+                },
+                k =>
+                {
+                    RedisKey[] keys = [bareKeys[k], bareMeta[k]];
+                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(readSha, keys, []), db[1].ScriptEvaluateAsync(readSha, keys, []), db[2].ScriptEvaluateAsync(readSha, keys, [])));
+                },
+                check: async () =>
+                {
+                    var reply = (RedisResult[])(await db[0].ScriptEvaluateAsync(readSha, [bareKeys[0], bareMeta[0]], []))!;
+                    Require((long)reply[0] == 0 && !reply[1].IsNull && !reply[7].IsNull, "bare: value_read.lua found no versioned value after the fill");
+                });
+
+            // 4. A minimal versioned script.
+            var minKeys = workload.Keys("min:");
+            var minMeta = Workload.MetaKeys("min_version:", minKeys);
+            var minVersions = new VersionSource();
+            Measure(
+                "4. minimal versioned script, 2 of 3",
+                "minimal",
+                k =>
+                {
+                    RedisKey[] keys = [minKeys[k], minMeta[k]];
+                    RedisValue[] argv = [minVersions.Next(), payload];
+                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(minimalWriteSha, keys, argv), db[1].ScriptEvaluateAsync(minimalWriteSha, keys, argv), db[2].ScriptEvaluateAsync(minimalWriteSha, keys, argv)));
+                },
+                k =>
+                {
+                    RedisKey[] keys = [minKeys[k], minMeta[k]];
+                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(minimalReadSha, keys), db[1].ScriptEvaluateAsync(minimalReadSha, keys), db[2].ScriptEvaluateAsync(minimalReadSha, keys)));
+                },
+                check: async () =>
+                {
+                    var reply = (RedisResult[])(await db[0].ScriptEvaluateAsync(minimalReadSha, [minKeys[0], minMeta[0]]))!;
+                    Require(!reply[0].IsNull && !reply[1].IsNull, "minimal: no versioned value after the fill");
+                });
+
+            // 5. The SDK.
+            await using var client = await AnarchoRedisClient.ConnectAsync(new AnarchoRedisOptions
+            {
+                Nodes = servers.EndPoints.ToList(),
+                NodeTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
+            });
+            var store = client.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
+            var sdkKeys = workload.Keys("sdk:");
+            var value = workload.Value;
+            foreach (var (label, selector, write, read) in new[]
+            {
+                ("5. SDK, W=R=2 of 3 (quorum)", "sdk", WriteOptions.Quorum, ReadOptions.Quorum),
+                ("5. SDK, W=R=1 of 3 (one)", "sdk-one", WriteOptions.One, ReadOptions.One),
+                ("5. SDK, W=R=3 of 3 (all)", "sdk-all", WriteOptions.All, ReadOptions.All),
+            })
+            {
+                Measure(
+                    label,
+                    selector,
+                    k => store.SetAsync(sdkKeys[k], value, write),
+                    k => store.GetAsync(sdkKeys[k], read),
+                    fill: k => store.SetAsync(sdkKeys[k], value, WriteOptions.All),
+                    check: async () => Require(await store.GetAsync(sdkKeys[0], ReadOptions.All) is { Id: 4242 }, "sdk: the value read back differs"));
+            }
+
+            // Round r starts at case r (mod count), so that no case always runs first or last while other
+            // load on the shared machine comes and goes.
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                for (var i = 0; i < cases.Count; i++)
+                {
+                    await cases[(i + round) % cases.Count](round);
+                }
+            }
+
+            return results;
+        }
+        finally
+        {
+            foreach (var connection in connections)
+            {
+                await connection.CloseAsync(allowCommandsToComplete: false);
+                connection.Dispose();
+            }
+        }
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(message);
+        }
+    }
+
+    /// <summary>The hand-written cases connect as the SDK does: one multiplexer per node, fail fast, same timeouts.</summary>
+    private static ConfigurationOptions NodeConfiguration(string endPoint, BenchArguments options)
+    {
+        var config = ConfigurationOptions.Parse(endPoint);
+        config.AbortOnConnectFail = false;
+        config.BacklogPolicy = BacklogPolicy.FailFast;
+        config.SyncTimeout = config.AsyncTimeout = options.TimeoutSeconds * 1000;
+        config.ClientName = "anarchoredis-bench";
+        return config;
+    }
+
+    private static async Task<byte[]> LoadAsync(IDatabase[] nodes, string text, byte[] sha1)
+    {
+        foreach (var node in nodes)
+        {
+            var loaded = (byte[]?)await node.ExecuteAsync("SCRIPT", "LOAD", text);
+            var hex = loaded is null ? string.Empty : Encoding.ASCII.GetString(loaded);
+            Require(string.Equals(hex, Convert.ToHexStringLower(sha1), StringComparison.Ordinal), $"SCRIPT LOAD returned {hex}, expected {Convert.ToHexStringLower(sha1)}");
+        }
+
+        return sha1;
+    }
+
+    private static string? FindRedisServer()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
+        {
+            var candidate = Path.Combine(dir, "redis-server");
+            if (dir.Length > 0 && File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : null;
+    }
+
+    /// <summary>The 1-minute load average (Linux), to show how busy the shared machine was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private static IReadOnlyList<(string Name, string Value)> Describe(BenchArguments options, string redisPath, string[] args, string loadBefore, string loadAfter)
+    {
+        var seRedis = typeof(ConnectionMultiplexer).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?";
+        var plus = seRedis.IndexOf('+', StringComparison.Ordinal);
+        return
+        [
+            ("Finished (UTC)", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)),
+            ("Machine", $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}; the driver and all 3 redis-servers share these cores, as do other users' builds (1-min load average {loadBefore} at start, {loadAfter} at end)"),
+            (".NET", $"{RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"),
+            ("Redis", RedisServers.Version(redisPath) + " x 3, `--save '' --appendonly no`, loopback"),
+            ("Client", $"StackExchange.Redis {(plus > 0 ? seRedis[..plus] : seRedis)}, one multiplexer per node"),
+            ("Load", $"{options.InFlight} operations in flight (closed loop), {options.Keys:N0} keys per case chosen uniformly at random, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s measured per row{(options.Rounds > 1 ? $" and round, {options.Rounds} rounds (rotated order), figures summed over rounds" : string.Empty)}"),
+            ("Command", "dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args))),
+        ];
+    }
+}

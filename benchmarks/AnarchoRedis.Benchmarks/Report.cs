@@ -1,0 +1,76 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace AnarchoRedis.Benchmarks;
+
+internal static class Report
+{
+    public static string Markdown(IReadOnlyList<(string Name, string Value)> environment, IReadOnlyList<CaseResult> results, BenchArguments options)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine("### Environment").AppendLine();
+        foreach (var (name, value) in environment)
+        {
+            text.AppendLine(inv, $"- {name}: {value}");
+        }
+
+        text.AppendLine().AppendLine("### Results").AppendLine();
+        text.AppendLine("| case | op | ops/s | p50 µs | p99 µs | p99.9 µs | alloc B/op | client CPU µs/op | redis CPU µs/op (3 nodes) | GCs gen0/1/2 | errors |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in results)
+        {
+            text.AppendLine(inv, $"| {r.Group} | {r.Operation} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {r.P999Us:N0} | {r.AllocatedBytesPerOp:N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.Errors} |");
+        }
+
+        var ratios = new List<string>();
+        void Ratio(string name, string numerator, string denominator)
+        {
+            string Cell(string op)
+            {
+                var a = results.FirstOrDefault(r => r.Group.StartsWith(numerator, StringComparison.Ordinal) && r.Operation == op);
+                var b = results.FirstOrDefault(r => r.Group.StartsWith(denominator, StringComparison.Ordinal) && r.Operation == op);
+                return a is null || b is null || b.OpsPerSecond == 0
+                    ? "n/a"
+                    : string.Create(inv, $"{a.OpsPerSecond / b.OpsPerSecond:0.00}x (client CPU/op {a.ClientCpuUsPerOp / Math.Max(0.001, b.ClientCpuUsPerOp):0.00}x, alloc/op {a.AllocatedBytesPerOp / Math.Max(1, b.AllocatedBytesPerOp):0.00}x)");
+            }
+
+            var set = Cell("SET");
+            var get = Cell("GET");
+            if (set != "n/a" || get != "n/a")
+            {
+                ratios.Add($"| {name} | {set} | {get} |");
+            }
+        }
+
+        Ratio("SDK W=R=2 / bare SDK scripts", "5. SDK, W=R=2", "3.");
+        Ratio("SDK W=R=2 / minimal versioned script", "5. SDK, W=R=2", "4.");
+        Ratio("bare SDK scripts / minimal versioned script", "3.", "4.");
+        Ratio("plain fan-out 2 of 3 / raw 1 node", "2.", "1.");
+        Ratio("minimal versioned / plain fan-out", "4.", "2.");
+        if (ratios.Count > 0)
+        {
+            text.AppendLine().AppendLine("Ratios within this run: throughput (client CPU per op, allocation per op):").AppendLine();
+            text.AppendLine("| ratio | SET | GET |").AppendLine("|---|---:|---:|");
+            foreach (var line in ratios)
+            {
+                text.AppendLine(line);
+            }
+        }
+
+        if (results.Any(r => r.AllocationProfile is { Count: > 0 }))
+        {
+            text.AppendLine().AppendLine("### Sampled allocations by type (GC AllocationTick, share of bytes)").AppendLine();
+            foreach (var r in results.Where(r => r.AllocationProfile is { Count: > 0 }))
+            {
+                var top = string.Join("; ", r.AllocationProfile!.Select(p => string.Create(inv, $"`{p.Type}` {p.Share * 100:0}%")));
+                text.Append("- ").Append(r.Group).Append(' ').Append(r.Operation).Append(": ").AppendLine(top);
+            }
+        }
+
+        return text.ToString();
+    }
+}
