@@ -39,6 +39,7 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
                 try
                 {
                     var parsed = ConfigurationOptions.Parse(node);
+                    parsed.SetDefaultPorts();
                     if (parsed.EndPoints.Count != 1)
                     {
                         errors.Add($"Node '{node}' must name exactly one endpoint (each node is one replica).");

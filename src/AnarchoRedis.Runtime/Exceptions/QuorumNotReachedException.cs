@@ -38,10 +38,10 @@ public sealed class QuorumNotReachedException : AnarchoRedisException
     public IReadOnlyList<NodeOutcome> Outcomes { get; }
 
     /// <summary>
-    /// Whether the write may still take effect: some node applied it, or timed out (and may run it later).
+    /// Whether the write may still take effect: some node applied it, timed out, or had not answered (and may run it later).
     /// Always <see langword="false"/> for reads.
     /// </summary>
-    public bool IsIndeterminate => Outcomes.Any(o => o.Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.TimedOut);
+    public bool IsIndeterminate => Outcomes.Any(o => o.Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.TimedOut or NodeOutcomeKind.Pending);
 
     private static string Describe(string operation, string key, int required, IReadOnlyList<NodeOutcome> outcomes)
     {

@@ -8,6 +8,8 @@ namespace AnarchoRedis;
 /// must hash to the data key's cluster slot so one script can touch them all: a key with a hash tag keeps it
 /// (<c>anrcho_version:user:{42}</c>); a key without one is wrapped whole (<c>anrcho_version:{user:42}</c>), which
 /// hashes exactly what the bare key hashes. A key holding a <c>}</c> but no hash tag cannot be wrapped and is rejected.
+/// So is a key whose hash tag is the whole key (<c>{user:42}</c>): its meta key would be the wrapped bare key's, and
+/// dropping the braces changes nothing for slotting. With that one exclusion the naming is one-to-one.
 /// </summary>
 internal sealed class KeySpace
 {
@@ -41,6 +43,10 @@ internal sealed class KeySpace
         return string.Concat(prefix, "{", key, "}");
     }
 
+    /// <summary>Whether the key is <c>{…}</c> with its only <c>}</c> at the end: the wrapped form of another key.</summary>
+    public static bool IsWholeKeyHashTag(string key) =>
+        key.Length > 2 && key[0] == '{' && key.IndexOf('}', StringComparison.Ordinal) == key.Length - 1;
+
     public void Validate(string key)
     {
         if (string.IsNullOrEmpty(key))
@@ -56,6 +62,13 @@ internal sealed class KeySpace
         if (Encoding.UTF8.GetByteCount(key) > _maxKeyBytes)
         {
             throw new InvalidKeyException(key, $"it is longer than {_maxKeyBytes} UTF-8 bytes (AnarchoRedisOptions.MaxKeyBytes).");
+        }
+
+        if (IsWholeKeyHashTag(key))
+        {
+            throw new InvalidKeyException(
+                key,
+                $"its hash tag is the whole key, so its meta key would be the same as that of '{key[1..^1]}'. Drop the braces: the key hashes to the same slot without them.");
         }
 
         if (!HashSlot.HasHashTag(key) && key.Contains('}', StringComparison.Ordinal))

@@ -61,7 +61,7 @@ public sealed class ReplicatedTypeRegistry
             }
 
             throw new InvalidOperationException(
-                $"The registry name '{descriptor.Name}' is used by both {existing.ValueType.FullName} and {descriptor.ValueType.FullName}. " +
+                $"The registry name '{descriptor.Name}' is used by both {existing.ValueType.FullName} ({existing.Kind}) and {descriptor.ValueType.FullName} ({descriptor.Kind}). " +
                 "Give one of them a distinct Name in its attribute.");
         }
 

@@ -25,9 +25,10 @@ internal sealed class QuorumCall<TReply>
     private readonly bool[] _arrived;
     private readonly int _required;
     private readonly TaskCompletionSource _decision = new();
-    private readonly TaskCompletionSource _allArrived = new();
+    private TaskCompletionSource? _allArrived;
     private List<int>? _queuedLate;
-    private Action<int, TReply>? _lateHandler;
+    private Action<int, TReply, object?>? _lateHandler;
+    private object? _lateState;
     private int _counted;
     private int _notCounted;
     private bool _decided;
@@ -59,13 +60,30 @@ internal sealed class QuorumCall<TReply>
 
     public Task Decision => _decision.Task;
 
-    public Task AllArrived => _allArrived.Task;
+    /// <summary>Completes when every node has replied (created on first use: only failures wait for it).</summary>
+    public Task AllArrived
+    {
+        get
+        {
+            lock (_gate)
+            {
+                _allArrived ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                if (_counted + _notCounted == _replies.Length)
+                {
+                    _allArrived.TrySetResult();
+                }
+
+                return _allArrived.Task;
+            }
+        }
+    }
 
     public void OnReply(int index, TReply reply)
     {
         var decideNow = false;
-        var allArrived = false;
-        Action<int, TReply>? late = null;
+        TaskCompletionSource? allArrived = null;
+        Action<int, TReply, object?>? late = null;
+        object? lateState = null;
         lock (_gate)
         {
             _replies[index] = reply;
@@ -86,7 +104,11 @@ internal sealed class QuorumCall<TReply>
                 decideNow = true;
             }
 
-            allArrived = _counted + _notCounted == _replies.Length;
+            if (_counted + _notCounted == _replies.Length)
+            {
+                allArrived = _allArrived;
+            }
+
             if (_snapshotTaken)
             {
                 if (_lateHandler is null)
@@ -96,6 +118,7 @@ internal sealed class QuorumCall<TReply>
                 else
                 {
                     late = _lateHandler;
+                    lateState = _lateState;
                 }
             }
         }
@@ -106,11 +129,8 @@ internal sealed class QuorumCall<TReply>
             _decision.TrySetResult();
         }
 
-        late?.Invoke(index, reply);
-        if (allArrived)
-        {
-            _allArrived.TrySetResult();
-        }
+        late?.Invoke(index, reply, lateState);
+        allArrived?.TrySetResult();
     }
 
     /// <summary>The replies that have arrived so far; any reply after this is late.</summary>
@@ -126,11 +146,19 @@ internal sealed class QuorumCall<TReply>
     /// <summary>Sets the handler of late replies and hands it those that already came.</summary>
     public void HandleLate(Action<int, TReply> handler)
     {
+        ArgumentNullException.ThrowIfNull(handler);
+        HandleLate(static (index, reply, state) => ((Action<int, TReply>)state!)(index, reply), handler);
+    }
+
+    /// <summary>Sets the handler of late replies, with a state object so a static lambda needs no closure.</summary>
+    public void HandleLate(Action<int, TReply, object?> handler, object? state)
+    {
         List<int>? queued;
         TReply[] replies;
         lock (_gate)
         {
             _lateHandler = handler;
+            _lateState = state;
             queued = _queuedLate;
             _queuedLate = null;
             replies = queued is null ? [] : (TReply[])_replies.Clone();
@@ -140,7 +168,7 @@ internal sealed class QuorumCall<TReply>
         {
             foreach (var index in queued)
             {
-                handler(index, replies[index]);
+                handler(index, replies[index], state);
             }
         }
     }
@@ -150,7 +178,7 @@ internal sealed class QuorumCall<TReply>
     {
         try
         {
-            await _allArrived.Task.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
+            await AllArrived.WaitAsync(wait, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {

@@ -37,22 +37,38 @@ internal sealed class ReplicaNode : IAsyncDisposable
         config.SyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.AsyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.ClientName ??= "anarchoredis";
+        // The scripts' replies are parsed as RESP2 (a Lua false is a nil bulk); RESP3 would turn it into a boolean.
+        config.Protocol = RedisProtocol.Resp2;
         var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
         return new ReplicaNode(index, name, connection);
     }
 
-    /// <summary>Runs a script with EVALSHA, loading it first when the node does not know it (NOSCRIPT after a restart).</summary>
-    public async Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
+    /// <summary>Runs a script with EVALSHA. A caller that gets NOSCRIPT (see <see cref="IsNoScript"/>) calls <see cref="ReloadAndEvaluateAsync"/>.</summary>
+    /// <remarks>Not an async method: the NOSCRIPT path is rare, and one state machine per node per operation is enough.</remarks>
+    public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
+        _database.ScriptEvaluateAsync(script.Sha1, keys, values);
+
+    /// <summary>Loads the script on the node (it restarted, or its script cache was flushed) and runs it again.</summary>
+    public async Task<RedisResult> ReloadAndEvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        await _database.ExecuteAsync("SCRIPT", "LOAD", script.Text).ConfigureAwait(false);
+        return await _database.ScriptEvaluateAsync(script.Sha1, keys, values).ConfigureAwait(false);
+    }
+
+    /// <summary>Whether the node said it does not know the script.</summary>
+    public static bool IsNoScript(RedisServerException error) => error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
+
+    /// <summary>Runs a script, reloading it once on NOSCRIPT.</summary>
+    public async Task<RedisResult> EvaluateOrReloadAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
     {
         try
         {
-            return await _database.ScriptEvaluateAsync(script.Sha1, keys, values).ConfigureAwait(false);
+            return await EvaluateAsync(script, keys, values).ConfigureAwait(false);
         }
-        catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
+        catch (RedisServerException ex) when (IsNoScript(ex))
         {
-            await _database.ExecuteAsync("SCRIPT", "LOAD", script.Text).ConfigureAwait(false);
-            return await _database.ScriptEvaluateAsync(script.Sha1, keys, values).ConfigureAwait(false);
+            return await ReloadAndEvaluateAsync(script, keys, values).ConfigureAwait(false);
         }
     }
 

@@ -49,44 +49,47 @@ internal sealed partial class ValueReplicator
 
         if (winnerIndex < 0)
         {
-            // No node holds a versioned state: nothing to return and nothing to repair from.
-            call.HandleLate(static (_, _) => { });
+            // No node holds a versioned state: nothing to return and nothing to repair from. Anti-entropy covers a
+            // node that answers later with a version.
             _metrics.Operation("get", "ok", started);
             return default;
         }
 
-        // Every reply's version already advanced the clock as it arrived.
-        var winner = replies[winnerIndex];
         object? value = null;
-        var damagedCopies = new bool[replies.Length];
-        if (winner.State == ValueState.Live)
+        if (replies[winnerIndex].State == ValueState.Live)
         {
-            value = DecodeWinner(key, decoder, replies, arrived, ref winnerIndex, damagedCopies);
-            winner = replies[winnerIndex];
+            value = DecodeWinner(key, decoder, replies, arrived, ref winnerIndex);
         }
 
-        var repair = new RepairPlan(this, key, keys, descriptor.Name, winner);
+        var winner = replies[winnerIndex];
         if (repairMode != ReadRepairMode.Off)
         {
-            var blocking = repairMode == ReadRepairMode.Blocking ? new List<Task>() : null;
+            var repair = new RepairPlan(this, key, keys, descriptor.Name, winner);
+            List<Task>? blocking = null;
             for (var i = 0; i < replies.Length; i++)
             {
-                if (arrived[i] && NeedsRepair(replies[i], winner, damagedCopies[i]))
+                if (arrived[i] && NeedsRepair(replies[i], winner))
                 {
-                    var task = repair.RunAsync(_nodes.Nodes[i], replaceEqual: replies[i].Version == winner.Version, blocking is null ? "background" : "blocking");
-                    blocking?.Add(task);
+                    var task = repair.RunAsync(_nodes.Nodes[i], replies[i], repairMode == ReadRepairMode.Blocking ? "blocking" : "background");
+                    if (repairMode == ReadRepairMode.Blocking)
+                    {
+                        (blocking ??= []).Add(task);
+                    }
                 }
             }
 
-            call.HandleLate((index, reply) =>
-            {
-                if (NeedsRepair(reply, repair.Winner, damaged: false))
+            call.HandleLate(
+                static (index, reply, state) =>
                 {
-                    _ = repair.RunAsync(_nodes.Nodes[index], replaceEqual: reply.Version == repair.Winner.Version, "background");
-                }
-            });
+                    var plan = (RepairPlan)state!;
+                    if (NeedsRepair(reply, plan.Winner))
+                    {
+                        _ = plan.RunAsync(plan.Owner._nodes.Nodes[index], reply, "background");
+                    }
+                },
+                repair);
 
-            if (blocking is { Count: > 0 })
+            if (blocking is not null)
             {
                 await Task.WhenAll(blocking).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -101,7 +104,16 @@ internal sealed partial class ValueReplicator
         ValueReadReply reply;
         try
         {
-            var result = await node.EvaluateAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
+            RedisResult result;
+            try
+            {
+                result = await node.EvaluateAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+            {
+                result = await node.ReloadAndEvaluateAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
+            }
+
             reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
             if (reply.State == ValueState.Unversioned)
             {
@@ -126,10 +138,11 @@ internal sealed partial class ValueReplicator
     }
 
     /// <summary>
-    /// Decodes the winning value. A copy that does not decode is marked for repair and another node's copy of the
-    /// same version is tried; only when no copy decodes does the read fail.
+    /// Decodes the winning value. When a copy does not decode, another node's copy of the same version is tried;
+    /// the bad copy then differs from the winner's bytes and is repaired like any stale one. Only when no copy
+    /// decodes does the read fail.
     /// </summary>
-    private object DecodeWinner(string key, IValueDecoder decoder, ValueReadReply[] replies, bool[] arrived, ref int winnerIndex, bool[] damagedCopies)
+    private object DecodeWinner(string key, IValueDecoder decoder, ValueReadReply[] replies, bool[] arrived, ref int winnerIndex)
     {
         var version = replies[winnerIndex].Version;
         ValueDecodeException? first = null;
@@ -150,7 +163,6 @@ internal sealed partial class ValueReplicator
             }
             catch (MessagePack.MessagePackSerializationException ex)
             {
-                damagedCopies[index] = true;
                 var error = new ValueDecodeException(key, _nodes.Nodes[index].Name, decoder.ValueType, ex);
                 _metrics.NodeError(_nodes.Nodes[index].Name, "undecodable");
                 Log.BadNodeData(_logger, _nodes.Nodes[index].Name, key, error.Message);
@@ -161,45 +173,51 @@ internal sealed partial class ValueReplicator
         throw first!;
     }
 
-    private static bool NeedsRepair(ValueReadReply reply, ValueReadReply winner, bool damaged) => reply.State switch
+    /// <summary>
+    /// Whether a replica must get the winner's state: it is older, absent, unversioned, damaged, or holds other bytes
+    /// under the winner's version (a corrupt copy). Replicas whose answer did not count are never touched.
+    /// </summary>
+    private static bool NeedsRepair(in ValueReadReply reply, in ValueReadReply winner) => reply.State switch
     {
         ValueState.Error => false,
         ValueState.Absent or ValueState.Unversioned => true,
         ValueState.Damaged => reply.Version <= winner.Version,
-        _ => reply.Version < winner.Version || (damaged && reply.Version == winner.Version),
+        _ when reply.Version < winner.Version => true,
+        ValueState.Live when reply.Version == winner.Version && winner.State == ValueState.Live =>
+            !reply.Payload.AsSpan().SequenceEqual(winner.Payload),
+        _ => false,
     };
 
     /// <summary>Writes the winning state, with its original version, to stale replicas (conditionally: never over something newer).</summary>
     private sealed class RepairPlan
     {
-        private readonly ValueReplicator _owner;
         private readonly string _key;
         private readonly RedisKey[] _keys;
         private readonly string _typeName;
+        private RedisValue[]? _args;
+        private RedisValue[]? _replaceEqualArgs;
 
         public RepairPlan(ValueReplicator owner, string key, RedisKey[] keys, string typeName, ValueReadReply winner)
         {
-            _owner = owner;
+            Owner = owner;
             _key = key;
             _keys = keys;
             _typeName = typeName;
             Winner = winner;
         }
 
+        public ValueReplicator Owner { get; }
+
         public ValueReadReply Winner { get; }
 
-        public async Task RunAsync(ReplicaNode node, bool replaceEqual, string mode)
+        public async Task RunAsync(ReplicaNode node, ValueReadReply stale, string mode)
         {
-            var writeMode = Winner.State switch
-            {
-                ValueState.Live => ModeValue,
-                ValueState.Tombstone => ModeTombstone,
-                _ => ModeExpired,
-            };
-            var args = _owner.WriteArguments(Winner.Version, writeMode, Winner.Payload ?? RedisValue.EmptyString, Winner.ExpiresAt, Winner.DeletedAt, _typeName, replaceEqual);
+            // A copy at the winner's own version is damaged or corrupt: it may only be replaced by the same version.
+            var replaceEqual = stale.Version == Winner.Version;
+            var args = replaceEqual ? _replaceEqualArgs ??= Arguments(true) : _args ??= Arguments(false);
             try
             {
-                var result = await node.EvaluateAsync(LuaScript.ValueWrite, _keys, args).ConfigureAwait(false);
+                var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, _keys, args).ConfigureAwait(false);
                 var reply = ValueReplyParser.ParseWrite(result, _key, node.Name, _typeName);
                 var outcome = reply.Kind switch
                 {
@@ -207,18 +225,29 @@ internal sealed partial class ValueReplicator
                     NodeOutcomeKind.Superseded => "superseded",
                     _ => "failed",
                 };
-                _owner._metrics.ReadRepair(mode, outcome);
-                Log.ReadRepaired(_owner._logger, _key, node.Name, Winner.Version, mode, outcome);
+                Owner._metrics.ReadRepair(mode, outcome);
+                Log.ReadRepaired(Owner._logger, _key, node.Name, Winner.Version, mode, outcome);
                 if (reply.Error is not null)
                 {
-                    Log.ReadRepairFailed(_owner._logger, _key, node.Name, reply.Error);
+                    Log.ReadRepairFailed(Owner._logger, _key, node.Name, reply.Error);
                 }
             }
             catch (Exception ex)
             {
-                _owner._metrics.ReadRepair(mode, "failed");
-                Log.ReadRepairFailed(_owner._logger, _key, node.Name, ex);
+                Owner._metrics.ReadRepair(mode, "failed");
+                Log.ReadRepairFailed(Owner._logger, _key, node.Name, ex);
             }
+        }
+
+        private RedisValue[] Arguments(bool replaceEqual)
+        {
+            var writeMode = Winner.State switch
+            {
+                ValueState.Live => ModeValue,
+                ValueState.Tombstone => ModeTombstone,
+                _ => ModeExpired,
+            };
+            return Owner.WriteArguments(Winner.Version, writeMode, Winner.Payload ?? RedisValue.EmptyString, Winner.ExpiresAt, Winner.DeletedAt, _typeName, replaceEqual);
         }
     }
 }

@@ -136,7 +136,16 @@ internal sealed partial class ValueReplicator
         ValueWriteReply reply;
         try
         {
-            var result = await node.EvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+            RedisResult result;
+            try
+            {
+                result = await node.EvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+            {
+                result = await node.ReloadAndEvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+            }
+
             reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName);
             if (reply.Kind == NodeOutcomeKind.Superseded)
             {

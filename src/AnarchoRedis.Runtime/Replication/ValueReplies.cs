@@ -87,6 +87,11 @@ internal static class ValueReplyParser
         var data = items[7].IsNull ? null : (byte[]?)items[7];
         if (items[1].IsNull)
         {
+            if (!items[2].IsNull || !items[5].IsNull || !items[6].IsNull)
+            {
+                return Corrupt(key, node, "the meta key has no version field");
+            }
+
             return new ValueReadReply(data is null ? ValueState.Absent : ValueState.Unversioned, default, null, 0, 0, default, null);
         }
 

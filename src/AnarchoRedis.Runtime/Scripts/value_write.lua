@@ -59,10 +59,10 @@ end
 
 local mode = ARGV[2]
 if mode == 'v' then
+  redis.call('SET', KEYS[1], ARGV[3])
+  -- PEXPIREAT rather than SET ... PXAT: same effect, and Garnet (the demo's embedded server) rejects PXAT.
   if ARGV[4] ~= '0' then
-    redis.call('SET', KEYS[1], ARGV[3], 'PXAT', ARGV[4])
-  else
-    redis.call('SET', KEYS[1], ARGV[3])
+    redis.call('PEXPIREAT', KEYS[1], ARGV[4])
   end
 else
   redis.call('DEL', KEYS[1])

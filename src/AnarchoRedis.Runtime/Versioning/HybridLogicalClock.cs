@@ -12,7 +12,7 @@ namespace AnarchoRedis;
 public sealed class HybridLogicalClock
 {
     private readonly TimeProvider _timeProvider;
-    private long _last;
+    private ulong _last;
 
     /// <summary>Creates a clock.</summary>
     /// <param name="timeProvider">The wall clock.</param>
@@ -28,7 +28,7 @@ public sealed class HybridLogicalClock
     public ulong WriterId { get; }
 
     /// <summary>The newest clock value made or seen.</summary>
-    public ulong Last => (ulong)Volatile.Read(ref _last);
+    public ulong Last => Volatile.Read(ref _last);
 
     /// <summary>The current wall clock as a clock value (counter zero).</summary>
     public ulong WallClock => ToClock(_timeProvider.GetUtcNow());
@@ -37,14 +37,20 @@ public sealed class HybridLogicalClock
     /// <returns>The version.</returns>
     public ReplicatedVersion Next()
     {
-        var now = (long)WallClock;
+        var now = WallClock;
         while (true)
         {
             var last = Volatile.Read(ref _last);
+            if (last == ulong.MaxValue)
+            {
+                // Only a version planted at the very top of the range gets here; wrapping would go backwards.
+                throw new InvalidOperationException("The clock has reached the largest possible version, after seeing a version at the top of the range. No newer version can be made.");
+            }
+
             var next = Math.Max(now, last + 1);
             if (Interlocked.CompareExchange(ref _last, next, last) == last)
             {
-                return new ReplicatedVersion((ulong)next, WriterId);
+                return new ReplicatedVersion(next, WriterId);
             }
         }
     }
@@ -53,7 +59,7 @@ public sealed class HybridLogicalClock
     /// <param name="version">The version seen.</param>
     public void Observe(ReplicatedVersion version)
     {
-        var seen = (long)version.Clock;
+        var seen = version.Clock;
         while (true)
         {
             var last = Volatile.Read(ref _last);

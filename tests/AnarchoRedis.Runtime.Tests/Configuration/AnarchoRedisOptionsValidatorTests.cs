@@ -56,7 +56,7 @@ public sealed class AnarchoRedisOptionsValidatorTests
         Assert.Contains("listed twice", failure, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "runtime bug: AnarchoRedisOptionsValidator compares EndPoints[0].ToString() before default ports are applied, so 'redis-a' and 'redis-a:6379' (the same server) are not reported as listed twice.")]
+    [Fact]
     public void Duplicate_node_with_and_without_the_default_port()
     {
         var failure = SingleFailure(new AnarchoRedisOptions { Nodes = ["redis-a", "redis-a:6379"] });

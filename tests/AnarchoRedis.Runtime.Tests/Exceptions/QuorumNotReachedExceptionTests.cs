@@ -60,7 +60,7 @@ public sealed class QuorumNotReachedExceptionTests
         Assert.False(error.IsIndeterminate);
     }
 
-    [Fact(Skip = "runtime bug: QuorumNotReachedException.IsIndeterminate (Exceptions/QuorumNotReachedException.cs line 44) ignores NodeOutcomeKind.Pending, which ValueReplicator.QuorumFailure reports for nodes still out after SettleAsync and which NodeOutcome documents as indeterminate: the write may still run there.")]
+    [Fact]
     public void Indeterminate_when_a_node_is_still_pending()
     {
         var error = Make(
