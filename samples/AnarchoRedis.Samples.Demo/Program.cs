@@ -176,14 +176,14 @@ internal static class Program
             options.ReadConsistency = Consistency.Quorum;  // R = 2 of 3
             options.NodeTimeout = TimeSpan.FromSeconds(1);
         });
-        services.AddSingleton<IUserStore, UserStore>();
+        services.AddAnarchoRedisSamplesModelsRepositories();
 
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         var client = provider.GetRequiredService<AnarchoRedisClient>();
-        var users = provider.GetRequiredService<IUserStore>();
+        var users = provider.GetRequiredService<IUserRepository>();
         await using var inspector = await Inspector.ConnectAsync(nodes);
 
-        var key = UserStore.Key(UserId);
+        var key = UserRepository.FormatKey(UserId);
         var metaKey = $"{AnarchoRedisOptions.DefaultMetaKeyPrefix}{{{key}}}";
         var last = nodes.Count - 1;
         Console.WriteLine($"AnarchoRedis client: N={client.Nodes.Count}, W=2, R=2 (quorum), writer id {client.Clock.WriterId:x16}.");
@@ -295,7 +295,7 @@ internal static class Program
     /// Waits until the client's own connection to the restarted node is back (StackExchange.Redis reconnects on its
     /// heartbeat): a read of a key nobody wrote, with R = N and repair off, succeeds only when every node answers.
     /// </summary>
-    private static async Task WaitForClientAsync(IUserStore users, int nodeCount, CancellationToken ct)
+    private static async Task WaitForClientAsync(IUserRepository users, int nodeCount, CancellationToken ct)
     {
         var probe = new ReadOptions { RequiredReplies = nodeCount, ReadRepair = ReadRepairMode.Off };
         var watch = Stopwatch.StartNew();

@@ -4,8 +4,8 @@ namespace AnarchoRedis.Samples.Models;
 
 /// <summary>A user, stored under <c>user:{Id}</c> and replicated to every node.</summary>
 /// <remarks>
-/// The attribute is already here; once the AnarchoRedis source generator is referenced by this project it emits
-/// <c>IUserRepository</c>. Until then the demo uses a hand-written descriptor with the same key template.
+/// The AnarchoRedis source generator emits <c>IUserRepository</c>/<c>UserRepository</c> for it, its entry in the
+/// assembly's type catalog, and <c>AddAnarchoRedisSamplesModelsRepositories()</c> for DI.
 /// </remarks>
 [ReplicatedKey("user:{Id}", Name = "samples.user")]
 public sealed class User
