@@ -37,4 +37,15 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(descriptor);
         return (ReplicatedValueStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedValueStore<T>(client, (ReplicatedValueDescriptor<T>)d), this);
     }
+
+    /// <summary>Returns the list store of a <see cref="ReplicatedListAttribute"/> element type.</summary>
+    /// <typeparam name="T">The element type.</typeparam>
+    /// <param name="descriptor">The type's descriptor (generated, or written by hand).</param>
+    /// <returns>The store; the same instance for the same descriptor.</returns>
+    public ReplicatedListStore<T> GetListStore<T>(ReplicatedListDescriptor<T> descriptor)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        return (ReplicatedListStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedListStore<T>(client, (ReplicatedListDescriptor<T>)d), this);
+    }
 }
