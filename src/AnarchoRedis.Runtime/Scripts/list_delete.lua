@@ -1,0 +1,68 @@
+-- Delete of a whole list at version D: the data goes, the meta key stays with deleted-up-to = max(dv, D), so every
+-- element pushed before D is dead everywhere and no stale replica brings it back. Element tombstones stay.
+--
+-- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones
+-- ARGV[1] registry name   ARGV[2] delete version D
+--
+-- Returns {0, count, digest, version}; errors as list_push.lua.
+local function valid(v)
+  return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
+end
+local function newer(a, b)
+  for i = 1, 32, 8 do
+    local x = tonumber(string.sub(a, i, i + 7), 16)
+    local y = tonumber(string.sub(b, i, i + 7), 16)
+    if x ~= y then return x > y end
+  end
+  return false
+end
+local function envelope(e)
+  local s = string.sub(e, 1, 1)
+  return (s == 'L' or s == 'R') and string.len(e) >= 33 and valid(string.sub(e, 2, 33))
+end
+local function xor16(a, b)
+  local hi = bit.bxor(tonumber(string.sub(a, 1, 8), 16), tonumber(string.sub(b, 1, 8), 16))
+  local lo = bit.bxor(tonumber(string.sub(a, 9, 16), 16), tonumber(string.sub(b, 9, 16), 16))
+  return bit.tohex(hi, 8) .. bit.tohex(lo, 8)
+end
+local function hex16(h)
+  return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
+end
+
+-- Type and meta checks shared by every list script (before any write). Returns nil and the meta table, or an error reply.
+local function check(name)
+  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x')
+  if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
+  local dataType = redis.call('TYPE', KEYS[1])['ok']
+  if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
+  local tombType = redis.call('TYPE', KEYS[3])['ok']
+  if tombType ~= 'hash' and tombType ~= 'none' then return {-6, tombType} end
+  local len = redis.call('LLEN', KEYS[1])
+  if meta[1] then
+    if not valid(meta[1]) then return {-3, 'version is not 32 lowercase hex digits'} end
+    if meta[2] ~= 'l' or meta[3] ~= name then return {-4, meta[2] or '', meta[3] or ''} end
+    if not hex16(meta[5]) then return {-3, 'digest is not 16 lowercase hex digits'} end
+    for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0'}) do
+      if w ~= '0' and not valid(w) then return {-3, 'a watermark is not 32 lowercase hex digits'} end
+    end
+    if tonumber(meta[4] or '') ~= len then return {-3, 'count ' .. tostring(meta[4]) .. ' differs from the list length ' .. len} end
+  elseif len > 0 then
+    return {-5, 'a list without meta data (written outside AnarchoRedis)'}
+  end
+  if len > 0 then
+    local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
+    if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
+  end
+  return nil, meta, len
+end
+
+local err, meta = check(ARGV[1])
+if err then return err end
+redis.call('DEL', KEYS[1])
+local dv = meta[6] or '0'
+if dv == '0' or newer(ARGV[2], dv) then dv = ARGV[2] end
+local version = meta[1] or ARGV[2]
+if newer(ARGV[2], version) then version = ARGV[2] end
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', 0, 'h', '0000000000000000', 'dv', dv, 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', '0')
+redis.call('PERSIST', KEYS[2])
+return {0, 0, '0000000000000000', version}

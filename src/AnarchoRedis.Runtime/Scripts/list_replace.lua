@@ -1,0 +1,96 @@
+-- Full-value repair: replaces the node's list with the merged one, only if the node still holds the (count, digest)
+-- the client saw (else it changed meanwhile: nothing is done, the next read or anti-entropy pass repairs it).
+--
+-- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones
+-- ARGV[1] registry name   ARGV[2] expected count   ARGV[3] expected digest   ARGV[4] merged version
+-- ARGV[5] deleted-up-to   ARGV[6] data expiry ms or '0'   ARGV[7] meta expiry ms or '0'
+-- ARGV[8] merged count   ARGV[9] merged digest   ARGV[10] max left id   ARGV[11] max right id
+-- ARGV[12] number of envelopes n; ARGV[13 .. 12+n] envelopes in canonical order; then tombstone pairs (id, time)
+--
+-- Returns {0, count, digest, version} replaced; {1, count, digest, version} the node changed meanwhile; errors as list_push.lua.
+local function valid(v)
+  return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
+end
+local function newer(a, b)
+  for i = 1, 32, 8 do
+    local x = tonumber(string.sub(a, i, i + 7), 16)
+    local y = tonumber(string.sub(b, i, i + 7), 16)
+    if x ~= y then return x > y end
+  end
+  return false
+end
+local function envelope(e)
+  local s = string.sub(e, 1, 1)
+  return (s == 'L' or s == 'R') and string.len(e) >= 33 and valid(string.sub(e, 2, 33))
+end
+local function xor16(a, b)
+  local hi = bit.bxor(tonumber(string.sub(a, 1, 8), 16), tonumber(string.sub(b, 1, 8), 16))
+  local lo = bit.bxor(tonumber(string.sub(a, 9, 16), 16), tonumber(string.sub(b, 9, 16), 16))
+  return bit.tohex(hi, 8) .. bit.tohex(lo, 8)
+end
+local function hex16(h)
+  return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
+end
+
+-- Type and meta checks shared by every list script (before any write). Returns nil and the meta table, or an error reply.
+local function check(name)
+  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x')
+  if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
+  local dataType = redis.call('TYPE', KEYS[1])['ok']
+  if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
+  local tombType = redis.call('TYPE', KEYS[3])['ok']
+  if tombType ~= 'hash' and tombType ~= 'none' then return {-6, tombType} end
+  local len = redis.call('LLEN', KEYS[1])
+  if meta[1] then
+    if not valid(meta[1]) then return {-3, 'version is not 32 lowercase hex digits'} end
+    if meta[2] ~= 'l' or meta[3] ~= name then return {-4, meta[2] or '', meta[3] or ''} end
+    if not hex16(meta[5]) then return {-3, 'digest is not 16 lowercase hex digits'} end
+    for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0'}) do
+      if w ~= '0' and not valid(w) then return {-3, 'a watermark is not 32 lowercase hex digits'} end
+    end
+    if tonumber(meta[4] or '') ~= len then return {-3, 'count ' .. tostring(meta[4]) .. ' differs from the list length ' .. len} end
+  elseif len > 0 then
+    return {-5, 'a list without meta data (written outside AnarchoRedis)'}
+  end
+  if len > 0 then
+    local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
+    if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
+  end
+  return nil, meta, len
+end
+
+local err, meta, len = check(ARGV[1])
+if err then return err end
+local c0, h0 = meta[4] or '0', meta[5] or '0000000000000000'
+if tostring(c0) ~= ARGV[2] or h0 ~= ARGV[3] then
+  return {1, tonumber(c0), h0, meta[1] or ''}
+end
+local n = tonumber(ARGV[12])
+redis.call('DEL', KEYS[1])
+local first = 13
+while first <= 12 + n do
+  local last = math.min(first + 999, 12 + n)
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, first, last))
+  first = last + 1
+end
+first = 13 + n
+while first < #ARGV do
+  local last = math.min(first + 999, #ARGV)
+  redis.call('HSET', KEYS[3], unpack(ARGV, first, last))
+  first = last + 1
+end
+local version = ARGV[4]
+if meta[1] and newer(meta[1], version) then version = meta[1] end
+local dv = ARGV[5]
+if meta[6] and meta[6] ~= '0' and (dv == '0' or newer(meta[6], dv)) then dv = meta[6] end
+local ml, mr = ARGV[10], ARGV[11]
+if meta[7] and meta[7] ~= '0' and (ml == '0' or newer(meta[7], ml)) then ml = meta[7] end
+if meta[8] and meta[8] ~= '0' and (mr == '0' or newer(meta[8], mr)) then mr = meta[8] end
+local c = redis.call('LLEN', KEYS[1])
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', ARGV[9], 'dv', dv, 'ml', ml, 'mr', mr, 'x', ARGV[6])
+if ARGV[6] ~= '0' then
+  if c > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[6]) end
+  redis.call('PEXPIREAT', KEYS[2], ARGV[7])
+  if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIREAT', KEYS[3], ARGV[7]) end
+end
+return {0, c, ARGV[9], version}
