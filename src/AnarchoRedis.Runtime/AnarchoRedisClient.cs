@@ -27,6 +27,8 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
 
     internal ValueReplicator ValueReplicator { get; }
 
+    internal ListReplicator ListReplicator { get; }
+
     /// <summary>Returns the value store of a <see cref="ReplicatedKeyAttribute"/> type.</summary>
     /// <typeparam name="T">The model type.</typeparam>
     /// <param name="descriptor">The type's descriptor (generated, or written by hand).</param>

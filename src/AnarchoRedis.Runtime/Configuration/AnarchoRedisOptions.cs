@@ -44,6 +44,12 @@ public sealed class AnarchoRedisOptions
     public string MetaKeyPrefix { get; set; } = DefaultMetaKeyPrefix;
 
     /// <summary>
+    /// The prefix of the companion key that holds a list's element tombstones (removed element ids and their removal
+    /// times). Default <c>anrcho_tomb:</c>. It must not contain <c>{</c> or <c>}</c>, and user keys must not start with it.
+    /// </summary>
+    public string ListTombstonePrefix { get; set; } = "anrcho_tomb:";
+
+    /// <summary>
     /// How long a tombstone (and the meta key of an expired value) is kept after the deletion or expiry before it
     /// may be purged. A node that is away for longer than this must come back empty. Default 1 day.
     /// </summary>

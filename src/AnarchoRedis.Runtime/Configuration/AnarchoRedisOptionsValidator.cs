@@ -91,6 +91,15 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("MetaKeyPrefix must be non-empty and hold no '{' or '}' (the meta key must keep its data key's hash slot).");
         }
 
+        if (string.IsNullOrEmpty(options.ListTombstonePrefix) || options.ListTombstonePrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add("ListTombstonePrefix must be non-empty and hold no '{' or '}' (the tombstone key must keep its list key's hash slot).");
+        }
+        else if (string.Equals(options.ListTombstonePrefix, options.MetaKeyPrefix, StringComparison.Ordinal))
+        {
+            errors.Add("ListTombstonePrefix must differ from MetaKeyPrefix.");
+        }
+
         if (!Enum.IsDefined(options.ReadConsistency) || options.ReadConsistency == Consistency.Default ||
             !Enum.IsDefined(options.WriteConsistency) || options.WriteConsistency == Consistency.Default)
         {

@@ -22,6 +22,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
     private readonly Counter<long> _nodeErrors;
     private readonly Counter<long> _clockSkew;
     private readonly Counter<long> _missedWrites;
+    private readonly Counter<long> _listRepairs;
 
     /// <summary>Creates the instruments, on a meter from <paramref name="meterFactory"/> when given.</summary>
     /// <param name="meterFactory">The DI meter factory, or <see langword="null"/>.</param>
@@ -34,6 +35,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _readRepairs = _meter.CreateCounter<long>("anarchoredis.read_repairs", "{repair}", "Replica repairs made by reads, by mode and result.");
         _nodeErrors = _meter.CreateCounter<long>("anarchoredis.node.errors", "{error}", "Node replies that did not count, by node and kind.");
         _clockSkew = _meter.CreateCounter<long>("anarchoredis.clock.skew_events", "{version}", "Versions seen further ahead of the local clock than MaxClockSkew.");
+        _listRepairs = _meter.CreateCounter<long>("anarchoredis.list_repairs", "{repair}", "Full-list repairs of one node (merged list written back), by mode and result.");
         _missedWrites = _meter.CreateCounter<long>("anarchoredis.node.missed_writes", "{write}", "Writes a node did not acknowledge after the quorum was reached.");
     }
 
@@ -48,6 +50,9 @@ public sealed class AnarchoRedisMetrics : IDisposable
 
     internal void ReadRepair(string mode, string result) =>
         _readRepairs.Add(1, new KeyValuePair<string, object?>("mode", mode), new KeyValuePair<string, object?>("result", result));
+
+    internal void ListRepair(string mode, string result) =>
+        _listRepairs.Add(1, new KeyValuePair<string, object?>("mode", mode), new KeyValuePair<string, object?>("result", result));
 
     internal void NodeError(string node, string kind) =>
         _nodeErrors.Add(1, new KeyValuePair<string, object?>("node", node), new KeyValuePair<string, object?>("kind", kind));

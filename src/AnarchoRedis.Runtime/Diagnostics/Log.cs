@@ -24,6 +24,15 @@ internal static partial class Log
     [LoggerMessage(201, LogLevel.Warning, "Read repair of {Key} on {Node} failed")]
     public static partial void ReadRepairFailed(ILogger logger, string key, string node, Exception error);
 
+    [LoggerMessage(202, LogLevel.Debug, "List repair of {Key} on {Node} ({Mode}): {Result}, {Count} elements")]
+    public static partial void ListRepaired(ILogger logger, string key, string node, string mode, string result, long count);
+
+    [LoggerMessage(203, LogLevel.Warning, "List repair of {Key} on {Node} failed")]
+    public static partial void ListRepairFailed(ILogger logger, string key, string node, Exception error);
+
+    [LoggerMessage(204, LogLevel.Debug, "Replicas of list {Key} disagree after {Operation}; merging the full lists")]
+    public static partial void ListDiverged(ILogger logger, string key, string operation);
+
     [LoggerMessage(300, LogLevel.Warning, "Version {Version} seen for {Key} is {Skew} ahead of the local clock (limit {Limit}); it will win last-writer-wins comparisons")]
     public static partial void ClockSkew(ILogger logger, ReplicatedVersion version, string key, TimeSpan skew, TimeSpan limit);
 

@@ -101,3 +101,23 @@ public sealed class KeyTypeMismatchException : NodeDataException
     /// <summary>The registry name stored in the meta data.</summary>
     public string StoredName { get; }
 }
+
+/// <summary>
+/// A list key on a node holds entries the library did not write (not list envelopes), or a list without meta data.
+/// The node's answer does not count and nothing on it is overwritten.
+/// </summary>
+public sealed class ForeignListDataException : NodeDataException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="node">The node.</param>
+    /// <param name="detail">What was found.</param>
+    public ForeignListDataException(string key, string node, string detail)
+        : base($"The list '{key}' on node {node} holds data AnarchoRedis did not write: {detail}. The node's copy is left as is.", key, node)
+    {
+        Detail = detail;
+    }
+
+    /// <summary>What was found.</summary>
+    public string Detail { get; }
+}

@@ -15,8 +15,14 @@ internal sealed class KeySpace
 {
     private readonly int _maxKeyBytes;
 
-    public KeySpace(string metaPrefix, int maxKeyBytes)
+    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null)
     {
+        if (tombstonePrefix is not null && (tombstonePrefix.Length == 0 || tombstonePrefix.AsSpan().IndexOfAny('{', '}') >= 0))
+        {
+            throw new ArgumentException("The list tombstone prefix must be non-empty and hold no '{' or '}'.", nameof(tombstonePrefix));
+        }
+
+        TombstonePrefix = tombstonePrefix;
         if (string.IsNullOrEmpty(metaPrefix) || metaPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
         {
             throw new ArgumentException("The meta key prefix must be non-empty and hold no '{' or '}'.", nameof(metaPrefix));
@@ -27,6 +33,13 @@ internal sealed class KeySpace
     }
 
     public string MetaPrefix { get; }
+
+    /// <summary>The prefix of list element tombstone keys, when lists are in use.</summary>
+    public string? TombstonePrefix { get; }
+
+    /// <summary>Checks a logical key and returns its list element tombstone key name.</summary>
+    public string TombstoneKey(string key) =>
+        Companion(TombstonePrefix ?? throw new InvalidOperationException("No list tombstone prefix was configured."), key);
 
     /// <summary>Checks a logical key and returns its meta key name.</summary>
     public string MetaKey(string key) => Companion(MetaPrefix, key);
@@ -57,6 +70,11 @@ internal sealed class KeySpace
         if (key.StartsWith(MetaPrefix, StringComparison.Ordinal))
         {
             throw new InvalidKeyException(key, $"it starts with the meta key prefix '{MetaPrefix}'.");
+        }
+
+        if (TombstonePrefix is not null && key.StartsWith(TombstonePrefix, StringComparison.Ordinal))
+        {
+            throw new InvalidKeyException(key, $"it starts with the list tombstone key prefix '{TombstonePrefix}'.");
         }
 
         if (Encoding.UTF8.GetByteCount(key) > _maxKeyBytes)

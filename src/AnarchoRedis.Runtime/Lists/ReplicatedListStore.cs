@@ -14,10 +14,15 @@ namespace AnarchoRedis;
 public sealed class ReplicatedListStore<T>
     where T : class
 {
+    private readonly ListReplicator _replicator;
+    private readonly ValueCodec<T> _codec;
+
     internal ReplicatedListStore(AnarchoRedisClient client, ReplicatedListDescriptor<T> descriptor)
     {
         ArgumentNullException.ThrowIfNull(client);
         Descriptor = descriptor;
+        _replicator = client.ListReplicator;
+        _codec = new ValueCodec<T>(client.SerializerOptions, client.Options.MaxValueBytes);
     }
 
     /// <summary>The type's descriptor.</summary>
@@ -29,8 +34,11 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
-    public ValueTask<ListWriteResult> PushLeftAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<ListWriteResult> PushLeftAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return _replicator.PushAsync(Descriptor, key, ListSide.Left, [_codec.Encode(key, item)], options, cancellationToken);
+    }
 
     /// <summary>Pushes several elements at the head, like <c>LPUSH key a b c</c>: the last one ends first.</summary>
     /// <param name="key">The logical key.</param>
@@ -38,8 +46,10 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
-    public ValueTask<ListWriteResult> PushLeftAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<ListWriteResult> PushLeftAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return _replicator.PushAsync(Descriptor, key, ListSide.Left, Encode(key, items), options, cancellationToken);
+    }
 
     /// <summary>Pushes one element at the tail (like RPUSH).</summary>
     /// <param name="key">The logical key.</param>
@@ -47,8 +57,11 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
-    public ValueTask<ListWriteResult> PushRightAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<ListWriteResult> PushRightAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return _replicator.PushAsync(Descriptor, key, ListSide.Right, [_codec.Encode(key, item)], options, cancellationToken);
+    }
 
     /// <summary>Pushes several elements at the tail, like <c>RPUSH key a b c</c>.</summary>
     /// <param name="key">The logical key.</param>
@@ -56,8 +69,10 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
-    public ValueTask<ListWriteResult> PushRightAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<ListWriteResult> PushRightAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return _replicator.PushAsync(Descriptor, key, ListSide.Right, Encode(key, items), options, cancellationToken);
+    }
 
     /// <summary>Reads elements <paramref name="start"/>..<paramref name="stop"/> with LRANGE index semantics (negative indexes count from the tail).</summary>
     /// <param name="key">The logical key.</param>
@@ -66,32 +81,47 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The elements; empty when the list is absent.</returns>
-    public ValueTask<IReadOnlyList<T>> RangeAsync(string key, long start = 0, long stop = -1, ReadOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public async ValueTask<IReadOnlyList<T>> RangeAsync(string key, long start = 0, long stop = -1, ReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var elements = await _replicator.RangeAsync(Descriptor, key, start, stop, _replicator.RequiredForRead(Descriptor, options), cancellationToken).ConfigureAwait(false);
+        var result = new T[elements.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] = Decode(key, elements[i]);
+        }
+
+        return result;
+    }
 
     /// <summary>The number of elements.</summary>
     /// <param name="key">The logical key.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The length; 0 when the list is absent.</returns>
-    public ValueTask<long> LengthAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<long> LengthAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return _replicator.LengthAsync(Descriptor, key, _replicator.RequiredForRead(Descriptor, options), cancellationToken);
+    }
 
     /// <summary>Removes and returns the head: a quorum read of the canonical head, then its removal by id (at-least-once under concurrent pops).</summary>
     /// <param name="key">The logical key.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The element, or <see langword="null"/> when the list is empty.</returns>
-    public ValueTask<T?> PopLeftAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<T?> PopLeftAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return PopAsync(key, 0, options, cancellationToken);
+    }
 
     /// <summary>Removes and returns the tail (at-least-once under concurrent pops).</summary>
     /// <param name="key">The logical key.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The element, or <see langword="null"/> when the list is empty.</returns>
-    public ValueTask<T?> PopRightAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<T?> PopRightAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return PopAsync(key, -1, options, cancellationToken);
+    }
 
     /// <summary>Removes every element equal to <paramref name="item"/> (same serialized bytes).</summary>
     /// <param name="key">The logical key.</param>
@@ -99,8 +129,28 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>How many elements were removed.</returns>
-    public ValueTask<long> RemoveAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public async ValueTask<long> RemoveAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        var payload = _codec.Encode(key, item);
+        var required = _replicator.RequiredForWrite(Descriptor, options);
+        var merged = await _replicator.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
+        var ids = new List<ReplicatedVersion>();
+        foreach (var element in merged.Elements)
+        {
+            if (element.Payload.Span.SequenceEqual(payload))
+            {
+                ids.Add(element.Id);
+            }
+        }
+
+        if (ids.Count > 0)
+        {
+            await _replicator.RemoveIdsAsync("lrem", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ids.Count;
+    }
 
     /// <summary>Keeps only elements <paramref name="start"/>..<paramref name="stop"/>, with LTRIM semantics.</summary>
     /// <param name="key">The logical key.</param>
@@ -109,14 +159,77 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The trim's version and the resulting length.</returns>
-    public ValueTask<ListWriteResult> TrimAsync(string key, long start, long stop, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public async ValueTask<ListWriteResult> TrimAsync(string key, long start, long stop, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var required = _replicator.RequiredForWrite(Descriptor, options);
+        var merged = await _replicator.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
+        var removed = ListMerge.TrimmedOut(merged.Elements, start, stop);
+        var ids = new ReplicatedVersion[removed.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = removed[i].Id;
+        }
+
+        // Even an empty trim is a write: it makes a version and confirms the list on W nodes.
+        return await _replicator.RemoveIdsAsync("ltrim", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Deletes the whole list: every element pushed before the delete is gone on every node, later pushes start a new list.</summary>
     /// <param name="key">The logical key.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The delete's version and acknowledgement count.</returns>
-    public ValueTask<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("Replicated lists are being built (issue 3).");
+    public ValueTask<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        return _replicator.DeleteAsync(Descriptor, key, options, cancellationToken);
+    }
+
+    /// <summary>Drops element tombstones removed before a cutoff on every node (anti-entropy calls it once grace has passed everywhere).</summary>
+    internal Task<long[]> PurgeTombstonesAsync(string key, long olderThanUnixMs, CancellationToken cancellationToken = default) =>
+        _replicator.PurgeTombstonesAsync(key, olderThanUnixMs, cancellationToken);
+
+    private async ValueTask<T?> PopAsync(string key, long index, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var required = _replicator.RequiredForWrite(Descriptor, options);
+        var elements = await _replicator.RangeAsync(Descriptor, key, index, index, required, cancellationToken).ConfigureAwait(false);
+        if (elements.Count == 0)
+        {
+            return null;
+        }
+
+        var element = elements[0];
+        var item = Decode(key, element);
+        await _replicator.RemoveIdsAsync(index == 0 ? "lpop" : "rpop", Descriptor, key, [element.Id], required, cancellationToken).ConfigureAwait(false);
+        return item;
+    }
+
+    private List<byte[]> Encode(string key, IEnumerable<T> items)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        var payloads = new List<byte[]>();
+        foreach (var item in items)
+        {
+            ArgumentNullException.ThrowIfNull(item, nameof(items));
+            payloads.Add(_codec.Encode(key, item));
+        }
+
+        if (payloads.Count == 0)
+        {
+            throw new ArgumentException("At least one element must be pushed.", nameof(items));
+        }
+
+        return payloads;
+    }
+
+    private T Decode(string key, ListElement element)
+    {
+        try
+        {
+            return (T)_codec.Decode(element.Payload);
+        }
+        catch (MessagePack.MessagePackSerializationException ex)
+        {
+            throw new ValueDecodeException(key, "(quorum)", typeof(T), ex);
+        }
+    }
 }

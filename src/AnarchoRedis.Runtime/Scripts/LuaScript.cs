@@ -20,6 +20,18 @@ internal sealed class LuaScript
 
     public static LuaScript ValueRead { get; } = Load("value_read");
 
+    public static LuaScript ListPush { get; } = Load("list_push");
+
+    public static LuaScript ListRead { get; } = Load("list_read");
+
+    public static LuaScript ListRemove { get; } = Load("list_remove");
+
+    public static LuaScript ListReplace { get; } = Load("list_replace");
+
+    public static LuaScript ListDelete { get; } = Load("list_delete");
+
+    public static LuaScript ListPurge { get; } = Load("list_purge");
+
     public string Name { get; }
 
     public string Text { get; }

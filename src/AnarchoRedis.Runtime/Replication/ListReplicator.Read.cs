@@ -1,0 +1,349 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <content>Quorum reads, and the full merge and repair of diverged replicas.</content>
+internal sealed partial class ListReplicator
+{
+    private static readonly RedisValue ModeRange = "range";
+    private static readonly RedisValue ModeFull = "full";
+    private static readonly RedisValue ModeMeta = "meta";
+
+    /// <summary>
+    /// LRANGE start..stop with quorum R. When the counted replies agree on (count, digest), the first one's range is
+    /// the answer; otherwise the full lists are merged, diverged nodes repaired, and the range taken from the merge.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<ListElement>> RangeAsync(ReplicatedTypeDescriptor descriptor, string key, long start, long stop, int required, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (replies, agreed) = await QuorumReadAsync("lrange", key, descriptor.Name, [descriptor.Name, ModeRange, start, stop], required, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<ListElement> result;
+        if (agreed >= 0)
+        {
+            result = replies[agreed].Elements;
+        }
+        else
+        {
+            var merged = await SyncAsync(key, descriptor.Name, required, "blocking", cancellationToken).ConfigureAwait(false);
+            result = ListMerge.Range(merged.Elements, start, stop);
+        }
+
+        _metrics.Operation("lrange", "ok", started);
+        return result;
+    }
+
+    /// <summary>The list's length with quorum R (merging and repairing when the replicas disagree).</summary>
+    public async ValueTask<long> LengthAsync(ReplicatedTypeDescriptor descriptor, string key, int required, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var (replies, agreed) = await QuorumReadAsync("llen", key, descriptor.Name, [descriptor.Name, ModeMeta], required, cancellationToken).ConfigureAwait(false);
+        var length = agreed >= 0
+            ? replies[agreed].Count
+            : (await SyncAsync(key, descriptor.Name, required, "blocking", cancellationToken).ConfigureAwait(false)).Count;
+        _metrics.Operation("llen", "ok", started);
+        return length;
+    }
+
+    /// <summary>The merged full list from at least R nodes, with every diverged node that answered repaired.</summary>
+    public Task<ListReplicaState> ReadMergedAsync(ReplicatedTypeDescriptor descriptor, string key, int required, CancellationToken cancellationToken) =>
+        SyncAsync(key, descriptor.Name, required, "blocking", cancellationToken);
+
+    /// <summary>
+    /// Sends a read to all nodes and waits for R. Returns the snapshot and the index of a counted reply when all counted
+    /// replies agree on (count, digest), else -1. Late replies that disagree start a background merge.
+    /// </summary>
+    private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var keys = Keys(key);
+        var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
+        foreach (var node in _nodes.Nodes)
+        {
+            _ = ReadOnNodeAsync(call, node, key, keys, args, typeName);
+        }
+
+        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!call.Reached)
+        {
+            var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+            _metrics.Operation(operation, "quorum_failed", started);
+            throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error));
+        }
+
+        var (replies, arrived) = call.TakeSnapshot();
+        var agreed = -1;
+        var diverged = false;
+        for (var i = 0; i < replies.Length; i++)
+        {
+            if (!arrived[i] || !replies[i].Counts)
+            {
+                continue;
+            }
+
+            if (agreed < 0)
+            {
+                agreed = i;
+            }
+            else if (replies[i].Count != replies[agreed].Count || replies[i].Digest != replies[agreed].Digest)
+            {
+                diverged = true;
+            }
+        }
+
+        if (diverged)
+        {
+            Log.ListDiverged(_logger, key, operation);
+            return (replies, -1);
+        }
+
+        call.HandleLate(
+            static (index, reply, state) =>
+            {
+                var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
+                if (reply.Counts && (reply.Count != count || reply.Digest != digest))
+                {
+                    owner.SyncInBackground(key, typeName);
+                }
+            },
+            (this, key, typeName, replies[agreed].Count, replies[agreed].Digest));
+        return (replies, agreed);
+    }
+
+    private async Task ReadOnNodeAsync(QuorumCall<ListReadReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName)
+    {
+        ListReadReply reply;
+        try
+        {
+            var result = await node.EvaluateOrReloadAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
+            reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
+            if (reply.Counts && !reply.Version.IsZero)
+            {
+                _clock.Observe(reply.Version);
+            }
+        }
+        catch (Exception ex)
+        {
+            reply = ListReadReply.Failed(ValueReplyParser.Classify(ex), ex);
+        }
+
+        if (!reply.Counts)
+        {
+            NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+        }
+
+        call.OnReply(node.Index, reply);
+    }
+
+    private void SyncInBackground(string key, string typeName) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await SyncAsync(key, typeName, 1, "background", CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _metrics.ListRepair("background", "failed");
+                Log.ListRepairFailed(_logger, key, "*", ex);
+            }
+        });
+
+    /// <summary>
+    /// Reads the full lists and tombstones from every node (waiting for <paramref name="required"/>), merges those that
+    /// answered, and writes the merge to each node whose (count, digest) differs, conditionally on what it had.
+    /// Repairs of the nodes in the snapshot are awaited; a node answering later is repaired in the background.
+    /// </summary>
+    private async Task<ListReplicaState> SyncAsync(string key, string typeName, int required, string mode, CancellationToken cancellationToken)
+    {
+        var keys = Keys(key);
+        var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
+        RedisValue[] args = [typeName, ModeFull];
+        foreach (var node in _nodes.Nodes)
+        {
+            _ = ReadOnNodeAsync(call, node, key, keys, args, typeName);
+        }
+
+        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!call.Reached)
+        {
+            var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+            throw QuorumFailure("list_repair", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error));
+        }
+
+        // Give the other nodes a moment (they were asked at the same time): a merge of more replicas repairs more.
+        try
+        {
+            await call.AllArrived.WaitAsync(_options.NodeTimeout / 4, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The rest are handled as late replies.
+        }
+
+        var (replies, arrived) = call.TakeSnapshot();
+        var states = new List<ListReplicaState>();
+        var version = ReplicatedVersion.Zero;
+        var expiresAt = 0L;
+        for (var i = 0; i < replies.Length; i++)
+        {
+            if (arrived[i] && replies[i].Counts)
+            {
+                states.Add(replies[i].ToState());
+                if (replies[i].Version >= version)
+                {
+                    version = replies[i].Version;
+                    expiresAt = replies[i].ExpiresAt;
+                }
+            }
+        }
+
+        var merged = ListMerge.Merge(states);
+        var plan = new ReplacePlan(this, key, keys, typeName, merged, version, expiresAt);
+        List<Task>? repairs = null;
+        for (var i = 0; i < replies.Length; i++)
+        {
+            if (arrived[i] && replies[i].Counts && (replies[i].Count != merged.Count || replies[i].Digest != merged.Digest))
+            {
+                (repairs ??= []).Add(plan.RunAsync(_nodes.Nodes[i], replies[i], mode));
+            }
+        }
+
+        call.HandleLate(
+            static (index, reply, state) =>
+            {
+                var plan = (ReplacePlan)state!;
+                if (reply.Counts && (reply.Count != plan.Merged.Count || reply.Digest != plan.Merged.Digest))
+                {
+                    // The late node may hold elements the others lack: merge it in, repair it; the others learn them
+                    // at the next write's post-write check (or anti-entropy).
+                    var widened = plan.Widen(reply);
+                    _ = widened.RunAsync(plan.Owner._nodes.Nodes[index], reply, "background");
+                }
+            },
+            plan);
+
+        if (repairs is not null)
+        {
+            await Task.WhenAll(repairs).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return merged;
+    }
+
+    /// <summary>Writes one merged list to diverged nodes with list_replace.lua.</summary>
+    private sealed class ReplacePlan
+    {
+        private readonly string _key;
+        private readonly RedisKey[] _keys;
+        private readonly string _typeName;
+        private readonly ReplicatedVersion _version;
+        private readonly long _expiresAt;
+        private RedisValue[]? _tail;
+
+        public ReplacePlan(ListReplicator owner, string key, RedisKey[] keys, string typeName, ListReplicaState merged, ReplicatedVersion version, long expiresAt)
+        {
+            Owner = owner;
+            _key = key;
+            _keys = keys;
+            _typeName = typeName;
+            Merged = merged;
+            _version = version;
+            _expiresAt = expiresAt;
+        }
+
+        public ListReplicator Owner { get; }
+
+        public ListReplicaState Merged { get; }
+
+        public ReplacePlan Widen(ListReadReply late) =>
+            new(Owner, _key, _keys, _typeName, ListMerge.Merge(Merged, late.ToState()), late.Version > _version ? late.Version : _version, _expiresAt);
+
+        public async Task RunAsync(ReplicaNode node, ListReadReply seen, string mode)
+        {
+            try
+            {
+                var args = Arguments(seen);
+                var result = await node.EvaluateOrReloadAsync(LuaScript.ListReplace, _keys, args).ConfigureAwait(false);
+                var reply = ListReplyParser.ParseWrite(result, _key, node.Name, _typeName);
+                var outcome = reply.Kind switch
+                {
+                    NodeOutcomeKind.Applied => "applied",
+                    NodeOutcomeKind.Superseded => "changed",
+                    _ => "failed",
+                };
+                Owner._metrics.ListRepair(mode, outcome);
+                Log.ListRepaired(Owner._logger, _key, node.Name, mode, outcome, Merged.Count);
+                if (reply.Error is not null)
+                {
+                    Log.ListRepairFailed(Owner._logger, _key, node.Name, reply.Error);
+                }
+            }
+            catch (Exception ex)
+            {
+                Owner._metrics.ListRepair(mode, "failed");
+                Log.ListRepairFailed(Owner._logger, _key, node.Name, ex);
+            }
+        }
+
+        private RedisValue[] Arguments(ListReadReply seen)
+        {
+            var tail = _tail ??= Tail();
+            var args = new RedisValue[3 + tail.Length];
+            args[0] = _typeName;
+            args[1] = seen.Count;
+            args[2] = ListDigest.Format(seen.Digest);
+            tail.CopyTo(args, 3);
+            return args;
+        }
+
+        /// <summary>ARGV[4..] of list_replace.lua: the same for every node.</summary>
+        private RedisValue[] Tail()
+        {
+            var elements = Merged.Elements;
+            var tombstones = Merged.Tombstones;
+            var tail = new RedisValue[9 + elements.Count + (2 * tombstones.Count)];
+            var maxLeft = ReplicatedVersion.Zero;
+            var maxRight = ReplicatedVersion.Zero;
+            foreach (var element in elements)
+            {
+                if (element.Side == ListSide.Left && element.Id > maxLeft)
+                {
+                    maxLeft = element.Id;
+                }
+                else if (element.Side == ListSide.Right && element.Id > maxRight)
+                {
+                    maxRight = element.Id;
+                }
+            }
+
+            var metaExpiresAt = _expiresAt == 0 ? 0 : _expiresAt + (long)Owner._options.TombstoneGracePeriod.TotalMilliseconds;
+            tail[0] = _version.ToString();
+            tail[1] = ListReplyParser.Watermark(Merged.DeletedUpTo);
+            tail[2] = _expiresAt;
+            tail[3] = metaExpiresAt;
+            tail[4] = Merged.Count;
+            tail[5] = ListDigest.Format(Merged.Digest);
+            tail[6] = ListReplyParser.Watermark(maxLeft);
+            tail[7] = ListReplyParser.Watermark(maxRight);
+            tail[8] = elements.Count;
+            var i = 9;
+            foreach (var element in elements)
+            {
+                tail[i++] = element.ToEnvelope();
+            }
+
+            foreach (var (id, at) in tombstones)
+            {
+                tail[i++] = id.ToString();
+                tail[i++] = at;
+            }
+
+            return tail;
+        }
+    }
+}

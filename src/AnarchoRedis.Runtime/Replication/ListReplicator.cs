@@ -1,0 +1,285 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// The replication core for lists: pushes, removals by id and deletes fanned out to every node with a W quorum;
+/// R-quorum reads. Every list script returns the node's (count, digest), so replicas that disagree are seen without an
+/// extra round trip; then the full lists and tombstones are read, merged (<see cref="ListMerge"/>) and written back to
+/// each node that differs, conditionally on the (count, digest) it had. Untyped: payloads are bytes.
+/// </summary>
+internal sealed partial class ListReplicator
+{
+    private static readonly RedisValue Zero = "0";
+
+    private readonly ReplicaSet _nodes;
+    private readonly KeySpace _keys;
+    private readonly HybridLogicalClock _clock;
+    private readonly AnarchoRedisOptions _options;
+    private readonly AnarchoRedisMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+
+    public ListReplicator(
+        ReplicaSet nodes,
+        KeySpace keys,
+        HybridLogicalClock clock,
+        AnarchoRedisOptions options,
+        AnarchoRedisMetrics metrics,
+        ILogger logger,
+        TimeProvider time)
+    {
+        _nodes = nodes;
+        _keys = keys;
+        _clock = clock;
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+    }
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
+        _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);
+
+    public int RequiredForRead(ReplicatedTypeDescriptor descriptor, ReadOptions? options) =>
+        _nodes.Required(options?.RequiredReplies, options?.Consistency ?? Consistency.Default, descriptor.ReadConsistency, _options.ReadConsistency);
+
+    private RedisKey[] Keys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key)];
+
+    /// <summary>Pushes elements at one side; each gets its own id (a new version), in order.</summary>
+    public ValueTask<ListWriteResult> PushAsync(ReplicatedTypeDescriptor descriptor, string key, ListSide side, IReadOnlyList<byte[]> payloads, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var keys = Keys(key);
+        var required = RequiredForWrite(descriptor, options);
+        var expiresAt = 0L;
+        if ((options?.TimeToLive ?? descriptor.TimeToLive) is { } ttl)
+        {
+            if (ttl <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(options), ttl, "A time to live must be positive.");
+            }
+
+            expiresAt = NowMs + (long)Math.Ceiling(ttl.TotalMilliseconds);
+        }
+
+        var metaExpiresAt = expiresAt == 0 ? 0 : expiresAt + (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+        var args = new RedisValue[4 + (2 * payloads.Count)];
+        var version = ReplicatedVersion.Zero;
+        for (var i = 0; i < payloads.Count; i++)
+        {
+            version = _clock.Next();
+            args[4 + (2 * i)] = ListEnvelope.Encode(version, side, payloads[i]);
+            args[5 + (2 * i)] = ListDigest.Format(ListDigest.ElementHash(version));
+        }
+
+        args[0] = descriptor.Name;
+        args[1] = version.ToString();
+        args[2] = expiresAt == 0 ? Zero : expiresAt;
+        args[3] = metaExpiresAt == 0 ? Zero : metaExpiresAt;
+        return ExecuteWriteAsync(side == ListSide.Left ? "lpush" : "rpush", key, descriptor.Name, LuaScript.ListPush, keys, args, version, required, cancellationToken);
+    }
+
+    /// <summary>Removes elements by id (tombstoning every id on every node).</summary>
+    public ValueTask<ListWriteResult> RemoveIdsAsync(string operation, ReplicatedTypeDescriptor descriptor, string key, IReadOnlyCollection<ReplicatedVersion> ids, int required, CancellationToken cancellationToken)
+    {
+        var keys = Keys(key);
+        var version = _clock.Next();
+        var args = new RedisValue[4 + (2 * ids.Count)];
+        args[0] = descriptor.Name;
+        args[1] = version.ToString();
+        args[2] = NowMs;
+        args[3] = Zero;
+        var i = 4;
+        foreach (var id in ids)
+        {
+            args[i++] = id.ToString();
+            args[i++] = ListDigest.Format(ListDigest.ElementHash(id));
+        }
+
+        return ExecuteWriteAsync(operation, key, descriptor.Name, LuaScript.ListRemove, keys, args, version, required, cancellationToken);
+    }
+
+    /// <summary>Deletes the list: every element with an id up to the delete's version is dead everywhere.</summary>
+    public async ValueTask<WriteResult> DeleteAsync(ReplicatedTypeDescriptor descriptor, string key, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var keys = Keys(key);
+        var required = RequiredForWrite(descriptor, options);
+        var version = _clock.Next();
+        RedisValue[] args = [descriptor.Name, version.ToString()];
+        var result = await ExecuteWriteAsync("ldelete", key, descriptor.Name, LuaScript.ListDelete, keys, args, version, required, cancellationToken).ConfigureAwait(false);
+        return new WriteResult(version, result.Acknowledged, required);
+    }
+
+    /// <summary>Drops element tombstones removed before <paramref name="olderThanUnixMs"/> on every node that answers (for anti-entropy).</summary>
+    /// <returns>How many tombstones each node dropped, or -1 for a node that failed.</returns>
+    public async Task<long[]> PurgeTombstonesAsync(string key, long olderThanUnixMs, CancellationToken cancellationToken)
+    {
+        RedisKey[] keys = [_keys.TombstoneKey(key)];
+        RedisValue[] args = [olderThanUnixMs];
+        var tasks = _nodes.Nodes.Select(async node =>
+        {
+            try
+            {
+                var items = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ListPurge, keys, args).ConfigureAwait(false))!;
+                return (long)items[0] == 0 ? (long)items[1] : -1L;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                _metrics.NodeError(node.Name, "error");
+                return -1L;
+            }
+        }).ToArray();
+        return await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<ListWriteResult> ExecuteWriteAsync(
+        string operation,
+        string key,
+        string typeName,
+        LuaScript script,
+        RedisKey[] keys,
+        RedisValue[] args,
+        ReplicatedVersion version,
+        int required,
+        CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var call = new QuorumCall<ListWriteReply>(_nodes.Count, required);
+        foreach (var node in _nodes.Nodes)
+        {
+            _ = WriteOnNodeAsync(call, node, script, key, keys, args, version, typeName);
+        }
+
+        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!call.Reached)
+        {
+            var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+            _metrics.Operation(operation, "quorum_failed", started);
+            throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Counts ? r.Stored : null, r.Error));
+        }
+
+        var (replies, arrived) = call.TakeSnapshot();
+        var acknowledged = 0;
+        var agreed = -1;
+        var diverged = false;
+        for (var i = 0; i < replies.Length; i++)
+        {
+            if (!arrived[i] || !replies[i].Counts)
+            {
+                continue;
+            }
+
+            acknowledged++;
+            if (agreed < 0)
+            {
+                agreed = i;
+            }
+            else if (replies[i].Count != replies[agreed].Count || replies[i].Digest != replies[agreed].Digest)
+            {
+                diverged = true;
+            }
+        }
+
+        long length;
+        long expectedCount;
+        ulong expectedDigest;
+        if (diverged)
+        {
+            // The post-write check: the acknowledging nodes hold different lists. Merge them all and repair before returning.
+            Log.ListDiverged(_logger, key, operation);
+            var merged = await SyncAsync(key, typeName, required, "blocking", cancellationToken).ConfigureAwait(false);
+            length = merged.Count;
+            expectedCount = merged.Count;
+            expectedDigest = merged.Digest;
+        }
+        else
+        {
+            length = replies[agreed].Count;
+            expectedCount = length;
+            expectedDigest = replies[agreed].Digest;
+        }
+
+        // A late reply that disagrees with what the quorum said starts a background merge and repair.
+        call.HandleLate(
+            static (index, reply, state) =>
+            {
+                var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
+                if (reply.Counts && (reply.Count != count || reply.Digest != digest))
+                {
+                    owner.SyncInBackground(key, typeName);
+                }
+            },
+            (this, key, typeName, expectedCount, expectedDigest));
+
+        _metrics.Operation(operation, "ok", started);
+        return new ListWriteResult(version, length, acknowledged, required);
+    }
+
+    private async Task WriteOnNodeAsync(QuorumCall<ListWriteReply> call, ReplicaNode node, LuaScript script, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName)
+    {
+        ListWriteReply reply;
+        try
+        {
+            var result = await node.EvaluateOrReloadAsync(script, keys, args).ConfigureAwait(false);
+            reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
+            if (reply.Counts && !reply.Stored.IsZero)
+            {
+                _clock.Observe(reply.Stored);
+            }
+        }
+        catch (Exception ex)
+        {
+            reply = ListWriteReply.Failed(ValueReplyParser.Classify(ex), ex);
+        }
+
+        if (!reply.Counts)
+        {
+            NoteNodeError(node, key, reply.Kind, reply.Error);
+            _metrics.MissedWrite(node.Name);
+            Log.MissedWrite(_logger, node.Name, key, version, reply.Kind, reply.Error);
+        }
+
+        call.OnReply(node.Index, reply);
+    }
+
+    private void NoteNodeError(ReplicaNode node, string key, NodeOutcomeKind kind, Exception? error)
+    {
+        var label = error switch
+        {
+            CorruptMetadataException => "corrupt_meta",
+            WrongRedisTypeException => "wrong_type",
+            KeyTypeMismatchException => "type_mismatch",
+            ForeignListDataException => "foreign_data",
+            _ => kind == NodeOutcomeKind.TimedOut ? "timeout" : "error",
+        };
+        _metrics.NodeError(node.Name, label);
+        if (error is NodeDataException)
+        {
+            Log.BadNodeData(_logger, node.Name, key, error.Message);
+        }
+    }
+
+    private QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe)
+        where TReply : struct, INodeReply
+    {
+        var outcomes = new NodeOutcome[replies.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var node = _nodes.Nodes[i].Name;
+            outcomes[i] = arrived[i] ? describe(replies[i]) with { Node = node } : new NodeOutcome(node, NodeOutcomeKind.Pending);
+        }
+
+        var exception = new QuorumNotReachedException(operation, key, required, outcomes);
+        Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
+        return exception;
+    }
+}

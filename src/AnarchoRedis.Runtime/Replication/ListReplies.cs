@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>One node's reply to a list write script (push, remove, delete, replace): what it holds afterwards.</summary>
+internal readonly record struct ListWriteReply(NodeOutcomeKind Kind, long Count, ulong Digest, ReplicatedVersion Stored, Exception? Error) : INodeReply
+{
+    public bool Counts => Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.Superseded;
+
+    public static ListWriteReply Failed(NodeOutcomeKind kind, Exception error) => new(kind, 0, 0, default, error);
+}
+
+/// <summary>One node's reply to the list read script.</summary>
+internal readonly record struct ListReadReply(
+    bool Ok,
+    ReplicatedVersion Version,
+    long Count,
+    ulong Digest,
+    ReplicatedVersion DeletedUpTo,
+    long ExpiresAt,
+    ListElement[] Elements,
+    Dictionary<ReplicatedVersion, long>? Tombstones,
+    NodeOutcomeKind ErrorKind,
+    Exception? Error) : INodeReply
+{
+    public bool Counts => Ok;
+
+    public static ListReadReply Failed(NodeOutcomeKind kind, Exception error) => new(false, default, 0, 0, default, 0, [], null, kind, error);
+
+    /// <summary>The node's state, for a reply to a full read.</summary>
+    public ListReplicaState ToState() =>
+        new(Elements, (IReadOnlyDictionary<ReplicatedVersion, long>?)Tombstones ?? new Dictionary<ReplicatedVersion, long>(), DeletedUpTo);
+}
+
+/// <summary>Turns list script replies into node replies.</summary>
+internal static class ListReplyParser
+{
+    public static ListWriteReply ParseWrite(RedisResult result, string key, string node, string typeName)
+    {
+        var items = (RedisResult[])result!;
+        var code = (long)items[0];
+        if (code is 0 or 1)
+        {
+            var digest = (string?)items[2];
+            var version = (string?)items[3];
+            if (!ListDigest.TryParse(digest.AsSpan(), out var h) || !TryVersion(version, out var v))
+            {
+                return ListWriteReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, "the list script returned a malformed count, digest or version"));
+            }
+
+            return new ListWriteReply(code == 0 ? NodeOutcomeKind.Applied : NodeOutcomeKind.Superseded, (long)items[1], h, v, null);
+        }
+
+        return ListWriteReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));
+    }
+
+    /// <summary>Parses a read reply; every element must be an envelope, else the node's answer does not count.</summary>
+    public static ListReadReply ParseRead(RedisResult result, string key, string node, string typeName)
+    {
+        var items = (RedisResult[])result!;
+        var code = (long)items[0];
+        if (code != 0)
+        {
+            return ListReadReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));
+        }
+
+        var versionText = (string?)items[1];
+        var version = ReplicatedVersion.Zero;
+        if (!string.IsNullOrEmpty(versionText) && !TryVersion(versionText, out version))
+        {
+            return Corrupt(key, node, "version is not 32 lowercase hex digits");
+        }
+
+        if (!long.TryParse((string?)items[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ||
+            !ListDigest.TryParse(((string?)items[3]).AsSpan(), out var digest) ||
+            !TryWatermark((string?)items[4], out var deletedUpTo) ||
+            !long.TryParse((string?)items[5], NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt))
+        {
+            return Corrupt(key, node, "count, digest, watermark or expiry is malformed");
+        }
+
+        var raw = (RedisResult[])items[6]!;
+        var elements = new ListElement[raw.Length];
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var bytes = (byte[]?)raw[i];
+            if (bytes is null || !ListEnvelope.TryDecode(bytes, out elements[i]))
+            {
+                return ListReadReply.Failed(NodeOutcomeKind.Failed, new ForeignListDataException(key, node, $"element {i} of the range read is not a list envelope"));
+            }
+        }
+
+        Dictionary<ReplicatedVersion, long>? tombstones = null;
+        var tombs = (RedisResult[])items[7]!;
+        if (tombs.Length > 0)
+        {
+            tombstones = new Dictionary<ReplicatedVersion, long>(tombs.Length / 2);
+            for (var i = 0; i + 1 < tombs.Length; i += 2)
+            {
+                if (!TryVersion((string?)tombs[i], out var id) ||
+                    !long.TryParse((string?)tombs[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var at))
+                {
+                    return Corrupt(key, node, "an element tombstone is malformed");
+                }
+
+                tombstones[id] = at;
+            }
+        }
+
+        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, default, null);
+    }
+
+    internal static Exception ScriptError(long code, RedisResult[] items, string key, string node, string typeName)
+    {
+        var detail = items.Length > 1 ? (string?)items[1] ?? string.Empty : string.Empty;
+        return code switch
+        {
+            -1 => new CorruptMetadataException(key, node, $"the meta key is a Redis {detail}, not a hash"),
+            -2 => new WrongRedisTypeException(key, node, "list", detail),
+            -3 => new CorruptMetadataException(key, node, detail),
+            -4 when detail is "v" or "l" => new KeyTypeMismatchException(key, node, typeName, detail, items.Length > 2 ? (string?)items[2] ?? string.Empty : string.Empty),
+            -4 => new CorruptMetadataException(key, node, $"kind '{detail}' is neither 'v' nor 'l'"),
+            -5 => new ForeignListDataException(key, node, detail),
+            -6 => new CorruptMetadataException(key, node, $"the element tombstone key is a Redis {detail}, not a hash"),
+            _ => new AnarchoRedisException($"Node {node} returned an unknown list script status {code} for key '{key}'.", key),
+        };
+    }
+
+    private static ListReadReply Corrupt(string key, string node, string detail) =>
+        ListReadReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, detail));
+
+    private static bool TryVersion(string? text, out ReplicatedVersion version)
+    {
+        version = default;
+        return text is not null && ReplicatedVersion.TryParse(text, out version);
+    }
+
+    private static bool TryWatermark(string? text, out ReplicatedVersion version)
+    {
+        version = default;
+        return text == "0" || TryVersion(text, out version);
+    }
+
+    /// <summary>The text form of an id or watermark on the nodes: 32 hex digits, or <c>0</c> for none.</summary>
+    internal static string Watermark(ReplicatedVersion version) => version.IsZero ? "0" : version.ToString();
+}
