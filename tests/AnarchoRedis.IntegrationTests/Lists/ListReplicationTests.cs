@@ -1,0 +1,285 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading.Tasks;
+using AnarchoRedis.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
+using Xunit;
+
+namespace AnarchoRedis.IntegrationTests.Lists;
+
+/// <summary>Replicated lists against real nodes; every node's list is checked directly, byte for byte.</summary>
+public sealed class ListReplicationTests
+{
+    private static string[] Texts(IEnumerable<ChatMessage> messages) => messages.Select(m => m.Text).ToArray();
+
+    [Fact]
+    public async Task Pushes_keep_redis_order_and_every_node_holds_the_same_bytes()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:order";
+
+        await store.PushRightAsync(key, ChatMessage.Of("b"));
+        await store.PushRightAsync(key, ChatMessage.Of("c"));
+        await store.PushLeftAsync(key, ChatMessage.Of("a"));
+        var last = await store.PushLeftAsync(key, [ChatMessage.Of("y"), ChatMessage.Of("x")]);
+        await store.PushRightAsync(key, [ChatMessage.Of("d"), ChatMessage.Of("e")], WriteOptions.All);
+
+        Assert.Equal(5, last.Length);
+        Assert.Equal(["x", "y", "a", "b", "c", "d", "e"], Texts(await store.RangeAsync(key)));
+        Assert.Equal(7, await store.LengthAsync(key));
+        Assert.Equal(["d", "e"], Texts(await store.RangeAsync(key, -2, -1)));
+        Assert.Equal(["a", "b"], Texts(await store.RangeAsync(key, 2, 3)));
+        Assert.Equal(["x"], Texts(await store.RangeAsync(key, -100, 0)));
+        Assert.Empty(await store.RangeAsync(key, 5, 2));
+        Assert.Empty(await store.RangeAsync(key, 7, 100));
+        Assert.Empty(await store.RangeAsync("chat:absent"));
+        Assert.Equal(0, await store.LengthAsync("chat:absent"));
+        await Eventually.HoldsAsync(() => cluster.ConvergedAsync(key, 7), "all nodes hold the same list");
+    }
+
+    [Fact]
+    public async Task Pushes_made_while_a_node_was_down_reach_it_after_it_restarts_empty()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:down";
+        await store.PushRightAsync(key, ChatMessage.Of("before"), WriteOptions.All);
+
+        cluster[2].Kill();
+        for (var i = 0; i < 5; i++)
+        {
+            var pushed = await store.PushRightAsync(key, ChatMessage.Of($"r{i}"));
+            Assert.Equal(2, pushed.Acknowledged);
+        }
+
+        await store.PushLeftAsync(key, ChatMessage.Of("head"));
+        await cluster[2].RestartAsync();
+        await Eventually.ClientReachesAllNodesAsync(client);
+        Assert.Empty(await cluster.RawAsync(2, key));
+
+        // One read with R = All sees the divergence and repairs before returning.
+        var read = await store.RangeAsync(key, options: ReadOptions.All);
+        Assert.Equal(["head", "before", "r0", "r1", "r2", "r3", "r4"], Texts(read));
+        Assert.True(await cluster.ConvergedAsync(key, 7));
+    }
+
+    [Fact]
+    public async Task A_node_restarted_from_a_stale_snapshot_is_repaired_by_the_next_push()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:stale";
+        await store.PushRightAsync(key, ChatMessage.Of("a"), WriteOptions.All);
+        await cluster[2].SnapshotAsync();
+        cluster[2].Kill();
+        await store.PushRightAsync(key, ChatMessage.Of("b"));
+        await store.PushLeftAsync(key, ChatMessage.Of("z"));
+        await cluster[2].RestartAsync(fromSnapshot: true);
+        await Eventually.ClientReachesAllNodesAsync(client);
+        Assert.Single(await cluster.RawAsync(2, key));
+
+        // The post-write check of an All push sees node 2's (count, digest) differ and repairs it before returning.
+        var pushed = await store.PushRightAsync(key, ChatMessage.Of("c"), WriteOptions.All);
+        Assert.Equal(4, pushed.Length);
+        Assert.True(await cluster.ConvergedAsync(key, 4));
+        Assert.Equal(["z", "a", "b", "c"], Texts(await store.RangeAsync(key)));
+    }
+
+    [Fact]
+    public async Task Concurrent_pushes_from_clients_on_overlapping_nodes_end_in_one_order_everywhere()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var left = await cluster.CreateClientAsync(nodes: [0, 1]);
+        var right = await cluster.CreateClientAsync(nodes: [1, 2]);
+        var all = await cluster.CreateClientAsync();
+        const string key = "chat:concurrent";
+        var a = left.GetListStore(ChatMessage.Descriptor);
+        var b = right.GetListStore(ChatMessage.Descriptor);
+
+        var pushes = new List<Task<ListWriteResult>>();
+        for (var i = 0; i < 40; i++)
+        {
+            pushes.Add(a.PushRightAsync(key, ChatMessage.Of($"a{i}")).AsTask());
+            pushes.Add(b.PushRightAsync(key, ChatMessage.Of($"b{i}")).AsTask());
+            pushes.Add((i % 2 == 0 ? a : b).PushLeftAsync(key, ChatMessage.Of($"l{i}")).AsTask());
+        }
+
+        await Task.WhenAll(pushes);
+        var read = Texts(await all.GetListStore(ChatMessage.Descriptor).RangeAsync(key, options: ReadOptions.All));
+
+        Assert.Equal(120, read.Length);
+        Assert.Equal(120, read.Distinct().Count());
+        // Each client's right pushes keep their order (ids grow per client).
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"a{i}"), read.Where(t => t[0] == 'a'));
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"b{i}"), read.Where(t => t[0] == 'b'));
+        Assert.True(await cluster.ConvergedAsync(key, 120));
+    }
+
+    [Fact]
+    public async Task A_removed_element_does_not_come_back_when_a_stale_node_returns()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:zombie";
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("c")], WriteOptions.All);
+        await cluster[2].SnapshotAsync();
+        cluster[2].Kill();
+
+        Assert.Equal(1, await store.RemoveAsync(key, ChatMessage.Of("b")));
+        await cluster[2].RestartAsync(fromSnapshot: true);
+        await Eventually.ClientReachesAllNodesAsync(client);
+        Assert.Equal(3, (await cluster.RawAsync(2, key)).Length);
+
+        Assert.Equal(["a", "c"], Texts(await store.RangeAsync(key, options: ReadOptions.All)));
+        Assert.True(await cluster.ConvergedAsync(key, 2));
+        Assert.Equal(1, await cluster[2].Db.HashLengthAsync(ListTestHelpers.TombstoneKeyOf(key)));
+
+        // Nothing a stale copy holds can bring it back: replaying its envelope is ignored (tombstoned id).
+        Assert.Equal(["a", "c"], Texts(await store.RangeAsync(key)));
+    }
+
+    [Fact]
+    public async Task A_retried_push_does_not_duplicate()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:retry";
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], WriteOptions.All);
+        await store.PushLeftAsync(key, ChatMessage.Of("z"), WriteOptions.All);
+        var envelopes = await cluster[0].Db.ListRangeAsync(key);
+        var meta = await cluster.MetaAsync(0, key);
+        var script = ListTestHelpers.Script("list_push");
+
+        // Replay every element (the slow path: none is above the max ids) and the newest left one twice.
+        foreach (var envelope in envelopes.Concat([envelopes[0]]))
+        {
+            var id = ((string)envelope!).Substring(1, 32);
+            var hash = Convert.ToHexString(BitConverter.GetBytes(System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.ASCII.GetBytes(id))).Reverse().ToArray()).ToLowerInvariant();
+            var result = (RedisResult[])(await cluster[0].Db.ScriptEvaluateAsync(script, ListTestHelpers.KeysOf(key), ["tests.chat", meta["v"], "0", "0", envelope, hash]))!;
+            Assert.Equal(0, (long)result[0]);
+            Assert.Equal(3, (long)result[1]);
+            Assert.Equal(meta["h"], (string?)result[2]);
+        }
+
+        Assert.Equal(envelopes.Select(e => (string?)e), (await cluster[0].Db.ListRangeAsync(key)).Select(e => (string?)e));
+        Assert.Equal(["z", "a", "b"], Texts(await store.RangeAsync(key, options: ReadOptions.All)));
+    }
+
+    [Fact]
+    public async Task A_ten_thousand_element_list_is_repaired_in_one_go_on_a_node_restarted_empty()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:big";
+        for (var batch = 0; batch < 10; batch++)
+        {
+            await store.PushRightAsync(key, Enumerable.Range(batch * 1000, 1000).Select(i => ChatMessage.Of($"m{i}")), WriteOptions.All);
+        }
+
+        cluster[1].Kill();
+        await cluster[1].RestartAsync();
+        await Eventually.ClientReachesAllNodesAsync(client);
+        Assert.Equal(0, await cluster[1].Db.ListLengthAsync(key));
+
+        Assert.Equal(10_000, await store.LengthAsync(key, ReadOptions.All));
+        Assert.True(await cluster.ConvergedAsync(key, 10_000));
+        var tail = await store.RangeAsync(key, -1, -1);
+        Assert.Equal("m9999", Assert.Single(tail).Text);
+    }
+
+    [Fact]
+    public async Task Pop_and_trim_follow_redis_semantics()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:pop";
+        await store.PushRightAsync(key, Enumerable.Range(1, 6).Select(i => ChatMessage.Of($"{i}")));
+
+        Assert.Equal("1", (await store.PopLeftAsync(key))?.Text);
+        Assert.Equal("6", (await store.PopRightAsync(key))?.Text);
+        Assert.Equal(["2", "3", "4", "5"], Texts(await store.RangeAsync(key)));
+
+        var trimmed = await store.TrimAsync(key, 1, -2);
+        Assert.Equal(2, trimmed.Length);
+        Assert.Equal(["3", "4"], Texts(await store.RangeAsync(key)));
+
+        await store.TrimAsync(key, 5, 10);
+        Assert.Equal(0, await store.LengthAsync(key));
+        Assert.Null(await store.PopLeftAsync(key));
+        Assert.Null(await store.PopRightAsync(key));
+        await Eventually.HoldsAsync(() => cluster.ConvergedAsync(key, 0), "all nodes hold the empty list");
+        Assert.Equal(6, await cluster[0].Db.HashLengthAsync(ListTestHelpers.TombstoneKeyOf(key)));
+    }
+
+    [Fact]
+    public async Task Delete_removes_everything_pushed_before_it_even_on_a_stale_node()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:delete";
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], WriteOptions.All);
+        await cluster[2].SnapshotAsync();
+        cluster[2].Kill();
+
+        var deleted = await store.DeleteAsync(key);
+        Assert.Equal(2, deleted.Acknowledged);
+        await cluster[2].RestartAsync(fromSnapshot: true);
+        await Eventually.ClientReachesAllNodesAsync(client);
+
+        Assert.Empty(await store.RangeAsync(key, options: ReadOptions.All));
+        Assert.True(await cluster.ConvergedAsync(key, 0));
+
+        await store.PushRightAsync(key, ChatMessage.Of("after"), WriteOptions.All);
+        Assert.Equal(["after"], Texts(await store.RangeAsync(key)));
+        Assert.True(await cluster.ConvergedAsync(key, 1));
+    }
+
+    [Fact]
+    public async Task Foreign_data_on_one_node_is_reported_and_left_alone()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:foreign";
+        await cluster[2].Db.ListRightPushAsync(key, "not an envelope");
+        await cluster[1].Db.StringSetAsync(key, "a string");
+
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.PushRightAsync(key, ChatMessage.Of("x"), WriteOptions.All));
+        Assert.IsType<ForeignListDataException>(error.Outcomes[2].Error);
+        Assert.IsType<WrongRedisTypeException>(error.Outcomes[1].Error);
+        Assert.Equal("not an envelope", (string?)await cluster[2].Db.ListGetByIndexAsync(key, 0));
+        Assert.Equal("a string", (string?)await cluster[1].Db.StringGetAsync(key));
+
+        var values = client.GetValueStore(Profile.Descriptor);
+        await values.SetAsync("profile:list-clash", new Profile { Id = 1, Name = "v" }, WriteOptions.All);
+        var clash = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.PushRightAsync("profile:list-clash", ChatMessage.Of("x")));
+        Assert.All(clash.Outcomes, o => Assert.IsType<KeyTypeMismatchException>(o.Error));
+    }
+
+    [Fact]
+    public async Task Purge_drops_only_old_element_tombstones()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:purge";
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], WriteOptions.All);
+        await store.RemoveAsync(key, ChatMessage.Of("a"), WriteOptions.All);
+
+        var none = await store.PurgeTombstonesAsync(key, DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds());
+        Assert.All(none, n => Assert.Equal(0, n));
+        var purged = await store.PurgeTombstonesAsync(key, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
+        Assert.All(purged, n => Assert.Equal(1, n));
+        Assert.Equal(0, await cluster[0].Db.HashLengthAsync(ListTestHelpers.TombstoneKeyOf(key)));
+    }
+}

@@ -1,0 +1,51 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Reflection;
+using System.Threading.Tasks;
+using AnarchoRedis.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
+
+namespace AnarchoRedis.IntegrationTests.Lists;
+
+internal static class ListTestHelpers
+{
+    /// <summary>The raw list on one node, each envelope as a string (byte for byte: envelopes are ASCII + MessagePack).</summary>
+    public static async Task<string[]> RawAsync(this RedisCluster cluster, int node, string key) =>
+        (await cluster[node].Db.ListRangeAsync(key)).Select(v => Convert.ToHexString((byte[])v!)).ToArray();
+
+    /// <summary>Whether every node holds exactly the same list, with the same (count, digest) meta.</summary>
+    public static async Task<bool> ConvergedAsync(this RedisCluster cluster, string key, int expectedCount)
+    {
+        var first = await cluster.RawAsync(0, key);
+        if (first.Length != expectedCount)
+        {
+            return false;
+        }
+
+        var meta0 = await cluster.MetaAsync(0, key);
+        for (var i = 1; i < cluster.Nodes.Count; i++)
+        {
+            var other = await cluster.RawAsync(i, key);
+            var meta = await cluster.MetaAsync(i, key);
+            if (!first.SequenceEqual(other) || meta.GetValueOrDefault("h") != meta0.GetValueOrDefault("h") || meta.GetValueOrDefault("c") != expectedCount.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public static string Script(string name)
+    {
+        using var stream = typeof(AnarchoRedisClient).Assembly.GetManifestResourceStream($"AnarchoRedis.Scripts.{name}.lua")!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    public static string TombstoneKeyOf(string key) => "anrcho_tomb:{" + key + "}";
+
+    public static RedisKey[] KeysOf(string key) => [key, RedisCluster.MetaKeyOf(key), TombstoneKeyOf(key)];
+}
