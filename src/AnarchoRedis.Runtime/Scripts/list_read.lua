@@ -33,6 +33,8 @@ end
 local function check(name)
   local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x')
   if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
+  -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
+  if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
   local dataType = redis.call('TYPE', KEYS[1])['ok']
   if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
   local tombType = redis.call('TYPE', KEYS[3])['ok']
