@@ -196,10 +196,23 @@ internal sealed partial class ListReplicator
         {
             // The post-write check: the acknowledging nodes hold different lists. Merge them all and repair before returning.
             Log.ListDiverged(_logger, key, operation);
-            var merged = await SyncAsync(key, typeName, required, "blocking", cancellationToken).ConfigureAwait(false);
-            length = merged.Count;
-            expectedCount = merged.Count;
-            expectedDigest = merged.Digest;
+            try
+            {
+                var merged = await SyncAsync(key, typeName, required, "blocking", cancellationToken).ConfigureAwait(false);
+                length = merged.Count;
+                expectedCount = merged.Count;
+                expectedDigest = merged.Digest;
+            }
+            catch (QuorumNotReachedException ex)
+            {
+                // The write itself was acknowledged by W nodes: report it, and leave the repair to the next operation
+                // or anti-entropy rather than fail a write that happened.
+                _metrics.ListRepair("blocking", "failed");
+                Log.ListRepairFailed(_logger, key, "*", ex);
+                length = replies[agreed].Count;
+                expectedCount = length;
+                expectedDigest = replies[agreed].Digest;
+            }
         }
         else
         {

@@ -164,4 +164,16 @@ public sealed class AnarchoRedisOptionsValidatorTests
         Assert.Contains("NodeTimeout must be positive.", error.Message, StringComparison.Ordinal);
         Assert.Contains("MetaKeyPrefix", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("t{")]
+    [InlineData("anrcho_version:")]
+    public void List_tombstone_prefix_must_be_usable(string prefix)
+    {
+        var options = Valid();
+        options.ListTombstonePrefix = prefix;
+
+        Assert.Contains("ListTombstonePrefix", SingleFailure(options), StringComparison.Ordinal);
+    }
 }

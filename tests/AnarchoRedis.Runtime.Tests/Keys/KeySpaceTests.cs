@@ -180,4 +180,16 @@ public sealed class KeySpaceTests
         Assert.Throws<InvalidKeyException>(() => space.MetaKey("m:k"));
         Assert.Equal("anrcho_version:{m:k}", Space().MetaKey("m:k"));
     }
+
+    [Fact]
+    public void List_tombstone_keys_share_the_slot_and_their_prefix_is_reserved()
+    {
+        var space = new KeySpace("anrcho_version:", 100, "anrcho_tomb:");
+
+        Assert.Equal("anrcho_tomb:{chat:1}", space.TombstoneKey("chat:1"));
+        Assert.Equal("anrcho_tomb:chat:{1}", space.TombstoneKey("chat:{1}"));
+        Assert.Equal(HashSlot.Of("chat:1"), HashSlot.Of(space.TombstoneKey("chat:1")));
+        Assert.Throws<InvalidKeyException>(() => space.MetaKey("anrcho_tomb:x"));
+        Assert.Throws<ArgumentException>(() => new KeySpace("m:", 100, "t{"));
+    }
 }
