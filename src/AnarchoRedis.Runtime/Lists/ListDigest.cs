@@ -41,6 +41,12 @@ internal static class ListDigest
 
     public static ulong Join(uint high, uint low) => ((ulong)high << 32) | low;
 
+    /// <summary>
+    /// Joins halves as a script returns them as integers: Lua's <c>bit.bxor</c> yields signed 32-bit values, so a
+    /// half may arrive negative; only its low 32 bits count.
+    /// </summary>
+    public static ulong FromLuaHalves(long high, long low) => Join((uint)(high & 0xFFFFFFFF), (uint)(low & 0xFFFFFFFF));
+
     /// <summary>16 lowercase hex digits: high half then low half, as Lua's <c>bit.tohex(h, 8) .. bit.tohex(l, 8)</c>.</summary>
     public static string Format(ulong digest) => digest.ToString("x16", CultureInfo.InvariantCulture);
 

@@ -7,8 +7,10 @@ namespace AnarchoRedis;
 /// <summary>
 /// What one node holds for a list (or the merge of several nodes): its live elements, its element tombstones (id to
 /// removal time in Unix ms) and its deletion watermark (every id at or below it is dead). Equal by content.
-/// The <c>Apply*</c> methods are the reference model of what the node scripts do, one operation at a time.
+/// The <c>Apply*</c> methods are the reference model of what the node scripts do, one operation at a time (O(n)
+/// copies: for tests and small repairs, not a hot path).
 /// </summary>
+/// <remarks>Treat the collections as immutable once given: <see cref="Digest"/> is remembered per Elements list.</remarks>
 internal sealed record ListReplicaState(
     IReadOnlyList<ListElement> Elements,
     IReadOnlyDictionary<ReplicatedVersion, long> Tombstones,
