@@ -282,4 +282,50 @@ public sealed class ListReplicationTests
         Assert.All(purged, n => Assert.Equal(1, n));
         Assert.Equal(0, await cluster[0].Db.HashLengthAsync(ListTestHelpers.TombstoneKeyOf(key)));
     }
+
+    [Fact]
+    public async Task A_quorum_push_repairs_a_node_restarted_empty_before_returning_or_in_the_background()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:late";
+        await store.PushRightAsync(key, Enumerable.Range(0, 20).Select(i => ChatMessage.Of($"m{i}")), WriteOptions.All);
+        cluster[0].Kill();
+        await cluster[0].RestartAsync();
+        await Eventually.ClientReachesAllNodesAsync(client);
+
+        // Node 0 answers the push with (1, h) while the others say (21, h'): counted in W, the push repairs it before
+        // returning; a late answer starts a background repair.
+        var pushed = await store.PushRightAsync(key, ChatMessage.Of("m20"));
+        Assert.Equal(21, pushed.Length);
+        await Eventually.HoldsAsync(() => cluster.ConvergedAsync(key, 21), "the restarted node gets the whole list back");
+        Assert.Equal("m20", (await store.PopRightAsync(key))?.Text);
+    }
+
+    [Fact]
+    public async Task A_push_while_a_node_hangs_returns_at_quorum_and_the_node_catches_up_when_it_resumes()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:hung";
+        await store.PushRightAsync(key, ChatMessage.Of("a"), WriteOptions.All);
+
+        cluster[1].Pause();
+        try
+        {
+            var pushed = await store.PushRightAsync(key, ChatMessage.Of("b"));
+            Assert.Equal(2, pushed.Acknowledged);
+            Assert.Equal(2, pushed.Length);
+        }
+        finally
+        {
+            cluster[1].Resume();
+        }
+
+        // The script queued on the hung node still runs after SIGCONT; the next read converges whatever happened.
+        Assert.Equal(["a", "b"], Texts(await store.RangeAsync(key, options: ReadOptions.All)));
+        await Eventually.HoldsAsync(() => cluster.ConvergedAsync(key, 2), "the resumed node holds the list");
+    }
 }
