@@ -34,6 +34,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -46,6 +48,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         return _replicator.PushAsync(Descriptor, key, ListSide.Left, Encode(key, items), options, cancellationToken);
@@ -57,6 +61,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushRightAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -69,6 +75,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushRightAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         return _replicator.PushAsync(Descriptor, key, ListSide.Right, Encode(key, items), options, cancellationToken);
@@ -81,6 +89,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The elements; empty when the list is absent.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than R nodes answered (a node with foreign or corrupt data does not count).</exception>
+    /// <exception cref="ValueDecodeException">An element cannot be decoded as <typeparamref name="T"/>.</exception>
     public async ValueTask<IReadOnlyList<T>> RangeAsync(string key, long start = 0, long stop = -1, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         var elements = await _replicator.RangeAsync(Descriptor, key, start, stop, _replicator.RequiredForRead(Descriptor, options), cancellationToken).ConfigureAwait(false);
@@ -98,16 +108,23 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The length; 0 when the list is absent.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than R nodes answered (a node with foreign or corrupt data does not count).</exception>
     public ValueTask<long> LengthAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         return _replicator.LengthAsync(Descriptor, key, _replicator.RequiredForRead(Descriptor, options), cancellationToken);
     }
 
     /// <summary>Removes and returns the head: a quorum read of the canonical head, then its removal by id (at-least-once under concurrent pops).</summary>
+    /// <remarks>
+    /// Nodes never agree on a pop: two clients popping at once can read the same head and both return it (the removal
+    /// by id is idempotent, so it is removed once). Use it for work queues whose consumers tolerate a repeat.
+    /// </remarks>
     /// <param name="key">The logical key.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The element, or <see langword="null"/> when the list is empty.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="ValueDecodeException">An element cannot be decoded as <typeparamref name="T"/>.</exception>
     public ValueTask<T?> PopLeftAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         return PopAsync(key, 0, options, cancellationToken);
@@ -118,6 +135,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The element, or <see langword="null"/> when the list is empty.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="ValueDecodeException">An element cannot be decoded as <typeparamref name="T"/>.</exception>
     public ValueTask<T?> PopRightAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         return PopAsync(key, -1, options, cancellationToken);
@@ -129,6 +148,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>How many elements were removed.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public async ValueTask<long> RemoveAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -159,6 +180,7 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The trim's version and the resulting length.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
     public async ValueTask<ListWriteResult> TrimAsync(string key, long start, long stop, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         var required = _replicator.RequiredForWrite(Descriptor, options);
@@ -179,6 +201,7 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The delete's version and acknowledgement count.</returns>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
     public ValueTask<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         return _replicator.DeleteAsync(Descriptor, key, options, cancellationToken);
