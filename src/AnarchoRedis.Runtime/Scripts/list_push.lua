@@ -33,32 +33,43 @@ local function hex16(h)
   return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
 end
 
-local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr')
-if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
--- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
-if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= ARGV[1]) then return {-4, meta[2] or '', meta[3] or ''} end
-local dataType = redis.call('TYPE', KEYS[1])['ok']
-if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
-local tombType = redis.call('TYPE', KEYS[3])['ok']
-if tombType ~= 'hash' and tombType ~= 'none' then return {-6, tombType} end
-
-local stored, dv, ml, mr, h = meta[1], meta[6] or '0', meta[7] or '0', meta[8] or '0', meta[5] or '0000000000000000'
-local len = redis.call('LLEN', KEYS[1])
-if stored then
-  if not valid(stored) then return {-3, 'version is not 32 lowercase hex digits'} end
-  if meta[2] ~= 'l' or meta[3] ~= ARGV[1] then return {-4, meta[2] or '', meta[3] or ''} end
-  if not hex16(h) then return {-3, 'digest is not 16 lowercase hex digits'} end
-  if (dv ~= '0' and not valid(dv)) or (ml ~= '0' and not valid(ml)) or (mr ~= '0' and not valid(mr)) then
-    return {-3, 'a watermark is not 32 lowercase hex digits'}
+-- Type and meta checks shared by every list script (before any write). Returns nil and the meta table, or an error reply.
+local function check(name)
+  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x')
+  if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
+  -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
+  if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
+  local dataType = redis.call('TYPE', KEYS[1])['ok']
+  if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
+  local tombType = redis.call('TYPE', KEYS[3])['ok']
+  if tombType ~= 'hash' and tombType ~= 'none' then return {-6, tombType} end
+  local len = redis.call('LLEN', KEYS[1])
+  if meta[1] then
+    if not valid(meta[1]) then return {-3, 'version is not 32 lowercase hex digits'} end
+    if meta[2] ~= 'l' or meta[3] ~= name then return {-4, meta[2] or '', meta[3] or ''} end
+    if not hex16(meta[5]) then return {-3, 'digest is not 16 lowercase hex digits'} end
+    for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0'}) do
+      if w ~= '0' and not valid(w) then return {-3, 'a watermark is not 32 lowercase hex digits'} end
+    end
+    if len == 0 and (meta[9] or '0') ~= '0' and tonumber(meta[9]) ~= nil and tonumber(meta[4] or '') ~= 0 then
+      -- The data expired (Redis dropped it at x): every element written so far is dead, as after a delete at v.
+      meta[4], meta[5], meta[9] = '0', '0000000000000000', '0'
+      if meta[6] == nil or meta[6] == '0' or newer(meta[1], meta[6]) then meta[6] = meta[1] end
+    end
+    if tonumber(meta[4] or '') ~= len then return {-3, 'count ' .. tostring(meta[4]) .. ' differs from the list length ' .. len} end
+  elseif len > 0 then
+    return {-5, 'a list without meta data (written outside AnarchoRedis)'}
   end
-  if tonumber(meta[4] or '') ~= len then return {-3, 'count ' .. tostring(meta[4]) .. ' differs from the list length ' .. len} end
-elseif len > 0 then
-  return {-5, 'a list without meta data (written outside AnarchoRedis)'}
+  if len > 0 then
+    local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
+    if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
+  end
+  return nil, meta, len
 end
-if len > 0 then
-  local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
-  if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
-end
+
+local err, meta, len = check(ARGV[1])
+if err then return err end
+local stored, dv, ml, mr, h = meta[1], meta[6] or '0', meta[7] or '0', meta[8] or '0', meta[5] or '0000000000000000'
 
 -- Every check passed: writes from here on.
 local all = nil

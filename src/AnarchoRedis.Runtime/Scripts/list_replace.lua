@@ -50,6 +50,11 @@ local function check(name)
     for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0'}) do
       if w ~= '0' and not valid(w) then return {-3, 'a watermark is not 32 lowercase hex digits'} end
     end
+    if len == 0 and (meta[9] or '0') ~= '0' and tonumber(meta[9]) ~= nil and tonumber(meta[4] or '') ~= 0 then
+      -- The data expired (Redis dropped it at x): every element written so far is dead, as after a delete at v.
+      meta[4], meta[5], meta[9] = '0', '0000000000000000', '0'
+      if meta[6] == nil or meta[6] == '0' or newer(meta[1], meta[6]) then meta[6] = meta[1] end
+    end
     if tonumber(meta[4] or '') ~= len then return {-3, 'count ' .. tostring(meta[4]) .. ' differs from the list length ' .. len} end
   elseif len > 0 then
     return {-5, 'a list without meta data (written outside AnarchoRedis)'}

@@ -328,4 +328,28 @@ public sealed class ListReplicationTests
         Assert.Equal(["a", "b"], Texts(await store.RangeAsync(key, options: ReadOptions.All)));
         await Eventually.HoldsAsync(() => cluster.ConvergedAsync(key, 2), "the resumed node holds the list");
     }
+
+    [Fact]
+    public async Task An_expired_list_reads_as_empty_and_a_stale_copy_does_not_bring_it_back()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:ttl";
+        var ttl = new WriteOptions { TimeToLive = TimeSpan.FromMilliseconds(700) };
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], ttl);
+
+        // Node 2's copy loses its expiry (as a node whose clock or TTL lagged): it still holds a and b after the others expired.
+        Assert.True(await cluster[2].Db.KeyPersistAsync(key));
+        await Eventually.HoldsAsync(async () => await cluster[0].Db.ListLengthAsync(key) == 0, "the list expires", TimeSpan.FromSeconds(5));
+        Assert.Equal(2, await cluster[2].Db.ListLengthAsync(key));
+        Assert.Empty(await store.RangeAsync(key, options: ReadOptions.All));
+        Assert.Equal(0, await cluster[2].Db.ListLengthAsync(key));
+        Assert.Equal(0, await store.LengthAsync(key));
+
+        var pushed = await store.PushRightAsync(key, ChatMessage.Of("c"), WriteOptions.All);
+        Assert.Equal(1, pushed.Length);
+        Assert.Equal(["c"], Texts(await store.RangeAsync(key)));
+        Assert.True(await cluster.ConvergedAsync(key, 1));
+    }
 }
