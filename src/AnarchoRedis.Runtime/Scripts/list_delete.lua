@@ -1,10 +1,13 @@
--- Delete of a whole list at version D: the data goes, the meta key stays with deleted-up-to = max(dv, D), so every
--- element pushed before D is dead everywhere and no stale replica brings it back. Element tombstones stay.
+-- Delete of a whole list at version D: every element with an id at or below D goes, the meta key stays with
+-- deleted-up-to = max(dv, D), so no stale replica brings them back. Element tombstones stay. Elements above D (pushes
+-- concurrent with the delete) survive; as Lua cannot hash ids, the first call then writes nothing and returns
+-- {2, survivor ids...}, and the client calls again with their digest.
 --
 -- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones
 -- ARGV[1] registry name   ARGV[2] delete version D
+-- ARGV[3] (second call) digest of the survivors   ARGV[4..] (second call) the survivor ids
 --
--- Returns {0, count, digest, version}; errors as list_push.lua.
+-- Returns {0, count, digest, version}; {2, ids...} survivors whose digest the client must supply; errors as list_push.lua.
 local function valid(v)
   return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
 end
@@ -63,13 +66,56 @@ local function check(name)
   return nil, meta, len
 end
 
-local err, meta = check(ARGV[1])
+local err, meta, len = check(ARGV[1])
 if err then return err end
+local D = ARGV[2]
+local survivors, ids = {}, {}
+local ml, mr = meta[7] or '0', meta[8] or '0'
+if len > 0 and ((ml ~= '0' and newer(ml, D)) or (mr ~= '0' and newer(mr, D))) then
+  local all = redis.call('LRANGE', KEYS[1], 0, -1)
+  for j = 1, #all do
+    if not envelope(all[j]) then return {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
+    local id = string.sub(all[j], 2, 33)
+    if newer(id, D) then
+      survivors[#survivors + 1] = all[j]
+      ids[#ids + 1] = id
+    end
+  end
+end
+local h = '0000000000000000'
+if #ids > 0 then
+  local same = (#ARGV - 3) == #ids
+  if same then
+    local given = {}
+    for i = 4, #ARGV do given[ARGV[i]] = true end
+    for _, id in ipairs(ids) do
+      if not given[id] then same = false; break end
+    end
+  end
+  if not same then
+    local reply = {2}
+    for _, id in ipairs(ids) do reply[#reply + 1] = id end
+    return reply
+  end
+  h = ARGV[3]
+end
+
 redis.call('DEL', KEYS[1])
+local first = 1
+while first <= #survivors do
+  local last = math.min(first + 999, #survivors)
+  redis.call('RPUSH', KEYS[1], unpack(survivors, first, last))
+  first = last + 1
+end
 local dv = meta[6] or '0'
-if dv == '0' or newer(ARGV[2], dv) then dv = ARGV[2] end
-local version = meta[1] or ARGV[2]
-if newer(ARGV[2], version) then version = ARGV[2] end
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', 0, 'h', '0000000000000000', 'dv', dv, 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', '0')
-redis.call('PERSIST', KEYS[2])
-return {0, 0, '0000000000000000', version}
+if dv == '0' or newer(D, dv) then dv = D end
+local version = meta[1] or D
+if newer(D, version) then version = D end
+local c = redis.call('LLEN', KEYS[1])
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', c > 0 and (meta[9] or '0') or '0')
+if c == 0 then
+  redis.call('PERSIST', KEYS[2])
+elseif (meta[9] or '0') ~= '0' then
+  redis.call('PEXPIREAT', KEYS[1], meta[9])
+end
+return {0, c, h, version}

@@ -87,7 +87,9 @@ for i = 5, #ARGV, 2 do
     byId[id] = nil
     h = xor16(h, ARGV[i + 1])
   end
-  redis.call('HSETNX', KEYS[3], id, ARGV[3])
+  -- The latest removal time wins, as in the model (ListReplicaState.ApplyRemove).
+  local previous = tonumber(redis.call('HGET', KEYS[3], id) or '')
+  if previous == nil or previous < tonumber(ARGV[3]) then redis.call('HSET', KEYS[3], id, ARGV[3]) end
 end
 local version = meta[1] or ARGV[2]
 if newer(ARGV[2], version) then version = ARGV[2] end

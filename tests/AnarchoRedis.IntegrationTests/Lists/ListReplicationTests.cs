@@ -336,7 +336,7 @@ public sealed class ListReplicationTests
         var client = await cluster.CreateClientAsync();
         var store = client.GetListStore(ChatMessage.Descriptor);
         const string key = "chat:ttl";
-        var ttl = new WriteOptions { TimeToLive = TimeSpan.FromMilliseconds(700) };
+        var ttl = new WriteOptions { TimeToLive = TimeSpan.FromMilliseconds(700), Consistency = Consistency.All };
         await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], ttl);
 
         // Node 2's copy loses its expiry (as a node whose clock or TTL lagged): it still holds a and b after the others expired.
