@@ -352,4 +352,33 @@ public sealed class ListReplicationTests
         Assert.Equal(["c"], Texts(await store.RangeAsync(key)));
         Assert.True(await cluster.ConvergedAsync(key, 1));
     }
+
+    [Fact]
+    public async Task Concurrent_pops_lose_nothing_and_may_repeat_at_least_once()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var first = (await cluster.CreateClientAsync()).GetListStore(ChatMessage.Descriptor);
+        var second = (await cluster.CreateClientAsync()).GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:queue";
+        await first.PushRightAsync(key, Enumerable.Range(0, 40).Select(i => ChatMessage.Of($"job{i}")), WriteOptions.All);
+
+        async Task<List<string>> DrainAsync(ReplicatedListStore<ChatMessage> store)
+        {
+            var taken = new List<string>();
+            while (await store.PopLeftAsync(key) is { } message)
+            {
+                taken.Add(message.Text);
+            }
+
+            return taken;
+        }
+
+        var drained = await Task.WhenAll(DrainAsync(first), DrainAsync(second));
+        var all = drained.SelectMany(d => d).ToList();
+
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => $"job{i}").Order(), all.Distinct().Order());
+        Assert.All(drained, d => Assert.Equal(d.Distinct().Count(), d.Count));
+        Assert.Equal(0, await first.LengthAsync(key, ReadOptions.All));
+        await Eventually.HoldsAsync(() => cluster.ConvergedAsync(key, 0), "all nodes hold the empty list");
+    }
 }
