@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
@@ -13,6 +14,10 @@ internal sealed partial class ListReplicator
     private static readonly RedisValue ModeRange = "range";
     private static readonly RedisValue ModeFull = "full";
     private static readonly RedisValue ModeMeta = "meta";
+    private const int Running = 1;
+    private const int RunAgain = 2;
+
+    private readonly ConcurrentDictionary<string, int> _backgroundSyncs = new(StringComparer.Ordinal);
 
     /// <summary>
     /// LRANGE start..stop with quorum R. When the counted replies agree on (count, digest), the first one's range is
@@ -139,19 +144,48 @@ internal sealed partial class ListReplicator
         call.OnReply(node.Index, reply);
     }
 
-    private void SyncInBackground(string key, string typeName) =>
+    /// <summary>
+    /// Starts a background merge and repair of a key, coalesced: while one runs for the key, further requests only
+    /// make it run once more when it ends (under concurrent pushes, replicas disagree briefly after many writes).
+    /// </summary>
+    private void SyncInBackground(string key, string typeName)
+    {
+        while (true)
+        {
+            if (_backgroundSyncs.TryAdd(key, Running))
+            {
+                break;
+            }
+
+            if (_backgroundSyncs.TryUpdate(key, RunAgain, Running) || _backgroundSyncs.TryGetValue(key, out var state) && state == RunAgain)
+            {
+                return;
+            }
+        }
+
         _ = Task.Run(async () =>
         {
-            try
+            while (true)
             {
-                await SyncAsync(key, typeName, 1, "background", CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                _metrics.ListRepair("background", "failed");
-                Log.ListRepairFailed(_logger, key, "*", ex);
+                try
+                {
+                    await SyncAsync(key, typeName, 1, "background", CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    _metrics.ListRepair("background", "failed");
+                    Log.ListRepairFailed(_logger, key, "*", ex);
+                }
+
+                if (_backgroundSyncs.TryRemove(new KeyValuePair<string, int>(key, Running)))
+                {
+                    return;
+                }
+
+                _backgroundSyncs[key] = Running;
             }
         });
+    }
 
     /// <summary>
     /// Reads the full lists and tombstones from every node (waiting for <paramref name="required"/>), merges those that
