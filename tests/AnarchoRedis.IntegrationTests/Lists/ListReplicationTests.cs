@@ -381,4 +381,43 @@ public sealed class ListReplicationTests
         Assert.Equal(0, await first.LengthAsync(key, ReadOptions.All));
         await Eventually.HoldsAsync(() => cluster.ConvergedAsync(key, 0), "all nodes hold the empty list");
     }
+
+    [Fact]
+    public async Task Every_acknowledged_push_survives_a_node_wiped_in_the_middle_of_concurrent_pushing()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var clients = new[] { await cluster.CreateClientAsync(), await cluster.CreateClientAsync() };
+        const string key = "chat:wiped";
+        var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        async Task PushManyAsync(int client, int from)
+        {
+            var store = clients[client].GetListStore(ChatMessage.Descriptor);
+            for (var i = from; i < from + 60; i++)
+            {
+                var text = $"c{client}-{i}";
+                try
+                {
+                    await (i % 3 == 0 ? store.PushLeftAsync(key, ChatMessage.Of(text)) : store.PushRightAsync(key, ChatMessage.Of(text)));
+                    acknowledged.Add(text);
+                }
+                catch (QuorumNotReachedException)
+                {
+                    // Indeterminate: may or may not be there.
+                }
+            }
+        }
+
+        var pushing = Task.WhenAll(PushManyAsync(0, 0), PushManyAsync(1, 0));
+        await Task.Delay(100);
+        cluster[1].Kill();
+        await cluster[1].RestartAsync();
+        await pushing;
+        await Eventually.ClientReachesAllNodesAsync(clients[0]);
+
+        var read = Texts(await clients[0].GetListStore(ChatMessage.Descriptor).RangeAsync(key, options: ReadOptions.All));
+        Assert.Superset(acknowledged.ToHashSet(), read.ToHashSet());
+        Assert.Equal(read.Length, read.Distinct().Count());
+        Assert.True(await cluster.ConvergedAsync(key, read.Length));
+    }
 }
