@@ -21,7 +21,7 @@ public sealed class GeneratedCodeCompilationTests
         var (result, output) = GeneratorHarness.Run(Models.Representative);
 
         Assert.Empty(result.Diagnostics);
-        Assert.Equal(6, result.GeneratedTrees.Length); // four repositories, the catalog, the DI extension
+        Assert.Equal(7, result.GeneratedTrees.Length); // four repositories, one list repository, the catalog, the DI extension
         Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
     }
 
@@ -106,9 +106,10 @@ public sealed class GeneratedCodeCompilationTests
         register.Invoke(null, new object[] { services }); // twice is harmless: TryAdd everywhere
         Assert.Single(services, d => d.ServiceType == typeof(IReplicatedTypeCatalog) && d.ImplementationInstance == catalog);
         var repositories = services.Where(d => d.ServiceType.Name.EndsWith("Repository", StringComparison.Ordinal)).ToList();
-        Assert.Equal(4, repositories.Count);
+        Assert.Equal(5, repositories.Count);
         Assert.All(repositories, d => Assert.Equal(ServiceLifetime.Singleton, d.Lifetime));
         Assert.Contains(repositories, d => d.ServiceType.FullName == "Samples.Models.IUserRepository" && d.ImplementationType!.FullName == "Samples.Models.UserRepository");
+        Assert.Contains(repositories, d => d.ServiceType.FullName == "Samples.Models.Chat.IChatMessageListRepository" && d.ImplementationType!.FullName == "Samples.Models.Chat.ChatMessageListRepository");
     }
 
     private static object? Invoke(Assembly assembly, string type, string method, params object[] arguments) =>

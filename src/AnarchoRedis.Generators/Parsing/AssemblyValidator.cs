@@ -60,7 +60,11 @@ internal static class AssemblyValidator
         foreach (var (type, other, name) in Naming.RepositoryCollisions(ordered.Select(s => new TypeIdentity(s.Spec.FullyQualifiedName, s.Spec.FullName, s.Spec.TypeName, s.Spec.Kind))))
         {
             diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.RepositoryNamesCollide, byName[(type.FullyQualifiedName, type.Kind)].Anchors.Identifier, type.FullName, other.FullName, name));
+                DiagnosticDescriptors.RepositoryNamesCollide,
+                byName[(type.FullyQualifiedName, type.Kind)].Anchors.Identifier,
+                Describe(byName[(type.FullyQualifiedName, type.Kind)].Spec),
+                Describe(byName[(other.FullyQualifiedName, other.Kind)].Spec),
+                name));
         }
 
         // Quadratic in the number of types, each test a small product automaton: fine for the tens of types a model assembly holds.
