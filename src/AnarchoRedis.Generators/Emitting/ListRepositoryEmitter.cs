@@ -146,7 +146,7 @@ internal static class ListRepositoryEmitter
             new ListMethod(
                 "PushLeftAsync",
                 writeResult,
-                "Pushes <paramref name=\"items\"/> at the head of the list as one write, like <c>LPUSH key a b c</c>: the last element ends up first.",
+                "Pushes <paramref name=\"items\"/> at the head of the list, like <c>LPUSH key a b c</c>: the last element ends up first.",
                 new[] { items + " items" }.Concat(write),
                 new[] { itemsDoc }.Concat(writeDocs),
                 new[] { "items" }.Concat(passOn),
@@ -164,7 +164,7 @@ internal static class ListRepositoryEmitter
             new ListMethod(
                 "PushRightAsync",
                 writeResult,
-                "Pushes <paramref name=\"items\"/> at the tail of the list as one write, like <c>RPUSH key a b c</c>: the elements keep their order.",
+                "Pushes <paramref name=\"items\"/> at the tail of the list, like <c>RPUSH key a b c</c>: the elements keep their order.",
                 new[] { items + " items" }.Concat(write),
                 new[] { itemsDoc }.Concat(writeDocs),
                 new[] { "items" }.Concat(passOn),

@@ -20,7 +20,7 @@ namespace Contoso.Data
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushLeftAsync(string userName, global::System.Guid id, global::Contoso.Data.Session item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the head of the list as one write, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the head of the list, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
         /// <param name="userName">The key part <c>{UserName}</c>.</param>
         /// <param name="id">The key part <c>{Id}</c>.</param>
         /// <param name="items">The elements, in the order they are given.</param>
@@ -40,7 +40,7 @@ namespace Contoso.Data
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushRightAsync(string userName, global::System.Guid id, global::Contoso.Data.Session item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the tail of the list as one write, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the tail of the list, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
         /// <param name="userName">The key part <c>{UserName}</c>.</param>
         /// <param name="id">The key part <c>{Id}</c>.</param>
         /// <param name="items">The elements, in the order they are given.</param>

@@ -18,7 +18,7 @@ namespace Contoso.Data
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushLeftAsync(global::Contoso.Data.FeedItem item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the head of the list as one write, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the head of the list, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
         /// <param name="items">The elements, in the order they are given.</param>
         /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
         /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
@@ -34,7 +34,7 @@ namespace Contoso.Data
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushRightAsync(global::Contoso.Data.FeedItem item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the tail of the list as one write, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the tail of the list, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
         /// <param name="items">The elements, in the order they are given.</param>
         /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
         /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>

@@ -19,7 +19,7 @@ namespace Samples.Models.Audit
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushLeftAsync(string tenant, global::Samples.Models.Audit.AuditEntry item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the head of the list as one write, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the head of the list, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
         /// <param name="tenant">The key part <c>{Tenant}</c>.</param>
         /// <param name="items">The elements, in the order they are given.</param>
         /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
@@ -37,7 +37,7 @@ namespace Samples.Models.Audit
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushRightAsync(string tenant, global::Samples.Models.Audit.AuditEntry item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the tail of the list as one write, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the tail of the list, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
         /// <param name="tenant">The key part <c>{Tenant}</c>.</param>
         /// <param name="items">The elements, in the order they are given.</param>
         /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>

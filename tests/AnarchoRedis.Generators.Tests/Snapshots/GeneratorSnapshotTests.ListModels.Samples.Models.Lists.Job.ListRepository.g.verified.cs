@@ -23,7 +23,7 @@ namespace Samples.Models.Lists
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushLeftAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::Samples.Models.Lists.Job item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the head of the list as one write, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the head of the list, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
         /// <param name="queueId">The key part <c>{QueueId}</c>.</param>
         /// <param name="priority">The key part <c>{Priority}</c>.</param>
         /// <param name="shard">The key part <c>{Shard}</c>.</param>
@@ -49,7 +49,7 @@ namespace Samples.Models.Lists
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushRightAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::Samples.Models.Lists.Job item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the tail of the list as one write, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the tail of the list, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
         /// <param name="queueId">The key part <c>{QueueId}</c>.</param>
         /// <param name="priority">The key part <c>{Priority}</c>.</param>
         /// <param name="shard">The key part <c>{Shard}</c>.</param>

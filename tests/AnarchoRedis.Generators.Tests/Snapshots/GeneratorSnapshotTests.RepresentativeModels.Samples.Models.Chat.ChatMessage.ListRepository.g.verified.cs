@@ -20,7 +20,7 @@ namespace Samples.Models.Chat
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushLeftAsync(int roomId, string channel, global::Samples.Models.Chat.ChatMessage item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the head of the list as one write, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the head of the list, like <c>LPUSH key a b c</c>: the last element ends up first.</summary>
         /// <param name="roomId">The key part <c>{RoomId}</c>.</param>
         /// <param name="channel">The key part <c>{Channel}</c>.</param>
         /// <param name="items">The elements, in the order they are given.</param>
@@ -40,7 +40,7 @@ namespace Samples.Models.Chat
         /// <exception cref="global::System.ArgumentNullException"><paramref name="item"/> is <see langword="null"/>.</exception>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> PushRightAsync(int roomId, string channel, global::Samples.Models.Chat.ChatMessage item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
-        /// <summary>Pushes <paramref name="items"/> at the tail of the list as one write, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
+        /// <summary>Pushes <paramref name="items"/> at the tail of the list, like <c>RPUSH key a b c</c>: the elements keep their order.</summary>
         /// <param name="roomId">The key part <c>{RoomId}</c>.</param>
         /// <param name="channel">The key part <c>{Channel}</c>.</param>
         /// <param name="items">The elements, in the order they are given.</param>
