@@ -10,7 +10,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace AnarchoRedis.Generators;
 
 /// <summary>
-/// Generates repositories for <c>[ReplicatedKey]</c> types, and one type catalog plus one DI registration method
+/// Generates repositories for <c>[ReplicatedKey]</c> types, list repositories for <c>[ReplicatedList]</c> types, and one type catalog plus one DI registration method
 /// per assembly for <c>[ReplicatedKey]</c> and <c>[ReplicatedList]</c> types. This file only wires the pipeline.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
@@ -71,10 +71,27 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
         context.RegisterSourceOutput(repositories, static (spc, pair) =>
         {
             var (spec, naming) = pair;
-            if (naming.Assembly.CanEmit && !naming.Blocked.Contains(spec.FullyQualifiedName))
+            if (naming.Assembly.CanEmit && !naming.Blocked.Contains(spec.RepositoryKey))
             {
                 var descriptor = naming.Assembly.RegistryClass + "." + naming.PropertyFor(spec);
                 spc.AddSource(RepositoryEmitter.HintName(spec), RepositoryEmitter.Emit(spec, descriptor));
+            }
+        });
+
+        // The same shape as the value repositories, so editing one list model re-emits only its own list repository.
+        var listRepositories = lists
+            .Where(static r => r.Spec is not null)
+            .Select(static (r, _) => r.Spec!)
+            .WithTrackingName(TrackingNames.ListRepositorySpecs)
+            .Combine(identities)
+            .WithTrackingName(TrackingNames.ListRepositories);
+        context.RegisterSourceOutput(listRepositories, static (spc, pair) =>
+        {
+            var (spec, naming) = pair;
+            if (naming.Assembly.CanEmit && !naming.Blocked.Contains(spec.RepositoryKey))
+            {
+                var descriptor = naming.Assembly.RegistryClass + "." + naming.PropertyFor(spec);
+                spc.AddSource(ListRepositoryEmitter.HintName(spec), ListRepositoryEmitter.Emit(spec, descriptor));
             }
         });
 
@@ -109,8 +126,8 @@ public sealed class AnarchoRedisGenerator : IIncrementalGenerator
         return new RegistryModel(assembly, types, Naming.DescriptorNames(identities), Blocked(identities));
     }
 
-    private static EquatableArray<string> Blocked(IEnumerable<TypeIdentity> identities) =>
-        Naming.RepositoryCollisions(identities).Select(c => c.Type.FullyQualifiedName).Distinct().ToEquatableArray();
+    private static EquatableArray<RepositoryKey> Blocked(IEnumerable<TypeIdentity> identities) =>
+        Naming.RepositoryCollisions(identities).Select(c => new RepositoryKey(c.Type.FullyQualifiedName, c.Type.Kind)).Distinct().ToEquatableArray();
 
     private static void ReportDiagnostics(SourceProductionContext context, EquatableArray<DiagnosticInfo> diagnostics)
     {
@@ -134,6 +151,8 @@ internal static class TrackingNames
     public const string Naming = nameof(Naming);
     public const string RepositorySpecs = nameof(RepositorySpecs);
     public const string Repositories = nameof(Repositories);
+    public const string ListRepositorySpecs = nameof(ListRepositorySpecs);
+    public const string ListRepositories = nameof(ListRepositories);
     public const string AssemblyDiagnostics = nameof(AssemblyDiagnostics);
     public const string Registry = nameof(Registry);
 }

@@ -139,6 +139,29 @@ public sealed class DiagnosticTests
         AssertOnly(null, "[ReplicatedKey(\"user:{Id}\")] public class User { public int Id { get; set; } } public sealed partial class UserRepository { } public partial interface IUserRepository { }");
 
     [Fact]
+    public void ANR013_ListRepositoryNameTaken() =>
+        AssertOnly("ANR013", "[ReplicatedList(\"chat:{RoomId}\")] public class [|ChatMessage|] { } public class ChatMessageListRepository { }");
+
+    [Fact]
+    public void ANR013_ListRepositoryInterfaceNameTaken() =>
+        AssertOnly("ANR013", "[ReplicatedList(\"chat:{RoomId}\")] public class [|ChatMessage|] { } public partial class IChatMessageListRepository { }");
+
+    [Fact]
+    public void ANR013_ListPartialExtensionIsWelcome() =>
+        AssertOnly(null, "[ReplicatedList(\"chat:{RoomId}\")] public class ChatMessage { } public sealed partial class ChatMessageListRepository { } public partial interface IChatMessageListRepository { }");
+
+    [Fact]
+    public void ANR013_ValueRepositoryNameDoesNotConcernTheListRepository()
+    {
+        // UserRepository is taken, which blocks User's value repository only; IUserListRepository is still generated.
+        var (source, spans) = Markup.Parse(Usings + "[ReplicatedKey(\"user:{Id}\")] [ReplicatedList(\"user-log:{Id}\")] public class [|User|] { public int Id { get; set; } } public class UserRepository { }");
+        var (result, output) = GeneratorHarness.Run(source);
+        AssertDiagnostics("ANR013", result, spans);
+        Assert.Contains(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Models.User.ListRepository.g.cs", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Models.User.Repository.g.cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void ANR014_UnknownConsistency() =>
         AssertOnly("ANR014", "[ReplicatedKey(\"user:{Id}\", [|WriteConsistency = (Consistency)7|])] public class User { public int Id { get; set; } }");
 
@@ -178,6 +201,35 @@ public sealed class DiagnosticTests
         Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
         Assert.DoesNotContain(result.GeneratedTrees, t => t.FilePath.Contains("User.Repository", StringComparison.Ordinal));
         Assert.Contains(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Models.Fine.Repository.g.cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ANR017_ListAndValueRepositoryNamesCollide()
+    {
+        // The value type ChatList and the list type Chat both want IChatListRepository and ChatListRepository:
+        // one error per type, neither repository is generated, and Room's two repositories still are.
+        var (source, spans) = Markup.Parse(Usings + """
+            [ReplicatedList("chat:{RoomId}")] public class [|Chat|] { public int RoomId { get; set; } }
+            [ReplicatedKey("chat-list:{Id}")] public class [|ChatList|] { public int Id { get; set; } }
+            [ReplicatedKey("room:{Id}", Name = "room")] [ReplicatedList("room-log:{Id}", Name = "room-log")] public class Room { public int Id { get; set; } }
+            """);
+        var (result, output) = GeneratorHarness.Run(source);
+        AssertDiagnostics("ANR017", result, spans);
+        Assert.Equal(
+            new[]
+            {
+                "The repositories generated for 'Samples.Models.Chat (list)' and 'Samples.Models.ChatList' would both declare 'Samples.Models.IChatListRepository'; rename one of the types",
+                "The repositories generated for 'Samples.Models.ChatList' and 'Samples.Models.Chat (list)' would both declare 'Samples.Models.IChatListRepository'; rename one of the types",
+            },
+            GeneratorHarness.GeneratorDiagnostics(result).Select(d => d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)));
+
+        Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
+        Assert.DoesNotContain(result.GeneratedTrees, t => t.FilePath.Contains(".Chat.", StringComparison.Ordinal) || t.FilePath.Contains(".ChatList.", StringComparison.Ordinal));
+        Assert.Contains(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Models.Room.Repository.g.cs", StringComparison.Ordinal));
+        Assert.Contains(result.GeneratedTrees, t => t.FilePath.EndsWith("Samples.Models.Room.ListRepository.g.cs", StringComparison.Ordinal));
+        var di = result.GeneratedTrees.Single(t => t.FilePath.EndsWith("ServiceCollectionExtensions.g.cs", StringComparison.Ordinal)).ToString();
+        Assert.DoesNotContain("IChatListRepository", di, StringComparison.Ordinal);
+        Assert.Contains("IRoomListRepository", di, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -68,6 +68,19 @@ public sealed class EmitterSnapshotTests
         Snapshot.VerifySource("Session.Repository.g", RepositoryEmitter.Emit(Session, "global::Contoso.Data.ReplicatedTypes.Session"));
 
     [Fact]
+    public void ListRepositoryWithStringAndGuidParts() =>
+        Snapshot.VerifySource("Session.ListRepository.g", ListRepositoryEmitter.Emit(Session with { Kind = ReplicatedTypeKind.List }, "global::Contoso.Data.ReplicatedTypes.SessionList"));
+
+    // No placeholders: every method takes only its own parameters and FormatKey() returns the literal.
+    [Fact]
+    public void ListRepositoryWithoutKeyParts() =>
+        Snapshot.VerifySource("FeedItem.ListRepository.g", ListRepositoryEmitter.Emit(Feed, "global::Contoso.Data.ReplicatedTypes.FeedItem"));
+
+    [Fact]
+    public void ListRepositoryInGlobalNamespaceIsInternal() =>
+        Snapshot.VerifySource("Thing.ListRepository.g", ListRepositoryEmitter.Emit(Awkward with { Kind = ReplicatedTypeKind.List }, "global::Contoso.Data.ReplicatedTypes.Thing"));
+
+    [Fact]
     public void RegistryAndServiceCollection()
     {
         var model = new RegistryModel(
@@ -79,7 +92,7 @@ public sealed class EmitterSnapshotTests
                 new DescriptorName(Feed.FullyQualifiedName, ReplicatedTypeKind.List, "FeedItem"),
                 new DescriptorName(Session.FullyQualifiedName, ReplicatedTypeKind.Value, "Session"),
             }.ToEquatableArray(),
-            EquatableArray<string>.Empty);
+            EquatableArray<RepositoryKey>.Empty);
         Snapshot.VerifySource("ReplicatedTypes.g", RegistryEmitter.Emit(model));
         Snapshot.VerifySource("ServiceCollectionExtensions.g", ServiceCollectionEmitter.Emit(model), nameof(RegistryAndServiceCollection) + "Di");
     }

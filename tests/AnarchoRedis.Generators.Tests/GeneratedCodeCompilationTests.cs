@@ -21,7 +21,7 @@ public sealed class GeneratedCodeCompilationTests
         var (result, output) = GeneratorHarness.Run(Models.Representative);
 
         Assert.Empty(result.Diagnostics);
-        Assert.Equal(6, result.GeneratedTrees.Length); // four repositories, the catalog, the DI extension
+        Assert.Equal(7, result.GeneratedTrees.Length); // four repositories, one list repository, the catalog, the DI extension
         Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
     }
 
@@ -106,9 +106,71 @@ public sealed class GeneratedCodeCompilationTests
         register.Invoke(null, new object[] { services }); // twice is harmless: TryAdd everywhere
         Assert.Single(services, d => d.ServiceType == typeof(IReplicatedTypeCatalog) && d.ImplementationInstance == catalog);
         var repositories = services.Where(d => d.ServiceType.Name.EndsWith("Repository", StringComparison.Ordinal)).ToList();
-        Assert.Equal(4, repositories.Count);
+        Assert.Equal(5, repositories.Count);
         Assert.All(repositories, d => Assert.Equal(ServiceLifetime.Singleton, d.Lifetime));
         Assert.Contains(repositories, d => d.ServiceType.FullName == "Samples.Models.IUserRepository" && d.ImplementationType!.FullName == "Samples.Models.UserRepository");
+        Assert.Contains(repositories, d => d.ServiceType.FullName == "Samples.Models.Chat.IChatMessageListRepository" && d.ImplementationType!.FullName == "Samples.Models.Chat.ChatMessageListRepository");
+    }
+
+    [Fact]
+    public void ListRepositoriesCompileWithoutWarningsAndFormatKeys()
+    {
+        var (result, output) = GeneratorHarness.Run(Models.Lists);
+
+        Assert.Empty(result.Diagnostics);
+        Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
+        Assert.Equal(
+            new[]
+            {
+                "Samples.Models.Audit.AuditEntry.ListRepository.g.cs", "Samples.Models.Lists.ChatMessage.ListRepository.g.cs",
+                "Samples.Models.Lists.Job.ListRepository.g.cs", "Samples.Models.Lists.Room.ListRepository.g.cs", "Samples.Models.Lists.Room.Repository.g.cs",
+            },
+            result.GeneratedTrees.Select(t => Path.GetFileName(t.FilePath)).Where(n => n.Contains("Repository", StringComparison.Ordinal)).OrderBy(n => n, StringComparer.Ordinal));
+
+        var assembly = Load(output);
+        Assert.Equal("chat:7:general", Invoke(assembly, "Samples.Models.Lists.ChatMessageListRepository", "FormatKey", 7, "general"));
+        var high = Enum.Parse(assembly.GetType("Samples.Models.Lists.Priority")!, "High");
+        Assert.Equal(
+            "jobs:0f8fad5b-d9cb-469f-a165-70867728950e:High:-5:batch:3",
+            Invoke(assembly, "Samples.Models.Lists.JobListRepository", "FormatKey", new Guid("0f8fad5b-d9cb-469f-a165-70867728950e"), high, -5L, "batch", 3));
+        var emptyChannel = Assert.Throws<TargetInvocationException>(() => Invoke(assembly, "Samples.Models.Lists.ChatMessageListRepository", "FormatKey", 7, ""));
+        Assert.IsType<InvalidKeyException>(emptyChannel.InnerException);
+
+        // Parameter types and names as a caller sees them: typed after the property, else string; clashing names get "Part".
+        var push = assembly.GetType("Samples.Models.Lists.IJobListRepository")!.GetMethods()
+            .Single(m => m.Name == "PushLeftAsync" && m.GetParameters().Any(p => p.Name == "item"));
+        Assert.Equal(
+            new[] { "Guid queueId", "Priority priority", "Int64 shard", "String itemsPart", "Int32 startPart", "Job item", "WriteOptions options", "CancellationToken cancellationToken" },
+            push.GetParameters().Select(p => p.ParameterType.Name + " " + p.Name));
+        Assert.False(assembly.GetType("Samples.Models.Audit.AuditEntryListRepository")!.IsPublic);
+        Assert.True(assembly.GetType("Samples.Models.Lists.RoomListRepository")!.IsPublic);
+
+        var services = new ServiceCollection();
+        assembly.GetType("Microsoft.Extensions.DependencyInjection.SamplesModelsAnarchoRedisServiceCollectionExtensions")!
+            .GetMethod("AddSamplesModelsRepositories")!.Invoke(null, new object[] { services });
+        Assert.Equal(
+            new[] { "IAuditEntryListRepository", "IChatMessageListRepository", "IJobListRepository", "IRoomListRepository", "IRoomRepository" },
+            services.Where(d => d.ServiceType.Name.EndsWith("Repository", StringComparison.Ordinal)).Select(d => d.ServiceType.Name).OrderBy(n => n, StringComparer.Ordinal));
+    }
+
+    // Construction only: the list store's methods are not implemented yet, and no server runs here. The client is
+    // pointed at a closed port; it does not fail construction for unreachable nodes.
+    [Fact]
+    public async System.Threading.Tasks.Task ListRepositoryConstructsOverAClientAndChecksItsArguments()
+    {
+        var assembly = Load(GeneratorHarness.Run(Models.Lists).Output);
+        await using var client = new AnarchoRedisClient(new AnarchoRedisOptions { Nodes = { "127.0.0.1:1" }, ConnectTimeout = TimeSpan.FromMilliseconds(200) });
+
+        var type = assembly.GetType("Samples.Models.Lists.ChatMessageListRepository")!;
+        var repository = Activator.CreateInstance(type, client)!;
+        var pushOne = type.GetMethods().Single(m => m.Name == "PushRightAsync" && m.GetParameters()[2].Name == "item");
+        var nullItem = Assert.Throws<TargetInvocationException>(() => pushOne.Invoke(repository, new object?[] { 1, "general", null, null, default(System.Threading.CancellationToken) }));
+        Assert.Equal("item", Assert.IsType<ArgumentNullException>(nullItem.InnerException).ParamName);
+        var pushMany = type.GetMethods().Single(m => m.Name == "PushLeftAsync" && m.GetParameters()[2].Name == "items");
+        var nullItems = Assert.Throws<TargetInvocationException>(() => pushMany.Invoke(repository, new object?[] { 1, "general", null, null, default(System.Threading.CancellationToken) }));
+        Assert.Equal("items", Assert.IsType<ArgumentNullException>(nullItems.InnerException).ParamName);
+        var nullClient = Assert.Throws<TargetInvocationException>(() => Activator.CreateInstance(type, new object?[] { null }));
+        Assert.IsType<ArgumentNullException>(nullClient.InnerException);
     }
 
     private static object? Invoke(Assembly assembly, string type, string method, params object[] arguments) =>

@@ -14,6 +14,14 @@ public sealed class GeneratorSnapshotTests
     public void RepresentativeModels() => Snapshot.VerifyRun(GeneratorHarness.Run(Models.Representative).Result);
 
     [Fact]
+    public void ListModels()
+    {
+        var (result, output) = GeneratorHarness.Run(Models.Lists);
+        Assert.Empty(GeneratorHarness.CompilationProblems(output).Select(Snapshot.Describe));
+        Snapshot.VerifyRun(result);
+    }
+
+    [Fact]
     public void InternalTypesAndSharedSimpleNames()
     {
         const string source = """

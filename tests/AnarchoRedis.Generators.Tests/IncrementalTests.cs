@@ -72,6 +72,57 @@ public sealed class IncrementalTests
         Assert.Equal(3, repositories.Count(o => o.Reason == IncrementalStepRunReason.Cached));
         Assert.All(result.TrackedSteps["Lists"].SelectMany(r => r.Outputs), o =>
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+        Assert.All(result.TrackedSteps["ListRepositories"].SelectMany(r => r.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void EditingOneListModelRerunsOnlyThatListRepository()
+    {
+        var compilation = GeneratorHarness.Compile(Models.Lists);
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+
+        var chatTree = compilation.SyntaxTrees.First();
+        var edited = compilation.ReplaceSyntaxTree(chatTree, chatTree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(
+            chatTree.GetText().ToString().Replace("\"chat:{RoomId}:{Channel}\"", "\"talk:{RoomId}:{Channel}\"", StringComparison.Ordinal))));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        var specs = result.TrackedSteps["ListRepositorySpecs"].SelectMany(r => r.Outputs).ToList();
+        Assert.Equal(4, specs.Count); // ChatMessage, Job, Room (list), AuditEntry
+        var modified = Assert.Single(specs, o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Equal("talk:{RoomId}:{Channel}", ((dynamic)modified.Value).KeyTemplate);
+
+        var repositories = result.TrackedSteps["ListRepositories"].SelectMany(r => r.Outputs).ToList();
+        Assert.Single(repositories, o => o.Reason == IncrementalStepRunReason.Modified);
+        Assert.Equal(3, repositories.Count(o => o.Reason == IncrementalStepRunReason.Cached));
+
+        // Value repositories, including Room's, and the naming step are untouched by a list template edit.
+        foreach (var step in new[] { "Values", "RepositorySpecs", "Repositories", "Naming" })
+        {
+            Assert.All(result.TrackedSteps[step].SelectMany(r => r.Outputs), o =>
+                Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+        }
+    }
+
+    [Fact]
+    public void UnrelatedEditLeavesListStepsCached()
+    {
+        var compilation = GeneratorHarness.Compile(Models.Lists.Append(Models.Unrelated));
+        var driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+
+        var unrelated = compilation.SyntaxTrees.Last();
+        var edited = compilation.ReplaceSyntaxTree(unrelated, unrelated.WithChangedText(unrelated.GetText().Replace(
+            unrelated.GetText().ToString().IndexOf("42", StringComparison.Ordinal), 2, "43")));
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        foreach (var step in new[] { "Lists", "ListRepositorySpecs", "ListRepositories" })
+        {
+            var outputs = result.TrackedSteps[step].SelectMany(r => r.Outputs).ToList();
+            Assert.NotEmpty(outputs);
+            Assert.All(outputs, o => Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {o.Reason}"));
+        }
+
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(r => r.Outputs), o =>
+            Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
     }
 
     [Fact]

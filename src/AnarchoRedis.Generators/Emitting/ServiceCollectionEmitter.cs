@@ -30,7 +30,7 @@ internal static class ServiceCollectionEmitter
         writer.OpenBlock("public static " + Services + " Add" + id + "Repositories(this " + Services + " services)");
         writer.WriteLine("global::System.ArgumentNullException.ThrowIfNull(services);");
         writer.WriteLine("global::Microsoft.Extensions.DependencyInjection.AnarchoRedisServiceCollectionExtensions.AddReplicatedTypeCatalog(services, " + model.Assembly.RegistryClass + ".Instance);");
-        foreach (var spec in model.Types.Where(t => t.Kind == ReplicatedTypeKind.Value && !model.Blocked.Contains(t.FullyQualifiedName)))
+        foreach (var spec in model.Types.Where(t => !model.Blocked.Contains(t.RepositoryKey)))
         {
             writer.WriteLine("global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<"
                 + GeneratedText.Qualified(spec.Namespace, spec.InterfaceName) + ", " + GeneratedText.Qualified(spec.Namespace, spec.RepositoryName) + ">(services);");

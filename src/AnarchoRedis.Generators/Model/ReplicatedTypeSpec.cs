@@ -37,10 +37,18 @@ internal sealed record ReplicatedTypeSpec(
     int WriteConsistency,
     int TimeToLiveSeconds)
 {
-    public string RepositoryName => TypeName + "Repository";
+    /// <summary>The generated repository class: <c>{T}Repository</c> for values, <c>{T}ListRepository</c> for lists.</summary>
+    public string RepositoryName => Parsing.Naming.RepositoryClassName(TypeName, Kind);
 
-    public string InterfaceName => "I" + TypeName + "Repository";
+    /// <summary>The generated repository interface: <c>I{T}Repository</c> for values, <c>I{T}ListRepository</c> for lists.</summary>
+    public string InterfaceName => Parsing.Naming.RepositoryInterfaceName(TypeName, Kind);
+
+    /// <summary>This spec's repository, as <see cref="RegistryNaming.Blocked"/> lists it.</summary>
+    public RepositoryKey RepositoryKey => new(FullyQualifiedName, Kind);
 }
+
+/// <summary>One generated repository: a type with both attributes has two.</summary>
+internal sealed record RepositoryKey(string FullyQualifiedName, ReplicatedTypeKind Kind);
 
 /// <summary>Where the cross-type checks (overlapping templates, duplicate names) point.</summary>
 internal sealed record TypeAnchors(LocationInfo? Template, LocationInfo? Name, LocationInfo? Identifier);
@@ -75,8 +83,8 @@ internal sealed record DescriptorName(string FullyQualifiedName, ReplicatedTypeK
 /// <summary>How repositories reach their descriptor: it changes only when types are added, removed or renamed.</summary>
 /// <param name="Assembly">The assembly, for the catalog's name.</param>
 /// <param name="Names">Each type's catalog property.</param>
-/// <param name="Blocked">Value types whose repository names collide (ANR017): no repository is emitted for them.</param>
-internal sealed record RegistryNaming(AssemblyInfo Assembly, EquatableArray<DescriptorName> Names, EquatableArray<string> Blocked)
+/// <param name="Blocked">Repositories whose names collide (ANR017): they are not emitted.</param>
+internal sealed record RegistryNaming(AssemblyInfo Assembly, EquatableArray<DescriptorName> Names, EquatableArray<RepositoryKey> Blocked)
 {
     public string PropertyFor(ReplicatedTypeSpec spec)
     {
@@ -97,9 +105,9 @@ internal sealed record RegistryNaming(AssemblyInfo Assembly, EquatableArray<Desc
 /// <param name="Assembly">The assembly, for the catalog and DI names.</param>
 /// <param name="Types">The valid types, ordered by full name, then kind.</param>
 /// <param name="Names">Each type's catalog property, in the same order.</param>
-/// <param name="Blocked">Value types without a generated repository (ANR017), which DI must not register.</param>
+/// <param name="Blocked">Repositories that are not generated (ANR017), which DI must not register.</param>
 internal sealed record RegistryModel(
-    AssemblyInfo Assembly, EquatableArray<ReplicatedTypeSpec> Types, EquatableArray<DescriptorName> Names, EquatableArray<string> Blocked);
+    AssemblyInfo Assembly, EquatableArray<ReplicatedTypeSpec> Types, EquatableArray<DescriptorName> Names, EquatableArray<RepositoryKey> Blocked);
 
 /// <summary>A type's identity only, collected to name the catalog properties; template edits leave it unchanged.</summary>
 internal sealed record TypeIdentity(string FullyQualifiedName, string FullName, string TypeName, ReplicatedTypeKind Kind);

@@ -57,10 +57,18 @@ internal static class AssemblyValidator
         }
 
         var byName = ordered.ToDictionary(s => (s.Spec.FullyQualifiedName, s.Spec.Kind));
-        foreach (var (type, other, name) in Naming.RepositoryCollisions(ordered.Select(s => new TypeIdentity(s.Spec.FullyQualifiedName, s.Spec.FullName, s.Spec.TypeName, s.Spec.Kind))))
+        // A value type ChatList and a list type Chat collide on both the interface and the class name; one error per pair is enough.
+        var collisions = Naming.RepositoryCollisions(ordered.Select(s => new TypeIdentity(s.Spec.FullyQualifiedName, s.Spec.FullName, s.Spec.TypeName, s.Spec.Kind)))
+            .GroupBy(c => (c.Type, c.Other))
+            .Select(g => g.First());
+        foreach (var (type, other, name) in collisions)
         {
             diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.RepositoryNamesCollide, byName[(type.FullyQualifiedName, type.Kind)].Anchors.Identifier, type.FullName, other.FullName, name));
+                DiagnosticDescriptors.RepositoryNamesCollide,
+                byName[(type.FullyQualifiedName, type.Kind)].Anchors.Identifier,
+                Describe(byName[(type.FullyQualifiedName, type.Kind)].Spec),
+                Describe(byName[(other.FullyQualifiedName, other.Kind)].Spec),
+                name));
         }
 
         // Quadratic in the number of types, each test a small product automaton: fine for the tens of types a model assembly holds.

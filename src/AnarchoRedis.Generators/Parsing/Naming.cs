@@ -9,8 +9,9 @@ namespace AnarchoRedis.Generators.Parsing;
 /// <summary>Turns names from user code into identifiers for generated code.</summary>
 internal static class Naming
 {
-    // Parameters every generated method already has; a key part must not shadow them.
-    private static readonly HashSet<string> ReservedParameters = new() { "options", "cancellationToken", "value" };
+    // Parameters the generated methods already have, per repository kind; a key part must not shadow them.
+    private static readonly HashSet<string> ReservedValueParameters = new() { "options", "cancellationToken", "value" };
+    private static readonly HashSet<string> ReservedListParameters = new() { "options", "cancellationToken", "item", "items", "start", "stop" };
 
     // Members of the catalog class and of object: a descriptor property named like one would not compile or would hide it.
     private static readonly HashSet<string> ReservedCatalogMembers = new()
@@ -45,15 +46,26 @@ internal static class Naming
         return new string(chars);
     }
 
-    /// <summary>Unique camelCase parameter names for a template's placeholders, in order.</summary>
-    public static IReadOnlyList<string> ParameterNames(IEnumerable<string> placeholderNames)
+    /// <summary>The generated repository class of a type: <c>{T}Repository</c>, or <c>{T}ListRepository</c> for a list.</summary>
+    public static string RepositoryClassName(string typeName, ReplicatedTypeKind kind) =>
+        typeName + (kind == ReplicatedTypeKind.List ? "ListRepository" : "Repository");
+
+    /// <summary>The generated repository interface of a type: <c>I{T}Repository</c>, or <c>I{T}ListRepository</c> for a list.</summary>
+    public static string RepositoryInterfaceName(string typeName, ReplicatedTypeKind kind) => "I" + RepositoryClassName(typeName, kind);
+
+    /// <summary>
+    /// Unique camelCase parameter names for a template's placeholders, in order. A name that would shadow one of the
+    /// repository's own parameters (which differ between value and list repositories) gets a <c>Part</c> suffix.
+    /// </summary>
+    public static IReadOnlyList<string> ParameterNames(IEnumerable<string> placeholderNames, ReplicatedTypeKind kind)
     {
-        var used = new HashSet<string>(ReservedParameters);
+        var reserved = kind == ReplicatedTypeKind.List ? ReservedListParameters : ReservedValueParameters;
+        var used = new HashSet<string>(reserved);
         var result = new List<string>();
         foreach (var placeholder in placeholderNames)
         {
             var baseName = CamelCase(placeholder);
-            var candidate = ReservedParameters.Contains(baseName) ? baseName + "Part" : baseName;
+            var candidate = reserved.Contains(baseName) ? baseName + "Part" : baseName;
             for (var n = 2; !used.Add(candidate); n++)
             {
                 candidate = baseName + n.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -126,15 +138,20 @@ internal static class Naming
     }
 
     /// <summary>
-    /// Value types whose generated repository names collide with another's: <c>IUser</c>'s class <c>IUserRepository</c>
-    /// and <c>User</c>'s interface <c>IUserRepository</c>, in one namespace. Ordered by full name.
+    /// Repositories whose generated names collide with another's in one namespace: <c>IUser</c>'s class
+    /// <c>IUserRepository</c> and <c>User</c>'s interface <c>IUserRepository</c>, or the value type <c>ChatList</c>'s
+    /// <c>ChatListRepository</c> and the list type <c>Chat</c>'s <c>ChatListRepository</c>. Ordered by full name, then kind.
     /// </summary>
     public static IReadOnlyList<(TypeIdentity Type, TypeIdentity Other, string Name)> RepositoryCollisions(IEnumerable<TypeIdentity> identities)
     {
         var generated = identities
-            .Where(i => i.Kind == ReplicatedTypeKind.Value)
             .OrderBy(i => i.FullName, System.StringComparer.Ordinal)
-            .SelectMany(i => new[] { (Type: i, Name: NamespaceOf(i) + "I" + i.TypeName + "Repository"), (Type: i, Name: NamespaceOf(i) + i.TypeName + "Repository") })
+            .ThenBy(i => i.Kind)
+            .SelectMany(i => new[]
+            {
+                (Type: i, Name: NamespaceOf(i) + RepositoryInterfaceName(i.TypeName, i.Kind)),
+                (Type: i, Name: NamespaceOf(i) + RepositoryClassName(i.TypeName, i.Kind)),
+            })
             .ToList();
         var result = new List<(TypeIdentity, TypeIdentity, string)>();
         foreach (var group in generated.GroupBy(g => g.Name).Where(g => g.Count() > 1))

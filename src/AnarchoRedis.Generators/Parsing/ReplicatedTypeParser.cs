@@ -88,9 +88,9 @@ internal static class ReplicatedTypeParser
         var template = attribute.ConstructorArguments[0].Value as string ?? string.Empty;
         var parts = BindTemplate(type, kind, template, fullName, anchors.Template, diagnostics);
 
-        if (kind == ReplicatedTypeKind.Value && type.ContainingType is null)
+        if (type.ContainingType is null)
         {
-            CheckRepositoryNames(type, anchors.Identifier, diagnostics, cancellationToken);
+            CheckRepositoryNames(type, kind, anchors.Identifier, diagnostics, cancellationToken);
         }
 
         if (diagnostics.Count > 0 || parts is null)
@@ -188,7 +188,7 @@ internal static class ReplicatedTypeParser
             return null;
         }
 
-        var parameterNames = Naming.ParameterNames(segments.Where(s => s.IsPlaceholder).Select(s => s.Text));
+        var parameterNames = Naming.ParameterNames(segments.Where(s => s.IsPlaceholder).Select(s => s.Text), kind);
         var parts = new List<BoundPart>();
         var failed = false;
         var index = 0;
@@ -257,11 +257,16 @@ internal static class ReplicatedTypeParser
         return null;
     }
 
-    private static void CheckRepositoryNames(INamedTypeSymbol type, LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    private static void CheckRepositoryNames(
+        INamedTypeSymbol type, ReplicatedTypeKind replicatedKind, LocationInfo? location, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         // Cheap: only the model's own namespace is searched, which is where the repository is generated. A partial
         // declaration of the same kind in source is the user extending the generated type, which is welcome.
-        foreach (var (name, kind) in new[] { ("I" + type.Name + "Repository", TypeKind.Interface), (type.Name + "Repository", TypeKind.Class) })
+        foreach (var (name, kind) in new[]
+        {
+            (Naming.RepositoryInterfaceName(type.Name, replicatedKind), TypeKind.Interface),
+            (Naming.RepositoryClassName(type.Name, replicatedKind), TypeKind.Class),
+        })
         {
             foreach (var existing in type.ContainingNamespace.GetTypeMembers(name))
             {
@@ -272,7 +277,8 @@ internal static class ReplicatedTypeParser
                 if (!isExtension)
                 {
                     var ns = type.ContainingNamespace.IsGlobalNamespace ? "<global namespace>" : type.ContainingNamespace.ToDisplayString(FullNameFormat);
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepositoryNameTaken, location, name, ns, type.ToDisplayString(FullNameFormat)));
+                    var owner = type.ToDisplayString(FullNameFormat) + (replicatedKind == ReplicatedTypeKind.List ? " (list)" : string.Empty);
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RepositoryNameTaken, location, name, ns, owner));
                     break;
                 }
             }

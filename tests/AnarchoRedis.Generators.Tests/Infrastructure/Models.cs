@@ -90,4 +90,71 @@ internal static class Models
             public static int Ticks => 42;
         }
         """;
+
+    // List models for the list repository tests, one per file so an edit touches one model only.
+    // {RoomId} is typed after the int property; {Channel} names no property, so it is a string.
+    public const string ListChat = """
+        using AnarchoRedis;
+
+        namespace Samples.Models.Lists;
+
+        [ReplicatedList("chat:{RoomId}:{Channel}")]
+        public sealed class ChatMessage
+        {
+            public int RoomId { get; set; }
+
+            public string Text { get; set; } = "";
+        }
+        """;
+
+    // Guid, enum and long parts; {Items} (no property: string) and {Start} (int) would shadow the methods' own parameters.
+    public const string ListJob = """
+        using System;
+        using AnarchoRedis;
+
+        namespace Samples.Models.Lists;
+
+        public enum Priority { Low, High }
+
+        [ReplicatedList("jobs:{QueueId}:{Priority}:{Shard}:{Items}:{Start}", WriteConsistency = Consistency.All, TimeToLiveSeconds = 600)]
+        public sealed class Job
+        {
+            public Guid QueueId { get; set; }
+
+            public Priority Priority { get; set; }
+
+            public long Shard { get; set; }
+
+            public int Start { get; set; }
+        }
+        """;
+
+    // Both attributes: IRoomRepository and IRoomListRepository, over the Room and RoomList descriptors.
+    public const string ListRoom = """
+        using AnarchoRedis;
+
+        namespace Samples.Models.Lists;
+
+        [ReplicatedKey("room:{Id}", Name = "room")]
+        [ReplicatedList("room-log:{Id}", Name = "room-log")]
+        public sealed class Room
+        {
+            public int Id { get; set; }
+        }
+        """;
+
+    // Internal: its list repository is internal too.
+    public const string ListAudit = """
+        using AnarchoRedis;
+
+        namespace Samples.Models.Audit;
+
+        [ReplicatedList("audit:{Tenant}")]
+        internal sealed class AuditEntry
+        {
+            public string Tenant { get; set; } = "";
+        }
+        """;
+
+    public static readonly string[] Lists = { ListChat, ListJob, ListRoom, ListAudit };
 }

@@ -18,6 +18,7 @@ namespace Microsoft.Extensions.DependencyInjection
             global::System.ArgumentNullException.ThrowIfNull(services);
             global::Microsoft.Extensions.DependencyInjection.AnarchoRedisServiceCollectionExtensions.AddReplicatedTypeCatalog(services, global::Contoso.Data.ReplicatedTypes.Instance);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::IThingRepository, global::ThingRepository>(services);
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Contoso.Data.IFeedItemListRepository, global::Contoso.Data.FeedItemListRepository>(services);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Contoso.Data.ISessionRepository, global::Contoso.Data.SessionRepository>(services);
             return services;
         }

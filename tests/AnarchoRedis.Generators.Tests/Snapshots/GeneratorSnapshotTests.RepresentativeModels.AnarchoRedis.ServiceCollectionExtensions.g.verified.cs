@@ -19,6 +19,7 @@ namespace Microsoft.Extensions.DependencyInjection
             global::Microsoft.Extensions.DependencyInjection.AnarchoRedisServiceCollectionExtensions.AddReplicatedTypeCatalog(services, global::Samples.Models.ReplicatedTypes.Instance);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::ICounterRepository, global::CounterRepository>(services);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Samples.Models.Billing.Invoices.IInvoiceRepository, global::Samples.Models.Billing.Invoices.InvoiceRepository>(services);
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Samples.Models.Chat.IChatMessageListRepository, global::Samples.Models.Chat.ChatMessageListRepository>(services);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Samples.Models.IOrderRepository, global::Samples.Models.OrderRepository>(services);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAddSingleton<global::Samples.Models.IUserRepository, global::Samples.Models.UserRepository>(services);
             return services;
