@@ -243,11 +243,6 @@ internal sealed partial class ListReplicator
         try
         {
             var result = await node.EvaluateOrReloadAsync(script, keys, args).ConfigureAwait(false);
-            for (var attempt = 0; attempt < 5 && IsDeleteSurvivors(result); attempt++)
-            {
-                result = await node.EvaluateOrReloadAsync(script, keys, DeleteWithSurvivors(args, (RedisResult[])result!)).ConfigureAwait(false);
-            }
-
             reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
             if (reply.Counts && !reply.Stored.IsZero)
             {
@@ -267,28 +262,6 @@ internal sealed partial class ListReplicator
         }
 
         call.OnReply(node.Index, reply);
-    }
-
-    /// <summary>list_delete.lua's answer when elements above the delete's version survive: their ids, whose digest it needs.</summary>
-    private static bool IsDeleteSurvivors(RedisResult result) =>
-        result.Resp2Type == ResultType.Array && (RedisResult[])result! is { Length: > 1 } items && (long)items[0] == 2;
-
-    /// <summary>The delete's arguments again, with the survivors' digest and ids (computed here: Lua cannot hash).</summary>
-    internal static RedisValue[] DeleteWithSurvivors(RedisValue[] args, RedisResult[] survivors)
-    {
-        var next = new RedisValue[3 + survivors.Length - 1];
-        next[0] = args[0];
-        next[1] = args[1];
-        var digest = 0UL;
-        for (var i = 1; i < survivors.Length; i++)
-        {
-            var id = (string)survivors[i]!;
-            digest ^= ListDigest.ElementHash(ReplicatedVersion.Parse(id));
-            next[2 + i] = id;
-        }
-
-        next[2] = ListDigest.Format(digest);
-        return next;
     }
 
     private void NoteNodeError(ReplicaNode node, string key, NodeOutcomeKind kind, Exception? error)

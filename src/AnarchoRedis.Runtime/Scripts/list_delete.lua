@@ -1,13 +1,12 @@
 -- Delete of a whole list at version D: every element with an id at or below D goes, the meta key stays with
 -- deleted-up-to = max(dv, D), so no stale replica brings them back. Element tombstones stay. Elements above D (pushes
--- concurrent with the delete) survive; as Lua cannot hash ids, the first call then writes nothing and returns
--- {2, survivor ids...}, and the client calls again with their digest.
+-- concurrent with the delete) survive, and their digest is recomputed here (element hash = the first 16 hex digits of
+-- the SHA-1 of the id, as ListDigest.ElementHash).
 --
 -- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones
 -- ARGV[1] registry name   ARGV[2] delete version D
--- ARGV[3] (second call) digest of the survivors   ARGV[4..] (second call) the survivor ids
 --
--- Returns {0, count, digest, version}; {2, ids...} survivors whose digest the client must supply; errors as list_push.lua.
+-- Returns {0, count, digest, version}; errors as list_push.lua.
 local function valid(v)
   return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
 end
@@ -83,21 +82,8 @@ if len > 0 and ((ml ~= '0' and newer(ml, D)) or (mr ~= '0' and newer(mr, D))) th
   end
 end
 local h = '0000000000000000'
-if #ids > 0 then
-  local same = (#ARGV - 3) == #ids
-  if same then
-    local given = {}
-    for i = 4, #ARGV do given[ARGV[i]] = true end
-    for _, id in ipairs(ids) do
-      if not given[id] then same = false; break end
-    end
-  end
-  if not same then
-    local reply = {2}
-    for _, id in ipairs(ids) do reply[#reply + 1] = id end
-    return reply
-  end
-  h = ARGV[3]
+for _, id in ipairs(ids) do
+  h = xor16(h, string.sub(redis.sha1hex(id), 1, 16))
 end
 
 redis.call('DEL', KEYS[1])

@@ -161,7 +161,7 @@ public sealed class ListReplicationTests
         foreach (var envelope in envelopes.Concat([envelopes[0]]))
         {
             var id = ((string)envelope!).Substring(1, 32);
-            var hash = Convert.ToHexString(BitConverter.GetBytes(System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.ASCII.GetBytes(id))).Reverse().ToArray()).ToLowerInvariant();
+            var hash = ListDigest.Format(ListDigest.ElementHash(ReplicatedVersion.Parse(id)));
             var result = (RedisResult[])(await cluster[0].Db.ScriptEvaluateAsync(script, ListTestHelpers.KeysOf(key), ["tests.chat", meta["v"], "0", "0", envelope, hash]))!;
             Assert.Equal(0, (long)result[0]);
             Assert.Equal(3, (long)result[1]);
