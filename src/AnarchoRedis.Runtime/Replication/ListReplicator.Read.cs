@@ -23,10 +23,10 @@ internal sealed partial class ListReplicator
     /// LRANGE start..stop with quorum R. When the counted replies agree on (count, digest), the first one's range is
     /// the answer; otherwise the full lists are merged, diverged nodes repaired, and the range taken from the merge.
     /// </summary>
-    public async ValueTask<IReadOnlyList<ListElement>> RangeAsync(ReplicatedTypeDescriptor descriptor, string key, long start, long stop, int required, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<ListElement>> RangeAsync(ReplicatedTypeDescriptor descriptor, string key, long start, long stop, int required, ReadRepairMode repair, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (replies, agreed) = await QuorumReadAsync("lrange", key, descriptor.Name, [descriptor.Name, ModeRange, start, stop], required, cancellationToken).ConfigureAwait(false);
+        var (replies, agreed) = await QuorumReadAsync("lrange", key, descriptor.Name, [descriptor.Name, ModeRange, start, stop], required, repair, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<ListElement> result;
         if (agreed >= 0)
         {
@@ -34,7 +34,7 @@ internal sealed partial class ListReplicator
         }
         else
         {
-            var merged = await SyncAsync(key, descriptor.Name, required, "blocking", cancellationToken).ConfigureAwait(false);
+            var merged = await SyncAsync(key, descriptor.Name, required, ModeName(repair), cancellationToken).ConfigureAwait(false);
             result = ListMerge.Range(merged.Elements, start, stop);
         }
 
@@ -43,13 +43,13 @@ internal sealed partial class ListReplicator
     }
 
     /// <summary>The list's length with quorum R (merging and repairing when the replicas disagree).</summary>
-    public async ValueTask<long> LengthAsync(ReplicatedTypeDescriptor descriptor, string key, int required, CancellationToken cancellationToken)
+    public async ValueTask<long> LengthAsync(ReplicatedTypeDescriptor descriptor, string key, int required, ReadRepairMode repair, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (replies, agreed) = await QuorumReadAsync("llen", key, descriptor.Name, [descriptor.Name, ModeMeta], required, cancellationToken).ConfigureAwait(false);
+        var (replies, agreed) = await QuorumReadAsync("llen", key, descriptor.Name, [descriptor.Name, ModeMeta], required, repair, cancellationToken).ConfigureAwait(false);
         var length = agreed >= 0
             ? replies[agreed].Count
-            : (await SyncAsync(key, descriptor.Name, required, "blocking", cancellationToken).ConfigureAwait(false)).Count;
+            : (await SyncAsync(key, descriptor.Name, required, ModeName(repair), cancellationToken).ConfigureAwait(false)).Count;
         _metrics.Operation("llen", "ok", started);
         return length;
     }
@@ -62,7 +62,17 @@ internal sealed partial class ListReplicator
     /// Sends a read to all nodes and waits for R. Returns the snapshot and the index of a counted reply when all counted
     /// replies agree on (count, digest), else -1. Late replies that disagree start a background merge.
     /// </summary>
-    private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, CancellationToken cancellationToken)
+    /// <summary>The read repair mode of a call: the call's, else the client's.</summary>
+    public ReadRepairMode RepairMode(ReadOptions? options) => options?.ReadRepair ?? _options.ReadRepair;
+
+    private static string ModeName(ReadRepairMode mode) => mode switch
+    {
+        ReadRepairMode.Off => "off",
+        ReadRepairMode.Background => "background",
+        _ => "blocking",
+    };
+
+    private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, ReadRepairMode repair, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var keys = Keys(key);
@@ -104,6 +114,11 @@ internal sealed partial class ListReplicator
         {
             Log.ListDiverged(_logger, key, operation);
             return (replies, -1);
+        }
+
+        if (repair == ReadRepairMode.Off)
+        {
+            return (replies, agreed);
         }
 
         call.HandleLate(
@@ -237,6 +252,12 @@ internal sealed partial class ListReplicator
         }
 
         var merged = ListMerge.Merge(states);
+        if (mode == "off")
+        {
+            // Read repair is off for this call: the merge answers the read, the nodes are left to anti-entropy.
+            return merged;
+        }
+
         var plan = new ReplacePlan(this, key, keys, typeName, merged, version, expiresAt);
         List<Task>? repairs = null;
         for (var i = 0; i < replies.Length; i++)
@@ -261,7 +282,7 @@ internal sealed partial class ListReplicator
             },
             plan);
 
-        if (repairs is not null)
+        if (repairs is not null && mode == "blocking")
         {
             await Task.WhenAll(repairs).WaitAsync(cancellationToken).ConfigureAwait(false);
         }

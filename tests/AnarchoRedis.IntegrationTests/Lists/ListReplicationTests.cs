@@ -420,4 +420,24 @@ public sealed class ListReplicationTests
         Assert.Equal(read.Length, read.Distinct().Count());
         Assert.True(await cluster.ConvergedAsync(key, read.Length));
     }
+
+    [Fact]
+    public async Task A_read_with_repair_off_answers_from_the_merge_and_leaves_the_nodes_alone()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var partial = await cluster.CreateClientAsync(nodes: [0, 1]);
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:norepair";
+        await store.PushRightAsync(key, ChatMessage.Of("a"), WriteOptions.All);
+        await partial.GetListStore(ChatMessage.Descriptor).PushRightAsync(key, ChatMessage.Of("b"), WriteOptions.All);
+
+        var off = new ReadOptions { Consistency = Consistency.All, ReadRepair = ReadRepairMode.Off };
+        Assert.Equal(["a", "b"], Texts(await store.RangeAsync(key, options: off)));
+        Assert.Equal(2, await store.LengthAsync(key, off));
+        Assert.Single(await cluster.RawAsync(2, key));
+
+        Assert.Equal(["a", "b"], Texts(await store.RangeAsync(key, options: ReadOptions.All)));
+        Assert.True(await cluster.ConvergedAsync(key, 2));
+    }
 }
