@@ -440,4 +440,19 @@ public sealed class ListReplicationTests
         Assert.Equal(["a", "b"], Texts(await store.RangeAsync(key, options: ReadOptions.All)));
         Assert.True(await cluster.ConvergedAsync(key, 2));
     }
+
+    [Fact]
+    public async Task A_node_whose_list_data_was_evicted_under_its_meta_is_repaired()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:evicted";
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("c")], WriteOptions.All);
+        await cluster[1].Db.KeyDeleteAsync(key);
+        await cluster[2].Db.ListRightPopAsync(key);
+
+        Assert.Equal(["a", "b", "c"], Texts(await store.RangeAsync(key, options: ReadOptions.All)));
+        Assert.True(await cluster.ConvergedAsync(key, 3));
+    }
 }
