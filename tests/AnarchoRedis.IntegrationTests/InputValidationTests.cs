@@ -42,7 +42,9 @@ public sealed class InputValidationTests : IClassFixture<RedisCluster>
 
         Assert.Contains("64", error.Reason, StringComparison.Ordinal);
         Assert.Equal(keysBefore, await KeyCountsAsync());
-        Assert.Equal(1, (await store.SetAsync(key[..64], new Profile { Id = 64 }, WriteOptions.One)).Acknowledged);
+        // W = One: at least one acknowledgement; more when the other nodes answered before the caller resumed
+        // (Acknowledged is counted when the call returns, so this was flaky as an exact 1).
+        Assert.InRange((await store.SetAsync(key[..64], new Profile { Id = 64 }, WriteOptions.One)).Acknowledged, 1, 3);
     }
 
     [Fact]
