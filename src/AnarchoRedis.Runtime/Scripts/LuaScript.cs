@@ -20,15 +20,15 @@ internal sealed class LuaScript
 
     public static LuaScript ValueRead { get; } = Load("value_read");
 
-    public static LuaScript ListPush { get; } = Load("list_push");
+    public static LuaScript ListPush { get; } = Load("list_push", prelude: "list_common");
 
-    public static LuaScript ListRead { get; } = Load("list_read");
+    public static LuaScript ListRead { get; } = Load("list_read", prelude: "list_common");
 
-    public static LuaScript ListRemove { get; } = Load("list_remove");
+    public static LuaScript ListRemove { get; } = Load("list_remove", prelude: "list_common");
 
-    public static LuaScript ListReplace { get; } = Load("list_replace");
+    public static LuaScript ListReplace { get; } = Load("list_replace", prelude: "list_common");
 
-    public static LuaScript ListDelete { get; } = Load("list_delete");
+    public static LuaScript ListDelete { get; } = Load("list_delete", prelude: "list_common");
 
     public static LuaScript ListPurge { get; } = Load("list_purge");
 
@@ -38,12 +38,16 @@ internal sealed class LuaScript
 
     public byte[] Sha1 { get; }
 
-    private static LuaScript Load(string name)
+    /// <summary>Loads a script; <paramref name="prelude"/> names shared functions prepended to it (Redis has no include).</summary>
+    private static LuaScript Load(string name, string? prelude = null) =>
+        new(name, prelude is null ? Resource(name) : Resource(prelude) + Resource(name));
+
+    private static string Resource(string name)
     {
         var resource = $"AnarchoRedis.Scripts.{name}.lua";
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream(resource)
             ?? throw new InvalidOperationException($"The embedded script {resource} is missing from the build.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
-        return new LuaScript(name, reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 }

@@ -45,12 +45,17 @@ internal static class ListTestHelpers
         return true;
     }
 
-    public static string Script(string name)
+    /// <summary>The exact text the library runs for a list script (shared prelude included).</summary>
+    public static string Script(string name) => name switch
     {
-        using var stream = typeof(AnarchoRedisClient).Assembly.GetManifestResourceStream($"AnarchoRedis.Scripts.{name}.lua")!;
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+        "list_push" => LuaScript.ListPush.Text,
+        "list_read" => LuaScript.ListRead.Text,
+        "list_remove" => LuaScript.ListRemove.Text,
+        "list_replace" => LuaScript.ListReplace.Text,
+        "list_delete" => LuaScript.ListDelete.Text,
+        "list_purge" => LuaScript.ListPurge.Text,
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a list script"),
+    };
 
     public static string TombstoneKeyOf(string key) => "anrcho_tomb:{" + key + "}";
 

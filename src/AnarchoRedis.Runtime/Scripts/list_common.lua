@@ -1,0 +1,74 @@
+-- Shared by every list script: LuaScript prepends this text to list_push, list_read, list_remove, list_replace and
+-- list_delete when it loads them (Redis has no include), so the checks that run before any write are written once.
+-- Versions and ids are compared 8 hex digits at a time (exact in Lua's doubles); digests are XORed as two 32-bit halves.
+
+local function valid(v)
+  return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
+end
+local function newer(a, b)
+  for i = 1, 32, 8 do
+    local x = tonumber(string.sub(a, i, i + 7), 16)
+    local y = tonumber(string.sub(b, i, i + 7), 16)
+    if x ~= y then return x > y end
+  end
+  return false
+end
+local function envelope(e)
+  local s = string.sub(e, 1, 1)
+  return (s == 'L' or s == 'R') and string.len(e) >= 33 and valid(string.sub(e, 2, 33))
+end
+local function xor16(a, b)
+  local hi = bit.bxor(tonumber(string.sub(a, 1, 8), 16), tonumber(string.sub(b, 1, 8), 16))
+  local lo = bit.bxor(tonumber(string.sub(a, 9, 16), 16), tonumber(string.sub(b, 9, 16), 16))
+  return bit.tohex(hi, 8) .. bit.tohex(lo, 8)
+end
+local function hex16(h)
+  return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
+end
+
+-- Type and meta checks shared by every list script (before any write). Returns nil and the meta table, or an error reply.
+local function check(name)
+  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x')
+  if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
+  -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
+  if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
+  local dataType = redis.call('TYPE', KEYS[1])['ok']
+  if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
+  local tombType = redis.call('TYPE', KEYS[3])['ok']
+  if tombType ~= 'hash' and tombType ~= 'none' then return {-6, tombType} end
+  local len = redis.call('LLEN', KEYS[1])
+  if meta[1] then
+    if not valid(meta[1]) then return {-3, 'version is not 32 lowercase hex digits'} end
+    if meta[2] ~= 'l' or meta[3] ~= name then return {-4, meta[2] or '', meta[3] or ''} end
+    if not hex16(meta[5]) then return {-3, 'digest is not 16 lowercase hex digits'} end
+    for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0'}) do
+      if w ~= '0' and not valid(w) then return {-3, 'a watermark is not 32 lowercase hex digits'} end
+    end
+    if len == 0 and (meta[9] or '0') ~= '0' and tonumber(meta[9]) ~= nil and tonumber(meta[4] or '') ~= 0 then
+      -- The data expired (Redis dropped it at x): every element written so far is dead, as after a delete at v.
+      meta[4], meta[5], meta[9] = '0', '0000000000000000', '0'
+      if meta[6] == nil or meta[6] == '0' or newer(meta[1], meta[6]) then meta[6] = meta[1] end
+    end
+    if tonumber(meta[4] or '') ~= len then
+      -- The data changed under the meta (evicted, or edited outside AnarchoRedis): describe what is really there, so
+      -- the node's answer is honest and a merge repairs it. Element hash = first 16 hex digits of the id's SHA-1.
+      local h = '0000000000000000'
+      if len > 0 then
+        local all = redis.call('LRANGE', KEYS[1], 0, -1)
+        for j = 1, #all do
+          if not envelope(all[j]) then return {-5, 'an element is not an envelope'} end
+          h = xor16(h, string.sub(redis.sha1hex(string.sub(all[j], 2, 33)), 1, 16))
+        end
+      end
+      meta[4], meta[5] = tostring(len), h
+    end
+  elseif len > 0 then
+    return {-5, 'a list without meta data (written outside AnarchoRedis)'}
+  end
+  if len > 0 then
+    local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
+    if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
+  end
+  return nil, meta, len
+end
+
