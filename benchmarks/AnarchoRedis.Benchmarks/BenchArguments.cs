@@ -18,14 +18,16 @@ internal sealed record BenchArguments
           --keys N            keys per case (default 10000)
           --value-bytes N     approximate payload size (default 100)
           --timeout S         per-node command timeout, hand-written cases and SDK alike (default 5)
-          --cases LIST        comma-separated subset of raw,plain,bare,minimal,sdk,sdk-one,sdk-all (default: all)
+          --list-keys N       list keys per list case (default 1000; every push grows one of them)
+          --cases LIST        comma-separated subset of raw,plain,bare,minimal,sdk,sdk-one,sdk-all,
+                              list-raw,list-bare,list-sdk (default: all)
           --redis-server P    redis-server binary (default: PATH, then /usr/bin/redis-server)
           --out FILE          also write the Markdown report to FILE
           --alloc-profile     sample allocations by type (GC AllocationTick) and list the top types per row;
                               slows the run down, so use it for diagnosis, not for the figures
         """;
 
-    private static readonly string[] AllCases = ["raw", "plain", "bare", "minimal", "sdk", "sdk-one", "sdk-all"];
+    private static readonly string[] AllCases = ["raw", "plain", "bare", "minimal", "sdk", "sdk-one", "sdk-all", "list-raw", "list-bare", "list-sdk"];
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -36,6 +38,8 @@ internal sealed record BenchArguments
     public int Rounds { get; init; } = 1;
 
     public int Keys { get; init; } = 10_000;
+
+    public int ListKeys { get; init; } = 1_000;
 
     public int ValueBytes { get; init; } = 100;
 
@@ -96,6 +100,9 @@ internal sealed record BenchArguments
                     break;
                 case "--keys" when int.TryParse(value, CultureInfo.InvariantCulture, out var keys) && keys > 0:
                     result = result with { Keys = keys };
+                    break;
+                case "--list-keys" when int.TryParse(value, CultureInfo.InvariantCulture, out var listKeys) && listKeys > 0:
+                    result = result with { ListKeys = listKeys };
                     break;
                 case "--value-bytes" when int.TryParse(value, CultureInfo.InvariantCulture, out var bytes) && bytes > 0:
                     result = result with { ValueBytes = bytes };

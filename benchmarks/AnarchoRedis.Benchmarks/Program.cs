@@ -85,7 +85,9 @@ internal static class Program
     {
         var workload = new Workload(options.Keys, options.ValueBytes);
         using var profiler = options.AllocationProfile ? new AllocationProfiler() : null;
-        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, options.Keys, servers.ProcessIds, profiler);
+        var defaultDriver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, options.Keys, servers.ProcessIds, profiler);
+        var listWorkload = new Workload(options.ListKeys, options.ValueBytes);
+        var listDriver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, options.ListKeys, servers.ProcessIds, profiler);
         var results = new List<CaseResult>();
         var connections = new List<ConnectionMultiplexer>();
         try
@@ -100,24 +102,27 @@ internal static class Program
             var readSha = await LoadAsync(db, LuaScript.ValueRead.Text, LuaScript.ValueRead.Sha1);
             var minimalWriteSha = await LoadAsync(db, MinimalWrite, SHA1.HashData(Encoding.UTF8.GetBytes(MinimalWrite)));
             var minimalReadSha = await LoadAsync(db, MinimalRead, SHA1.HashData(Encoding.UTF8.GetBytes(MinimalRead)));
+            var listPushSha = await LoadAsync(db, LuaScript.ListPush.Text, LuaScript.ListPush.Sha1);
+            var listReadSha = await LoadAsync(db, LuaScript.ListRead.Text, LuaScript.ListRead.Sha1);
             var payload = (RedisValue)workload.Payload;
             Console.Error.WriteLine($"Payload: {workload.Payload.Length} bytes (MessagePack of the SDK cases' model); {options.Keys} keys per case; {options.InFlight} operations in flight.");
 
             var cases = new List<Func<int, Task>>();
-            void Measure<TSet, TGet>(string group, string selector, Func<int, ValueTask<TSet>> set, Func<int, ValueTask<TGet>> get, Func<int, ValueTask<TSet>>? fill = null, Func<Task>? check = null)
+            void Measure<TSet, TGet>(string group, string selector, Func<int, ValueTask<TSet>> set, Func<int, ValueTask<TGet>> get, Func<int, ValueTask<TSet>>? fill = null, Func<Task>? check = null, LoadDriver? on = null, string setOp = "SET", string getOp = "GET")
             {
                 if (!options.Runs(selector))
                 {
                     return;
                 }
 
-                var setResult = new CaseResult(group, "SET");
-                var getResult = new CaseResult(group, "GET");
+                var driver = on ?? defaultDriver;
+                var setResult = new CaseResult(group, setOp);
+                var getResult = new CaseResult(group, getOp);
                 results.Add(setResult);
                 results.Add(getResult);
                 cases.Add(async round =>
                 {
-                    Console.Error.Write($"[round {round + 1}] {group}: SET…");
+                    Console.Error.Write($"[round {round + 1}] {group}: {setOp}…");
                     await driver.RunAsync(setResult, set);
                     Console.Error.Write($" {setResult.OpsPerSecond:N0}/s; fill…");
                     await driver.FillAsync(fill ?? set);
@@ -126,7 +131,7 @@ internal static class Program
                         await check();
                     }
 
-                    Console.Error.Write(" GET…");
+                    Console.Error.Write($" {getOp}…");
                     await driver.RunAsync(getResult, get);
                     Console.Error.WriteLine($" {getResult.OpsPerSecond:N0}/s (cumulative)");
                 });
@@ -224,6 +229,69 @@ internal static class Program
                     check: async () => Require(await store.GetAsync(sdkKeys[0], ReadOptions.All) is { Id: 4242 }, "sdk: the value read back differs"));
             }
 
+            // L. Lists: push one ~100-byte element at the left of one of --list-keys lists (they grow through the run),
+            // then read its first 10 elements; 2 of 3 nodes throughout.
+            // L1. Plain unversioned LPUSH / LRANGE 0 9 to all 3 nodes, waiting for 2.
+            var listRawKeys = listWorkload.Keys("lraw:").Select(k => (RedisKey)k).ToArray();
+            Measure(
+                "L1. plain LPUSH fan-out, 2 of 3",
+                "list-raw",
+                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ListLeftPushAsync(listRawKeys[k], payload), db[1].ListLeftPushAsync(listRawKeys[k], payload), db[2].ListLeftPushAsync(listRawKeys[k], payload))),
+                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ListRangeAsync(listRawKeys[k], 0, 9), db[1].ListRangeAsync(listRawKeys[k], 0, 9), db[2].ListRangeAsync(listRawKeys[k], 0, 9))),
+                on: listDriver,
+                setOp: "PUSH",
+                getOp: "RANGE 0..9");
+
+            // L2. The SDK's own list scripts, hand-written fan-out: KEYS and ARGV exactly as ListReplicator.PushAsync builds
+            // them for a one-element left push without TTL (registry name, operation version, '0', '0', envelope, element
+            // hash), and as RangeAsync builds them for list_read.lua (registry name, 'range', 0, 9).
+            var listBareKeys = listWorkload.Keys("lbare:");
+            var listBareMeta = Workload.MetaKeys(AnarchoRedisOptions.DefaultMetaKeyPrefix, listBareKeys);
+            var listBareTomb = Workload.MetaKeys(new AnarchoRedisOptions().ListTombstonePrefix, listBareKeys);
+            var listVersions = new VersionSource();
+            RedisValue listTypeName = "bench.list";
+            RedisValue rangeMode = "range";
+            RedisValue nine = 9;
+            var listPayload = workload.Payload;
+            Measure(
+                "L2. bare SDK list scripts, 2 of 3",
+                "list-bare",
+                k =>
+                {
+                    RedisKey[] keys = [listBareKeys[k], listBareMeta[k], listBareTomb[k]];
+                    var id = listVersions.NextVersion();
+                    var version = id.ToString();
+                    RedisValue[] argv = [listTypeName, version, zero, zero, ListEnvelope.Encode(id, ListSide.Left, listPayload), ListDigest.Format(ListDigest.ElementHash(id))];
+                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(listPushSha, keys, argv), db[1].ScriptEvaluateAsync(listPushSha, keys, argv), db[2].ScriptEvaluateAsync(listPushSha, keys, argv)));
+                },
+                k =>
+                {
+                    RedisKey[] keys = [listBareKeys[k], listBareMeta[k], listBareTomb[k]];
+                    RedisValue[] argv = [listTypeName, rangeMode, zero, nine];
+                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(listReadSha, keys, argv), db[1].ScriptEvaluateAsync(listReadSha, keys, argv), db[2].ScriptEvaluateAsync(listReadSha, keys, argv)));
+                },
+                check: async () =>
+                {
+                    var reply = (RedisResult[])(await db[0].ScriptEvaluateAsync(listReadSha, [listBareKeys[0], listBareMeta[0], listBareTomb[0]], [listTypeName, rangeMode, zero, nine]))!;
+                    Require((long)reply[0] == 0 && (long)reply[2] > 0 && ((RedisResult[])reply[6]!).Length > 0, "list-bare: list_read.lua found no list after the fill");
+                },
+                on: listDriver,
+                setOp: "PUSH",
+                getOp: "RANGE 0..9");
+
+            // L3. The SDK: PushLeftAsync with one element per call at W=2, RangeAsync(key, 0, 9) at R=2.
+            var listStore = client.GetListStore(new ReplicatedListDescriptor<BenchValue>("bench.list", "lsdk:{Id}"));
+            var listSdkKeys = listWorkload.Keys("lsdk:");
+            Measure(
+                "L3. SDK lists, W=R=2 of 3",
+                "list-sdk",
+                k => listStore.PushLeftAsync(listSdkKeys[k], value, WriteOptions.Quorum),
+                k => listStore.RangeAsync(listSdkKeys[k], 0, 9, ReadOptions.Quorum),
+                check: async () => Require((await listStore.RangeAsync(listSdkKeys[0], 0, 9, ReadOptions.All)) is [{ Id: 4242 }, ..], "list-sdk: the list read back differs"),
+                on: listDriver,
+                setOp: "PUSH",
+                getOp: "RANGE 0..9");
+
             // Round r starts at case r (mod count), so that no case always runs first or last while other
             // load on the shared machine comes and goes.
             for (var round = 0; round < options.Rounds; round++)
@@ -316,7 +384,7 @@ internal static class Program
             (".NET", $"{RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"),
             ("Redis", RedisServers.Version(redisPath) + " x 3, `--save '' --appendonly no`, loopback"),
             ("Client", $"StackExchange.Redis {(plus > 0 ? seRedis[..plus] : seRedis)}, one multiplexer per node"),
-            ("Load", $"{options.InFlight} operations in flight (closed loop), {options.Keys:N0} keys per case chosen uniformly at random, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s measured per row{(options.Rounds > 1 ? $" and round, {options.Rounds} rounds (rotated order), figures summed over rounds" : string.Empty)}"),
+            ("Load", $"{options.InFlight} operations in flight (closed loop), {options.Keys:N0} keys per case ({options.ListKeys:N0} lists per list case, growing with every push) chosen uniformly at random, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s measured per row{(options.Rounds > 1 ? $" and round, {options.Rounds} rounds (rotated order), figures summed over rounds" : string.Empty)}"),
             ("Command", "dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args))),
         ];
     }

@@ -27,7 +27,7 @@ internal static class Report
         }
 
         var ratios = new List<string>();
-        void Ratio(string name, string numerator, string denominator)
+        void Ratio(string name, string numerator, string denominator, string setOp = "SET", string getOp = "GET")
         {
             string Cell(string op)
             {
@@ -38,8 +38,8 @@ internal static class Report
                     : string.Create(inv, $"{a.OpsPerSecond / b.OpsPerSecond:0.00}x (client CPU/op {a.ClientCpuUsPerOp / Math.Max(0.001, b.ClientCpuUsPerOp):0.00}x, alloc/op {a.AllocatedBytesPerOp / Math.Max(1, b.AllocatedBytesPerOp):0.00}x)");
             }
 
-            var set = Cell("SET");
-            var get = Cell("GET");
+            var set = Cell(setOp);
+            var get = Cell(getOp);
             if (set != "n/a" || get != "n/a")
             {
                 ratios.Add($"| {name} | {set} | {get} |");
@@ -51,10 +51,13 @@ internal static class Report
         Ratio("bare SDK scripts / minimal versioned script", "3.", "4.");
         Ratio("plain fan-out 2 of 3 / raw 1 node", "2.", "1.");
         Ratio("minimal versioned / plain fan-out", "4.", "2.");
+        Ratio("lists: SDK W=R=2 / bare SDK list scripts (PUSH, RANGE 0..9)", "L3.", "L2.", "PUSH", "RANGE 0..9");
+        Ratio("lists: SDK W=R=2 / plain LPUSH, LRANGE fan-out (PUSH, RANGE 0..9)", "L3.", "L1.", "PUSH", "RANGE 0..9");
+        Ratio("lists: bare SDK list scripts / plain LPUSH, LRANGE fan-out (PUSH, RANGE 0..9)", "L2.", "L1.", "PUSH", "RANGE 0..9");
         if (ratios.Count > 0)
         {
             text.AppendLine().AppendLine("Ratios within this run: throughput (client CPU per op, allocation per op):").AppendLine();
-            text.AppendLine("| ratio | SET | GET |").AppendLine("|---|---:|---:|");
+            text.AppendLine("| ratio | SET (lists: PUSH) | GET (lists: RANGE 0..9) |").AppendLine("|---|---:|---:|");
             foreach (var line in ratios)
             {
                 text.AppendLine(line);

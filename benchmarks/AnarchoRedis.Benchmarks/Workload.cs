@@ -63,5 +63,7 @@ internal sealed class VersionSource
     private readonly ulong _writer = (ulong)Random.Shared.NextInt64();
     private long _clock = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() << 16;
 
-    public string Next() => new ReplicatedVersion((ulong)System.Threading.Interlocked.Increment(ref _clock), _writer).ToString();
+    public string Next() => NextVersion().ToString();
+
+    public ReplicatedVersion NextVersion() => new((ulong)System.Threading.Interlocked.Increment(ref _clock), _writer);
 }
