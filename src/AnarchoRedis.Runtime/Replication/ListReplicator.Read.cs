@@ -143,7 +143,7 @@ internal sealed partial class ListReplicator
             reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
             if (reply.Counts && !reply.Version.IsZero)
             {
-                _clock.Observe(reply.Version);
+                Observe(reply.Version, key);
             }
         }
         catch (Exception ex)

@@ -15,17 +15,10 @@ namespace AnarchoRedis;
 /// extra round trip; then the full lists and tombstones are read, merged (<see cref="ListMerge"/>) and written back to
 /// each node that differs, conditionally on the (count, digest) it had. Untyped: payloads are bytes.
 /// </summary>
-internal sealed partial class ListReplicator
+internal sealed partial class ListReplicator : Replicator
 {
     private static readonly RedisValue Zero = "0";
 
-    private readonly ReplicaSet _nodes;
-    private readonly KeySpace _keys;
-    private readonly HybridLogicalClock _clock;
-    private readonly AnarchoRedisOptions _options;
-    private readonly AnarchoRedisMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
 
     public ListReplicator(
         ReplicaSet nodes,
@@ -35,23 +28,9 @@ internal sealed partial class ListReplicator
         AnarchoRedisMetrics metrics,
         ILogger logger,
         TimeProvider time)
+        : base(nodes, keys, clock, options, metrics, logger, time)
     {
-        _nodes = nodes;
-        _keys = keys;
-        _clock = clock;
-        _options = options;
-        _metrics = metrics;
-        _logger = logger;
-        _time = time;
     }
-
-    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
-
-    public int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
-        _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);
-
-    public int RequiredForRead(ReplicatedTypeDescriptor descriptor, ReadOptions? options) =>
-        _nodes.Required(options?.RequiredReplies, options?.Consistency ?? Consistency.Default, descriptor.ReadConsistency, _options.ReadConsistency);
 
     private RedisKey[] Keys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key)];
 
@@ -246,7 +225,7 @@ internal sealed partial class ListReplicator
             reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
             if (reply.Counts && !reply.Stored.IsZero)
             {
-                _clock.Observe(reply.Stored);
+                Observe(reply.Stored, key);
             }
         }
         catch (Exception ex)
@@ -264,35 +243,4 @@ internal sealed partial class ListReplicator
         call.OnReply(node.Index, reply);
     }
 
-    private void NoteNodeError(ReplicaNode node, string key, NodeOutcomeKind kind, Exception? error)
-    {
-        var label = error switch
-        {
-            CorruptMetadataException => "corrupt_meta",
-            WrongRedisTypeException => "wrong_type",
-            KeyTypeMismatchException => "type_mismatch",
-            ForeignListDataException => "foreign_data",
-            _ => kind == NodeOutcomeKind.TimedOut ? "timeout" : "error",
-        };
-        _metrics.NodeError(node.Name, label);
-        if (error is NodeDataException)
-        {
-            Log.BadNodeData(_logger, node.Name, key, error.Message);
-        }
-    }
-
-    private QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe)
-        where TReply : struct, INodeReply
-    {
-        var outcomes = new NodeOutcome[replies.Length];
-        for (var i = 0; i < replies.Length; i++)
-        {
-            var node = _nodes.Nodes[i].Name;
-            outcomes[i] = arrived[i] ? describe(replies[i]) with { Node = node } : new NodeOutcome(node, NodeOutcomeKind.Pending);
-        }
-
-        var exception = new QuorumNotReachedException(operation, key, required, outcomes);
-        Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
-        return exception;
-    }
 }

@@ -19,7 +19,7 @@ internal sealed partial class ValueReplicator
     {
         var started = Stopwatch.GetTimestamp();
         RedisKey[] keys = [key, _keys.MetaKey(key)];
-        var required = _nodes.Required(options?.RequiredReplies, options?.Consistency ?? Consistency.Default, descriptor.ReadConsistency, _options.ReadConsistency);
+        var required = RequiredForRead(descriptor, options);
         var repairMode = options?.ReadRepair ?? _options.ReadRepair;
 
         var call = new QuorumCall<ValueReadReply>(_nodes.Count, required);

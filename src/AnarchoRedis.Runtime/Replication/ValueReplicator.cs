@@ -15,7 +15,7 @@ internal readonly record struct ValueReadResult(bool HasValue, object? Value, Re
 /// The replication core for single values: versioned conditional writes fanned out to every node with a W quorum,
 /// R-quorum reads with last-writer-wins and read repair. Untyped: payloads are bytes, decoding is the store's.
 /// </summary>
-internal sealed partial class ValueReplicator
+internal sealed partial class ValueReplicator : Replicator
 {
     private static readonly RedisValue ModeValue = "v";
     private static readonly RedisValue ModeTombstone = "t";
@@ -23,13 +23,6 @@ internal sealed partial class ValueReplicator
     private static readonly RedisValue Zero = "0";
     private static readonly RedisValue One = "1";
 
-    private readonly ReplicaSet _nodes;
-    private readonly KeySpace _keys;
-    private readonly HybridLogicalClock _clock;
-    private readonly AnarchoRedisOptions _options;
-    private readonly AnarchoRedisMetrics _metrics;
-    private readonly ILogger _logger;
-    private readonly TimeProvider _time;
 
     public ValueReplicator(
         ReplicaSet nodes,
@@ -39,17 +32,9 @@ internal sealed partial class ValueReplicator
         AnarchoRedisMetrics metrics,
         ILogger logger,
         TimeProvider time)
+        : base(nodes, keys, clock, options, metrics, logger, time)
     {
-        _nodes = nodes;
-        _keys = keys;
-        _clock = clock;
-        _options = options;
-        _metrics = metrics;
-        _logger = logger;
-        _time = time;
     }
-
-    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public ValueTask<WriteResult> WriteAsync(ReplicatedTypeDescriptor descriptor, string key, byte[] payload, WriteOptions? options, CancellationToken cancellationToken)
     {
@@ -79,9 +64,6 @@ internal sealed partial class ValueReplicator
         var args = WriteArguments(version, ModeTombstone, RedisValue.EmptyString, expiresAt: 0, deletedAt: NowMs, descriptor.Name, replaceEqual: false);
         return ExecuteWriteAsync("delete", key, [key, metaKey], args, version, required, descriptor.Name, cancellationToken);
     }
-
-    private int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
-        _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);
 
     private RedisValue[] WriteArguments(ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
     {
@@ -173,45 +155,4 @@ internal sealed partial class ValueReplicator
         Log.MissedWrite(_logger, node.Name, key, version, reply.Kind, reply.Error);
     }
 
-    private void NoteNodeError(ReplicaNode node, string key, NodeOutcomeKind kind, Exception? error)
-    {
-        var label = error switch
-        {
-            CorruptMetadataException => "corrupt_meta",
-            WrongRedisTypeException => "wrong_type",
-            KeyTypeMismatchException => "type_mismatch",
-            _ => kind == NodeOutcomeKind.TimedOut ? "timeout" : "error",
-        };
-        _metrics.NodeError(node.Name, label);
-        if (error is NodeDataException)
-        {
-            Log.BadNodeData(_logger, node.Name, key, error.Message);
-        }
-    }
-
-    private void Observe(ReplicatedVersion version, string key)
-    {
-        _clock.Observe(version);
-        var skew = _clock.AheadOfWallClock(version);
-        if (skew > _options.MaxClockSkew)
-        {
-            _metrics.ClockSkew();
-            Log.ClockSkew(_logger, version, key, skew, _options.MaxClockSkew);
-        }
-    }
-
-    private QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe)
-        where TReply : struct, INodeReply
-    {
-        var outcomes = new NodeOutcome[replies.Length];
-        for (var i = 0; i < replies.Length; i++)
-        {
-            var node = _nodes.Nodes[i].Name;
-            outcomes[i] = arrived[i] ? describe(replies[i]) with { Node = node } : new NodeOutcome(node, NodeOutcomeKind.Pending);
-        }
-
-        var exception = new QuorumNotReachedException(operation, key, required, outcomes);
-        Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
-        return exception;
-    }
 }

@@ -1,0 +1,90 @@
+using System;
+using System.Linq;
+using Microsoft.Extensions.Logging;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// What the value and list replicators share: the replica set, key naming, clock, options and diagnostics, quorum
+/// sizes, clock observation with the skew check, node-error accounting and the quorum-failure report.
+/// </summary>
+internal abstract class Replicator
+{
+    private protected readonly ReplicaSet _nodes;
+    private protected readonly KeySpace _keys;
+    private protected readonly HybridLogicalClock _clock;
+    private protected readonly AnarchoRedisOptions _options;
+    private protected readonly AnarchoRedisMetrics _metrics;
+    private protected readonly ILogger _logger;
+    private protected readonly TimeProvider _time;
+
+    private protected Replicator(
+        ReplicaSet nodes,
+        KeySpace keys,
+        HybridLogicalClock clock,
+        AnarchoRedisOptions options,
+        AnarchoRedisMetrics metrics,
+        ILogger logger,
+        TimeProvider time)
+    {
+        _nodes = nodes;
+        _keys = keys;
+        _clock = clock;
+        _options = options;
+        _metrics = metrics;
+        _logger = logger;
+        _time = time;
+    }
+
+    private protected long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
+        _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);
+
+    public int RequiredForRead(ReplicatedTypeDescriptor descriptor, ReadOptions? options) =>
+        _nodes.Required(options?.RequiredReplies, options?.Consistency ?? Consistency.Default, descriptor.ReadConsistency, _options.ReadConsistency);
+
+    /// <summary>Advances the clock past a version seen in a reply; one far ahead of the local clock is logged and counted.</summary>
+    private protected void Observe(ReplicatedVersion version, string key)
+    {
+        _clock.Observe(version);
+        var skew = _clock.AheadOfWallClock(version);
+        if (skew > _options.MaxClockSkew)
+        {
+            _metrics.ClockSkew();
+            Log.ClockSkew(_logger, version, key, skew, _options.MaxClockSkew);
+        }
+    }
+
+    private protected void NoteNodeError(ReplicaNode node, string key, NodeOutcomeKind kind, Exception? error)
+    {
+        var label = error switch
+        {
+            CorruptMetadataException => "corrupt_meta",
+            WrongRedisTypeException => "wrong_type",
+            KeyTypeMismatchException => "type_mismatch",
+            ForeignListDataException => "foreign_data",
+            _ => kind == NodeOutcomeKind.TimedOut ? "timeout" : "error",
+        };
+        _metrics.NodeError(node.Name, label);
+        if (error is NodeDataException)
+        {
+            Log.BadNodeData(_logger, node.Name, key, error.Message);
+        }
+    }
+
+    private protected QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe)
+        where TReply : struct, INodeReply
+    {
+        var outcomes = new NodeOutcome[replies.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var node = _nodes.Nodes[i].Name;
+            outcomes[i] = arrived[i] ? describe(replies[i]) with { Node = node } : new NodeOutcome(node, NodeOutcomeKind.Pending);
+        }
+
+        var exception = new QuorumNotReachedException(operation, key, required, outcomes);
+        Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
+        return exception;
+    }
+}
