@@ -10,7 +10,7 @@ public sealed class AnarchoRedisOptionsValidatorTests
 {
     private static AnarchoRedisOptions Valid() => new()
     {
-        Nodes = ["10.0.0.1:6379", "10.0.0.2:6379", "10.0.0.3:6379,password=secret"],
+        Nodes = ["127.0.0.1:6379", "127.0.0.2:6379", "127.0.0.3:6379,password=secret"],
     };
 
     private static IReadOnlyList<string> Failures(AnarchoRedisOptions options)
@@ -45,9 +45,9 @@ public sealed class AnarchoRedisOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("10.0.0.1:6379", "10.0.0.1:6379")]
+    [InlineData("127.0.0.1:6379", "127.0.0.1:6379")]
     [InlineData("redis-a:6379", "REDIS-A:6379")]
-    [InlineData("10.0.0.1:6379", "10.0.0.1:6379,password=other")]
+    [InlineData("127.0.0.1:6379", "127.0.0.1:6379,password=other")]
     public void Duplicate_node(string first, string second)
     {
         var failure = SingleFailure(new AnarchoRedisOptions { Nodes = [first, second] });
@@ -67,9 +67,9 @@ public sealed class AnarchoRedisOptionsValidatorTests
     [Fact]
     public void Two_endpoints_in_one_node_string()
     {
-        var failure = SingleFailure(new AnarchoRedisOptions { Nodes = ["10.0.0.1:6379,10.0.0.2:6379"] });
+        var failure = SingleFailure(new AnarchoRedisOptions { Nodes = ["127.0.0.1:6379,127.0.0.2:6379"] });
 
-        Assert.Contains("'10.0.0.1:6379,10.0.0.2:6379'", failure, StringComparison.Ordinal);
+        Assert.Contains("'127.0.0.1:6379,127.0.0.2:6379'", failure, StringComparison.Ordinal);
         Assert.Contains("exactly one endpoint", failure, StringComparison.Ordinal);
     }
 
@@ -90,8 +90,8 @@ public sealed class AnarchoRedisOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("10.0.0.1:6379,connectTimeout=abc")]
-    [InlineData("10.0.0.1:6379,ssl=maybe")]
+    [InlineData("127.0.0.1:6379,connectTimeout=abc")]
+    [InlineData("127.0.0.1:6379,ssl=maybe")]
     public void A_malformed_node_string_is_reported_not_thrown(string node)
     {
         var failure = SingleFailure(new AnarchoRedisOptions { Nodes = [node] });

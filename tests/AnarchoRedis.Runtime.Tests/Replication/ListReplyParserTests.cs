@@ -8,7 +8,7 @@ namespace AnarchoRedis.Runtime.Tests.Replication;
 public sealed class ListReplyParserTests
 {
     private const string Key = "chat:{1}";
-    private const string Node = "10.0.0.1:6379";
+    private const string Node = "127.0.0.1:6379";
     private const string TypeName = "tests.chat";
 
     private static readonly ReplicatedVersion Id = new(0x0000019A2B3C4D5E, 0x1122334455667788);

@@ -12,7 +12,7 @@ namespace AnarchoRedis.Runtime.Tests.Replication;
 public sealed class ValueReplyParserTests
 {
     private const string Key = "user:42";
-    private const string Node = "10.0.0.1:6379";
+    private const string Node = "127.0.0.1:6379";
     private const string TypeName = "User";
     private const long Now = 1_800_000_000_000;
 
@@ -387,7 +387,7 @@ public sealed class ValueReplyParserTests
     {
         Assert.Equal(
             NodeOutcomeKind.TimedOut,
-            ValueReplyParser.Classify(new RedisConnectionException(ConnectionFailureType.SocketFailure, CommandFlags.None, "SocketFailure on 10.0.0.1:6379/Interactive", null, CommandStatus.Sent)));
+            ValueReplyParser.Classify(new RedisConnectionException(ConnectionFailureType.SocketFailure, CommandFlags.None, "SocketFailure on 127.0.0.1:6379/Interactive", null, CommandStatus.Sent)));
         Assert.Equal(
             NodeOutcomeKind.TimedOut,
             ValueReplyParser.Classify(new RedisConnectionException(ConnectionFailureType.SocketClosed, CommandFlags.None, "socket closed", null, CommandStatus.Sent)));
