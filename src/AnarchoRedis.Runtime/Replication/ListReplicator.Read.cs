@@ -376,7 +376,7 @@ internal sealed partial class ListReplicator
                 }
             }
 
-            var metaExpiresAt = _expiresAt == 0 ? 0 : _expiresAt + (long)Owner._options.TombstoneGracePeriod.TotalMilliseconds;
+            var metaExpiresAt = Owner.MetaExpiresAt(_expiresAt);
             tail[0] = _version.ToString();
             tail[1] = ListReplyParser.Watermark(Merged.DeletedUpTo);
             tail[2] = _expiresAt;

@@ -39,18 +39,9 @@ internal sealed partial class ListReplicator : Replicator
     {
         var keys = Keys(key);
         var required = RequiredForWrite(descriptor, options);
-        var expiresAt = 0L;
-        if ((options?.TimeToLive ?? descriptor.TimeToLive) is { } ttl)
-        {
-            if (ttl <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), ttl, "A time to live must be positive.");
-            }
+        var expiresAt = ExpiresAt(descriptor, options);
 
-            expiresAt = NowMs + (long)Math.Ceiling(ttl.TotalMilliseconds);
-        }
-
-        var metaExpiresAt = expiresAt == 0 ? 0 : expiresAt + (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+        var metaExpiresAt = MetaExpiresAt(expiresAt);
         var args = new RedisValue[4 + (2 * payloads.Count)];
         var version = ReplicatedVersion.Zero;
         for (var i = 0; i < payloads.Count; i++)

@@ -38,6 +38,29 @@ internal abstract class Replicator
 
     private protected long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>The absolute expiry (Unix ms) of a write: now plus the call's or the type's time to live; 0 for none.</summary>
+    private protected long ExpiresAt(ReplicatedTypeDescriptor descriptor, WriteOptions? options)
+    {
+        if ((options?.TimeToLive ?? descriptor.TimeToLive) is not { } ttl)
+        {
+            return 0;
+        }
+
+        if (ttl <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), ttl, "A time to live must be positive.");
+        }
+
+        return NowMs + (long)Math.Ceiling(ttl.TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// The meta key's expiry: it outlives expiring data by the grace period, so a stale replica cannot bring the value
+    /// back; 0 (no expiry) when the data has none.
+    /// </summary>
+    private protected long MetaExpiresAt(long expiresAt) =>
+        expiresAt == 0 ? 0 : expiresAt + (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+
     public int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
         _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);
 

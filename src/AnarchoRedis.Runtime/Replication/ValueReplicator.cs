@@ -40,16 +40,7 @@ internal sealed partial class ValueReplicator : Replicator
     {
         var metaKey = _keys.MetaKey(key);
         var required = RequiredForWrite(descriptor, options);
-        var expiresAt = 0L;
-        if ((options?.TimeToLive ?? descriptor.TimeToLive) is { } ttl)
-        {
-            if (ttl <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(options), ttl, "A time to live must be positive.");
-            }
-
-            expiresAt = NowMs + (long)Math.Ceiling(ttl.TotalMilliseconds);
-        }
+        var expiresAt = ExpiresAt(descriptor, options);
 
         var version = _clock.Next();
         var args = WriteArguments(version, ModeValue, payload, expiresAt, deletedAt: 0, descriptor.Name, replaceEqual: false);
@@ -67,8 +58,7 @@ internal sealed partial class ValueReplicator : Replicator
 
     private RedisValue[] WriteArguments(ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
     {
-        // The meta key outlives an expiring value by the grace period, so a stale replica cannot bring the value back.
-        var metaExpiresAt = expiresAt == 0 ? 0 : expiresAt + (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+        var metaExpiresAt = MetaExpiresAt(expiresAt);
         return
         [
             version.ToString(),
