@@ -8,6 +8,12 @@ namespace AnarchoRedis.Generators.Emitting;
 /// <summary>Pieces every generated file shares: the header, the GeneratedCode attribute, literal and XML escaping.</summary>
 internal static class GeneratedText
 {
+    // Type and parameter texts the repository emitters share.
+    public const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+    public const string CancellationParameter = "global::System.Threading.CancellationToken cancellationToken = default";
+    public const string ReadOptionsParameter = "global::AnarchoRedis.ReadOptions? options = null";
+    public const string WriteOptionsParameter = "global::AnarchoRedis.WriteOptions? options = null";
+
     private static readonly string Version =
         typeof(GeneratedText).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 

@@ -1,16 +1,13 @@
 using System.Collections.Generic;
 using System.Linq;
 using AnarchoRedis.Generators.Model;
+using static AnarchoRedis.Generators.Emitting.GeneratedText;
 
 namespace AnarchoRedis.Generators.Emitting;
 
 /// <summary>Emits <c>I{T}ListRepository</c> and <c>{T}ListRepository</c> for one <c>[ReplicatedList]</c> type.</summary>
 internal static class ListRepositoryEmitter
 {
-    private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
-    private const string CancellationParameter = "global::System.Threading.CancellationToken cancellationToken = default";
-    private const string ReadOptionsParameter = "global::AnarchoRedis.ReadOptions? options = null";
-    private const string WriteOptionsParameter = "global::AnarchoRedis.WriteOptions? options = null";
     private const string ListWriteResult = "global::AnarchoRedis.ListWriteResult";
     private const string ReadOptionsDoc = "/// <param name=\"options\">Per-call read options, or <see langword=\"null\"/> for the type's defaults.</param>";
     private const string WriteOptionsDoc = "/// <param name=\"options\">Per-call write options, or <see langword=\"null\"/> for the type's defaults.</param>";

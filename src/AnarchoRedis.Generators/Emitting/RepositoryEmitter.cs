@@ -1,16 +1,13 @@
 using System.Collections.Generic;
 using System.Linq;
 using AnarchoRedis.Generators.Model;
+using static AnarchoRedis.Generators.Emitting.GeneratedText;
 
 namespace AnarchoRedis.Generators.Emitting;
 
 /// <summary>Emits <c>I{T}Repository</c> and <c>{T}Repository</c> for one <c>[ReplicatedKey]</c> type.</summary>
 internal static class RepositoryEmitter
 {
-    private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
-    private const string CancellationParameter = "global::System.Threading.CancellationToken cancellationToken = default";
-    private const string ReadOptionsParameter = "global::AnarchoRedis.ReadOptions? options = null";
-    private const string WriteOptionsParameter = "global::AnarchoRedis.WriteOptions? options = null";
     private const string WriteResult = "global::AnarchoRedis.WriteResult";
 
     public static string HintName(ReplicatedTypeSpec spec) => spec.FullName + ".Repository.g.cs";
