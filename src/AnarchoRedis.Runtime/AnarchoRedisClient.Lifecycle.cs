@@ -49,6 +49,9 @@ public sealed partial class AnarchoRedisClient
         Clock = new HybridLogicalClock(time, options.WriterId);
         SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
         var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix);
+        Keys = keys;
+        SlotKeys = new SlotKeys(options.SlotKeyPrefix);
+        Time = time;
         ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time);
         ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time);
         Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));

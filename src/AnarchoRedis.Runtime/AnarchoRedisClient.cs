@@ -29,6 +29,16 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
 
     internal ListReplicator ListReplicator { get; }
 
+    internal ReplicaSet ReplicaSet => _replicaSet;
+
+    internal KeySpace Keys { get; }
+
+    internal SlotKeys SlotKeys { get; }
+
+    internal AnarchoRedisMetrics Metrics => _metrics;
+
+    internal TimeProvider Time { get; }
+
     /// <summary>Returns the value store of a <see cref="ReplicatedKeyAttribute"/> type.</summary>
     /// <typeparam name="T">The model type.</typeparam>
     /// <param name="descriptor">The type's descriptor (generated, or written by hand).</param>

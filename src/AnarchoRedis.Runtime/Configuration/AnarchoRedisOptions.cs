@@ -78,4 +78,7 @@ public sealed class AnarchoRedisOptions
     /// (attributed types keep their layout) with <see cref="MessagePackSecurity.UntrustedData"/>.
     /// </summary>
     public MessagePackSerializerOptions? SerializerOptions { get; set; }
+
+    /// <summary>The scheduled self-healer: interval, jitter, throttle (configuration section <c>AntiEntropy</c>).</summary>
+    public AntiEntropyOptions AntiEntropy { get; set; } = new();
 }

@@ -71,6 +71,7 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("TombstoneGracePeriod must be positive.");
         }
 
+        AntiEntropyErrors(options.AntiEntropy, errors);
         if (options.MaxClockSkew <= TimeSpan.Zero)
         {
             errors.Add("MaxClockSkew must be positive.");
@@ -107,5 +108,44 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         }
 
         return errors;
+    }
+
+    private static void AntiEntropyErrors(AntiEntropyOptions? options, List<string> errors)
+    {
+        if (options is null)
+        {
+            errors.Add("AntiEntropy must not be null.");
+            return;
+        }
+
+        if (options.Interval <= TimeSpan.Zero)
+        {
+            errors.Add("AntiEntropy.Interval must be positive.");
+        }
+
+        if (options.Jitter < TimeSpan.Zero)
+        {
+            errors.Add("AntiEntropy.Jitter must not be negative.");
+        }
+
+        if (options.MaxKeysPerSecond < 0)
+        {
+            errors.Add("AntiEntropy.MaxKeysPerSecond must be 0 (no limit) or positive.");
+        }
+
+        if (options.SlotBatchSize is < 1 or > HashSlot.Count)
+        {
+            errors.Add($"AntiEntropy.SlotBatchSize must be between 1 and {HashSlot.Count}.");
+        }
+
+        if (options.Concurrency < 1)
+        {
+            errors.Add("AntiEntropy.Concurrency must be at least 1.");
+        }
+
+        if (options.MaxReportedProblems < 0)
+        {
+            errors.Add("AntiEntropy.MaxReportedProblems must not be negative.");
+        }
     }
 }

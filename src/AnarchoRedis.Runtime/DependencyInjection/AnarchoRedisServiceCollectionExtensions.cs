@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using AnarchoRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,7 +12,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers AnarchoRedis in a service collection.</summary>
 public static class AnarchoRedisServiceCollectionExtensions
 {
-    /// <summary>Registers the client, its options and the type registry, configured in code.</summary>
+    /// <summary>
+    /// Registers the client, its options, the type registry, the <see cref="AntiEntropyRunner"/> and the hosted
+    /// <see cref="AntiEntropyService"/> (it runs passes when a host runs; <see cref="AntiEntropyOptions.Enabled"/> turns it off),
+    /// configured in code.
+    /// </summary>
     /// <param name="services">The services.</param>
     /// <param name="configure">Sets the options (at least <see cref="AnarchoRedisOptions.Nodes"/>).</param>
     /// <returns>The services, for chaining (call the generated <c>Add…Repositories()</c> next).</returns>
@@ -63,6 +68,15 @@ public static class AnarchoRedisServiceCollectionExtensions
             sp.GetService<ILoggerFactory>(),
             sp.GetService<TimeProvider>(),
             sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton(sp => new AntiEntropyRunner(
+            sp.GetRequiredService<AnarchoRedisClient>(),
+            sp.GetRequiredService<ReplicatedTypeRegistry>(),
+            sp.GetService<ILogger<AntiEntropyRunner>>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AntiEntropyService>(sp => new AntiEntropyService(
+            sp.GetRequiredService<AntiEntropyRunner>(),
+            sp.GetRequiredService<IOptions<AnarchoRedisOptions>>(),
+            sp.GetService<ILogger<AntiEntropyService>>(),
+            sp.GetService<TimeProvider>())));
         return services;
     }
 }

@@ -23,6 +23,13 @@ public sealed class AnarchoRedisMetrics : IDisposable
     private readonly Counter<long> _clockSkew;
     private readonly Counter<long> _missedWrites;
     private readonly Counter<long> _listRepairs;
+    private readonly Counter<long> _aePasses;
+    private readonly Histogram<double> _aeDuration;
+    private readonly Counter<long> _aeSlotsDivergent;
+    private readonly Counter<long> _aeKeysCompared;
+    private readonly Counter<long> _aeRepairs;
+    private readonly Counter<long> _aePurges;
+    private readonly Counter<long> _aeProblems;
 
     /// <summary>Creates the instruments, on a meter from <paramref name="meterFactory"/> when given.</summary>
     /// <param name="meterFactory">The DI meter factory, or <see langword="null"/>.</param>
@@ -37,6 +44,13 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _clockSkew = _meter.CreateCounter<long>("anarchoredis.clock.skew_events", "{version}", "Versions seen further ahead of the local clock than MaxClockSkew.");
         _listRepairs = _meter.CreateCounter<long>("anarchoredis.list_repairs", "{repair}", "Full-list repairs of one node (merged list written back), by mode and result.");
         _missedWrites = _meter.CreateCounter<long>("anarchoredis.node.missed_writes", "{write}", "Writes a node did not acknowledge after the quorum was reached.");
+        _aePasses = _meter.CreateCounter<long>("anarchoredis.antientropy.passes", "{pass}", "Anti-entropy passes, by mode and result (clean, repaired, problems, failed, cancelled).");
+        _aeDuration = _meter.CreateHistogram<double>("anarchoredis.antientropy.pass.duration", "s", "Duration of anti-entropy passes, by mode.");
+        _aeSlotsDivergent = _meter.CreateCounter<long>("anarchoredis.antientropy.slots.divergent", "{slot}", "Slots whose digests differed between nodes.");
+        _aeKeysCompared = _meter.CreateCounter<long>("anarchoredis.antientropy.keys.compared", "{key}", "Keys compared across nodes by anti-entropy.");
+        _aeRepairs = _meter.CreateCounter<long>("anarchoredis.antientropy.repairs", "{key}", "Keys repaired by anti-entropy, by kind (value, list).");
+        _aePurges = _meter.CreateCounter<long>("anarchoredis.antientropy.purges", "{tombstone}", "Tombstones purged by anti-entropy, by kind (value_tombstone, list_tombstone, empty_list).");
+        _aeProblems = _meter.CreateCounter<long>("anarchoredis.antientropy.problems", "{problem}", "Problems met by anti-entropy passes, by kind.");
     }
 
     internal void Operation(string operation, string outcome, long startTimestamp)
@@ -58,6 +72,23 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _nodeErrors.Add(1, new KeyValuePair<string, object?>("node", node), new KeyValuePair<string, object?>("kind", kind));
 
     internal void ClockSkew() => _clockSkew.Add(1);
+
+    internal void AntiEntropyPass(string mode, string result, TimeSpan duration)
+    {
+        var modeTag = new KeyValuePair<string, object?>("mode", mode);
+        _aePasses.Add(1, modeTag, new KeyValuePair<string, object?>("result", result));
+        _aeDuration.Record(duration.TotalSeconds, modeTag);
+    }
+
+    internal void AntiEntropySlotsDivergent(int count) => _aeSlotsDivergent.Add(count);
+
+    internal void AntiEntropyKeysCompared(long count) => _aeKeysCompared.Add(count);
+
+    internal void AntiEntropyRepair(string kind) => _aeRepairs.Add(1, new KeyValuePair<string, object?>("kind", kind));
+
+    internal void AntiEntropyPurge(string kind, long count) => _aePurges.Add(count, new KeyValuePair<string, object?>("kind", kind));
+
+    internal void AntiEntropyProblem(AntiEntropyProblemKind kind) => _aeProblems.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
 
     internal void MissedWrite(string node) => _missedWrites.Add(1, new KeyValuePair<string, object?>("node", node));
 

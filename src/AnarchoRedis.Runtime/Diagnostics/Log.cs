@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AnarchoRedis;
 
-/// <summary>The library's log messages (event ids 1xx: replication, 2xx: repair, 3xx: clock, 9xx: connection).</summary>
+/// <summary>The library's log messages (event ids 1xx: replication, 2xx: repair, 3xx: clock, 4xx: anti-entropy, 9xx: connection).</summary>
 internal static partial class Log
 {
     [LoggerMessage(100, LogLevel.Warning, "Quorum not reached for {Operation} of {Key}: {Acknowledged} of {Required} ({Outcomes})")]
@@ -35,6 +35,21 @@ internal static partial class Log
 
     [LoggerMessage(300, LogLevel.Warning, "Version {Version} seen for {Key} is {Skew} ahead of the local clock (limit {Limit}); it will win last-writer-wins comparisons")]
     public static partial void ClockSkew(ILogger logger, ReplicatedVersion version, string key, TimeSpan skew, TimeSpan limit);
+
+    [LoggerMessage(400, LogLevel.Debug, "Anti-entropy {Mode} pass started over {Nodes} nodes")]
+    public static partial void AntiEntropyStarted(ILogger logger, AntiEntropyPassMode mode, int nodes);
+
+    [LoggerMessage(401, LogLevel.Information, "Anti-entropy: {Report}")]
+    public static partial void AntiEntropyCompleted(ILogger logger, AntiEntropyReport report);
+
+    [LoggerMessage(402, LogLevel.Error, "Anti-entropy pass failed")]
+    public static partial void AntiEntropyFailed(ILogger logger, Exception error);
+
+    [LoggerMessage(403, LogLevel.Warning, "Anti-entropy: {Kind} (key {Key}, node {Node}): {Message}")]
+    public static partial void AntiEntropyProblem(ILogger logger, AntiEntropyProblemKind kind, string key, string node, string message, Exception? error);
+
+    [LoggerMessage(404, LogLevel.Debug, "Anti-entropy repaired {Kind} {Key} on {Node}: {Result}")]
+    public static partial void AntiEntropyRepaired(ILogger logger, string kind, string key, string node, string result);
 
     [LoggerMessage(900, LogLevel.Information, "Connected to {Count} nodes: {Nodes}")]
     public static partial void Connected(ILogger logger, int count, string nodes);

@@ -1,0 +1,105 @@
+using System;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// Runs anti-entropy passes: compares every node's keys (through slot digests, or SCAN when they are off) and repairs
+/// what differs, including keys nobody reads; purges tombstones every node holds past the grace period. One pass runs
+/// at a time per runner (the DI container holds one per process); a second caller waits for the first pass to end.
+/// </summary>
+public sealed class AntiEntropyRunner
+{
+    private readonly AnarchoRedisClient _client;
+    private readonly ReplicatedTypeRegistry _registry;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private AntiEntropyReport? _lastReport;
+
+    /// <summary>Creates a runner over a client; <paramref name="registry"/> tells it every key's type.</summary>
+    /// <param name="client">The client (its nodes, options and clock).</param>
+    /// <param name="registry">The replicated types this process knows; keys of other types are reported, never touched.</param>
+    /// <param name="logger">Logging, or <see langword="null"/>.</param>
+    public AntiEntropyRunner(AnarchoRedisClient client, ReplicatedTypeRegistry registry, ILogger<AntiEntropyRunner>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(registry);
+        _client = client;
+        _registry = registry;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>The report of the last pass that ended, or <see langword="null"/> before the first.</summary>
+    public AntiEntropyReport? LastReport => Volatile.Read(ref _lastReport);
+
+    /// <summary>Runs one pass now (after any pass already running) and reports what it found and did.</summary>
+    /// <param name="mode">How to find differing keys; <see cref="AntiEntropyPassMode.Auto"/> follows <see cref="AnarchoRedisOptions.SlotDigests"/>.</param>
+    /// <param name="progress">Receives progress now and then, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Stops the pass between keys; repairs already made stay made.</param>
+    /// <returns>The pass report. Problems (unreachable nodes, unknown types, corrupt meta) are in it, not thrown.</returns>
+    /// <exception cref="InvalidOperationException">A digest pass was asked for while <see cref="AnarchoRedisOptions.SlotDigests"/> is off.</exception>
+    /// <exception cref="OperationCanceledException">The pass was cancelled.</exception>
+    public async Task<AntiEntropyReport> RunPassAsync(AntiEntropyPassMode mode = AntiEntropyPassMode.Auto, IProgress<AntiEntropyProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var resolved = mode switch
+        {
+            AntiEntropyPassMode.Auto => _client.Options.SlotDigests ? AntiEntropyPassMode.Digests : AntiEntropyPassMode.Scan,
+            AntiEntropyPassMode.Digests when !_client.Options.SlotDigests =>
+                throw new InvalidOperationException("A digest pass needs SlotDigests on: with them off the write scripts keep no slot digests. Run a Scan pass."),
+            AntiEntropyPassMode.Digests or AntiEntropyPassMode.Scan => mode,
+            _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "Unknown pass mode."),
+        };
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var modeName = resolved == AntiEntropyPassMode.Digests ? "digests" : "scan";
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var time = _client.Time;
+            var startedAt = time.GetUtcNow();
+            var options = _client.Options.AntiEntropy;
+            var state = new PassState(_client.ReplicaSet.Nodes, options, _client.Metrics, _logger, time, progress);
+            var comparer = new KeyComparer(_client, _registry, state);
+            Log.AntiEntropyStarted(_logger, resolved, _client.ReplicaSet.Count);
+            int slotsCompared = 0, slotsDiffering = 0, slotsDue = 0;
+            if (resolved == AntiEntropyPassMode.Digests)
+            {
+                var pass = new DigestPass(_client, comparer, state, options);
+                await pass.RunAsync(cancellationToken).ConfigureAwait(false);
+                (slotsCompared, slotsDiffering, slotsDue) = (pass.SlotsCompared, pass.SlotsDiffering, pass.SlotsDue);
+            }
+            else
+            {
+                await new ScanPass(_client, comparer, state, options).RunAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            state.Phase(AntiEntropyPhase.Done, 0);
+            var report = state.ToReport(resolved, startedAt, Stopwatch.GetElapsedTime(started), slotsCompared, slotsDiffering, slotsDue);
+            Volatile.Write(ref _lastReport, report);
+            _client.Metrics.AntiEntropySlotsDivergent(slotsDiffering);
+            _client.Metrics.AntiEntropyKeysCompared(report.KeysCompared);
+            _client.Metrics.AntiEntropyPass(modeName, report.ProblemCount > 0 || report.UnreachableNodes.Count > 0 ? "problems" : report.KeysRepaired > 0 ? "repaired" : "clean", report.Duration);
+            Log.AntiEntropyCompleted(_logger, report);
+            return report;
+        }
+        catch (OperationCanceledException)
+        {
+            _client.Metrics.AntiEntropyPass(modeName, "cancelled", Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+        catch (Exception ex)
+        {
+            _client.Metrics.AntiEntropyPass(modeName, "failed", Stopwatch.GetElapsedTime(started));
+            Log.AntiEntropyFailed(_logger, ex);
+            throw;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

@@ -1,0 +1,247 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// A pass driven by slot digests: read every node's digest of every slot, and only for slots that differ (or have
+/// maintenance due) read the slot indexes and compare the keys whose entries differ (or are due).
+/// </summary>
+internal sealed class DigestPass
+{
+    private static readonly RedisValue[] DigestFields = ["s", "m"];
+
+    private readonly AnarchoRedisClient _client;
+    private readonly KeyComparer _comparer;
+    private readonly PassState _state;
+    private readonly AntiEntropyOptions _options;
+    private int _slotsCompared;
+    private int _slotsDiffering;
+    private int _slotsDue;
+
+    public DigestPass(AnarchoRedisClient client, KeyComparer comparer, PassState state, AntiEntropyOptions options)
+    {
+        _client = client;
+        _comparer = comparer;
+        _state = state;
+        _options = options;
+    }
+
+    public int SlotsCompared => _slotsCompared;
+
+    public int SlotsDiffering => _slotsDiffering;
+
+    public int SlotsDue => _slotsDue;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // Digest reads and slot visits alternate batch by batch; progress counts slots.
+        _state.Phase(AntiEntropyPhase.Repairing, HashSlot.Count);
+        var batch = Math.Clamp(_options.SlotBatchSize, 1, HashSlot.Count);
+        for (var start = 0; start < HashSlot.Count; start += batch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = Math.Min(batch, HashSlot.Count - start);
+            var nodes = _state.Reachable();
+            if (nodes.Length < 2)
+            {
+                // Nothing left to compare with; the unreachable nodes are in the report.
+                return;
+            }
+
+            var digests = await Task.WhenAll(nodes.Select(node => ReadDigestsAsync(node, start, count))).ConfigureAwait(false);
+            var nowMs = _state.NowMs;
+            var visits = new List<(int Slot, bool Due)>();
+            for (var offset = 0; offset < count; offset++)
+            {
+                long? sum = null;
+                var differs = false;
+                var due = false;
+                var compared = 0;
+                for (var n = 0; n < nodes.Length; n++)
+                {
+                    if (digests[n] is not { } d)
+                    {
+                        continue;
+                    }
+
+                    compared++;
+                    var (s, m) = d[offset];
+                    if (sum is null)
+                    {
+                        sum = s;
+                    }
+                    else if (sum != s)
+                    {
+                        differs = true;
+                    }
+
+                    due |= m != 0 && m <= nowMs;
+                }
+
+                if (compared < 2)
+                {
+                    continue;
+                }
+
+                _slotsCompared++;
+                if (differs)
+                {
+                    _slotsDiffering++;
+                }
+                else if (due)
+                {
+                    _slotsDue++;
+                }
+
+                if (differs || due)
+                {
+                    visits.Add((start + offset, due));
+                }
+            }
+
+            if (visits.Count > 0)
+            {
+                await Parallel.ForEachAsync(
+                    visits,
+                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = cancellationToken },
+                    (visit, ct) => new ValueTask(VisitSlotAsync(visit.Slot, visit.Due, ct))).ConfigureAwait(false);
+            }
+
+            _state.Advance(count);
+        }
+
+    }
+
+    private async Task<(long Sum, long Due)[]?> ReadDigestsAsync(ReplicaNode node, int start, int count)
+    {
+        try
+        {
+            var db = node.Database;
+            var reads = new Task<RedisValue[]>[count];
+            for (var i = 0; i < count; i++)
+            {
+                reads[i] = db.HashGetAsync(_client.SlotKeys.DigestKey(start + i), DigestFields);
+            }
+
+            await Task.WhenAll(reads).ConfigureAwait(false);
+            var result = new (long, long)[count];
+            for (var i = 0; i < count; i++)
+            {
+                var fields = reads[i].Result;
+                result[i] = (Number(fields[0]), Number(fields[1]));
+            }
+
+            return result;
+        }
+        catch (Exception ex)
+        {
+            // Every slot of this node is unknown: whatever it failed on, it is left out of the pass.
+            _state.MarkUnreachable(node, ex);
+            return null;
+        }
+    }
+
+    private static long Number(RedisValue value) => value.IsNull ? 0 : value.TryParse(out long n) ? n : long.MinValue;
+
+    private async Task VisitSlotAsync(int slot, bool due, CancellationToken cancellationToken)
+    {
+        var nodes = _state.Reachable();
+        var indexes = await Task.WhenAll(nodes.Select(node => ReadIndexAsync(node, slot))).ConfigureAwait(false);
+        if (indexes.Contains(null))
+        {
+            nodes = nodes.Where((_, i) => indexes[i] is not null).ToArray();
+            indexes = indexes.Where(i => i is not null).ToArray();
+            if (nodes.Length < 2)
+            {
+                return;
+            }
+        }
+
+        var nowMs = _state.NowMs;
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var index in indexes)
+        {
+            keys.UnionWith(index!.Keys);
+        }
+
+        foreach (var key in keys)
+        {
+            var entries = new IndexEntry?[nodes.Length];
+            var differs = false;
+            var keyDue = false;
+            for (var n = 0; n < nodes.Length; n++)
+            {
+                if (indexes[n]!.TryGetValue(key, out var entry))
+                {
+                    entries[n] = entry;
+                    keyDue |= entry.IsDue(nowMs);
+                }
+
+                differs |= n > 0 && entries[n]?.Hash != entries[0]?.Hash;
+            }
+
+            if (differs || keyDue)
+            {
+                await _comparer.CompareAsync(key, nodes, entries, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (due)
+        {
+            await SettleAsync(nodes, slot).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Dictionary<string, IndexEntry>?> ReadIndexAsync(ReplicaNode node, int slot)
+    {
+        try
+        {
+            var fields = await node.Database.HashGetAllAsync(_client.SlotKeys.IndexKey(slot)).ConfigureAwait(false);
+            var index = new Dictionary<string, IndexEntry>(fields.Length, StringComparer.Ordinal);
+            foreach (var field in fields)
+            {
+                if (SlotEntry.TryParse(field.Value, out var hash, out var due))
+                {
+                    index[(string)field.Name!] = new IndexEntry(hash, due);
+                }
+                else
+                {
+                    // A malformed entry compares unequal to every good one, so the key gets compared and rewritten.
+                    index[(string)field.Name!] = new IndexEntry(-1, 0);
+                }
+            }
+
+            return index;
+        }
+        catch (Exception ex)
+        {
+            KeyComparer.Failed(_state, node, null, ex);
+            return null;
+        }
+    }
+
+    private async Task SettleAsync(ReplicaNode[] nodes, int slot)
+    {
+        RedisKey[] keys = [_client.SlotKeys.IndexKey(slot), _client.SlotKeys.DigestKey(slot)];
+        foreach (var node in nodes)
+        {
+            try
+            {
+                var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.SlotSettle, keys, []).ConfigureAwait(false))!;
+                if ((long)result[0] == 1)
+                {
+                    _state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.DigestDrift, null, node.Name, $"slot {slot}'s digest was {(long)result[1]}, its index sums to {(long)result[2]}; recomputed"));
+                }
+            }
+            catch (Exception ex)
+            {
+                KeyComparer.Failed(_state, node, null, ex);
+            }
+        }
+    }
+}

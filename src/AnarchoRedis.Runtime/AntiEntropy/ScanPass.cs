@@ -1,0 +1,135 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// A pass without slot digests: SCAN every node for meta keys, then compare every key's meta fields across nodes and
+/// repair those that differ (or whose tombstones may be due). Its cost follows the keyspace, not the divergence.
+/// </summary>
+internal sealed class ScanPass
+{
+    // Everything a replica's meta says about its state; equal on every node means the copies agree.
+    private static readonly RedisValue[] MetaFields = ["k", "n", "v", "t", "d", "x", "c", "h", "dv", "ml", "mr"];
+
+    private readonly AnarchoRedisClient _client;
+    private readonly KeyComparer _comparer;
+    private readonly PassState _state;
+    private readonly AntiEntropyOptions _options;
+
+    public ScanPass(AnarchoRedisClient client, KeyComparer comparer, PassState state, AntiEntropyOptions options)
+    {
+        _client = client;
+        _comparer = comparer;
+        _state = state;
+        _options = options;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        _state.Phase(AntiEntropyPhase.Discovering, 0);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in _state.Reachable())
+        {
+            await ScanNodeAsync(node, keys, cancellationToken).ConfigureAwait(false);
+        }
+
+        _state.Phase(AntiEntropyPhase.Repairing, keys.Count);
+        await Parallel.ForEachAsync(
+            keys,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = cancellationToken },
+            async (key, ct) =>
+            {
+                await CheckKeyAsync(key, ct).ConfigureAwait(false);
+                _state.Advance();
+            }).ConfigureAwait(false);
+    }
+
+    private async Task ScanNodeAsync(ReplicaNode node, HashSet<string> keys, CancellationToken cancellationToken)
+    {
+        var pattern = Escape(_client.Keys.MetaPrefix) + "*";
+        var cursor = 0L;
+        try
+        {
+            do
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var reply = (RedisResult[])(await node.Database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).ConfigureAwait(false))!;
+                cursor = (long)reply[0];
+                foreach (var item in (RedisResult[])reply[1]!)
+                {
+                    if (_client.Keys.TryDataKeyFromMetaKey((string)item!, out var key))
+                    {
+                        keys.Add(key);
+                    }
+                }
+            }
+            while (cursor != 0);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _state.MarkUnreachable(node, ex);
+        }
+    }
+
+    /// <summary>Glob-escapes a prefix for SCAN MATCH.</summary>
+    private static string Escape(string prefix)
+    {
+        var builder = new StringBuilder(prefix.Length + 4);
+        foreach (var c in prefix)
+        {
+            if (c is '*' or '?' or '[' or ']' or '\\')
+            {
+                builder.Append('\\');
+            }
+
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
+    private async Task CheckKeyAsync(string key, CancellationToken cancellationToken)
+    {
+        var nodes = _state.Reachable();
+        if (nodes.Length < 2)
+        {
+            return;
+        }
+
+        await _state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
+        _state.Compared();
+        var metaKey = _client.Keys.MetaKey(key);
+        var tombKey = _client.Keys.TombstoneKey(key);
+        var probes = await Task.WhenAll(nodes.Select(async node =>
+        {
+            try
+            {
+                var meta = node.Database.HashGetAsync(metaKey, MetaFields);
+                var tombstones = node.Database.HashLengthAsync(tombKey);
+                return (Ok: true, Meta: await meta.ConfigureAwait(false), Tombstones: await tombstones.ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                KeyComparer.Failed(_state, node, key, ex);
+                return (Ok: false, Meta: Array.Empty<RedisValue>(), Tombstones: 0L);
+            }
+        })).ConfigureAwait(false);
+
+        var first = probes[0];
+        var same = probes.All(p => p.Ok) && probes.All(p => p.Tombstones == first.Tombstones && p.Meta.AsSpan().SequenceEqual(first.Meta));
+
+        // Agreeing copies still need a visit when something in them may be purged.
+        var cutoff = _state.NowMs - (long)_client.Options.TombstoneGracePeriod.TotalMilliseconds;
+        var due = first.Tombstones > 0 || (first.Ok && first.Meta[3] == "1" && first.Meta[4].TryParse(out long deletedAt) && deletedAt <= cutoff);
+        if (!same || due)
+        {
+            await _comparer.CompareAsync(key, nodes, null, cancellationToken, counted: true).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>Anti-entropy for one list key: merge every node's full list and tombstones, replace what differs, purge old tombstones.</summary>
+internal sealed partial class ListReplicator
+{
+    /// <summary>
+    /// Reads the full list on <paramref name="nodes"/>, merges, and replaces every node whose state differs from the
+    /// merge (conditionally on the count and digest it read). When every node already agrees and
+    /// <paramref name="complete"/>, drops element tombstones older than the grace period (and the meta of a list left
+    /// empty with nothing to remember).
+    /// </summary>
+    public async Task AntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    {
+        var keys = Keys(key);
+        RedisValue[] args = [typeName, "full"];
+        var replies = new ListReadReply[nodes.Length];
+        await Task.WhenAll(nodes.Select((node, i) => ReadFullForRepairAsync(node, key, keys, args, typeName, replies, i, state))).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        var answered = replies.Where(r => r.Ok).ToArray();
+        if (answered.Length == 0)
+        {
+            return;
+        }
+
+        var version = ReplicatedVersion.Zero;
+        var expiresAt = 0L;
+        var maxLeft = ReplicatedVersion.Zero;
+        var maxRight = ReplicatedVersion.Zero;
+        foreach (var reply in answered)
+        {
+            if (reply.Version >= version)
+            {
+                version = reply.Version;
+                expiresAt = reply.ExpiresAt;
+            }
+
+            maxLeft = reply.MaxLeft > maxLeft ? reply.MaxLeft : maxLeft;
+            maxRight = reply.MaxRight > maxRight ? reply.MaxRight : maxRight;
+        }
+
+        var merged = ListMerge.Merge(answered.Select(r => r.ToState()).ToArray());
+
+        // Entries that differ while the states agree (written with digests off, say): rewrite them all from the state.
+        var entriesDiffer = entries is not null && entries.Select(e => e?.Hash).Distinct().Count() > 1;
+        var plan = new ReplacePlan(this, key, keys, typeName, merged, version, expiresAt);
+        var writes = new List<Task<bool>>();
+        var allAgree = answered.Length == replies.Length;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            if (!replies[i].Ok)
+            {
+                continue;
+            }
+
+            if (entriesDiffer || !SameState(replies[i], merged, version, expiresAt, maxLeft, maxRight))
+            {
+                allAgree = false;
+                writes.Add(ReplaceOnNodeAsync(plan, nodes[i], replies[i], key, state));
+            }
+        }
+
+        if (writes.Count > 0)
+        {
+            var results = await Task.WhenAll(writes).ConfigureAwait(false);
+            if (results.Contains(true))
+            {
+                state.ListRepaired();
+            }
+
+            // Purges wait for a pass that finds the nodes agreeing.
+            return;
+        }
+
+        if (!complete || !allAgree || !state.AllReachable)
+        {
+            return;
+        }
+
+        var nowMs = NowMs;
+        var grace = (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+        var cutoff = nowMs - grace;
+        var old = merged.Tombstones.Where(t => t.Value < cutoff).Select(t => t.Key).ToArray();
+        var remaining = merged.Tombstones.Count - old.Length;
+        var drop = merged.Count == 0 && remaining == 0 && version.Timestamp.ToUnixTimeMilliseconds() < cutoff;
+        var due = Due(merged, old, expiresAt, grace, version, drop);
+        var dueIsStale = entries is not null && entries.Any(e => e is { } entry && entry.Due != due && entry.IsDue(nowMs));
+        if (old.Length == 0 && !drop && !dueIsStale)
+        {
+            return;
+        }
+
+        var outcomes = await Task.WhenAll(nodes.Select(node => PurgeForRepairAsync(node, key, typeName, cutoff, due, drop ? version : null, old, state))).ConfigureAwait(false);
+        if (old.Length > 0 && outcomes.Any(o => o.Purged > 0))
+        {
+            state.ListTombstonesPurged(old.Length);
+        }
+
+        if (drop && outcomes.Any(o => o.Dropped))
+        {
+            state.EmptyListDropped();
+        }
+    }
+
+    /// <summary>When the key needs the next maintenance visit: its oldest remaining tombstone past grace, its meta expiry, or the drop of an empty list.</summary>
+    private long Due(ListReplicaState merged, ReplicatedVersion[] purged, long expiresAt, long grace, ReplicatedVersion version, bool drop)
+    {
+        if (drop)
+        {
+            return 0;
+        }
+
+        var due = 0L;
+        void Lower(long candidate)
+        {
+            if (candidate != 0 && (due == 0 || candidate < due))
+            {
+                due = candidate;
+            }
+        }
+
+        foreach (var (id, removedAt) in merged.Tombstones)
+        {
+            if (Array.IndexOf(purged, id) < 0)
+            {
+                Lower(removedAt + grace);
+            }
+        }
+
+        Lower(MetaExpiresAt(expiresAt));
+        if (merged.Count == 0)
+        {
+            Lower(version.Timestamp.ToUnixTimeMilliseconds() + grace + 1);
+        }
+
+        return due;
+    }
+
+    private static bool SameState(in ListReadReply reply, ListReplicaState merged, ReplicatedVersion version, long expiresAt, ReplicatedVersion maxLeft, ReplicatedVersion maxRight)
+    {
+        if (reply.Version != version || reply.Count != merged.Count || reply.Digest != merged.Digest || reply.DeletedUpTo != merged.DeletedUpTo
+            || reply.ExpiresAt != expiresAt || reply.MaxLeft != maxLeft || reply.MaxRight != maxRight)
+        {
+            return false;
+        }
+
+        var tombstones = (IReadOnlyDictionary<ReplicatedVersion, long>?)reply.Tombstones ?? new Dictionary<ReplicatedVersion, long>();
+        if (tombstones.Count != merged.Tombstones.Count)
+        {
+            return false;
+        }
+
+        foreach (var (id, removedAt) in merged.Tombstones)
+        {
+            if (!tombstones.TryGetValue(id, out var other) || other != removedAt)
+            {
+                return false;
+            }
+        }
+
+        // Same elements in the same (canonical) order.
+        for (var i = 0; i < reply.Elements.Length; i++)
+        {
+            if (reply.Elements[i].Id != merged.Elements[i].Id)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private async Task ReadFullForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, PassState state)
+    {
+        try
+        {
+            var result = await node.EvaluateOrReloadAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
+            replies[index] = ListReplyParser.ParseRead(result, key, node.Name, typeName);
+            if (!replies[index].Ok)
+            {
+                var error = replies[index].Error;
+                var kind = error is CorruptMetadataException or WrongRedisTypeException or ForeignListDataException ? AntiEntropyProblemKind.CorruptMeta
+                    : error is KeyTypeMismatchException ? AntiEntropyProblemKind.KindConflict
+                    : AntiEntropyProblemKind.Failed;
+                state.Problem(new AntiEntropyProblem(kind, key, node.Name, error?.Message ?? "the node's copy cannot be read", error));
+            }
+            else if (!replies[index].Version.IsZero)
+            {
+                Observe(replies[index].Version, key);
+            }
+        }
+        catch (Exception ex)
+        {
+            replies[index] = ListReadReply.Failed(ValueReplyParser.Classify(ex), ex);
+            KeyComparer.Failed(state, node, key, ex);
+        }
+    }
+
+    private async Task<bool> ReplaceOnNodeAsync(ReplacePlan plan, ReplicaNode node, ListReadReply seen, string key, PassState state)
+    {
+        try
+        {
+            var reply = await plan.ApplyAsync(node, seen).ConfigureAwait(false);
+            Log.AntiEntropyRepaired(_logger, "list", key, node.Name, reply.Kind.ToString());
+            if (reply.Error is not null)
+            {
+                state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, node.Name, reply.Error.Message, reply.Error));
+            }
+
+            // Superseded: the node changed since it was read; the next pass (or read) merges again.
+            return reply.Kind == NodeOutcomeKind.Applied;
+        }
+        catch (Exception ex)
+        {
+            KeyComparer.Failed(state, node, key, ex);
+            return false;
+        }
+    }
+
+    private async Task<(long Purged, bool Dropped)> PurgeForRepairAsync(ReplicaNode node, string key, string typeName, long cutoff, long due, ReplicatedVersion? dropVersion, ReplicatedVersion[] ids, PassState state)
+    {
+        try
+        {
+            return await PurgeOnNodeAsync(node, key, typeName, cutoff, due, dropVersion, ids).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            KeyComparer.Failed(state, node, key, ex);
+            return (0, false);
+        }
+    }
+}

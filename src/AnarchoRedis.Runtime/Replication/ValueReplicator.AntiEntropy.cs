@@ -1,0 +1,198 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>Anti-entropy for one value key: compare every node's copy, copy the newest intact one, purge old tombstones.</summary>
+internal sealed partial class ValueReplicator
+{
+    /// <summary>
+    /// Reads the key on <paramref name="nodes"/>, writes the newest intact state to every node that holds less (or the
+    /// same version under another index entry), and purges a tombstone every node holds past the grace period when
+    /// <paramref name="complete"/> (every configured node answered).
+    /// </summary>
+    public async Task AntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    {
+        var keys = WriteKeys(key);
+        RedisKey[] readKeys = [keys[0], keys[1]];
+        var nowMs = NowMs;
+        var replies = new ValueReadReply[nodes.Length];
+        var reads = new Task[nodes.Length];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            reads[i] = ReadForRepairAsync(nodes[i], key, readKeys, typeName, nowMs, replies, i, state);
+        }
+
+        await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
+
+        // The newest version anyone holds; a live copy must be well-formed MessagePack to be copied.
+        var winner = -1;
+        for (var i = 0; i < replies.Length; i++)
+        {
+            if (replies[i].IsCandidate && (winner < 0 || replies[i].Version > replies[winner].Version))
+            {
+                winner = i;
+            }
+        }
+
+        if (winner < 0)
+        {
+            return;
+        }
+
+        var best = replies[winner];
+        if (best.State == ValueState.Live)
+        {
+            winner = -1;
+            for (var i = 0; i < replies.Length; i++)
+            {
+                if (replies[i].State == ValueState.Live && replies[i].Version == best.Version && MessagePackShape.IsWellFormed(replies[i].Payload))
+                {
+                    winner = i;
+                    break;
+                }
+            }
+
+            if (winner < 0)
+            {
+                state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.NoIntactCopy, key, null, $"no node holds an intact copy of version {best.Version} (its payload is not well-formed MessagePack); the key is left as it is"));
+                return;
+            }
+
+            best = replies[winner];
+        }
+
+        var expected = entries is null ? (long?)null : SlotEntry.ValueHash(key, best.Version);
+        var repaired = false;
+        var allHold = true;
+        var writes = new Task<bool>?[nodes.Length];
+        RedisValue[]? args = null;
+        RedisValue[]? replaceEqualArgs = null;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var reply = replies[i];
+            if (reply.State == ValueState.Error)
+            {
+                allHold = false;
+                continue;
+            }
+
+            var stale = NeedsRepair(reply, best)
+                || (expected is { } h && reply.Version == best.Version && (entries![i] is not { } entry || entry.Hash != h));
+            if (!stale)
+            {
+                continue;
+            }
+
+            allHold = false;
+            var replaceEqual = reply.Version == best.Version;
+            var writeArgs = replaceEqual ? replaceEqualArgs ??= RepairArguments(key, best, typeName, true) : args ??= RepairArguments(key, best, typeName, false);
+            writes[i] = RepairOnNodeAsync(nodes[i], key, keys, writeArgs, typeName, state);
+        }
+
+        foreach (var write in writes)
+        {
+            if (write is not null && await write.ConfigureAwait(false))
+            {
+                repaired = true;
+            }
+        }
+
+        if (repaired)
+        {
+            state.ValueRepaired();
+        }
+
+        // Purge: every node holds the very same tombstone, older than the grace period, and every node answered.
+        if (complete && allHold && state.AllReachable && best.State == ValueState.Tombstone
+            && best.DeletedAt <= nowMs - (long)_options.TombstoneGracePeriod.TotalMilliseconds)
+        {
+            await PurgeTombstoneAsync(key, keys, nodes, best.Version, typeName, state).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ReadForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, PassState state)
+    {
+        try
+        {
+            var result = await node.EvaluateOrReloadAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
+            replies[index] = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
+            if (replies[index].State == ValueState.Error)
+            {
+                var error = replies[index].Error;
+                var kind = error is CorruptMetadataException or WrongRedisTypeException ? AntiEntropyProblemKind.CorruptMeta
+                    : error is KeyTypeMismatchException ? AntiEntropyProblemKind.KindConflict
+                    : AntiEntropyProblemKind.Failed;
+                state.Problem(new AntiEntropyProblem(kind, key, node.Name, error?.Message ?? "the node's copy cannot be read", error));
+            }
+            else if (!replies[index].Version.IsZero)
+            {
+                Observe(replies[index].Version, key);
+            }
+        }
+        catch (Exception ex)
+        {
+            replies[index] = ValueReadReply.Failed(ValueReplyParser.Classify(ex), ex);
+            KeyComparer.Failed(state, node, key, ex);
+        }
+    }
+
+    private RedisValue[] RepairArguments(string key, in ValueReadReply winner, string typeName, bool replaceEqual)
+    {
+        var mode = winner.State switch
+        {
+            ValueState.Live => ModeValue,
+            ValueState.Tombstone => ModeTombstone,
+            _ => ModeExpired,
+        };
+        return WriteArguments(key, winner.Version, mode, winner.Payload ?? RedisValue.EmptyString, winner.ExpiresAt, winner.DeletedAt, typeName, replaceEqual);
+    }
+
+    private async Task<bool> RepairOnNodeAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, PassState state)
+    {
+        try
+        {
+            var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+            var reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName);
+            Log.AntiEntropyRepaired(_logger, "value", key, node.Name, reply.Kind.ToString());
+            if (reply.Error is not null)
+            {
+                state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, node.Name, reply.Error.Message, reply.Error));
+            }
+
+            // Superseded: the node got a newer write meanwhile, which wins; nothing was overwritten.
+            return reply.Kind == NodeOutcomeKind.Applied;
+        }
+        catch (Exception ex)
+        {
+            KeyComparer.Failed(state, node, key, ex);
+            return false;
+        }
+    }
+
+    private async Task PurgeTombstoneAsync(string key, RedisKey[] keys, ReplicaNode[] nodes, ReplicatedVersion version, string typeName, PassState state)
+    {
+        RedisValue[] args = [version.ToString(), typeName];
+        var purged = await Task.WhenAll(Array.ConvertAll(nodes, async node =>
+        {
+            try
+            {
+                var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, keys, args).ConfigureAwait(false))!;
+                return (long)result[0] == 0;
+            }
+            catch (Exception ex)
+            {
+                KeyComparer.Failed(state, node, key, ex);
+                return false;
+            }
+        })).ConfigureAwait(false);
+
+        // A node that kept its copy (a newer write arrived) is fine: the others' tombstone was older than that write.
+        if (Array.IndexOf(purged, true) >= 0)
+        {
+            state.ValueTombstonePurged();
+        }
+    }
+}
