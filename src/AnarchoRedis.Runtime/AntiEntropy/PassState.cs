@@ -40,7 +40,8 @@ internal sealed class PassState
         _metrics = metrics;
         _logger = logger;
         _progress = progress;
-        _throttle = new Throttle(options.MaxKeysPerSecond, time);
+        // The throttle paces real work, so it runs on the real clock even when versions and grace use a test clock.
+        _throttle = new Throttle(options.MaxKeysPerSecond, TimeProvider.System);
         Time = time;
     }
 

@@ -1,0 +1,87 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading.Tasks;
+using AnarchoRedis.IntegrationTests.Infrastructure;
+using StackExchange.Redis;
+
+namespace AnarchoRedis.IntegrationTests.AntiEntropy;
+
+/// <summary>
+/// Everything one node holds, key by key, as comparable text (type, content with hash fields sorted, absolute
+/// expiry), read directly from the node: two nodes are identical when their dumps are equal.
+/// </summary>
+internal static class NodeDump
+{
+    /// <summary>Dumps one node. Slot digest keys are left out unless asked for (their due hint may differ).</summary>
+    public static async Task<SortedDictionary<string, string>> TakeAsync(RedisNodeProcess node, bool slotKeys = false)
+    {
+        var db = node.Db;
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var key in node.Server.KeysAsync(pageSize: 1000))
+        {
+            var name = (string)key!;
+            if (!slotKeys && name.StartsWith("anrcho_slot:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var type = await db.KeyTypeAsync(key);
+            var expiry = (long)await db.ExecuteAsync("PEXPIRETIME", key);
+            var text = new StringBuilder().Append(type).Append(" exp=").Append(expiry.ToString(CultureInfo.InvariantCulture)).Append(' ');
+            switch (type)
+            {
+                case RedisType.String:
+                    text.Append(Convert.ToHexString((byte[])(await db.StringGetAsync(key))!));
+                    break;
+                case RedisType.Hash:
+                    foreach (var entry in (await db.HashGetAllAsync(key)).OrderBy(e => (string)e.Name!, StringComparer.Ordinal))
+                    {
+                        text.Append((string)entry.Name!).Append('=').Append(Convert.ToHexString((byte[])entry.Value!)).Append(';');
+                    }
+
+                    break;
+                case RedisType.List:
+                    foreach (var item in await db.ListRangeAsync(key))
+                    {
+                        text.Append(Convert.ToHexString((byte[])item!)).Append(';');
+                    }
+
+                    break;
+                default:
+                    text.Append("(unexpected type)");
+                    break;
+            }
+
+            result[name] = text.ToString();
+        }
+
+        return result;
+    }
+
+    /// <summary>The keys on which two dumps differ, with both sides, for a readable failure.</summary>
+    public static string Differences(SortedDictionary<string, string> a, SortedDictionary<string, string> b, int max = 10)
+    {
+        var lines = a.Keys.Union(b.Keys)
+            .Where(k => a.GetValueOrDefault(k) != b.GetValueOrDefault(k))
+            .Take(max)
+            .Select(k => $"{k}: [{Shorten(a.GetValueOrDefault(k))}] vs [{Shorten(b.GetValueOrDefault(k))}]");
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private static string Shorten(string? s) => s is null ? "absent" : s.Length <= 160 ? s : s[..160] + "…";
+
+    /// <summary>Asserts that every node of the cluster holds exactly what node 0 holds.</summary>
+    public static async Task AssertIdenticalAsync(RedisCluster cluster, bool slotKeys = false)
+    {
+        var first = await TakeAsync(cluster[0], slotKeys);
+        for (var i = 1; i < cluster.Nodes.Count; i++)
+        {
+            var other = await TakeAsync(cluster[i], slotKeys);
+            var differences = Differences(first, other);
+            Xunit.Assert.True(differences.Length == 0, $"node {i} differs from node 0 ({first.Count} vs {other.Count} keys):{Environment.NewLine}{differences}");
+        }
+    }
+}
