@@ -12,7 +12,8 @@ namespace AnarchoRedis;
 /// </summary>
 internal sealed class KeyComparer
 {
-    private static readonly RedisValue[] KindAndName = ["k", "n"];
+    // Kind and name choose the repair; a value's version, tombstone flag, deletion and expiry times let it skip full reads.
+    private static readonly RedisValue[] MetaFields = ["k", "n", "v", "t", "d", "x"];
 
     private readonly AnarchoRedisClient _client;
     private readonly ReplicatedTypeRegistry _registry;
@@ -76,7 +77,8 @@ internal sealed class KeyComparer
         var anyFailed = false;
         for (var i = 0; i < nodes.Length; i++)
         {
-            var (ok, k, n) = probes[i];
+            var (ok, fields) = probes[i];
+            var (k, n) = ok ? ((string?)fields![0], (string?)fields[1]) : (null, null);
             if (!ok)
             {
                 anyFailed = true;
@@ -119,7 +121,7 @@ internal sealed class KeyComparer
 
         if (!_registry.TryGet(name!, out var descriptor))
         {
-            _state.UnknownKey(key, string.Join(", ", nodes.Where((_, i) => probes[i].Name == name).Select(n => n.Name)), name!);
+            _state.UnknownKey(key, string.Join(", ", nodes.Where((_, i) => probes[i].Ok && (string?)probes[i].Fields![1] == name).Select(n => n.Name)), name!);
             return;
         }
 
@@ -136,7 +138,8 @@ internal sealed class KeyComparer
         var complete = !anyFailed && _state.AllReachable;
         if (expected == ReplicatedKind.Value)
         {
-            await _client.ValueReplicator.AntiEntropyAsync(key, name!, usable, usableEntries, complete, _state, cancellationToken).ConfigureAwait(false);
+            var metas = anyFailed ? probes.Where(p => p.Ok).Select(p => p.Fields).ToArray() : probes.Select(p => p.Fields).ToArray();
+            await _client.ValueReplicator.AntiEntropyAsync(key, name!, usable, metas, usableEntries, complete, _state, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -144,17 +147,16 @@ internal sealed class KeyComparer
         }
     }
 
-    private async Task<(bool Ok, string? Kind, string? Name)> ProbeAsync(ReplicaNode node, string key, string metaKey)
+    private async Task<(bool Ok, RedisValue[]? Fields)> ProbeAsync(ReplicaNode node, string key, string metaKey)
     {
         try
         {
-            var fields = await node.Database.HashGetAsync(metaKey, KindAndName).ConfigureAwait(false);
-            return (true, (string?)fields[0], (string?)fields[1]);
+            return (true, await node.Database.HashGetAsync(metaKey, MetaFields).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
             Failed(_state, node, key, ex);
-            return (false, null, null);
+            return (false, null);
         }
     }
 

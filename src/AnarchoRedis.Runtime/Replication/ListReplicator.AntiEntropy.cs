@@ -48,8 +48,17 @@ internal sealed partial class ListReplicator
 
         var merged = ListMerge.Merge(answered.Select(r => r.ToState()).ToArray());
 
-        // Entries that differ while the states agree (written with digests off, say): rewrite them all from the state.
-        var entriesDiffer = entries is not null && entries.Select(e => e?.Hash).Distinct().Count() > 1;
+        // Only nodes whose state differs are rewritten (their entry follows from the state). Entries that differ while
+        // every state agrees (written with digests off, say) are rewritten from the state on every node.
+        var states = new bool[nodes.Length];
+        var anyDiffers = false;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            states[i] = replies[i].Ok && SameState(replies[i], merged, version, expiresAt, maxLeft, maxRight);
+            anyDiffers |= replies[i].Ok && !states[i];
+        }
+
+        var entriesDiffer = !anyDiffers && entries is not null && entries.Select(e => e?.Hash).Distinct().Count() > 1;
         var plan = new ReplacePlan(this, key, writeKeys, typeName, merged, version, expiresAt, maxLeft, maxRight);
         var writes = new List<Task<bool>>();
         var allAgree = answered.Length == replies.Length;
@@ -60,7 +69,7 @@ internal sealed partial class ListReplicator
                 continue;
             }
 
-            if (entriesDiffer || !SameState(replies[i], merged, version, expiresAt, maxLeft, maxRight))
+            if (entriesDiffer || !states[i])
             {
                 allAgree = false;
                 writes.Add(ReplaceOnNodeAsync(plan, nodes[i], replies[i], key, state));

@@ -13,7 +13,115 @@ internal sealed partial class ValueReplicator
     /// same version under another index entry), and purges a tombstone every node holds past the grace period when
     /// <paramref name="complete"/> (every configured node answered).
     /// </summary>
-    public async Task AntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    public async Task AntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    {
+        // Fast path: the probed meta names the newest copy; only that node is read in full (atomically), and the others
+        // are judged by their meta. Two of three value_read calls are saved per key, most of a repair's server CPU.
+        var versions = new ReplicatedVersion?[nodes.Length];
+        var newest = -1;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            if (metas[i] is not { } meta || meta[2].IsNull)
+            {
+                continue;
+            }
+
+            if (!ReplicatedVersion.TryParse(((string?)meta[2]).AsSpan(), out var version))
+            {
+                // A corrupt copy: the full read below reports it and leaves that node alone.
+                newest = -1;
+                break;
+            }
+
+            versions[i] = version;
+            if (newest < 0 || version > versions[newest]!.Value)
+            {
+                newest = i;
+            }
+        }
+
+        if (newest >= 0 && await FastAntiEntropyAsync(key, typeName, nodes, metas, versions, newest, entries, complete, state, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        await FullAntiEntropyAsync(key, typeName, nodes, entries, complete, state, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the newest copy on its node and writes it to the nodes whose meta shows less (or the same version under
+    /// another index entry). Returns false, having changed nothing, when that copy is not intact: the caller then
+    /// reads every node.
+    /// </summary>
+    private async Task<bool> FastAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, ReplicatedVersion?[] versions, int newest, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    {
+        var keys = WriteKeys(key);
+        var replies = new ValueReadReply[nodes.Length];
+        await ReadForRepairAsync(nodes[newest], key, [keys[0], keys[1]], typeName, NowMs, replies, newest, state).WaitAsync(cancellationToken).ConfigureAwait(false);
+        var best = replies[newest];
+        if (!best.IsCandidate || (best.State == ValueState.Live && !MessagePackShape.IsWellFormed(best.Payload)))
+        {
+            return false;
+        }
+
+        var expected = entries is null ? (long?)null : SlotEntry.ValueHash(key, best.Version);
+        var allHold = true;
+        var writes = new Task<bool>?[nodes.Length];
+        RedisValue[]? args = null;
+        RedisValue[]? replaceEqualArgs = null;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            if (metas[i] is null)
+            {
+                allHold = false;
+                continue;
+            }
+
+            var version = i == newest ? best.Version : versions[i] ?? ReplicatedVersion.Zero;
+            var sameState = version == best.Version && (i == newest || metas[i]![3] == (best.State == ValueState.Tombstone ? "1" : "0"));
+            var entryWrong = expected is { } h && (entries![i] is not { } entry || entry.Hash != h);
+            if (version > best.Version)
+            {
+                // Written after the probe: newer than what was read; the next pass compares it.
+                allHold = false;
+                continue;
+            }
+
+            if (sameState && !entryWrong)
+            {
+                continue;
+            }
+
+            allHold = false;
+            var replaceEqual = version == best.Version;
+            var writeArgs = replaceEqual ? replaceEqualArgs ??= RepairArguments(key, best, typeName, true) : args ??= RepairArguments(key, best, typeName, false);
+            writes[i] = RepairOnNodeAsync(nodes[i], key, keys, writeArgs, typeName, state);
+        }
+
+        var repaired = false;
+        foreach (var write in writes)
+        {
+            if (write is not null && await write.ConfigureAwait(false))
+            {
+                repaired = true;
+            }
+        }
+
+        if (repaired)
+        {
+            state.ValueRepaired();
+        }
+
+        if (complete && allHold && state.AllReachable && best.State == ValueState.Tombstone && best.DeletedAt <= NowMs - GraceMs)
+        {
+            await PurgeTombstoneAsync(key, keys, nodes, best.Version, typeName, state).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    /// <summary>Reads every node in full and copies the newest intact state (the path for corrupt or damaged copies).</summary>
+    private async Task FullAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
     {
         var keys = WriteKeys(key);
         RedisKey[] readKeys = [keys[0], keys[1]];
@@ -107,7 +215,7 @@ internal sealed partial class ValueReplicator
 
         // Purge: every node holds the very same tombstone, older than the grace period, and every node answered.
         if (complete && allHold && state.AllReachable && best.State == ValueState.Tombstone
-            && best.DeletedAt <= nowMs - (long)_options.TombstoneGracePeriod.TotalMilliseconds)
+            && best.DeletedAt <= nowMs - GraceMs)
         {
             await PurgeTombstoneAsync(key, keys, nodes, best.Version, typeName, state).ConfigureAwait(false);
         }
