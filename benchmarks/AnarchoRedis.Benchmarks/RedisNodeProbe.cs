@@ -30,6 +30,7 @@ internal sealed class RedisNodeProbe : IAsyncDisposable
         {
             var config = ConfigurationOptions.Parse(servers.EndPoints[i]);
             config.ClientName = "anarchoredis-bench-probe";
+            config.AllowAdmin = true; // INFO is an admin command to StackExchange.Redis
             config.AsyncTimeout = config.SyncTimeout = 30_000;
             connections[i] = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
         }
