@@ -19,8 +19,9 @@ internal sealed record BenchArguments
           --value-bytes N     approximate payload size (default 100)
           --timeout S         per-node command timeout, hand-written cases and SDK alike (default 5)
           --list-keys N       list keys per list case (default 1000; every push grows one of them)
-          --cases LIST        comma-separated subset of raw,plain,bare,minimal,sdk,sdk-one,sdk-all,
-                              list-raw,list-bare,list-sdk (default: all)
+          --cases LIST        comma-separated subset of raw,plain,bare,bare-nodigest,minimal,sdk,sdk-nodigest,
+                              sdk-one,sdk-all,list-raw,list-bare,list-bare-nodigest,list-sdk,list-sdk-nodigest
+                              (default: all)
           --redis-server P    redis-server binary (default: PATH, then /usr/bin/redis-server)
           --out FILE          also write the Markdown report to FILE
           --alloc-profile     sample allocations by type (GC AllocationTick) and list the top types per row;
@@ -36,7 +37,7 @@ internal sealed record BenchArguments
           --memory-keys LIST  key counts for the digest memory overhead measurement, 0 to skip (default 100000)
         """;
 
-    private static readonly string[] AllCases = ["raw", "plain", "bare", "minimal", "sdk", "sdk-one", "sdk-all", "list-raw", "list-bare", "list-sdk"];
+    private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nodigest", "sdk-one", "sdk-all", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest"];
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 

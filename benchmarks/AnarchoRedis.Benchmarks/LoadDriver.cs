@@ -56,6 +56,20 @@ internal sealed class CaseResult(string group, string operation)
 
     public double ServerCpuUsPerOp => Operations == 0 ? 0 : ServerCpu.TotalMicroseconds / Operations;
 
+    /// <summary>EVALSHA calls on all nodes in the measured windows, and the time Redis spent in them (INFO commandstats).</summary>
+    public long ScriptCalls { get; private set; }
+
+    public long ScriptUsec { get; private set; }
+
+    /// <summary>Redis' own time per EVALSHA, script and nested commands included (no network, no client noise).</summary>
+    public double ScriptUsPerCall => ScriptCalls == 0 ? 0 : (double)ScriptUsec / ScriptCalls;
+
+    public void AddScripts(long calls, long usec)
+    {
+        ScriptCalls += calls;
+        ScriptUsec += usec;
+    }
+
     public void Add(long operations, long errors, TimeSpan elapsed, long allocated, TimeSpan clientCpu, TimeSpan serverCpu, int gen0, int gen1, int gen2)
     {
         Operations += operations;
@@ -78,7 +92,7 @@ internal sealed class CaseResult(string group, string operation)
 /// <see cref="GC.GetTotalAllocatedBytes(bool)"/> delta over the measured phase (all threads: the workers,
 /// StackExchange.Redis' reader loops and continuations) divided by the operations completed in it.
 /// </summary>
-internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duration, int keyCount, IReadOnlyList<int> serverPids, AllocationProfiler? profiler = null)
+internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duration, int keyCount, IReadOnlyList<int> serverPids, AllocationProfiler? profiler = null, Func<Task<(long Calls, long Usec)>>? scriptStats = null)
 {
     private const int Warmup = 0;
     private const int Measure = 1;
@@ -144,6 +158,7 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clientCpuBefore = ClientCpu();
         var serverCpuBefore = ServerCpu();
+        var scriptsBefore = scriptStats is null ? default : await scriptStats().ConfigureAwait(false);
         var start = Stopwatch.GetTimestamp();
         profiler?.Start();
         Volatile.Write(ref phase, Measure);
@@ -154,6 +169,7 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
         var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
         var clientCpu = ClientCpu() - clientCpuBefore;
         var serverCpu = ServerCpu() - serverCpuBefore;
+        var scriptsAfter = scriptStats is null ? default : await scriptStats().ConfigureAwait(false);
         gen0 = GC.CollectionCount(0) - gen0;
         gen1 = GC.CollectionCount(1) - gen1;
         gen2 = GC.CollectionCount(2) - gen2;
@@ -168,6 +184,7 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
         }
 
         into.Add(operations, failed, elapsed, allocatedAfter - allocatedBefore, clientCpu, serverCpu, gen0, gen1, gen2);
+        into.AddScripts(scriptsAfter.Calls - scriptsBefore.Calls, scriptsAfter.Usec - scriptsBefore.Usec);
         if (profile is not null)
         {
             into.AllocationProfile = profile;

@@ -19,11 +19,12 @@ internal static class Report
         }
 
         text.AppendLine().AppendLine("### Results").AppendLine();
-        text.AppendLine("| case | op | ops/s | p50 µs | p99 µs | p99.9 µs | alloc B/op | client CPU µs/op | redis CPU µs/op (3 nodes) | GCs gen0/1/2 | errors |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| case | op | ops/s | p50 µs | p99 µs | p99.9 µs | alloc B/op | client CPU µs/op | redis CPU µs/op (3 nodes) | redis µs/EVALSHA | GCs gen0/1/2 | errors |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
-            text.AppendLine(inv, $"| {r.Group} | {r.Operation} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {r.P999Us:N0} | {r.AllocatedBytesPerOp:N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.Errors} |");
+            var script = r.ScriptCalls == 0 ? "-" : r.ScriptUsPerCall.ToString("N2", inv);
+            text.AppendLine(inv, $"| {r.Group} | {r.Operation} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {r.P999Us:N0} | {r.AllocatedBytesPerOp:N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {script} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.Errors} |");
         }
 
         var ratios = new List<string>();
@@ -35,8 +36,11 @@ internal static class Report
                 var b = results.FirstOrDefault(r => r.Group.StartsWith(denominator, StringComparison.Ordinal) && r.Operation == op);
                 return a is null || b is null || b.OpsPerSecond == 0
                     ? "n/a"
-                    : string.Create(inv, $"{a.OpsPerSecond / b.OpsPerSecond:0.00}x (client CPU/op {a.ClientCpuUsPerOp / Math.Max(0.001, b.ClientCpuUsPerOp):0.00}x, alloc/op {a.AllocatedBytesPerOp / Math.Max(1, b.AllocatedBytesPerOp):0.00}x)");
+                    : string.Create(inv, $"{a.OpsPerSecond / b.OpsPerSecond:0.00}x (client CPU/op {a.ClientCpuUsPerOp / Math.Max(0.001, b.ClientCpuUsPerOp):0.00}x, alloc/op {a.AllocatedBytesPerOp / Math.Max(1, b.AllocatedBytesPerOp):0.00}x{Script(a, b)})");
             }
+
+            static string Script(CaseResult a, CaseResult b) =>
+                a.ScriptCalls == 0 || b.ScriptCalls == 0 ? string.Empty : string.Create(CultureInfo.InvariantCulture, $", redis µs/EVALSHA {a.ScriptUsPerCall / b.ScriptUsPerCall:0.00}x");
 
             var set = Cell(setOp);
             var get = Cell(getOp);
@@ -51,6 +55,10 @@ internal static class Report
         Ratio("bare SDK scripts / minimal versioned script", "3.", "4.");
         Ratio("plain fan-out 2 of 3 / raw 1 node", "2.", "1.");
         Ratio("minimal versioned / plain fan-out", "4.", "2.");
+        Ratio("SDK W=R=2: slot digests on / off", "5. SDK, W=R=2 of 3 (quorum)", "5. SDK, W=R=2 of 3, no slot digests");
+        Ratio("bare SDK scripts: slot digests on / off", "3. bare SDK scripts, 2 of 3", "3. bare SDK scripts, no slot digests");
+        Ratio("lists: SDK W=R=2: slot digests on / off (PUSH, RANGE 0..9)", "L3. SDK lists, W=R=2 of 3", "L3. SDK lists, W=R=2 of 3, no slot digests", "PUSH", "RANGE 0..9");
+        Ratio("lists: bare SDK list scripts: slot digests on / off (PUSH, RANGE 0..9)", "L2. bare SDK list scripts, 2 of 3", "L2. bare SDK list scripts, no slot digests", "PUSH", "RANGE 0..9");
         Ratio("lists: SDK W=R=2 / bare SDK list scripts (PUSH, RANGE 0..9)", "L3.", "L2.", "PUSH", "RANGE 0..9");
         Ratio("lists: SDK W=R=2 / plain LPUSH, LRANGE fan-out (PUSH, RANGE 0..9)", "L3.", "L1.", "PUSH", "RANGE 0..9");
         Ratio("lists: bare SDK list scripts / plain LPUSH, LRANGE fan-out (PUSH, RANGE 0..9)", "L2.", "L1.", "PUSH", "RANGE 0..9");

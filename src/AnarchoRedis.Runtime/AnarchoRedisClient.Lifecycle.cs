@@ -48,14 +48,19 @@ public sealed partial class AnarchoRedisClient
         _metrics = new AnarchoRedisMetrics(meterFactory);
         Clock = new HybridLogicalClock(time, options.WriterId);
         SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
-        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix);
+        // The slot prefix is reserved whether or not this client keeps digests: another client of the nodes may.
+        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix);
         Keys = keys;
         SlotKeys = new SlotKeys(options.SlotKeyPrefix);
         Time = time;
-        ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time);
-        ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time);
+        var slots = options.SlotDigests ? SlotKeys : null;
+        ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
+        ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
         Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));
     }
+
+    /// <summary>The node connections, in configuration order (anti-entropy and tests run scripts on single nodes).</summary>
+    internal System.Collections.Generic.IReadOnlyList<ReplicaNode> ReplicaNodes => _replicaSet.Nodes;
 
     /// <summary>The node names (endpoints), in configuration order.</summary>
     public System.Collections.Generic.IReadOnlyList<string> Nodes => _replicaSet.Nodes.Select(n => n.Name).ToArray();

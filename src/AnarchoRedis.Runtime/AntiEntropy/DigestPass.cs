@@ -119,31 +119,45 @@ internal sealed class DigestPass
 
     private async Task<(long Sum, long Due)[]?> ReadDigestsAsync(ReplicaNode node, int start, int count)
     {
+        var db = node.Database;
+        var reads = new Task<RedisValue[]>[count];
+        for (var i = 0; i < count; i++)
+        {
+            reads[i] = db.HashGetAsync(_client.SlotKeys.DigestKey(start + i), DigestFields);
+        }
+
         try
         {
-            var db = node.Database;
-            var reads = new Task<RedisValue[]>[count];
-            for (var i = 0; i < count; i++)
-            {
-                reads[i] = db.HashGetAsync(_client.SlotKeys.DigestKey(start + i), DigestFields);
-            }
-
             await Task.WhenAll(reads).ConfigureAwait(false);
-            var result = new (long, long)[count];
-            for (var i = 0; i < count; i++)
+        }
+        catch (Exception ex) when (Array.Exists(reads, r => r.IsFaulted && KeyComparer.IsUnreachable(r.Exception!.GetBaseException())) || ex is OperationCanceledException)
+        {
+            // Every slot of this node is unknown: it is left out of the pass.
+            _state.MarkUnreachable(node, ex);
+            return null;
+        }
+        catch (Exception)
+        {
+            // Some digest keys answered with an error (a wrong type, written outside the library): below.
+        }
+
+        var result = new (long, long)[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (reads[i].IsCompletedSuccessfully)
             {
                 var fields = reads[i].Result;
                 result[i] = (Number(fields[0]), Number(fields[1]));
             }
+            else
+            {
+                // Unreadable: the slot differs from every node, so its keys get compared.
+                result[i] = (long.MinValue, 0);
+                KeyComparer.Failed(_state, node, null, reads[i].Exception!.GetBaseException());
+            }
+        }
 
-            return result;
-        }
-        catch (Exception ex)
-        {
-            // Every slot of this node is unknown: whatever it failed on, it is left out of the pass.
-            _state.MarkUnreachable(node, ex);
-            return null;
-        }
+        return result;
     }
 
     private static long Number(RedisValue value) => value.IsNull ? 0 : value.TryParse(out long n) ? n : long.MinValue;

@@ -50,6 +50,21 @@ public sealed class AnarchoRedisOptions
     public string ListTombstonePrefix { get; set; } = "anrcho_tomb:";
 
     /// <summary>
+    /// Whether every write also keeps its key's slot digest and slot index up to date on each node (two hashes per
+    /// cluster slot, <c>{SlotKeyPrefix}{tag}:digest</c> and <c>{SlotKeyPrefix}{tag}:keys</c>, updated atomically by the
+    /// write script), so that anti-entropy compares slots instead of scanning every key. Default <see langword="true"/>.
+    /// Turning it off saves a few Redis commands per write; anti-entropy then scans the keyspace.
+    /// </summary>
+    public bool SlotDigests { get; set; } = true;
+
+    /// <summary>
+    /// The prefix of the slot digest and slot index keys. Default <c>anrcho_slot:</c>. It must not contain <c>{</c> or
+    /// <c>}</c>, must not be a prefix of the meta or list tombstone prefix nor start with one of them, and user keys
+    /// must not start with it.
+    /// </summary>
+    public string SlotKeyPrefix { get; set; } = "anrcho_slot:";
+
+    /// <summary>
     /// How long a tombstone (and the meta key of an expired value) is kept after the deletion or expiry before it
     /// may be purged. A node that is away for longer than this must come back empty. Default 1 day.
     /// </summary>

@@ -101,6 +101,15 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("ListTombstonePrefix must differ from MetaKeyPrefix.");
         }
 
+        if (string.IsNullOrEmpty(options.SlotKeyPrefix) || options.SlotKeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add("SlotKeyPrefix must be non-empty and hold no '{' or '}' (each slot key carries its own hash tag).");
+        }
+        else if (Overlaps(options.SlotKeyPrefix, options.MetaKeyPrefix) || Overlaps(options.SlotKeyPrefix, options.ListTombstonePrefix))
+        {
+            errors.Add("SlotKeyPrefix must neither start with MetaKeyPrefix or ListTombstonePrefix nor be a prefix of either (slot keys must not be taken for meta or tombstone keys, nor the reverse).");
+        }
+
         if (!Enum.IsDefined(options.ReadConsistency) || options.ReadConsistency == Consistency.Default ||
             !Enum.IsDefined(options.WriteConsistency) || options.WriteConsistency == Consistency.Default)
         {
@@ -148,4 +157,8 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("AntiEntropy.MaxReportedProblems must not be negative.");
         }
     }
+
+    /// <summary>Whether one prefix starts with the other (so that one key could carry both).</summary>
+    private static bool Overlaps(string a, string? b) =>
+        !string.IsNullOrEmpty(b) && (a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal));
 }

@@ -15,8 +15,14 @@ internal sealed class KeySpace
 {
     private readonly int _maxKeyBytes;
 
-    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null)
+    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null, string? slotPrefix = null)
     {
+        if (slotPrefix is not null && (slotPrefix.Length == 0 || slotPrefix.AsSpan().IndexOfAny('{', '}') >= 0))
+        {
+            throw new ArgumentException("The slot key prefix must be non-empty and hold no '{' or '}'.", nameof(slotPrefix));
+        }
+
+        SlotPrefix = slotPrefix;
         if (tombstonePrefix is not null && (tombstonePrefix.Length == 0 || tombstonePrefix.AsSpan().IndexOfAny('{', '}') >= 0))
         {
             throw new ArgumentException("The list tombstone prefix must be non-empty and hold no '{' or '}'.", nameof(tombstonePrefix));
@@ -37,6 +43,9 @@ internal sealed class KeySpace
     /// <summary>The prefix of list element tombstone keys, when lists are in use.</summary>
     public string? TombstonePrefix { get; }
 
+    /// <summary>The prefix of the slot digest and slot index keys, reserved like the meta prefix.</summary>
+    public string? SlotPrefix { get; }
+
     /// <summary>Checks a logical key and returns its list element tombstone key name.</summary>
     public string TombstoneKey(string key) =>
         Companion(TombstonePrefix ?? throw new InvalidOperationException("No list tombstone prefix was configured."), key);
@@ -56,44 +65,82 @@ internal sealed class KeySpace
         return string.Concat(prefix, "{", key, "}");
     }
 
+    /// <summary>
+    /// The data key of a meta key (the inverse of <see cref="MetaKey"/>): the remainder after the prefix is the key
+    /// itself, or <c>{X}</c> whose first <c>}</c> is its last character for a wrapped key X.
+    /// </summary>
+    /// <returns>False when the name does not start with the meta prefix or names no valid key.</returns>
+    public bool TryDataKeyFromMetaKey(string metaKey, out string key)
+    {
+        key = string.Empty;
+        if (metaKey is null || !metaKey.StartsWith(MetaPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = metaKey[MetaPrefix.Length..];
+        var candidate = IsWholeKeyHashTag(rest) ? rest[1..^1] : rest;
+
+        // The naming is one-to-one for valid keys; the round trip rejects any name the library would not make.
+        if (Problem(candidate) is not null || !string.Equals(Companion(MetaPrefix, candidate), metaKey, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        key = candidate;
+        return true;
+    }
+
     /// <summary>Whether the key is <c>{…}</c> with its only <c>}</c> at the end: the wrapped form of another key.</summary>
     public static bool IsWholeKeyHashTag(string key) =>
         key.Length > 2 && key[0] == '{' && key.IndexOf('}', StringComparison.Ordinal) == key.Length - 1;
 
     public void Validate(string key)
     {
+        if (Problem(key) is { } problem)
+        {
+            throw new InvalidKeyException(key, problem);
+        }
+    }
+
+    /// <summary>Why a key cannot be used, or <see langword="null"/> when it can.</summary>
+    private string? Problem(string key)
+    {
         if (string.IsNullOrEmpty(key))
         {
-            throw new InvalidKeyException(key, "a key must not be null or empty.");
+            return "a key must not be null or empty.";
         }
 
         if (key.StartsWith(MetaPrefix, StringComparison.Ordinal))
         {
-            throw new InvalidKeyException(key, $"it starts with the meta key prefix '{MetaPrefix}'.");
+            return $"it starts with the meta key prefix '{MetaPrefix}'.";
         }
 
         if (TombstonePrefix is not null && key.StartsWith(TombstonePrefix, StringComparison.Ordinal))
         {
-            throw new InvalidKeyException(key, $"it starts with the list tombstone key prefix '{TombstonePrefix}'.");
+            return $"it starts with the list tombstone key prefix '{TombstonePrefix}'.";
+        }
+
+        if (SlotPrefix is not null && key.StartsWith(SlotPrefix, StringComparison.Ordinal))
+        {
+            return $"it starts with the slot digest key prefix '{SlotPrefix}'.";
         }
 
         if (Encoding.UTF8.GetByteCount(key) > _maxKeyBytes)
         {
-            throw new InvalidKeyException(key, $"it is longer than {_maxKeyBytes} UTF-8 bytes (AnarchoRedisOptions.MaxKeyBytes).");
+            return $"it is longer than {_maxKeyBytes} UTF-8 bytes (AnarchoRedisOptions.MaxKeyBytes).";
         }
 
         if (IsWholeKeyHashTag(key))
         {
-            throw new InvalidKeyException(
-                key,
-                $"its hash tag is the whole key, so its meta key would be the same as that of '{key[1..^1]}'. Drop the braces: the key hashes to the same slot without them.");
+            return $"its hash tag is the whole key, so its meta key would be the same as that of '{key[1..^1]}'. Drop the braces: the key hashes to the same slot without them.";
         }
 
         if (!HashSlot.HasHashTag(key) && key.Contains('}', StringComparison.Ordinal))
         {
-            throw new InvalidKeyException(
-                key,
-                "it contains '}' without a Redis Cluster hash tag, so no meta key can share its hash slot. Use a hash tag such as 'user:{id}'.");
+            return "it contains '}' without a Redis Cluster hash tag, so no meta key can share its hash slot. Use a hash tag such as 'user:{id}'.";
         }
+
+        return null;
     }
 }

@@ -207,10 +207,6 @@ public sealed class ReplicatedListStore<T>
         return _replicator.DeleteAsync(Descriptor, key, options, cancellationToken);
     }
 
-    /// <summary>Drops element tombstones removed before a cutoff on every node (anti-entropy calls it once grace has passed everywhere).</summary>
-    internal Task<long[]> PurgeTombstonesAsync(string key, long olderThanUnixMs, CancellationToken cancellationToken = default) =>
-        _replicator.PurgeTombstonesAsync(key, olderThanUnixMs, cancellationToken);
-
     private async ValueTask<T?> PopAsync(string key, long index, WriteOptions? options, CancellationToken cancellationToken)
     {
         var required = _replicator.RequiredForWrite(Descriptor, options);

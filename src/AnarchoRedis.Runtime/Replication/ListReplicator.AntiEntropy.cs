@@ -49,7 +49,7 @@ internal sealed partial class ListReplicator
 
         // Entries that differ while the states agree (written with digests off, say): rewrite them all from the state.
         var entriesDiffer = entries is not null && entries.Select(e => e?.Hash).Distinct().Count() > 1;
-        var plan = new ReplacePlan(this, key, keys, typeName, merged, version, expiresAt);
+        var plan = new ReplacePlan(this, key, keys, typeName, merged, version, expiresAt, maxLeft, maxRight);
         var writes = new List<Task<bool>>();
         var allAgree = answered.Length == replies.Length;
         for (var i = 0; i < nodes.Length; i++)

@@ -238,6 +238,8 @@ internal sealed partial class ListReplicator
         var states = new List<ListReplicaState>();
         var version = ReplicatedVersion.Zero;
         var expiresAt = 0L;
+        var maxLeft = ReplicatedVersion.Zero;
+        var maxRight = ReplicatedVersion.Zero;
         for (var i = 0; i < replies.Length; i++)
         {
             if (arrived[i] && replies[i].Counts)
@@ -248,6 +250,9 @@ internal sealed partial class ListReplicator
                     version = replies[i].Version;
                     expiresAt = replies[i].ExpiresAt;
                 }
+
+                maxLeft = Max(maxLeft, replies[i].MaxLeft);
+                maxRight = Max(maxRight, replies[i].MaxRight);
             }
         }
 
@@ -258,7 +263,7 @@ internal sealed partial class ListReplicator
             return merged;
         }
 
-        var plan = new ReplacePlan(this, key, keys, typeName, merged, version, expiresAt);
+        var plan = new ReplacePlan(this, key, WriteKeys(key), typeName, merged, version, expiresAt, maxLeft, maxRight);
         List<Task>? repairs = null;
         for (var i = 0; i < replies.Length; i++)
         {
@@ -290,7 +295,13 @@ internal sealed partial class ListReplicator
         return merged;
     }
 
-    /// <summary>Writes one merged list to diverged nodes with list_replace.lua.</summary>
+    private static ReplicatedVersion Max(ReplicatedVersion a, ReplicatedVersion b) => a >= b ? a : b;
+
+    /// <summary>
+    /// Writes one merged list to diverged nodes with list_replace.lua. The watermarks it writes (highest left/right id
+    /// ever inserted) are the highest of the merged elements and of every reply's, so that every node it repairs ends
+    /// with the same meta (and the same slot entry).
+    /// </summary>
     private sealed class ReplacePlan
     {
         private readonly string _key;
@@ -298,9 +309,11 @@ internal sealed partial class ListReplicator
         private readonly string _typeName;
         private readonly ReplicatedVersion _version;
         private readonly long _expiresAt;
+        private readonly ReplicatedVersion _maxLeft;
+        private readonly ReplicatedVersion _maxRight;
         private RedisValue[]? _tail;
 
-        public ReplacePlan(ListReplicator owner, string key, RedisKey[] keys, string typeName, ListReplicaState merged, ReplicatedVersion version, long expiresAt)
+        public ReplacePlan(ListReplicator owner, string key, RedisKey[] keys, string typeName, ListReplicaState merged, ReplicatedVersion version, long expiresAt, ReplicatedVersion maxLeft, ReplicatedVersion maxRight)
         {
             Owner = owner;
             _key = key;
@@ -309,6 +322,8 @@ internal sealed partial class ListReplicator
             Merged = merged;
             _version = version;
             _expiresAt = expiresAt;
+            _maxLeft = maxLeft;
+            _maxRight = maxRight;
         }
 
         public ListReplicator Owner { get; }
@@ -316,7 +331,23 @@ internal sealed partial class ListReplicator
         public ListReplicaState Merged { get; }
 
         public ReplacePlan Widen(ListReadReply late) =>
-            new(Owner, _key, _keys, _typeName, ListMerge.Merge(Merged, late.ToState()), late.Version > _version ? late.Version : _version, _expiresAt);
+            new(
+                Owner,
+                _key,
+                _keys,
+                _typeName,
+                ListMerge.Merge(Merged, late.ToState()),
+                late.Version > _version ? late.Version : _version,
+                late.Version > _version ? late.ExpiresAt : _expiresAt,
+                Max(_maxLeft, late.MaxLeft),
+                Max(_maxRight, late.MaxRight));
+
+        /// <summary>Writes the merge to one node (conditionally on what it was seen holding) and returns its reply; throws on failure.</summary>
+        public async Task<ListWriteReply> ApplyAsync(ReplicaNode node, ListReadReply seen)
+        {
+            var result = await node.EvaluateOrReloadAsync(LuaScript.ListReplace, _keys, Arguments(seen)).ConfigureAwait(false);
+            return ListReplyParser.ParseWrite(result, _key, node.Name, _typeName);
+        }
 
         public async Task RunAsync(ReplicaNode node, ListReadReply seen, string mode)
         {
@@ -361,9 +392,9 @@ internal sealed partial class ListReplicator
         {
             var elements = Merged.Elements;
             var tombstones = Merged.Tombstones;
-            var tail = new RedisValue[9 + elements.Count + (2 * tombstones.Count)];
-            var maxLeft = ReplicatedVersion.Zero;
-            var maxRight = ReplicatedVersion.Zero;
+            var tail = new RedisValue[10 + elements.Count + (2 * tombstones.Count)];
+            var maxLeft = _maxLeft;
+            var maxRight = _maxRight;
             foreach (var element in elements)
             {
                 if (element.Side == ListSide.Left && element.Id > maxLeft)
@@ -376,7 +407,16 @@ internal sealed partial class ListReplicator
                 }
             }
 
+            // Due: the earliest merged tombstone may be purged when its grace period ends; an expiring list's meta
+            // key expires.
+            var earliestRemoval = 0L;
+            foreach (var at in tombstones.Values)
+            {
+                earliestRemoval = earliestRemoval == 0 ? at : Math.Min(earliestRemoval, at);
+            }
+
             var metaExpiresAt = Owner.MetaExpiresAt(_expiresAt);
+            var due = EarliestDue(tombstones.Count == 0 ? 0 : earliestRemoval + Owner.GraceMs, metaExpiresAt);
             tail[0] = _version.ToString();
             tail[1] = ListReplyParser.Watermark(Merged.DeletedUpTo);
             tail[2] = _expiresAt;
@@ -385,8 +425,9 @@ internal sealed partial class ListReplicator
             tail[5] = ListDigest.Format(Merged.Digest);
             tail[6] = ListReplyParser.Watermark(maxLeft);
             tail[7] = ListReplyParser.Watermark(maxRight);
-            tail[8] = elements.Count;
-            var i = 9;
+            tail[8] = due;
+            tail[9] = elements.Count;
+            var i = 10;
             foreach (var element in elements)
             {
                 tail[i++] = element.ToEnvelope();

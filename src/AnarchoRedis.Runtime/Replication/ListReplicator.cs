@@ -27,48 +27,71 @@ internal sealed partial class ListReplicator : Replicator
         AnarchoRedisOptions options,
         AnarchoRedisMetrics metrics,
         ILogger logger,
-        TimeProvider time)
-        : base(nodes, keys, clock, options, metrics, logger, time)
+        TimeProvider time,
+        SlotKeys? slots)
+        : base(nodes, keys, clock, options, metrics, logger, time, slots)
     {
     }
 
+    private static readonly RedisValue NoDropVersion = RedisValue.EmptyString;
+
+    /// <summary>KEYS of list_read.lua: data, meta, element tombstones. Checks the key.</summary>
     private RedisKey[] Keys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key)];
+
+    /// <summary>KEYS of the list write scripts: <see cref="Keys"/>, plus the slot index and digest when slot digests are on.</summary>
+    internal RedisKey[] WriteKeys(string key)
+    {
+        if (_slots is null)
+        {
+            return Keys(key);
+        }
+
+        var (index, digest) = SlotKeysOf(_slots, key);
+        return [key, _keys.MetaKey(key), _keys.TombstoneKey(key), index, digest];
+    }
 
     /// <summary>Pushes elements at one side; each gets its own id (a new version), in order.</summary>
     public ValueTask<ListWriteResult> PushAsync(ReplicatedTypeDescriptor descriptor, string key, ListSide side, IReadOnlyList<byte[]> payloads, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var keys = Keys(key);
+        var keys = WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var expiresAt = ExpiresAt(descriptor, options);
 
         var metaExpiresAt = MetaExpiresAt(expiresAt);
-        var args = new RedisValue[4 + (2 * payloads.Count)];
+        var args = new RedisValue[5 + (2 * payloads.Count)];
         var version = ReplicatedVersion.Zero;
         for (var i = 0; i < payloads.Count; i++)
         {
             version = _clock.Next();
-            args[4 + (2 * i)] = ListEnvelope.Encode(version, side, payloads[i]);
-            args[5 + (2 * i)] = ListDigest.Format(ListDigest.ElementHash(version));
+            args[5 + (2 * i)] = ListEnvelope.Encode(version, side, payloads[i]);
+            args[6 + (2 * i)] = ListDigest.Format(ListDigest.ElementHash(version));
         }
 
         args[0] = descriptor.Name;
         args[1] = version.ToString();
         args[2] = expiresAt == 0 ? Zero : expiresAt;
         args[3] = metaExpiresAt == 0 ? Zero : metaExpiresAt;
+
+        // Due: a list whose meta key expires needs a visit then (its slot entry outlives it).
+        args[4] = metaExpiresAt == 0 ? Zero : metaExpiresAt;
         return ExecuteWriteAsync(side == ListSide.Left ? "lpush" : "rpush", key, descriptor.Name, LuaScript.ListPush, keys, args, version, required, cancellationToken);
     }
 
     /// <summary>Removes elements by id (tombstoning every id on every node).</summary>
     public ValueTask<ListWriteResult> RemoveIdsAsync(string operation, ReplicatedTypeDescriptor descriptor, string key, IReadOnlyCollection<ReplicatedVersion> ids, int required, CancellationToken cancellationToken)
     {
-        var keys = Keys(key);
+        var keys = WriteKeys(key);
         var version = _clock.Next();
-        var args = new RedisValue[4 + (2 * ids.Count)];
+        var now = NowMs;
+        var args = new RedisValue[5 + (2 * ids.Count)];
         args[0] = descriptor.Name;
         args[1] = version.ToString();
-        args[2] = NowMs;
+        args[2] = now;
         args[3] = Zero;
-        var i = 4;
+
+        // Due: the new tombstones may be purged once their grace period has passed.
+        args[4] = now + GraceMs;
+        var i = 5;
         foreach (var id in ids)
         {
             args[i++] = id.ToString();
@@ -81,34 +104,43 @@ internal sealed partial class ListReplicator : Replicator
     /// <summary>Deletes the list: every element with an id up to the delete's version is dead everywhere.</summary>
     public async ValueTask<WriteResult> DeleteAsync(ReplicatedTypeDescriptor descriptor, string key, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var keys = Keys(key);
+        var keys = WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var version = _clock.Next();
-        RedisValue[] args = [descriptor.Name, version.ToString()];
+        RedisValue[] args = [descriptor.Name, version.ToString(), NowMs + GraceMs];
         var result = await ExecuteWriteAsync("ldelete", key, descriptor.Name, LuaScript.ListDelete, keys, args, version, required, cancellationToken).ConfigureAwait(false);
         return new WriteResult(version, result.Acknowledged, required);
     }
 
-    /// <summary>Drops element tombstones removed before <paramref name="olderThanUnixMs"/> on every node that answers (for anti-entropy).</summary>
-    /// <returns>How many tombstones each node dropped, or -1 for a node that failed.</returns>
-    public async Task<long[]> PurgeTombstonesAsync(string key, long olderThanUnixMs, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs list_purge.lua on one node (for anti-entropy): drops those of <paramref name="ids"/> whose element tombstone
+    /// on the node was recorded before <paramref name="cutoffMs"/>, sets the key's slot entry due time to
+    /// <paramref name="due"/> (0 for none), and, with a <paramref name="dropVersion"/>, deletes the meta, tombstones and
+    /// slot entry of a list left empty, without tombstones, at exactly that version.
+    /// </summary>
+    /// <returns>How many tombstones the node dropped, and whether it dropped the whole list.</returns>
+    /// <exception cref="NodeDataException">The node holds something the script refuses (wrong types, another type's key, corrupt meta).</exception>
+    internal async Task<(long Purged, bool Dropped)> PurgeOnNodeAsync(ReplicaNode node, string key, string typeName, long cutoffMs, long due, ReplicatedVersion? dropVersion, IReadOnlyList<ReplicatedVersion> ids)
     {
-        RedisKey[] keys = [_keys.TombstoneKey(key)];
-        RedisValue[] args = [olderThanUnixMs];
-        var tasks = _nodes.Nodes.Select(async node =>
+        var keys = WriteKeys(key);
+        var args = new RedisValue[4 + ids.Count];
+        args[0] = typeName;
+        args[1] = cutoffMs;
+        args[2] = due == 0 ? Zero : due;
+        args[3] = dropVersion is { } drop ? drop.ToString() : NoDropVersion;
+        for (var i = 0; i < ids.Count; i++)
         {
-            try
-            {
-                var items = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ListPurge, keys, args).ConfigureAwait(false))!;
-                return (long)items[0] == 0 ? (long)items[1] : -1L;
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                _metrics.NodeError(node.Name, "error");
-                return -1L;
-            }
-        }).ToArray();
-        return await Task.WhenAll(tasks).WaitAsync(cancellationToken).ConfigureAwait(false);
+            args[4 + i] = ids[i].ToString();
+        }
+
+        var items = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ListPurge, keys, args).ConfigureAwait(false))!;
+        var code = (long)items[0];
+        if (code != 0)
+        {
+            throw ListReplyParser.ScriptError(code, items, key, node.Name, typeName);
+        }
+
+        return ((long)items[1], (long)items[2] == 1);
     }
 
     private async ValueTask<ListWriteResult> ExecuteWriteAsync(

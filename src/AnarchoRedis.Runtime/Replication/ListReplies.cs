@@ -13,7 +13,7 @@ internal readonly record struct ListWriteReply(NodeOutcomeKind Kind, long Count,
     public static ListWriteReply Failed(NodeOutcomeKind kind, Exception error) => new(kind, 0, 0, default, error);
 }
 
-/// <summary>One node's reply to the list read script.</summary>
+/// <summary>One node's reply to the list read script. <see cref="MaxLeft"/>/<see cref="MaxRight"/>: the highest left/right id the node ever inserted (<see cref="ReplicatedVersion.Zero"/> for none).</summary>
 internal readonly record struct ListReadReply(
     bool Ok,
     ReplicatedVersion Version,
@@ -23,12 +23,14 @@ internal readonly record struct ListReadReply(
     long ExpiresAt,
     ListElement[] Elements,
     Dictionary<ReplicatedVersion, long>? Tombstones,
+    ReplicatedVersion MaxLeft,
+    ReplicatedVersion MaxRight,
     NodeOutcomeKind ErrorKind,
     Exception? Error) : INodeReply
 {
     public bool Counts => Ok;
 
-    public static ListReadReply Failed(NodeOutcomeKind kind, Exception error) => new(false, default, 0, 0, default, 0, [], null, kind, error);
+    public static ListReadReply Failed(NodeOutcomeKind kind, Exception error) => new(false, default, 0, 0, default, 0, [], null, default, default, kind, error);
 
     /// <summary>The node's state, for a reply to a full read.</summary>
     public ListReplicaState ToState() =>
@@ -77,7 +79,10 @@ internal static class ListReplyParser
         if (!long.TryParse((string?)items[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ||
             !ListDigest.TryParse(((string?)items[3]).AsSpan(), out var digest) ||
             !TryWatermark((string?)items[4], out var deletedUpTo) ||
-            !long.TryParse((string?)items[5], NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt))
+            !long.TryParse((string?)items[5], NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt) ||
+            items.Length < 10 ||
+            !TryWatermark((string?)items[8], out var maxLeft) ||
+            !TryWatermark((string?)items[9], out var maxRight))
         {
             return Corrupt(key, node, "count, digest, watermark or expiry is malformed");
         }
@@ -110,7 +115,7 @@ internal static class ListReplyParser
             }
         }
 
-        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, default, null);
+        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, default, null);
     }
 
     internal static Exception ScriptError(long code, RedisResult[] items, string key, string node, string typeName)

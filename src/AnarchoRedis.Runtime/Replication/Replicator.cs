@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
@@ -18,6 +19,9 @@ internal abstract class Replicator
     private protected readonly ILogger _logger;
     private protected readonly TimeProvider _time;
 
+    /// <summary>The slot digest and slot index key names; <see langword="null"/> when slot digests are off.</summary>
+    private protected readonly SlotKeys? _slots;
+
     private protected Replicator(
         ReplicaSet nodes,
         KeySpace keys,
@@ -25,8 +29,10 @@ internal abstract class Replicator
         AnarchoRedisOptions options,
         AnarchoRedisMetrics metrics,
         ILogger logger,
-        TimeProvider time)
+        TimeProvider time,
+        SlotKeys? slots)
     {
+        _slots = slots;
         _nodes = nodes;
         _keys = keys;
         _clock = clock;
@@ -37,6 +43,18 @@ internal abstract class Replicator
     }
 
     private protected long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private protected long GraceMs => (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+
+    /// <summary>The slot index and slot digest keys of a key's slot (slot digests must be on).</summary>
+    private protected (RedisKey Index, RedisKey Digest) SlotKeysOf(SlotKeys slots, string key)
+    {
+        var slot = HashSlot.Of(key);
+        return (slots.IndexKey(slot), slots.DigestKey(slot));
+    }
+
+    /// <summary>The earlier of two due times (Unix ms), 0 meaning none.</summary>
+    private protected static long EarliestDue(long a, long b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
 
     /// <summary>The absolute expiry (Unix ms) of a write: now plus the call's or the type's time to live; 0 for none.</summary>
     private protected long ExpiresAt(ReplicatedTypeDescriptor descriptor, WriteOptions? options)
@@ -59,7 +77,7 @@ internal abstract class Replicator
     /// back; 0 (no expiry) when the data has none.
     /// </summary>
     private protected long MetaExpiresAt(long expiresAt) =>
-        expiresAt == 0 ? 0 : expiresAt + (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+        expiresAt == 0 ? 0 : expiresAt + GraceMs;
 
     public int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
         _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);

@@ -64,7 +64,7 @@ internal sealed partial class ValueReplicator
         var winner = replies[winnerIndex];
         if (repairMode != ReadRepairMode.Off)
         {
-            var repair = new RepairPlan(this, key, keys, descriptor.Name, winner);
+            var repair = new RepairPlan(this, key, descriptor.Name, winner);
             List<Task>? blocking = null;
             for (var i = 0; i < replies.Length; i++)
             {
@@ -192,16 +192,15 @@ internal sealed partial class ValueReplicator
     private sealed class RepairPlan
     {
         private readonly string _key;
-        private readonly RedisKey[] _keys;
         private readonly string _typeName;
+        private RedisKey[]? _keys;
         private RedisValue[]? _args;
         private RedisValue[]? _replaceEqualArgs;
 
-        public RepairPlan(ValueReplicator owner, string key, RedisKey[] keys, string typeName, ValueReadReply winner)
+        public RepairPlan(ValueReplicator owner, string key, string typeName, ValueReadReply winner)
         {
             Owner = owner;
             _key = key;
-            _keys = keys;
             _typeName = typeName;
             Winner = winner;
         }
@@ -217,7 +216,9 @@ internal sealed partial class ValueReplicator
             var args = replaceEqual ? _replaceEqualArgs ??= Arguments(true) : _args ??= Arguments(false);
             try
             {
-                var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, _keys, args).ConfigureAwait(false);
+                // Made on the first repair only: most reads repair nothing. (A race builds equal arrays twice.)
+                var keys = _keys ??= Owner.WriteKeys(_key);
+                var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
                 var reply = ValueReplyParser.ParseWrite(result, _key, node.Name, _typeName);
                 var outcome = reply.Kind switch
                 {
@@ -247,7 +248,7 @@ internal sealed partial class ValueReplicator
                 ValueState.Tombstone => ModeTombstone,
                 _ => ModeExpired,
             };
-            return Owner.WriteArguments(Winner.Version, writeMode, Winner.Payload ?? RedisValue.EmptyString, Winner.ExpiresAt, Winner.DeletedAt, _typeName, replaceEqual);
+            return Owner.WriteArguments(_key, Winner.Version, writeMode, Winner.Payload ?? RedisValue.EmptyString, Winner.ExpiresAt, Winner.DeletedAt, _typeName, replaceEqual);
         }
     }
 }

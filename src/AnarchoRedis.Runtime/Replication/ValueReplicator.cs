@@ -31,34 +31,71 @@ internal sealed partial class ValueReplicator : Replicator
         AnarchoRedisOptions options,
         AnarchoRedisMetrics metrics,
         ILogger logger,
-        TimeProvider time)
-        : base(nodes, keys, clock, options, metrics, logger, time)
+        TimeProvider time,
+        SlotKeys? slots)
+        : base(nodes, keys, clock, options, metrics, logger, time, slots)
     {
     }
 
     public ValueTask<WriteResult> WriteAsync(ReplicatedTypeDescriptor descriptor, string key, byte[] payload, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var metaKey = _keys.MetaKey(key);
+        var keys = WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var expiresAt = ExpiresAt(descriptor, options);
 
         var version = _clock.Next();
-        var args = WriteArguments(version, ModeValue, payload, expiresAt, deletedAt: 0, descriptor.Name, replaceEqual: false);
-        return ExecuteWriteAsync("set", key, [key, metaKey], args, version, required, descriptor.Name, cancellationToken);
+        var args = WriteArguments(key, version, ModeValue, payload, expiresAt, deletedAt: 0, descriptor.Name, replaceEqual: false);
+        return ExecuteWriteAsync("set", key, keys, args, version, required, descriptor.Name, cancellationToken);
     }
 
     public ValueTask<WriteResult> DeleteAsync(ReplicatedTypeDescriptor descriptor, string key, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var metaKey = _keys.MetaKey(key);
+        var keys = WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var version = _clock.Next();
-        var args = WriteArguments(version, ModeTombstone, RedisValue.EmptyString, expiresAt: 0, deletedAt: NowMs, descriptor.Name, replaceEqual: false);
-        return ExecuteWriteAsync("delete", key, [key, metaKey], args, version, required, descriptor.Name, cancellationToken);
+        var args = WriteArguments(key, version, ModeTombstone, RedisValue.EmptyString, expiresAt: 0, deletedAt: NowMs, descriptor.Name, replaceEqual: false);
+        return ExecuteWriteAsync("delete", key, keys, args, version, required, descriptor.Name, cancellationToken);
     }
 
-    private RedisValue[] WriteArguments(ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
+    /// <summary>
+    /// KEYS of value_write.lua (and value_purge.lua) for a key: data and meta, plus its slot's index and digest when
+    /// slot digests are on. Checks the key.
+    /// </summary>
+    internal RedisKey[] WriteKeys(string key)
+    {
+        var metaKey = _keys.MetaKey(key);
+        if (_slots is null)
+        {
+            return [key, metaKey];
+        }
+
+        var (index, digest) = SlotKeysOf(_slots, key);
+        return [key, metaKey, index, digest];
+    }
+
+    /// <summary>
+    /// ARGV of value_write.lua. With slot digests on, also the key's entry hash (of the key and version) and its due
+    /// time: a tombstone is due when its grace period ends, a value with a time to live when its meta key expires.
+    /// </summary>
+    private RedisValue[] WriteArguments(string key, ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
     {
         var metaExpiresAt = MetaExpiresAt(expiresAt);
+        if (_slots is null)
+        {
+            return
+            [
+                version.ToString(),
+                mode,
+                payload,
+                expiresAt == 0 ? Zero : expiresAt,
+                metaExpiresAt == 0 ? Zero : metaExpiresAt,
+                deletedAt == 0 ? Zero : deletedAt,
+                typeName,
+                replaceEqual ? One : Zero,
+            ];
+        }
+
+        var due = EarliestDue(deletedAt == 0 ? 0 : deletedAt + GraceMs, metaExpiresAt);
         return
         [
             version.ToString(),
@@ -69,6 +106,8 @@ internal sealed partial class ValueReplicator : Replicator
             deletedAt == 0 ? Zero : deletedAt,
             typeName,
             replaceEqual ? One : Zero,
+            SlotEntry.ValueHash(key, version),
+            due == 0 ? Zero : due,
         ];
     }
 

@@ -30,7 +30,13 @@ internal sealed class LuaScript
 
     public static LuaScript ListDelete { get; } = Load("list_delete", prelude: "list_common");
 
-    public static LuaScript ListPurge { get; } = Load("list_purge");
+    public static LuaScript ListPurge { get; } = Load("list_purge", prelude: "list_common");
+
+    public static LuaScript ValuePurge { get; } = Load("value_purge");
+
+    public static LuaScript IndexDrop { get; } = Load("index_drop");
+
+    public static LuaScript SlotSettle { get; } = Load("slot_settle");
 
     public string Name { get; }
 

@@ -1,5 +1,6 @@
--- Shared by every list script: LuaScript prepends this text to list_push, list_read, list_remove, list_replace and
--- list_delete when it loads them (Redis has no include), so the checks that run before any write are written once.
+-- Shared by every list script: LuaScript prepends this text to list_push, list_read, list_remove, list_replace,
+-- list_delete and list_purge when it loads them (Redis has no include), so the checks that run before any write are
+-- written once.
 -- Versions and ids are compared 8 hex digits at a time (exact in Lua's doubles); digests are XORed as two 32-bit halves.
 
 local function valid(v)
@@ -72,3 +73,43 @@ local function check(name)
   return nil, meta, len
 end
 
+
+-- Slot digest upkeep, only when the client passes the slot keys (AnarchoRedisOptions.SlotDigests): KEYS[4] the slot
+-- index (data key -> 'h' or 'h:due'), KEYS[5] the slot digest (s: sum of entry hashes, m: earliest due time). A list's
+-- entry hash is computed here, after the write, from the meta the node now holds (only the node knows the state it
+-- ends in): the first 10 hex digits (40 bits) of the SHA-1 of key, v, c, h, dv, ml, mr, x and the number of element
+-- tombstones, joined by NUL. Its due time is the earlier of the entry's current one and the candidate (zeros ignored),
+-- or exactly the given one when exact. Integers are printed with %d: tostring prints Lua's doubles with %.14g.
+-- (The slot keys carry the reserved prefix, so their types are not checked before the first write.)
+local function entry_hash(old)
+  return old and tonumber(string.match(old, '^%d+') or '') or 0
+end
+local function list_entry(v, c, h, dv, ml, mr, x, due, exact)
+  if not KEYS[5] then return end
+  local text = table.concat({KEYS[1], v, string.format('%d', c), h, dv, ml, mr, x,
+    string.format('%d', redis.call('HLEN', KEYS[3]))}, '\0')
+  local hash = tonumber(string.sub(redis.sha1hex(text), 1, 10), 16)
+  local old = redis.call('HGET', KEYS[4], KEYS[1])
+  due = tonumber(due) or 0
+  if not exact and old then
+    local oldDue = tonumber(string.match(old, ':(%d+)$') or '') or 0
+    if oldDue ~= 0 and (due == 0 or oldDue < due) then due = oldDue end
+  end
+  redis.call('HSET', KEYS[4], KEYS[1], due == 0 and string.format('%d', hash) or string.format('%d:%d', hash, due))
+  local delta = hash - entry_hash(old)
+  if delta ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', delta)) end
+  if due ~= 0 then
+    local m = tonumber(redis.call('HGET', KEYS[5], 'm') or '')
+    if m == nil or due < m then redis.call('HSET', KEYS[5], 'm', string.format('%d', due)) end
+  end
+end
+-- Removes the key's entry from the slot index and its hash from the slot sum.
+local function drop_entry()
+  if not KEYS[5] then return end
+  local old = redis.call('HGET', KEYS[4], KEYS[1])
+  if old then
+    redis.call('HDEL', KEYS[4], KEYS[1])
+    local hash = entry_hash(old)
+    if hash ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', -hash)) end
+  end
+end

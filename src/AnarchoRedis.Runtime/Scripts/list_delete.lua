@@ -3,11 +3,11 @@
 -- concurrent with the delete) survive, and their digest is recomputed here (element hash = the first 16 hex digits of
 -- the SHA-1 of the id, as ListDigest.ElementHash).
 --
--- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones
--- ARGV[1] registry name   ARGV[2] delete version D
+-- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones   KEYS[4] slot index, KEYS[5] slot digest (optional)
+-- ARGV[1] registry name   ARGV[2] delete version D   ARGV[3] due candidate for the key's slot entry, Unix ms or '0'
 --
 -- Returns {0, count, digest, version}; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16 and check come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end
@@ -42,10 +42,12 @@ if dv == '0' or newer(D, dv) then dv = D end
 local version = meta[1] or D
 if newer(D, version) then version = D end
 local c = redis.call('LLEN', KEYS[1])
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', c > 0 and (meta[9] or '0') or '0')
+local x = c > 0 and (meta[9] or '0') or '0'
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x)
 if c == 0 then
   redis.call('PERSIST', KEYS[2])
 elseif (meta[9] or '0') ~= '0' then
   redis.call('PEXPIREAT', KEYS[1], meta[9])
 end
+list_entry(version, c, h, dv, ml, mr, x, ARGV[3], false)
 return {0, c, h, version}

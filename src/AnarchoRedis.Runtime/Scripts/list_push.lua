@@ -2,14 +2,16 @@
 -- right-pushed by ascending id), idempotently. Checks every type and precondition before its first write.
 --
 -- KEYS[1] data (LIST of envelopes)   KEYS[2] meta (HASH)   KEYS[3] element tombstones (HASH id -> removal ms)
+-- KEYS[4] slot index, KEYS[5] slot digest: optional (only with slot digests on; see list_common.lua)
 -- ARGV[1] registry name   ARGV[2] operation version (32 hex)   ARGV[3] data expiry ms or '0'   ARGV[4] meta expiry ms or '0'
--- ARGV[5..] pairs: envelope (side byte, 32 hex id, payload), element hash (16 hex, computed by the client)
+-- ARGV[5] due candidate for the key's slot entry, Unix ms or '0' (the meta expiry of a push with a time to live)
+-- ARGV[6..] pairs: envelope (side byte, 32 hex id, payload), element hash (16 hex, computed by the client)
 --
 -- Returns {0, count, digest, version}; {-1, type} meta is not a hash; {-2, type} data is not a list;
 -- {-3, detail} corrupt meta; {-4, kind, name} key belongs to another type; {-5, detail} data holds a non-envelope;
 -- {-6, type} tombstones are not a hash.
 
--- valid, newer, envelope, xor16, hex16 and check come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end
@@ -19,7 +21,7 @@ local stored, dv, ml, mr, h = meta[1], meta[6] or '0', meta[7] or '0', meta[8] o
 local all = nil
 local version = stored or ARGV[2]
 if newer(ARGV[2], version) then version = ARGV[2] end
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   local e = ARGV[i]
   local side = string.sub(e, 1, 1)
   local id = string.sub(e, 2, 33)
@@ -64,4 +66,5 @@ if ARGV[3] ~= '0' then
   redis.call('PEXPIREAT', KEYS[2], ARGV[4])
   if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIREAT', KEYS[3], ARGV[4]) end
 end
+list_entry(version, c, h, dv, ml, mr, ARGV[3], ARGV[5], false)
 return {0, c, h, version}

@@ -1,12 +1,13 @@
 -- Removal of list elements by id. A tombstone is recorded for every id, even one the node does not hold, so a stale
 -- replica cannot bring the element back.
 --
--- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones
+-- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones   KEYS[4] slot index, KEYS[5] slot digest (optional)
 -- ARGV[1] registry name   ARGV[2] operation version   ARGV[3] removal time ms   ARGV[4] meta expiry ms or '0'
--- ARGV[5..] pairs: id (32 hex), element hash (16 hex)
+-- ARGV[5] due candidate for the key's slot entry, Unix ms or '0' (removal time + grace: the tombstones' purge)
+-- ARGV[6..] pairs: id (32 hex), element hash (16 hex)
 --
 -- Returns {0, count, digest, version}; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16 and check come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end
@@ -18,12 +19,12 @@ if len > 0 then
     byId[string.sub(all[j], 2, 33)] = all[j]
   end
 end
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   if not valid(ARGV[i]) or not hex16(ARGV[i + 1]) then return redis.error_reply('bad id or hash argument') end
 end
 
 local h = meta[5] or '0000000000000000'
-for i = 5, #ARGV, 2 do
+for i = 6, #ARGV, 2 do
   local id = ARGV[i]
   local e = byId[id]
   if e then
@@ -40,4 +41,5 @@ if newer(ARGV[2], version) then version = ARGV[2] end
 local c = redis.call('LLEN', KEYS[1])
 redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', meta[9] or '0')
 if ARGV[4] ~= '0' then redis.call('PEXPIREAT', KEYS[3], ARGV[4]) end
+list_entry(version, c, h, meta[6] or '0', meta[7] or '0', meta[8] or '0', meta[9] or '0', ARGV[5], false)
 return {0, c, h, version}

@@ -1,14 +1,15 @@
 -- Full-value repair: replaces the node's list with the merged one, only if the node still holds the (count, digest)
 -- the client saw (else it changed meanwhile: nothing is done, the next read or anti-entropy pass repairs it).
 --
--- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones
+-- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones   KEYS[4] slot index, KEYS[5] slot digest (optional)
 -- ARGV[1] registry name   ARGV[2] expected count   ARGV[3] expected digest   ARGV[4] merged version
 -- ARGV[5] deleted-up-to   ARGV[6] data expiry ms or '0'   ARGV[7] meta expiry ms or '0'
 -- ARGV[8] merged count   ARGV[9] merged digest   ARGV[10] max left id   ARGV[11] max right id
--- ARGV[12] number of envelopes n; ARGV[13 .. 12+n] envelopes in canonical order; then tombstone pairs (id, time)
+-- ARGV[12] due candidate for the key's slot entry, Unix ms or '0' (earliest tombstone + grace, or the meta expiry)
+-- ARGV[13] number of envelopes n; ARGV[14 .. 13+n] envelopes in canonical order; then tombstone pairs (id, time)
 --
 -- Returns {0, count, digest, version} replaced; {1, count, digest, version} the node changed meanwhile; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16 and check come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end
@@ -16,15 +17,15 @@ local c0, h0 = meta[4] or '0', meta[5] or '0000000000000000'
 if tostring(c0) ~= ARGV[2] or h0 ~= ARGV[3] then
   return {1, tonumber(c0), h0, meta[1] or ''}
 end
-local n = tonumber(ARGV[12])
+local n = tonumber(ARGV[13])
 redis.call('DEL', KEYS[1])
-local first = 13
-while first <= 12 + n do
-  local last = math.min(first + 999, 12 + n)
+local first = 14
+while first <= 13 + n do
+  local last = math.min(first + 999, 13 + n)
   redis.call('RPUSH', KEYS[1], unpack(ARGV, first, last))
   first = last + 1
 end
-first = 13 + n
+first = 14 + n
 while first < #ARGV do
   local last = math.min(first + 999, #ARGV)
   redis.call('HSET', KEYS[3], unpack(ARGV, first, last))
@@ -44,4 +45,5 @@ if ARGV[6] ~= '0' then
   redis.call('PEXPIREAT', KEYS[2], ARGV[7])
   if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIREAT', KEYS[3], ARGV[7]) end
 end
+list_entry(version, c, ARGV[9], dv, ml, mr, ARGV[6], ARGV[12], false)
 return {0, c, ARGV[9], version}

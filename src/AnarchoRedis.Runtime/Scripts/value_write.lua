@@ -10,6 +10,9 @@
 -- ARGV[6]  deletion time in Unix ms (mode 't'), else '0'
 -- ARGV[7]  registry name of the type
 -- ARGV[8]  '1' to also replace an equal version (repair of a damaged copy), else '0'
+-- Slot digests (only when AnarchoRedisOptions.SlotDigests is on; without them the script does no digest work):
+-- KEYS[3]  slot index (HASH data key -> 'h' or 'h:due')   KEYS[4]  slot digest (HASH: s sum, m earliest due)
+-- ARGV[9]  entry hash, decimal (40 bits, SlotEntry.ValueHash)   ARGV[10] due time in Unix ms, '0' for none
 --
 -- Returns {0, version} applied; {1, stored} superseded (the node holds this version or a newer one);
 -- {-1, type} meta key has the wrong type; {-2, type} data key has the wrong type;
@@ -57,6 +60,10 @@ if stored then
   end
 end
 
+-- The key's old slot entry is read before the first write, so that an index of the wrong type fails the script cleanly.
+-- (Remembering the entry hash in a meta field instead saved under 0.5 us per call: within the noise, not kept.)
+local oldEntry = KEYS[4] and redis.call('HGET', KEYS[3], KEYS[1])
+
 local mode = ARGV[2]
 if mode == 'v' then
   redis.call('SET', KEYS[1], ARGV[3])
@@ -73,5 +80,23 @@ if ARGV[5] ~= '0' then
   redis.call('PEXPIREAT', KEYS[2], ARGV[5])
 else
   redis.call('PERSIST', KEYS[2])
+end
+
+-- Slot digest: the key's entry becomes ARGV[9] (with its due time), the slot sum moves by new - old (HINCRBY, exact
+-- 64-bit), and the slot's earliest due time only goes down (a visit settles it). Integers are printed with %d:
+-- tostring would print Lua's doubles with %.14g.
+if KEYS[4] then
+  local oldHash = oldEntry and tonumber(string.match(oldEntry, '^%d+') or '') or 0
+  redis.call('HSET', KEYS[3], KEYS[1], ARGV[10] == '0' and ARGV[9] or (ARGV[9] .. ':' .. ARGV[10]))
+  local delta = tonumber(ARGV[9]) - oldHash
+  if delta ~= 0 then
+    redis.call('HINCRBY', KEYS[4], 's', string.format('%d', delta))
+  end
+  if ARGV[10] ~= '0' then
+    local m = tonumber(redis.call('HGET', KEYS[4], 'm') or '')
+    if m == nil or tonumber(ARGV[10]) < m then
+      redis.call('HSET', KEYS[4], 'm', ARGV[10])
+    end
+  end
 end
 return {0, incoming}

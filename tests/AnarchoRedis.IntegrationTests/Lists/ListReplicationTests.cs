@@ -162,7 +162,7 @@ public sealed class ListReplicationTests
         {
             var id = ((string)envelope!).Substring(1, 32);
             var hash = ListDigest.Format(ListDigest.ElementHash(ReplicatedVersion.Parse(id)));
-            var result = (RedisResult[])(await cluster[0].Db.ScriptEvaluateAsync(script, ListTestHelpers.KeysOf(key), ["tests.chat", meta["v"], "0", "0", envelope, hash]))!;
+            var result = (RedisResult[])(await cluster[0].Db.ScriptEvaluateAsync(script, ListTestHelpers.KeysOf(key), ["tests.chat", meta["v"], "0", "0", "0", envelope, hash]))!;
             Assert.Equal(0, (long)result[0]);
             Assert.Equal(3, (long)result[1]);
             Assert.Equal(meta["h"], (string?)result[2]);
@@ -276,10 +276,16 @@ public sealed class ListReplicationTests
         await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], WriteOptions.All);
         await store.RemoveAsync(key, ChatMessage.Of("a"), WriteOptions.All);
 
-        var none = await store.PurgeTombstonesAsync(key, DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds());
-        Assert.All(none, n => Assert.Equal(0, n));
-        var purged = await store.PurgeTombstonesAsync(key, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds());
-        Assert.All(purged, n => Assert.Equal(1, n));
+        var ids = (await cluster[0].Db.HashKeysAsync(ListTestHelpers.TombstoneKeyOf(key))).Select(id => ReplicatedVersion.Parse((string)id!)).ToArray();
+        Assert.Single(ids);
+        foreach (var node in client.ReplicaNodes)
+        {
+            var none = await client.ListReplicator.PurgeOnNodeAsync(node, key, "tests.chat", DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds(), 0, null, ids);
+            Assert.Equal((0L, false), none);
+            var purged = await client.ListReplicator.PurgeOnNodeAsync(node, key, "tests.chat", DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds(), 0, null, ids);
+            Assert.Equal((1L, false), purged);
+        }
+
         Assert.Equal(0, await cluster[0].Db.HashLengthAsync(ListTestHelpers.TombstoneKeyOf(key)));
     }
 

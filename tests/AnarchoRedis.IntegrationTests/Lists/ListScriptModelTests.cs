@@ -24,7 +24,11 @@ public sealed class ListScriptModelTests
         await using var cluster = await RedisCluster.StartAsync(1);
         var db = cluster[0].Db;
         var key = $"chat:model{seed}";
-        var keys = ListTestHelpers.KeysOf(key);
+        // With the slot index and digest keys: every step also checks the key's slot entry against design.md's formula.
+        var slots = new SlotKeys("anrcho_slot:");
+        var slot = HashSlot.Of(key);
+        RedisKey[] keys = [.. ListTestHelpers.KeysOf(key), slots.IndexKey(slot), slots.DigestKey(slot)];
+        var firstDue = 0L;
         var push = ListTestHelpers.Script("list_push");
         var remove = ListTestHelpers.Script("list_remove");
         var delete = ListTestHelpers.Script("list_delete");
@@ -49,15 +53,16 @@ public sealed class ListScriptModelTests
                 used.Add(id);
                 var element = new ListElement(id, side, new byte[] { (byte)step, 0xC0 });
                 model = model.ApplyPush(element);
-                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(push, keys, ["tests.chat", id.ToString(), "0", "0", element.ToEnvelope(), Hash(id)]))!;
+                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(push, keys, ["tests.chat", id.ToString(), "0", "0", "0", element.ToEnvelope(), Hash(id)]))!;
                 Assert.Equal(0, (long)reply[0]);
             }
             else if (dice < 95 && used.Count > 0)
             {
                 var id = dice < 90 && model.Elements.Count > 0 ? model.Elements[random.Next(model.Elements.Count)].Id : NewId();
                 var at = 1000 + step;
+                firstDue = firstDue == 0 ? at + 1000 : firstDue;
                 model = model.ApplyRemove(id, at);
-                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(remove, keys, ["tests.chat", NewId().ToString(), at, "0", id.ToString(), Hash(id)]))!;
+                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(remove, keys, ["tests.chat", NewId().ToString(), at, "0", at + 1000, id.ToString(), Hash(id)]))!;
                 Assert.Equal(0, (long)reply[0]);
             }
             else
@@ -65,7 +70,7 @@ public sealed class ListScriptModelTests
                 var version = NewId();
                 model = model.ApplyDelete(version);
                 // Elements above the delete's version survive, and the script rehashes them itself.
-                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(delete, keys, ["tests.chat", version.ToString()]))!;
+                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(delete, keys, ["tests.chat", version.ToString(), "0"]))!;
                 Assert.Equal(0, (long)reply[0]);
             }
 
@@ -75,6 +80,13 @@ public sealed class ListScriptModelTests
             Assert.Equal(model.Count.ToString(CultureInfo.InvariantCulture), meta["c"]);
             Assert.Equal(ListDigest.Format(model.Digest), meta["h"]);
             Assert.Equal(model.DeletedUpTo.IsZero ? "0" : model.DeletedUpTo.ToString(), meta["dv"]);
+
+            // The entry: SHA-1 of the meta fields and tombstone count (computed here), due at the earliest candidate.
+            var entry = await db.HashGetAsync(slots.IndexKey(slot), key);
+            Assert.True(SlotEntry.TryParse(entry, out var hash, out var due), $"entry '{entry}'");
+            Assert.Equal(AntiEntropy.SlotAudit.ListEntryHash(key, meta, await db.HashLengthAsync(ListTestHelpers.TombstoneKeyOf(key))), hash);
+            Assert.Equal(firstDue, due);
+            Assert.Equal(hash, (long)await db.HashGetAsync(slots.DigestKey(slot), "s"));
         }
 
         var tombstones = await db.HashGetAllAsync(ListTestHelpers.TombstoneKeyOf(key));

@@ -176,4 +176,32 @@ public sealed class AnarchoRedisOptionsValidatorTests
 
         Assert.Contains("ListTombstonePrefix", SingleFailure(options), StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("s{")]
+    [InlineData("s}")]
+    [InlineData("anrcho_version:")] // the meta prefix itself
+    [InlineData("anrcho_version:slot:")] // starts with the meta prefix
+    [InlineData("anrcho_")] // a prefix of the meta and tombstone prefixes
+    [InlineData("anrcho_tomb:x")] // starts with the tombstone prefix
+    public void Slot_key_prefix_must_be_usable(string prefix)
+    {
+        var options = Valid();
+        options.SlotKeyPrefix = prefix;
+
+        Assert.Contains("SlotKeyPrefix", SingleFailure(options), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Slot_digests_are_on_by_default_with_their_own_prefix()
+    {
+        var options = Valid();
+
+        Assert.True(options.SlotDigests);
+        Assert.Equal("anrcho_slot:", options.SlotKeyPrefix);
+        options.SlotDigests = false;
+        options.SlotKeyPrefix = "my_slots:";
+        Assert.True(new AnarchoRedisOptionsValidator().Validate(null, options).Succeeded);
+    }
 }

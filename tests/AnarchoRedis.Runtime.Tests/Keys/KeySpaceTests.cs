@@ -192,4 +192,85 @@ public sealed class KeySpaceTests
         Assert.Throws<InvalidKeyException>(() => space.MetaKey("anrcho_tomb:x"));
         Assert.Throws<ArgumentException>(() => new KeySpace("m:", 100, "t{"));
     }
+
+    [Theory]
+    [InlineData("anrcho_slot:x")]
+    [InlineData("anrcho_slot:{0}:keys")]
+    public void Rejects_keys_starting_with_the_slot_prefix(string key)
+    {
+        var space = new KeySpace(Prefix, 100, "anrcho_tomb:", "anrcho_slot:");
+
+        var error = Assert.Throws<InvalidKeyException>(() => space.MetaKey(key));
+        Assert.Contains("anrcho_slot:", error.Reason, StringComparison.Ordinal);
+        Assert.Equal("anrcho_version:{anrcho_slotx}", space.MetaKey("anrcho_slotx"));
+        Assert.Throws<ArgumentException>(() => new KeySpace(Prefix, 100, "anrcho_tomb:", "s{"));
+    }
+
+    [Theory]
+    [InlineData("user:42", "anrcho_version:{user:42}")]
+    [InlineData("user:{42}", "anrcho_version:user:{42}")]
+    [InlineData("{user}:42", "anrcho_version:{user}:42")]
+    [InlineData("x{y}}", "anrcho_version:x{y}}")]
+    [InlineData("{x{y}}", "anrcho_version:{x{y}}")]
+    [InlineData("a{b", "anrcho_version:{a{b}")]
+    [InlineData("}{a}", "anrcho_version:}{a}")]
+    public void Data_key_is_recovered_from_its_meta_key(string key, string meta)
+    {
+        var space = Space();
+
+        Assert.Equal(meta, space.MetaKey(key));
+        Assert.True(space.TryDataKeyFromMetaKey(meta, out var recovered));
+        Assert.Equal(key, recovered);
+    }
+
+    [Theory]
+    [InlineData("user:42")] // not a meta key
+    [InlineData("anrcho_tomb:{user:42}")]
+    [InlineData("anrcho_version:")] // nothing after the prefix
+    [InlineData("anrcho_version:{}")]
+    [InlineData("anrcho_version:a}b")] // names no valid key
+    [InlineData("anrcho_version:anrcho_version:x")] // a key may not start with the meta prefix
+    public void Names_the_library_would_not_make_are_not_meta_keys(string meta)
+    {
+        Assert.False(Space().TryDataKeyFromMetaKey(meta, out var key));
+        Assert.Equal(string.Empty, key);
+    }
+
+    [Fact]
+    public void Property_meta_key_names_round_trip_to_their_data_key()
+    {
+        var chars = Gen.Frequency(
+            (3, (IGen<char>)Gen.Char['a', 'e']),
+            (3, Gen.OneOf('{', '}')),
+            (1, Gen.OneOf('\r', '\n', ' ', ':', 'é', '€', '\uD83D', '\uDE00', '\0')),
+            (1, Gen.Char));
+        var space = new KeySpace(Prefix, 16 * 1024, "anrcho_tomb:", "anrcho_slot:");
+        var accepted = 0;
+
+        chars.Array[0, 24].Select(a => new string(a)).Sample(
+            text =>
+            {
+                // Whatever follows the prefix, a recovered key is valid and names exactly that meta key.
+                if (space.TryDataKeyFromMetaKey(Prefix + text, out var recovered) && space.MetaKey(recovered) != Prefix + text)
+                {
+                    return false;
+                }
+
+                string meta;
+                try
+                {
+                    meta = space.MetaKey(text);
+                }
+                catch (InvalidKeyException)
+                {
+                    return true;
+                }
+
+                System.Threading.Interlocked.Increment(ref accepted);
+                return space.TryDataKeyFromMetaKey(meta, out var back) && back == text;
+            },
+            iter: 5_000);
+
+        Assert.True(accepted > 1_000, $"only {accepted} keys were accepted; the generator is too narrow");
+    }
 }

@@ -22,7 +22,7 @@ public sealed class ListReplyParserTests
     private static RedisResult Array(params RedisResult[] items) => RedisResult.Create(items, ResultType.Array);
 
     private static RedisResult Read(RedisResult elements, RedisResult tombstones, string version = "", string count = "1", string digest = "00000000000000ff", string dv = "0") =>
-        Array(Int(0), Bulk(version), Bulk(count), Bulk(digest), Bulk(dv), Bulk("0"), elements, tombstones);
+        Array(Int(0), Bulk(version), Bulk(count), Bulk(digest), Bulk(dv), Bulk("0"), elements, tombstones, Bulk("0"), Bulk(version.Length == 0 ? "0" : version));
 
     [Fact]
     public void Write_reply_carries_count_digest_and_version()
@@ -81,6 +81,22 @@ public sealed class ListReplyParserTests
         Assert.Equal(1234, reply.Tombstones![removed]);
         Assert.Equal(removed, reply.DeletedUpTo);
         Assert.Equal(1, reply.ToState().Count);
+        Assert.True(reply.MaxLeft.IsZero);
+        Assert.Equal(Id, reply.MaxRight);
+    }
+
+    [Theory]
+    [InlineData("1", "0")]
+    [InlineData("0", "xyz")]
+    public void Malformed_max_left_or_right_ids_are_corrupt_meta(string maxLeft, string maxRight)
+    {
+        var reply = ListReplyParser.ParseRead(
+            Array(Int(0), Bulk(""), Bulk("0"), Bulk("0000000000000000"), Bulk("0"), Bulk("0"), Array(), Array(), Bulk(maxLeft), Bulk(maxRight)),
+            Key,
+            Node,
+            TypeName);
+
+        Assert.IsType<CorruptMetadataException>(reply.Error);
     }
 
     [Fact]
