@@ -64,8 +64,8 @@ internal static class AntiEntropyBench
         Console.Error.WriteLine($"== {count:N0} keys ({keys.Values:N0} values, {keys.Lists:N0} lists of {ListLength}) on fresh redis-servers {string.Join(", ", cluster.Servers.EndPoints)}");
 
         var load = await LoadAsync(cluster, keys, options.LoadInFlight);
-        figures.Loads.Add(new LoadFigures(count, keys.Values, keys.Lists, load));
-        Console.Error.WriteLine($"  loaded in {load.TotalSeconds:0.0} s ({count / load.TotalSeconds:N0} keys/s)");
+        figures.Loads.Add(new LoadFigures(count, keys.Values, keys.Lists, load.Elapsed, load.ClientCpu, load.ServerCpu));
+        Console.Error.WriteLine($"  loaded in {load.Elapsed.TotalSeconds:0.0} s ({count / load.Elapsed.TotalSeconds:N0} keys/s; client CPU {load.ClientCpu.TotalSeconds:0.0} s, redis CPU {load.ServerCpu.TotalSeconds:0.0} s)");
 
         // Untimed: runs the digest path once (JIT) and checks that a W=All load left every slot in sync.
         var warmup = await PassAsync(cluster, AntiEntropyPassMode.Digests, "warm-up digest pass");
@@ -76,34 +76,63 @@ internal static class AntiEntropyBench
         foreach (var fraction in options.Divergence)
         {
             var divergent = (int)Math.Round(fraction * count, MidpointRounding.AwayFromZero);
+            var row = $"{count:N0} keys, divergence {fraction}";
             Console.Error.WriteLine($"  divergence {fraction:0.####}: {divergent:N0} keys");
-            TimeSpan diverged = default;
-            if (divergent > 0)
+            if (divergent == 0)
             {
-                diverged = await DivergeAsync(cluster, keys, divergent, ++round, options.LoadInFlight);
+                var inSyncDigest = await PassAsync(cluster, AntiEntropyPassMode.Digests, "digest pass");
+                var inSyncScan = await PassAsync(cluster, AntiEntropyPassMode.Scan, "SCAN pass");
+                Expect(figures, inSyncDigest.Report.KeysRepaired == 0 && inSyncScan.Report.KeysRepaired == 0, $"{row}: in sync, yet the passes repaired {inSyncDigest.Report.KeysRepaired} (digest) and {inSyncScan.Report.KeysRepaired} (SCAN) keys");
+                Expect(figures, inSyncDigest.Report.IsClean && inSyncScan.Report.IsClean, $"{row}: problems in a pass ({inSyncDigest.Report.ProblemCount} digest, {inSyncScan.Report.ProblemCount} SCAN)");
+                figures.Rows.Add(new RowFigures(count, fraction, 0, default, inSyncDigest, inSyncScan, null, null));
+                continue;
             }
 
+            var diverged = await DivergeAsync(cluster, keys, divergent, ++round, options.LoadInFlight);
             var digest = await PassAsync(cluster, AntiEntropyPassMode.Digests, "digest pass");
-            if (divergent > 0)
-            {
-                // The same keys, newer again on nodes 0 and 1: the SCAN pass gets the very divergence the digest pass had.
-                await DivergeAsync(cluster, keys, divergent, ++round, options.LoadInFlight);
-            }
+            var afterDigest = await CheckAsync(cluster, keys, divergent, figures, $"{row}: after the digest pass's repairs");
 
+            // The same keys, newer again on nodes 0 and 1: the SCAN pass gets the very divergence the digest pass had.
+            await DivergeAsync(cluster, keys, divergent, ++round, options.LoadInFlight);
             var scan = await PassAsync(cluster, AntiEntropyPassMode.Scan, "SCAN pass");
-            PassFigures? check = null;
-            if (divergent > 0)
-            {
-                // The SCAN pass's repairs must leave the digests in sync too.
-                check = await PassAsync(cluster, AntiEntropyPassMode.Digests, "check digest pass");
-                Expect(figures, check.Report.SlotsDiffering == 0, $"{count:N0} keys, divergence {fraction}: {check.Report.SlotsDiffering} slots still differed after the SCAN pass's repairs");
-            }
+            var afterScan = await CheckAsync(cluster, keys, divergent, figures, $"{row}: after the SCAN pass's repairs");
 
-            Expect(figures, digest.Report.KeysRepaired == divergent, $"{count:N0} keys, divergence {fraction}: the digest pass repaired {digest.Report.KeysRepaired} keys, {divergent} were divergent");
-            Expect(figures, scan.Report.KeysRepaired == divergent, $"{count:N0} keys, divergence {fraction}: the SCAN pass repaired {scan.Report.KeysRepaired} keys, {divergent} were divergent");
-            Expect(figures, digest.Report.IsClean && scan.Report.IsClean, $"{count:N0} keys, divergence {fraction}: problems in a pass ({digest.Report.ProblemCount} digest, {scan.Report.ProblemCount} SCAN)");
-            figures.Rows.Add(new RowFigures(count, fraction, divergent, diverged, digest, scan, check));
+            Expect(figures, digest.Report.KeysRepaired == divergent, $"{row}: the digest pass repaired {digest.Report.KeysRepaired} keys, {divergent} were divergent");
+            Expect(figures, scan.Report.KeysRepaired == divergent, $"{row}: the SCAN pass repaired {scan.Report.KeysRepaired} keys, {divergent} were divergent");
+            Expect(figures, digest.Report.IsClean && scan.Report.IsClean, $"{row}: problems in a pass ({digest.Report.ProblemCount} digest, {scan.Report.ProblemCount} SCAN)");
+            figures.Rows.Add(new RowFigures(count, fraction, divergent, diverged, digest, scan, afterDigest, afterScan));
         }
+    }
+
+    /// <summary>
+    /// A digest pass right after a repairing pass: a repair that converged leaves every slot's digests equal, so this
+    /// pass must find nothing. When it does, the state of a few divergent keys on every node goes to the report.
+    /// </summary>
+    private static async Task<PassFigures> CheckAsync(BenchCluster cluster, BenchKeys keys, int divergent, AntiEntropyFigures figures, string what)
+    {
+        var check = await PassAsync(cluster, AntiEntropyPassMode.Digests, "check digest pass");
+        if (check.Report.SlotsDiffering == 0 && check.Report.KeysRepaired == 0)
+        {
+            return check;
+        }
+
+        Expect(figures, false, $"{what}, a digest pass still found {check.Report.SlotsDiffering} slots differing and repaired {check.Report.ValuesRepaired} values and {check.Report.ListsRepaired} lists again");
+        if (figures.Diagnosed.Add(what[..what.IndexOf(':', StringComparison.Ordinal)]))
+        {
+            // Both kinds, first divergent keys of each: what every node holds (meta, slot index entry, slot sum).
+            var sample = keys.Order.Take(divergent).Where(keys.IsList).Take(1).Concat(keys.Order.Take(divergent).Where(i => !keys.IsList(i)).Take(1));
+            foreach (var i in sample)
+            {
+                var key = keys[i];
+                var slot = HashSlot.Of(key);
+                var states = await cluster.Probe.KeyStateAsync(cluster.Client.Keys.MetaKey(key), cluster.Client.SlotKeys.IndexKey(slot), cluster.Client.SlotKeys.DigestKey(slot), key);
+                var text = $"{what}: `{key}` (slot {slot}) on each node after that check pass: " + string.Join("; ", states.Select((s, n) => $"node {n}: {s}"));
+                Console.Error.WriteLine("  " + text);
+                figures.Diagnostics.Add(text);
+            }
+        }
+
+        return check;
     }
 
     private static void Expect(AntiEntropyFigures figures, bool condition, string message)
@@ -124,7 +153,7 @@ internal static class AntiEntropyBench
         {
             await using var cluster = await BenchCluster.StartAsync(redisPath, options, slotDigests);
             var before = await cluster.Probe.UsedMemoryAsync();
-            var load = await LoadAsync(cluster, keys, options.LoadInFlight);
+            var (load, _, _) = await LoadAsync(cluster, keys, options.LoadInFlight);
             var after = await cluster.Probe.UsedMemoryAsync();
             var dbSize = await cluster.Probe.DbSizeAsync();
             runs.Add((before, after, dbSize, load));
@@ -142,11 +171,13 @@ internal static class AntiEntropyBench
             runs[1].Load);
     }
 
-    private static Task<TimeSpan> LoadAsync(BenchCluster cluster, BenchKeys keys, int inFlight)
+    private static async Task<(TimeSpan Elapsed, TimeSpan ClientCpu, TimeSpan ServerCpu)> LoadAsync(BenchCluster cluster, BenchKeys keys, int inFlight)
     {
         var value = cluster.Workload.Value;
         var elements = Enumerable.Repeat(value, ListLength).ToArray();
-        return ForEachAsync(keys.Count, inFlight, async i =>
+        var clientCpu = ClientCpu();
+        var serverCpu = cluster.Probe.ServerCpu();
+        var elapsed = await ForEachAsync(keys.Count, inFlight, async i =>
         {
             if (keys.IsList(i))
             {
@@ -157,6 +188,7 @@ internal static class AntiEntropyBench
                 await cluster.Values.SetAsync(keys[i], value, WriteOptions.All).ConfigureAwait(false);
             }
         });
+        return (elapsed, ClientCpu() - clientCpu, cluster.Probe.ServerCpu() - serverCpu);
     }
 
     /// <summary>Rewrites the first <paramref name="count"/> keys of the fixed random order on nodes 0 and 1 only.</summary>

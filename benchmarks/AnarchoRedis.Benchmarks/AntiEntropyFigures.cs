@@ -6,7 +6,7 @@ using System.Text;
 
 namespace AnarchoRedis.Benchmarks;
 
-internal sealed record LoadFigures(int Keys, int Values, int Lists, TimeSpan Elapsed);
+internal sealed record LoadFigures(int Keys, int Values, int Lists, TimeSpan Elapsed, TimeSpan ClientCpu, TimeSpan ServerCpu);
 
 /// <summary>One timed pass: its report, and what it cost the driver and the servers.</summary>
 internal sealed record PassFigures(AntiEntropyReport Report, TimeSpan ClientCpu, TimeSpan ServerCpu, long NodeCommands, long AllocatedBytes)
@@ -14,7 +14,8 @@ internal sealed record PassFigures(AntiEntropyReport Report, TimeSpan ClientCpu,
     public double Seconds => Report.Duration.TotalSeconds;
 }
 
-internal sealed record RowFigures(int Keys, double Divergence, int Divergent, TimeSpan Diverged, PassFigures Digest, PassFigures Scan, PassFigures? Check);
+/// <summary>One divergence fraction: the two timed passes, and the digest passes that checked each one's repairs (none when in sync).</summary>
+internal sealed record RowFigures(int Keys, double Divergence, int Divergent, TimeSpan Diverged, PassFigures Digest, PassFigures Scan, PassFigures? CheckAfterDigest, PassFigures? CheckAfterScan);
 
 /// <summary>used_memory growth per node over loading the same keys with slot digests on and off.</summary>
 internal sealed record MemoryFigures(int Keys, int Lists, long[] GrowthOn, long[] GrowthOff, long[] DbSizeOn, long[] DbSizeOff, TimeSpan LoadOn, TimeSpan LoadOff)
@@ -41,6 +42,12 @@ internal sealed class AntiEntropyFigures
     /// <summary>Anything the run did not expect (a pass that repaired another count, problems, digests still differing).</summary>
     public List<string> Notes { get; } = [];
 
+    /// <summary>What some keys looked like on every node when a check found a repair that did not converge.</summary>
+    public List<string> Diagnostics { get; } = [];
+
+    /// <summary>The checks already diagnosed (one dump per row and pass is enough).</summary>
+    public HashSet<string> Diagnosed { get; } = new(StringComparer.Ordinal);
+
     public static string Markdown(IReadOnlyList<(string Name, string Value)> environment, AntiEntropyFigures figures)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -54,10 +61,10 @@ internal sealed class AntiEntropyFigures
         if (figures.Loads.Count > 0)
         {
             text.AppendLine().AppendLine("### Loads (SDK, W=All, slot digests on)").AppendLine();
-            text.AppendLine("| keys | values | lists | load s | keys/s |").AppendLine("|---:|---:|---:|---:|---:|");
+            text.AppendLine("| keys | values | lists | load s | keys/s | client CPU µs/key | redis CPU µs/key (3 nodes) |").AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var load in figures.Loads)
             {
-                text.AppendLine(inv, $"| {load.Keys:N0} | {load.Values:N0} | {load.Lists:N0} | {load.Elapsed.TotalSeconds:0.0} | {load.Keys / load.Elapsed.TotalSeconds:N0} |");
+                text.AppendLine(inv, $"| {load.Keys:N0} | {load.Values:N0} | {load.Lists:N0} | {load.Elapsed.TotalSeconds:0.0} | {load.Keys / load.Elapsed.TotalSeconds:N0} | {load.ClientCpu.TotalMicroseconds / load.Keys:0} | {load.ServerCpu.TotalMicroseconds / load.Keys:0} |");
             }
         }
 
@@ -78,7 +85,7 @@ internal sealed class AntiEntropyFigures
             }
 
             text.AppendLine().AppendLine("### Pass details").AppendLine();
-            text.AppendLine("Node commands: the growth of `total_commands_processed` summed over the 3 nodes (a script call counts once). CPU from /proc (10 ms granularity). The check pass is a digest pass run after the SCAN pass's repairs; it must find every slot in sync.").AppendLine();
+            text.AppendLine("Node commands: the growth of `total_commands_processed` summed over the 3 nodes (a script call counts once). CPU from /proc (10 ms granularity). A check is an extra digest pass run right after a repairing pass (not part of the timed figures): when the repairs converged, it finds every slot in sync and repairs nothing.").AppendLine();
             text.AppendLine("| keys | divergence | pass | s | slots differing | keys compared | values + lists repaired | client CPU s | redis CPU s (3 nodes) | node commands | allocated MB | problems |");
             text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var row in figures.Rows)
@@ -90,10 +97,15 @@ internal sealed class AntiEntropyFigures
                 }
 
                 Line("digest", row.Digest);
-                Line("SCAN", row.Scan);
-                if (row.Check is { } check)
+                if (row.CheckAfterDigest is { } afterDigest)
                 {
-                    Line("check (digest)", check);
+                    Line("check after digest", afterDigest);
+                }
+
+                Line("SCAN", row.Scan);
+                if (row.CheckAfterScan is { } afterScan)
+                {
+                    Line("check after SCAN", afterScan);
                 }
             }
         }
@@ -139,6 +151,15 @@ internal sealed class AntiEntropyFigures
             foreach (var note in figures.Notes)
             {
                 text.AppendLine("- " + note);
+            }
+        }
+
+        if (figures.Diagnostics.Count > 0)
+        {
+            text.AppendLine().AppendLine("### Diagnostics").AppendLine();
+            foreach (var line in figures.Diagnostics)
+            {
+                text.AppendLine("- " + line);
             }
         }
 

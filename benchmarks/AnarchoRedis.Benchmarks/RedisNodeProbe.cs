@@ -47,6 +47,18 @@ internal sealed class RedisNodeProbe : IAsyncDisposable
     public async Task<long[]> DbSizeAsync() =>
         await Task.WhenAll(_connections.Select(async c => (long)await c.GetDatabase().ExecuteAsync("DBSIZE").ConfigureAwait(false))).ConfigureAwait(false);
 
+    /// <summary>Every node's copy of one key, as text: its meta hash, its slot index entry and its slot's digest.</summary>
+    public async Task<string[]> KeyStateAsync(RedisKey metaKey, RedisKey indexKey, RedisKey digestKey, string key) =>
+        await Task.WhenAll(_connections.Select(async c =>
+        {
+            var db = c.GetDatabase();
+            var meta = await db.HashGetAllAsync(metaKey).ConfigureAwait(false);
+            var entry = await db.HashGetAsync(indexKey, key).ConfigureAwait(false);
+            var digest = await db.HashGetAllAsync(digestKey).ConfigureAwait(false);
+            static string Fields(HashEntry[] fields) => string.Join(", ", fields.OrderBy(f => (string?)f.Name, StringComparer.Ordinal).Select(f => $"{f.Name}={f.Value}"));
+            return $"meta {{{Fields(meta)}}}, index entry {(entry.IsNull ? "(none)" : entry.ToString())}, digest {{{Fields(digest)}}}";
+        })).ConfigureAwait(false);
+
     /// <summary>The summed CPU time of the redis-server processes (from /proc; 10 ms granularity on Linux).</summary>
     public TimeSpan ServerCpu()
     {
