@@ -219,6 +219,7 @@ internal static class AntiEntropyBench
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var commandsBefore = await cluster.Probe.CommandsProcessedAsync();
+        var scriptsBefore = await cluster.Probe.ScriptCallsAsync();
         var serverCpuBefore = cluster.Probe.ServerCpu();
         var clientCpuBefore = ClientCpu();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
@@ -227,16 +228,17 @@ internal static class AntiEntropyBench
         var clientCpu = ClientCpu() - clientCpuBefore;
         var serverCpu = cluster.Probe.ServerCpu() - serverCpuBefore;
         var commandsAfter = await cluster.Probe.CommandsProcessedAsync();
+        var scripts = (await cluster.Probe.ScriptCallsAsync()).Zip(scriptsBefore, (a, b) => a - b).Sum();
 
-        // The two INFO calls of the probe itself are not the pass's.
-        var commands = commandsAfter.Zip(commandsBefore, (a, b) => a - b - 1).Sum();
-        Console.Error.WriteLine($"    {label}: {report}; client CPU {clientCpu.TotalSeconds:0.00} s, redis CPU {serverCpu.TotalSeconds:0.00} s, {commands:N0} node commands");
+        // The probe's own INFO calls (commandstats once, stats once in between) are not the pass's.
+        var commands = commandsAfter.Zip(commandsBefore, (a, b) => a - b - 2).Sum();
+        Console.Error.WriteLine($"    {label}: {report}; client CPU {clientCpu.TotalSeconds:0.00} s, redis CPU {serverCpu.TotalSeconds:0.00} s, {commands:N0} node commands ({scripts:N0} script calls)");
         foreach (var problem in report.Problems.Take(5))
         {
             Console.Error.WriteLine($"      problem: {problem}");
         }
 
-        return new PassFigures(report, clientCpu, serverCpu, commands, allocated);
+        return new PassFigures(report, clientCpu, serverCpu, commands, scripts, allocated);
     }
 
     private static TimeSpan ClientCpu()

@@ -9,7 +9,7 @@ namespace AnarchoRedis.Benchmarks;
 internal sealed record LoadFigures(int Keys, int Values, int Lists, TimeSpan Elapsed, TimeSpan ClientCpu, TimeSpan ServerCpu);
 
 /// <summary>One timed pass: its report, and what it cost the driver and the servers.</summary>
-internal sealed record PassFigures(AntiEntropyReport Report, TimeSpan ClientCpu, TimeSpan ServerCpu, long NodeCommands, long AllocatedBytes)
+internal sealed record PassFigures(AntiEntropyReport Report, TimeSpan ClientCpu, TimeSpan ServerCpu, long NodeCommands, long ScriptCalls, long AllocatedBytes)
 {
     public double Seconds => Report.Duration.TotalSeconds;
 }
@@ -85,15 +85,15 @@ internal sealed class AntiEntropyFigures
             }
 
             text.AppendLine().AppendLine("### Pass details").AppendLine();
-            text.AppendLine("Node commands: the growth of `total_commands_processed` summed over the 3 nodes (a script call counts once). CPU from /proc (10 ms granularity). A check is an extra digest pass run right after a repairing pass (not part of the timed figures): when the repairs converged, it finds every slot in sync and repairs nothing.").AppendLine();
-            text.AppendLine("| keys | divergence | pass | s | slots differing | keys compared | values + lists repaired | client CPU s | redis CPU s (3 nodes) | node commands | allocated MB | problems |");
-            text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine("Node commands: the growth of `total_commands_processed` summed over the 3 nodes; it counts a script call and every command the script runs. Script calls: EVALSHA/EVAL calls (INFO commandstats), summed over the nodes. CPU from /proc (10 ms granularity). A check is an extra digest pass run right after a repairing pass (not part of the timed figures): when the repairs converged, it finds every slot in sync and repairs nothing.").AppendLine();
+            text.AppendLine("| keys | divergence | pass | s | slots differing | keys compared | values + lists repaired | client CPU s | redis CPU s (3 nodes) | node commands | script calls | allocated MB | problems |");
+            text.AppendLine("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var row in figures.Rows)
             {
                 void Line(string name, PassFigures pass)
                 {
                     var r = pass.Report;
-                    text.AppendLine(inv, $"| {row.Keys:N0} | {row.Divergence:0.####} | {name} | {pass.Seconds:0.000} | {(r.Mode == AntiEntropyPassMode.Scan ? "–" : r.SlotsDiffering.ToString("N0", inv))} | {r.KeysCompared:N0} | {r.ValuesRepaired:N0} + {r.ListsRepaired:N0} | {pass.ClientCpu.TotalSeconds:0.00} | {pass.ServerCpu.TotalSeconds:0.00} | {pass.NodeCommands:N0} | {pass.AllocatedBytes / 1048576.0:N0} | {r.ProblemCount} |");
+                    text.AppendLine(inv, $"| {row.Keys:N0} | {row.Divergence:0.####} | {name} | {pass.Seconds:0.000} | {(r.Mode == AntiEntropyPassMode.Scan ? "–" : r.SlotsDiffering.ToString("N0", inv))} | {r.KeysCompared:N0} | {r.ValuesRepaired:N0} + {r.ListsRepaired:N0} | {pass.ClientCpu.TotalSeconds:0.00} | {pass.ServerCpu.TotalSeconds:0.00} | {pass.NodeCommands:N0} | {pass.ScriptCalls:N0} | {pass.AllocatedBytes / 1048576.0:N0} | {r.ProblemCount} |");
                 }
 
                 Line("digest", row.Digest);

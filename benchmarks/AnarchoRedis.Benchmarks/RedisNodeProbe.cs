@@ -41,8 +41,29 @@ internal sealed class RedisNodeProbe : IAsyncDisposable
     /// <summary><c>used_memory</c> of every node (bytes the allocator handed out: data, indexes, buffers, script cache).</summary>
     public Task<long[]> UsedMemoryAsync() => InfoFieldAsync("memory", "used_memory");
 
-    /// <summary><c>total_commands_processed</c> of every node (a script call counts once, whatever it runs inside).</summary>
+    /// <summary><c>total_commands_processed</c> of every node: a script call counts once, and so does every command it runs.</summary>
     public Task<long[]> CommandsProcessedAsync() => InfoFieldAsync("stats", "total_commands_processed");
+
+    /// <summary>Script calls (EVALSHA and EVAL) of every node, from INFO commandstats: round trips that ran a script.</summary>
+    public async Task<long[]> ScriptCallsAsync()
+    {
+        var texts = await Task.WhenAll(_connections.Select(async c => (string?)await c.GetDatabase().ExecuteAsync("INFO", "commandstats").ConfigureAwait(false))).ConfigureAwait(false);
+        return Array.ConvertAll(texts, text =>
+        {
+            var calls = 0L;
+            foreach (var line in (text ?? string.Empty).Split('\n'))
+            {
+                if (line.StartsWith("cmdstat_evalsha:calls=", StringComparison.Ordinal) || line.StartsWith("cmdstat_eval:calls=", StringComparison.Ordinal))
+                {
+                    var start = line.IndexOf('=', StringComparison.Ordinal) + 1;
+                    var end = line.IndexOf(',', start);
+                    calls += long.Parse(line.AsSpan(start, end - start), CultureInfo.InvariantCulture);
+                }
+            }
+
+            return calls;
+        });
+    }
 
     public async Task<long[]> DbSizeAsync() =>
         await Task.WhenAll(_connections.Select(async c => (long)await c.GetDatabase().ExecuteAsync("DBSIZE").ConfigureAwait(false))).ConfigureAwait(false);
