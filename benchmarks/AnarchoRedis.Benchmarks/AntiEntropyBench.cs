@@ -223,7 +223,9 @@ internal static class AntiEntropyBench
         var serverCpuBefore = cluster.Probe.ServerCpu();
         var clientCpuBefore = ClientCpu();
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        cluster.Profiler?.Start();
         var report = await cluster.Runner.RunPassAsync(mode, new ConsoleProgress(label));
+        var profile = cluster.Profiler?.Stop(12);
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         var clientCpu = ClientCpu() - clientCpuBefore;
         var serverCpu = cluster.Probe.ServerCpu() - serverCpuBefore;
@@ -238,7 +240,7 @@ internal static class AntiEntropyBench
             Console.Error.WriteLine($"      problem: {problem}");
         }
 
-        return new PassFigures(report, clientCpu, serverCpu, commands, scripts, allocated);
+        return new PassFigures(report, clientCpu, serverCpu, commands, scripts, allocated) { AllocationProfile = profile };
     }
 
     private static TimeSpan ClientCpu()

@@ -12,6 +12,9 @@ internal sealed record LoadFigures(int Keys, int Values, int Lists, TimeSpan Ela
 internal sealed record PassFigures(AntiEntropyReport Report, TimeSpan ClientCpu, TimeSpan ServerCpu, long NodeCommands, long ScriptCalls, long AllocatedBytes)
 {
     public double Seconds => Report.Duration.TotalSeconds;
+
+    /// <summary>With --alloc-profile: the sampled share of allocated bytes by type.</summary>
+    public IReadOnlyList<(string Type, double Share)>? AllocationProfile { get; init; }
 }
 
 /// <summary>One divergence fraction: the two timed passes, and the digest passes that checked each one's repairs (none when in sync).</summary>
@@ -151,6 +154,22 @@ internal sealed class AntiEntropyFigures
             foreach (var note in figures.Notes)
             {
                 text.AppendLine("- " + note);
+            }
+        }
+
+        if (figures.Rows.Any(r => r.Digest.AllocationProfile is { Count: > 0 }))
+        {
+            text.AppendLine().AppendLine("### Sampled allocations by type (GC AllocationTick, share of bytes)").AppendLine();
+            foreach (var row in figures.Rows)
+            {
+                foreach (var (name, pass) in new[] { ("digest", row.Digest), ("SCAN", row.Scan) })
+                {
+                    if (pass.AllocationProfile is { Count: > 0 } profile)
+                    {
+                        var top = string.Join("; ", profile.Select(p => string.Create(inv, $"`{p.Type}` {p.Share * 100:0}%")));
+                        text.AppendLine(inv, $"- {row.Keys:N0} keys, divergence {row.Divergence:0.####}, {name} pass ({pass.AllocatedBytes / 1048576.0:N0} MB): {top}");
+                    }
+                }
             }
         }
 

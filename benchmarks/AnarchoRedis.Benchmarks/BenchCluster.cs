@@ -14,8 +14,9 @@ internal sealed class BenchCluster : IAsyncDisposable
     public static readonly ReplicatedValueDescriptor<BenchValue> ValueDescriptor = new("bench.value", "v:{Id}");
     public static readonly ReplicatedListDescriptor<BenchValue> ListDescriptor = new("bench.list", "l:{Id}");
 
-    private BenchCluster(RedisServers servers, RedisNodeProbe probe, AnarchoRedisClient client, AnarchoRedisClient partial, Workload workload)
+    private BenchCluster(RedisServers servers, RedisNodeProbe probe, AnarchoRedisClient client, AnarchoRedisClient partial, Workload workload, bool allocationProfile)
     {
+        Profiler = allocationProfile ? new AllocationProfiler() : null;
         Servers = servers;
         Probe = probe;
         Client = client;
@@ -49,6 +50,9 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public AntiEntropyRunner Runner { get; }
 
+    /// <summary>With --alloc-profile: samples allocations by type during each timed pass.</summary>
+    public AllocationProfiler? Profiler { get; }
+
     public static async Task<BenchCluster> StartAsync(string redisPath, BenchArguments arguments, bool slotDigests)
     {
         var servers = await RedisServers.StartAsync(redisPath, 3);
@@ -59,7 +63,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             probe = await RedisNodeProbe.ConnectAsync(servers);
             client = await AnarchoRedisClient.ConnectAsync(Options(servers.EndPoints.ToList(), arguments, slotDigests));
             var partial = await AnarchoRedisClient.ConnectAsync(Options([servers.EndPoints[0], servers.EndPoints[1]], arguments, slotDigests));
-            return new BenchCluster(servers, probe, client, partial, new Workload(1, arguments.ValueBytes));
+            return new BenchCluster(servers, probe, client, partial, new Workload(1, arguments.ValueBytes), arguments.AllocationProfile);
         }
         catch
         {
@@ -80,6 +84,7 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Profiler?.Dispose();
         await Partial.DisposeAsync();
         await Client.DisposeAsync();
         await Probe.DisposeAsync();
