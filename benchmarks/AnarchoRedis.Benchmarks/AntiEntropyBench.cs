@@ -166,9 +166,7 @@ internal static class AntiEntropyBench
             runs[0].After.Zip(runs[0].Before, (a, b) => a - b).ToArray(),
             runs[1].After.Zip(runs[1].Before, (a, b) => a - b).ToArray(),
             runs[0].DbSize,
-            runs[1].DbSize,
-            runs[0].Load,
-            runs[1].Load);
+            runs[1].DbSize);
     }
 
     private static async Task<(TimeSpan Elapsed, TimeSpan ClientCpu, TimeSpan ServerCpu)> LoadAsync(BenchCluster cluster, BenchKeys keys, int inFlight)

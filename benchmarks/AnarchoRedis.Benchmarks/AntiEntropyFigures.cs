@@ -21,7 +21,7 @@ internal sealed record PassFigures(AntiEntropyReport Report, TimeSpan ClientCpu,
 internal sealed record RowFigures(int Keys, double Divergence, int Divergent, TimeSpan Diverged, PassFigures Digest, PassFigures Scan, PassFigures? CheckAfterDigest, PassFigures? CheckAfterScan);
 
 /// <summary>used_memory growth per node over loading the same keys with slot digests on and off.</summary>
-internal sealed record MemoryFigures(int Keys, int Lists, long[] GrowthOn, long[] GrowthOff, long[] DbSizeOn, long[] DbSizeOff, TimeSpan LoadOn, TimeSpan LoadOff)
+internal sealed record MemoryFigures(int Keys, int Lists, long[] GrowthOn, long[] GrowthOff, long[] DbSizeOn, long[] DbSizeOff)
 {
     public double BytesPerKeyOn => GrowthOn.Average() / Keys;
 
@@ -117,12 +117,12 @@ internal sealed class AntiEntropyFigures
         {
             text.AppendLine().AppendLine("### Memory of the slot digests and indexes").AppendLine();
             text.AppendLine("The same keys loaded with the SDK at W=All on fresh servers, once with `SlotDigests = true` and once with `false`; `used_memory` (INFO memory) of each node after the load minus before it.").AppendLine();
-            text.AppendLine("| keys | slot digests | load s | used_memory growth per node (bytes) | bytes per key (mean of nodes) | DBSIZE per node |");
-            text.AppendLine("|---:|---|---:|---:|---:|---:|");
+            text.AppendLine("| keys | slot digests | used_memory growth per node (bytes) | bytes per key (mean of nodes) | DBSIZE per node |");
+            text.AppendLine("|---:|---|---:|---:|---:|");
             foreach (var m in figures.Memory)
             {
-                text.AppendLine(inv, $"| {m.Keys:N0} | on | {m.LoadOn.TotalSeconds:0.0} | {string.Join(" / ", m.GrowthOn.Select(g => g.ToString("N0", inv)))} | {m.BytesPerKeyOn:0.0} | {string.Join(" / ", m.DbSizeOn.Select(g => g.ToString("N0", inv)))} |");
-                text.AppendLine(inv, $"| {m.Keys:N0} | off | {m.LoadOff.TotalSeconds:0.0} | {string.Join(" / ", m.GrowthOff.Select(g => g.ToString("N0", inv)))} | {m.BytesPerKeyOff:0.0} | {string.Join(" / ", m.DbSizeOff.Select(g => g.ToString("N0", inv)))} |");
+                text.AppendLine(inv, $"| {m.Keys:N0} | on | {string.Join(" / ", m.GrowthOn.Select(g => g.ToString("N0", inv)))} | {m.BytesPerKeyOn:0.0} | {string.Join(" / ", m.DbSizeOn.Select(g => g.ToString("N0", inv)))} |");
+                text.AppendLine(inv, $"| {m.Keys:N0} | off | {string.Join(" / ", m.GrowthOff.Select(g => g.ToString("N0", inv)))} | {m.BytesPerKeyOff:0.0} | {string.Join(" / ", m.DbSizeOff.Select(g => g.ToString("N0", inv)))} |");
             }
 
             text.AppendLine();

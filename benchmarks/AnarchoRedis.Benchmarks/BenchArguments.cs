@@ -29,7 +29,8 @@ internal sealed record BenchArguments
 
         Anti-entropy passes (instead of the cases above):
           --antientropy       load keys, make a fraction divergent, time a digest pass and a SCAN pass per row
-          --keys LIST         comma-separated key counts, one run on fresh servers each (default 100000)
+          --keys LIST         comma-separated key counts, one run on fresh servers each (default 100000;
+                              0 alone: only the memory measurement)
           --divergence LIST   comma-separated fractions of divergent keys (default 0,0.001,0.01,0.1)
           --list-fraction F   fraction of the keys that are lists of 5 elements (default 0.1)
           --load-inflight N   writes in flight while loading and diverging (default 256)
@@ -135,8 +136,8 @@ internal sealed record BenchArguments
                 case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds > 0:
                     result = result with { Rounds = rounds };
                     break;
-                case "--keys" when TryList(value, out int[] keys, k => k > 0):
-                    result = result with { Keys = keys[0], KeyCounts = keys };
+                case "--keys" when TryList(value, out int[] keys, k => k >= 0):
+                    result = result with { Keys = keys[0], KeyCounts = keys.Where(k => k > 0).ToArray() };
                     keysGiven = true;
                     break;
                 case "--divergence" when TryList(value, out double[] fractions, f => f is >= 0 and <= 1):
@@ -186,9 +187,9 @@ internal sealed record BenchArguments
             }
         }
 
-        if (!result.AntiEntropy && result.KeyCounts.Count > 1)
+        if (!result.AntiEntropy && (result.KeyCounts.Count != 1 || result.Keys <= 0))
         {
-            error = "--keys takes one count unless --antientropy is given.";
+            error = "--keys takes one positive count unless --antientropy is given.";
             return false;
         }
 
