@@ -45,7 +45,7 @@ internal static class MessagePackShape
 
             return reader.End;
         }
-        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException or ArgumentException)
         {
             return false;
         }

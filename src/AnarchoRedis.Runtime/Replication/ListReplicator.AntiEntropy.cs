@@ -19,6 +19,7 @@ internal sealed partial class ListReplicator
     public async Task AntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
     {
         var keys = Keys(key);
+        var writeKeys = WriteKeys(key);
         RedisValue[] args = [typeName, "full"];
         var replies = new ListReadReply[nodes.Length];
         await Task.WhenAll(nodes.Select((node, i) => ReadFullForRepairAsync(node, key, keys, args, typeName, replies, i, state))).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -49,7 +50,7 @@ internal sealed partial class ListReplicator
 
         // Entries that differ while the states agree (written with digests off, say): rewrite them all from the state.
         var entriesDiffer = entries is not null && entries.Select(e => e?.Hash).Distinct().Count() > 1;
-        var plan = new ReplacePlan(this, key, keys, typeName, merged, version, expiresAt, maxLeft, maxRight);
+        var plan = new ReplacePlan(this, key, writeKeys, typeName, merged, version, expiresAt, maxLeft, maxRight);
         var writes = new List<Task<bool>>();
         var allAgree = answered.Length == replies.Length;
         for (var i = 0; i < nodes.Length; i++)

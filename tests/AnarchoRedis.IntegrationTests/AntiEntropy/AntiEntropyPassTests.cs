@@ -58,7 +58,9 @@ public sealed class AntiEntropyPassTests
         Assert.Equal(2000, first.ListsRepaired);
         Assert.True(first.IsClean, first.ToString());
         Assert.True(first.SlotsDiffering > 0);
-        await NodeDump.AssertIdenticalAsync(cluster);
+
+        // Data, meta, tombstones and the slot digests and indexes: byte for byte.
+        await NodeDump.AssertIdenticalAsync(cluster, slotKeys: true);
 
         // The slot digests and indexes were rebuilt by the repairs' own scripts, so they agree too.
         var second = await runner.RunPassAsync();
@@ -281,6 +283,35 @@ public sealed class AntiEntropyPassTests
         Assert.Equal(newest.Version.ToString(), await cluster.VersionAsync(2, "profile:corrupt"));
         Assert.Equal(await cluster.VersionAsync(0, "profile:plain"), await cluster.VersionAsync(2, "profile:plain"));
         Assert.False(report.IsClean);
+    }
+
+    [Fact]
+    public async Task Index_entries_of_keys_whose_meta_expired_everywhere_are_dropped_and_the_slot_keys_with_them()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o =>
+        {
+            Unthrottled(o);
+            o.TombstoneGracePeriod = TimeSpan.FromMilliseconds(200);
+        });
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        for (var i = 0; i < 20; i++)
+        {
+            await profiles.SetAsync($"profile:ttl{i}", new Profile { Id = i }, new WriteOptions { TimeToLive = TimeSpan.FromMilliseconds(200), Consistency = Consistency.All });
+        }
+
+        Assert.NotEmpty(await cluster[0].Server.KeysAsync(pattern: "anrcho_slot:*").ToArrayAsync());
+
+        // Data expires after 200 ms and its meta 200 ms (the grace period) later, on every node by Redis' own clock.
+        await Eventually.HoldsAsync(async () => !await cluster[0].Server.KeysAsync(pattern: "anrcho_version:*").AnyAsync(), "the meta keys expired", TimeSpan.FromSeconds(5));
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        Assert.Equal(60, report.IndexEntriesDropped);
+        Assert.Equal(0, report.KeysRepaired);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Empty(await cluster[i].Server.KeysAsync(pattern: "anrcho_slot:*").ToArrayAsync());
+        }
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace AnarchoRedis.Runtime.Tests.AntiEntropy;
 
 public sealed class MessagePackShapeTests
 {
-    private sealed record Sample(int Id, string Name, int[] Values);
+    public sealed record Sample(int Id, string Name, int[] Values);
 
     private static byte[] Serialize<T>(T value) => MessagePackSerializer.Serialize(value, ValueCodec<object>.DefaultOptions);
 
