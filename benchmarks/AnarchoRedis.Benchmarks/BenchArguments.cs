@@ -26,6 +26,16 @@ internal sealed record BenchArguments
           --out FILE          also write the Markdown report to FILE
           --alloc-profile     sample allocations by type (GC AllocationTick) and list the top types per row;
                               slows the run down, so use it for diagnosis, not for the figures
+
+        Anti-entropy passes (instead of the cases above):
+          --antientropy       load keys, make a fraction divergent, time a digest pass and a SCAN pass per row
+          --keys LIST         comma-separated key counts, one run on fresh servers each (default 100000;
+                              0 alone: only the memory measurement)
+          --divergence LIST   comma-separated fractions of divergent keys (default 0,0.001,0.01,0.1)
+          --list-fraction F   fraction of the keys that are lists of 5 elements (default 0.1)
+          --load-inflight N   writes in flight while loading and diverging (default 256)
+          --ae-concurrency N  AntiEntropyOptions.Concurrency of the passes (default 32, the library default)
+          --memory-keys LIST  key counts for the digest memory overhead measurement, 0 to skip (default 100000)
         """;
 
     private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nodigest", "sdk-one", "sdk-all", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest"];
@@ -56,6 +66,21 @@ internal sealed record BenchArguments
 
     public bool AllocationProfile { get; init; }
 
+    public bool AntiEntropy { get; init; }
+
+    /// <summary>Every <c>--keys</c> value; the load cases use the first (they take only one).</summary>
+    public IReadOnlyList<int> KeyCounts { get; init; } = [10_000];
+
+    public IReadOnlyList<double> Divergence { get; init; } = [0, 0.001, 0.01, 0.1];
+
+    public double ListFraction { get; init; } = 0.1;
+
+    public int LoadInFlight { get; init; } = 256;
+
+    public int AntiEntropyConcurrency { get; init; } = 32;
+
+    public IReadOnlyList<int> MemoryKeys { get; init; } = [100_000];
+
     public bool Runs(string selector) => Cases.Contains(selector);
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out BenchArguments? parsed, out string? error)
@@ -63,6 +88,7 @@ internal sealed record BenchArguments
         var result = new BenchArguments();
         parsed = null;
         error = null;
+        var keysGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -75,6 +101,17 @@ internal sealed record BenchArguments
             if (name == "--alloc-profile")
             {
                 result = result with { AllocationProfile = true };
+                continue;
+            }
+
+            if (name == "--antientropy")
+            {
+                result = result with { AntiEntropy = true };
+                if (!keysGiven)
+                {
+                    result = result with { Keys = 100_000, KeyCounts = [100_000] };
+                }
+
                 continue;
             }
 
@@ -99,8 +136,24 @@ internal sealed record BenchArguments
                 case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds > 0:
                     result = result with { Rounds = rounds };
                     break;
-                case "--keys" when int.TryParse(value, CultureInfo.InvariantCulture, out var keys) && keys > 0:
-                    result = result with { Keys = keys };
+                case "--keys" when TryList(value, out int[] keys, k => k >= 0):
+                    result = result with { Keys = keys[0], KeyCounts = keys.Where(k => k > 0).ToArray() };
+                    keysGiven = true;
+                    break;
+                case "--divergence" when TryList(value, out double[] fractions, f => f is >= 0 and <= 1):
+                    result = result with { Divergence = fractions };
+                    break;
+                case "--list-fraction" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var listFraction) && listFraction is >= 0 and <= 1:
+                    result = result with { ListFraction = listFraction };
+                    break;
+                case "--load-inflight" when int.TryParse(value, CultureInfo.InvariantCulture, out var loadInFlight) && loadInFlight > 0:
+                    result = result with { LoadInFlight = loadInFlight };
+                    break;
+                case "--ae-concurrency" when int.TryParse(value, CultureInfo.InvariantCulture, out var concurrency) && concurrency > 0:
+                    result = result with { AntiEntropyConcurrency = concurrency };
+                    break;
+                case "--memory-keys" when TryList(value, out int[] memoryKeys, k => k >= 0):
+                    result = result with { MemoryKeys = memoryKeys.Where(k => k > 0).ToArray() };
                     break;
                 case "--list-keys" when int.TryParse(value, CultureInfo.InvariantCulture, out var listKeys) && listKeys > 0:
                     result = result with { ListKeys = listKeys };
@@ -134,8 +187,32 @@ internal sealed record BenchArguments
             }
         }
 
+        if (!result.AntiEntropy && (result.KeyCounts.Count != 1 || result.Keys <= 0))
+        {
+            error = "--keys takes one positive count unless --antientropy is given.";
+            return false;
+        }
+
         parsed = result;
         return true;
+    }
+
+    private static bool TryList<T>(string text, out T[] values, Func<T, bool> valid)
+        where T : IParsable<T>
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        values = new T[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!T.TryParse(parts[i], CultureInfo.InvariantCulture, out var parsed) || !valid(parsed))
+            {
+                return false;
+            }
+
+            values[i] = parsed;
+        }
+
+        return values.Length > 0;
     }
 
     private static bool TryPositive(string text, out double value) =>

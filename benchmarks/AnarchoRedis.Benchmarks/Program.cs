@@ -15,7 +15,8 @@ namespace AnarchoRedis.Benchmarks;
 /// <summary>
 /// Load driver: 3 local redis-server processes, then side by side in one run: raw SE.Redis on one node, a plain
 /// unversioned 3-node fan-out, a bare fan-out of the SDK's own scripts, a minimal versioned script, and the SDK.
-/// <c>dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks -- --duration 5</c>
+/// <c>dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks -- --duration 5</c>; with <c>--antientropy</c>,
+/// timed anti-entropy passes instead (<see cref="AntiEntropyBench"/>).
 /// </summary>
 internal static class Program
 {
@@ -54,6 +55,12 @@ internal static class Program
         {
             Console.Error.WriteLine("redis-server not found (PATH or /usr/bin/redis-server); pass --redis-server PATH.");
             return 2;
+        }
+
+        if (options.AntiEntropy)
+        {
+            // Its own fresh servers per phase: the key counts and the memory figures must not share a keyspace.
+            return await AntiEntropyBench.RunAsync(options, redisPath, args);
         }
 
         await using var servers = await RedisServers.StartAsync(redisPath, 3);
@@ -459,7 +466,7 @@ internal static class Program
         return sha1;
     }
 
-    private static string? FindRedisServer()
+    internal static string? FindRedisServer()
     {
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator))
         {
@@ -474,7 +481,7 @@ internal static class Program
     }
 
     /// <summary>The 1-minute load average (Linux), to show how busy the shared machine was.</summary>
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {
