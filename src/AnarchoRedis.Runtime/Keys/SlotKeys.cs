@@ -30,8 +30,6 @@ internal sealed class SlotKeys
         _prefix = prefix;
     }
 
-    public string Prefix => _prefix;
-
     /// <summary>The slot's tag (at most 4 characters; computed once for all slots, on first use).</summary>
     public static string Tag(int slot)
     {

@@ -18,6 +18,7 @@ namespace AnarchoRedis;
 internal sealed partial class ListReplicator : Replicator
 {
     private static readonly RedisValue Zero = "0";
+    private static readonly RedisValue NoDropVersion = RedisValue.EmptyString;
 
 
     public ListReplicator(
@@ -32,8 +33,6 @@ internal sealed partial class ListReplicator : Replicator
         : base(nodes, keys, clock, options, metrics, logger, time, slots)
     {
     }
-
-    private static readonly RedisValue NoDropVersion = RedisValue.EmptyString;
 
     /// <summary>KEYS of list_read.lua: data, meta, element tombstones. Checks the key.</summary>
     private RedisKey[] Keys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key)];
@@ -119,7 +118,7 @@ internal sealed partial class ListReplicator : Replicator
     /// slot entry of a list left empty, without tombstones, at exactly that version.
     /// </summary>
     /// <returns>How many tombstones the node dropped, and whether it dropped the whole list.</returns>
-    /// <exception cref="NodeDataException">The node holds something the script refuses (wrong types, another type's key, corrupt meta).</exception>
+    /// <exception cref="AnarchoRedisException">The node holds something the script refuses (a <see cref="NodeDataException"/>: wrong types, another type's key, corrupt meta).</exception>
     internal async Task<(long Purged, bool Dropped)> PurgeOnNodeAsync(ReplicaNode node, string key, string typeName, long cutoffMs, long due, ReplicatedVersion? dropVersion, IReadOnlyList<ReplicatedVersion> ids)
     {
         var keys = WriteKeys(key);

@@ -47,7 +47,7 @@ internal abstract class Replicator
     private protected long GraceMs => (long)_options.TombstoneGracePeriod.TotalMilliseconds;
 
     /// <summary>The slot index and slot digest keys of a key's slot (slot digests must be on).</summary>
-    private protected (RedisKey Index, RedisKey Digest) SlotKeysOf(SlotKeys slots, string key)
+    private protected static (RedisKey Index, RedisKey Digest) SlotKeysOf(SlotKeys slots, string key)
     {
         var slot = HashSlot.Of(key);
         return (slots.IndexKey(slot), slots.DigestKey(slot));

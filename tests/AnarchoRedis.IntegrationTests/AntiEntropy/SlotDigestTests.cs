@@ -62,14 +62,20 @@ public sealed class SlotDigestTests
         await lists.PushRightAsync("chat:{ttl}", ChatMessage.Of("t"), ttl);
 
         // Repairs: a client that reaches only nodes 0 and 1 writes; node 2 misses it and is then repaired, by a read
-        // (value) and by the post-write check of the next push (list).
+        // (value) and by the post-write check of the next push (list). The list's highest right id on nodes 0 and 1
+        // belongs to an element removed since: the repair must give node 2 that watermark too (from the replies, not
+        // from the merged elements), or its meta and slot entry would differ.
         var partitioned = await cluster.CreateClientAsync(nodes: [0, 1]);
+        var partitionedLists = partitioned.GetListStore(ChatMessage.Descriptor);
         await partitioned.GetValueStore(Profile.Descriptor).SetAsync("profile:repair", new Profile { Id = 99, Name = "r" }, WriteOptions.All);
-        await partitioned.GetListStore(ChatMessage.Descriptor).PushRightAsync("chat:1", ChatMessage.Of("missed"), WriteOptions.All);
+        await partitionedLists.PushRightAsync("chat:1", ChatMessage.Of("missed"), WriteOptions.All);
+        await partitionedLists.PushRightAsync("chat:1", ChatMessage.Of("gone"), WriteOptions.All);
+        await partitionedLists.RemoveAsync("chat:1", ChatMessage.Of("gone"), WriteOptions.All);
         Assert.Null(await cluster.VersionAsync(2, "profile:repair"));
         Assert.Equal(new Profile { Id = 99, Name = "r" }, await values.GetAsync("profile:repair", ReadOptions.All));
-        await lists.PushRightAsync("chat:1", ChatMessage.Of("after"), WriteOptions.All);
+        await lists.PushLeftAsync("chat:1", ChatMessage.Of("after"), WriteOptions.All);
         Assert.True(await cluster.ConvergedAsync("chat:1", 5), "the push's post-write check repaired node 2");
+        Assert.Equal(await cluster.MetaAsync(0, "chat:1"), await cluster.MetaAsync(2, "chat:1"));
 
         var audits = new List<SlotAudit>();
         for (var node = 0; node < 3; node++)
@@ -346,13 +352,23 @@ public sealed class SlotDigestTests
 
         // A client with digests and one without, on the same keys: the entries and sums stay exact (a write without
         // digests leaves the key's entry as it was, and the next write with digests replaces that entry).
+        // Each client reads the key before writing it: its clock then passes the other client's version, so that
+        // every write applies (two clients' versions made in one millisecond are ordered by writer id).
         var on = await cluster.CreateClientAsync();
         var onValues = on.GetValueStore(Profile.Descriptor);
-        await onValues.SetAsync("profile:1", new Profile { Id = 11 });
-        await values.SetAsync("profile:1", new Profile { Id = 12 });
-        await onValues.SetAsync("profile:1", new Profile { Id = 13 });
-        await values.SetAsync("profile:3", new Profile { Id = 3 });
-        await onValues.SetAsync("profile:3", new Profile { Id = 33 });
+        static async Task WriteAfterReadAsync(ReplicatedValueStore<Profile> store, string key, Profile value)
+        {
+            _ = await store.GetAsync(key);
+            await store.SetAsync(key, value);
+        }
+
+        await WriteAfterReadAsync(onValues, "profile:1", new Profile { Id = 11 });
+        await WriteAfterReadAsync(values, "profile:1", new Profile { Id = 12 });
+        await WriteAfterReadAsync(onValues, "profile:1", new Profile { Id = 13 });
+        await WriteAfterReadAsync(values, "profile:3", new Profile { Id = 3 });
+        await WriteAfterReadAsync(onValues, "profile:3", new Profile { Id = 33 });
+        Assert.Equal(new Profile { Id = 13 }, await values.GetAsync("profile:1"));
+        Assert.Equal(new Profile { Id = 33 }, await values.GetAsync("profile:3"));
         await on.GetListStore(ChatMessage.Descriptor).PushRightAsync("chat:1", ChatMessage.Of("c"));
         var audit = await SlotAudit.ReadAsync(cluster[0]);
 
