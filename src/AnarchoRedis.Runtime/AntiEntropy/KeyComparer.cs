@@ -58,6 +58,19 @@ internal sealed class KeyComparer
             _state.Compared();
         }
 
+        try
+        {
+            await CompareCoreAsync(key, nodes, entries, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Whatever one key does, the pass goes on: the key is reported and compared again by the next pass.
+            _state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, null, "comparing the key failed: " + ex.Message, ex));
+        }
+    }
+
+    private async Task CompareCoreAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, CancellationToken cancellationToken)
+    {
         string metaKey;
         try
         {

@@ -315,6 +315,46 @@ public sealed class AntiEntropyPassTests
     }
 
     [Fact]
+    public async Task Slot_keys_and_meta_damaged_outside_the_library_are_reported_and_the_rest_of_the_pass_still_repairs()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(Unthrottled);
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        await profiles.SetAsync("profile:wrongtype", new Profile { Id = 1 }, WriteOptions.All);
+        var slots = new SlotKeys("anrcho_slot:");
+
+        // Node 1: the meta key of one key is a string; an index names a key the library could never have written; one
+        // slot's digest key is a list.
+        await cluster[1].Db.KeyDeleteAsync(RedisCluster.MetaKeyOf("profile:wrongtype"));
+        await cluster[1].Db.StringSetAsync(RedisCluster.MetaKeyOf("profile:wrongtype"), "garbage");
+        var odd = HashSlot.Of("profile:wrongtype");
+        await cluster[1].Db.HashSetAsync(slots.IndexKey(odd).ToString(), "anrcho_version:{x}", "123");
+        await cluster[1].Db.HashSetAsync(slots.IndexKey(odd).ToString(), "profile:wrongtype", "1");
+        await cluster[1].Db.HashIncrementAsync(slots.DigestKey(odd).ToString(), "s", 124);
+        await cluster[1].Db.ListRightPushAsync(slots.DigestKey(HashSlot.Of("profile:other")).ToString(), "not a hash");
+
+        // And ordinary divergence elsewhere, written while node 2 was unreachable to the writer.
+        var partial = await cluster.CreateClientAsync(nodes: [0, 1]);
+        for (var i = 0; i < 20; i++)
+        {
+            await partial.GetValueStore(Profile.Descriptor).SetAsync($"profile:fine{i}", new Profile { Id = i });
+        }
+
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        Assert.Equal(20, report.ValuesRepaired);
+        Assert.Empty(report.UnreachableNodes);
+        Assert.Contains(report.Problems, p => p.Kind == AntiEntropyProblemKind.CorruptMeta && p.Key == "profile:wrongtype");
+        Assert.Contains(report.Problems, p => p.Kind == AntiEntropyProblemKind.CorruptMeta && p.Key == "anrcho_version:{x}");
+        Assert.Contains(report.Problems, p => p.Kind == AntiEntropyProblemKind.CorruptMeta && p.Node == cluster[1].EndPoint && p.Key is null);
+        Assert.Equal("garbage", (string?)await cluster[1].Db.StringGetAsync(RedisCluster.MetaKeyOf("profile:wrongtype")));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.NotNull(await cluster.VersionAsync(2, $"profile:fine{i}"));
+        }
+    }
+
+    [Fact]
     public async Task Scan_pass_repairs_a_flushed_node_when_slot_digests_are_off()
     {
         await using var cluster = await RedisCluster.StartAsync();
