@@ -46,6 +46,15 @@ internal sealed class KeyComparer
         }
     }
 
+    /// <summary>Reports a node whose copy of a key the read script could not use (corrupt, of another type, foreign).</summary>
+    public static void Unreadable(PassState state, ReplicaNode node, string key, Exception? error)
+    {
+        var kind = error is CorruptMetadataException or WrongRedisTypeException or ForeignListDataException ? AntiEntropyProblemKind.CorruptMeta
+            : error is KeyTypeMismatchException ? AntiEntropyProblemKind.KindConflict
+            : AntiEntropyProblemKind.Failed;
+        state.Problem(new AntiEntropyProblem(kind, key, node.Name, error?.Message ?? "the node's copy cannot be read", error));
+    }
+
     /// <summary>
     /// Compares and repairs one key. <paramref name="entries"/> are the nodes' index entries (digest pass) or null
     /// (SCAN pass); <paramref name="counted"/> says the caller already throttled and counted the key.
@@ -175,7 +184,7 @@ internal sealed class KeyComparer
 
     private async Task DropEntriesAsync(string key, string metaKey, ReplicaNode[] nodes, IndexEntry?[] entries)
     {
-        var slot = HashSlot.Of(key);
+        var (index, digest) = _client.SlotKeys.Of(key);
         var dropped = 0;
         for (var i = 0; i < nodes.Length; i++)
         {
@@ -188,7 +197,7 @@ internal sealed class KeyComparer
             {
                 var result = (RedisResult[])(await nodes[i].EvaluateOrReloadAsync(
                     LuaScript.IndexDrop,
-                    [metaKey, _client.SlotKeys.IndexKey(slot), _client.SlotKeys.DigestKey(slot)],
+                    [metaKey, index, digest],
                     [key]).ConfigureAwait(false))!;
                 if ((long)result[0] == 0 && (long)result[1] == 1)
                 {

@@ -46,6 +46,13 @@ internal sealed class SlotKeys
     /// <summary>The slot index hash of a slot: data key name to entry (<c>"h"</c> or <c>"h:due"</c>).</summary>
     public RedisKey IndexKey(int slot) => _indexKeys[slot] ??= string.Concat(_prefix, "{", Tag(slot), "}:keys");
 
+    /// <summary>The slot index and slot digest keys of a data key's slot.</summary>
+    public (RedisKey Index, RedisKey Digest) Of(string key)
+    {
+        var slot = HashSlot.Of(key);
+        return (IndexKey(slot), DigestKey(slot));
+    }
+
     private static string[] BuildTags()
     {
         var tags = new string[HashSlot.Count];

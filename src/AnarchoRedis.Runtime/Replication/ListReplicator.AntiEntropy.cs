@@ -194,11 +194,7 @@ internal sealed partial class ListReplicator
             replies[index] = ListReplyParser.ParseRead(result, key, node.Name, typeName);
             if (!replies[index].Ok)
             {
-                var error = replies[index].Error;
-                var kind = error is CorruptMetadataException or WrongRedisTypeException or ForeignListDataException ? AntiEntropyProblemKind.CorruptMeta
-                    : error is KeyTypeMismatchException ? AntiEntropyProblemKind.KindConflict
-                    : AntiEntropyProblemKind.Failed;
-                state.Problem(new AntiEntropyProblem(kind, key, node.Name, error?.Message ?? "the node's copy cannot be read", error));
+                KeyComparer.Unreadable(state, node, key, replies[index].Error);
             }
             else if (!replies[index].Version.IsZero)
             {

@@ -45,7 +45,7 @@ internal sealed partial class ListReplicator : Replicator
             return Keys(key);
         }
 
-        var (index, digest) = SlotKeysOf(_slots, key);
+        var (index, digest) = _slots.Of(key);
         return [key, _keys.MetaKey(key), _keys.TombstoneKey(key), index, digest];
     }
 

@@ -46,13 +46,6 @@ internal abstract class Replicator
 
     private protected long GraceMs => (long)_options.TombstoneGracePeriod.TotalMilliseconds;
 
-    /// <summary>The slot index and slot digest keys of a key's slot (slot digests must be on).</summary>
-    private protected static (RedisKey Index, RedisKey Digest) SlotKeysOf(SlotKeys slots, string key)
-    {
-        var slot = HashSlot.Of(key);
-        return (slots.IndexKey(slot), slots.DigestKey(slot));
-    }
-
     /// <summary>The earlier of two due times (Unix ms), 0 meaning none.</summary>
     private protected static long EarliestDue(long a, long b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
 

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -65,58 +67,25 @@ internal sealed partial class ValueReplicator
         }
 
         var expected = entries is null ? (long?)null : SlotEntry.ValueHash(key, best.Version);
-        var allHold = true;
-        var writes = new Task<bool>?[nodes.Length];
-        RedisValue[]? args = null;
-        RedisValue[]? replaceEqualArgs = null;
+        var held = new ReplicatedVersion?[nodes.Length];
+        var stale = new bool[nodes.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
-            if (metas[i] is null)
+            var version = i == newest ? best.Version : versions[i] ?? ReplicatedVersion.Zero;
+
+            // No answer, or written after the probe (newer than what was read: the next pass compares it): left alone.
+            if (metas[i] is null || version > best.Version)
             {
-                allHold = false;
                 continue;
             }
 
-            var version = i == newest ? best.Version : versions[i] ?? ReplicatedVersion.Zero;
             var sameState = version == best.Version && (i == newest || metas[i]![3] == (best.State == ValueState.Tombstone ? "1" : "0"));
             var entryWrong = expected is { } h && (entries![i] is not { } entry || entry.Hash != h);
-            if (version > best.Version)
-            {
-                // Written after the probe: newer than what was read; the next pass compares it.
-                allHold = false;
-                continue;
-            }
-
-            if (sameState && !entryWrong)
-            {
-                continue;
-            }
-
-            allHold = false;
-            var replaceEqual = version == best.Version;
-            var writeArgs = replaceEqual ? replaceEqualArgs ??= RepairArguments(key, best, typeName, true) : args ??= RepairArguments(key, best, typeName, false);
-            writes[i] = RepairOnNodeAsync(nodes[i], key, keys, writeArgs, typeName, state);
+            held[i] = version;
+            stale[i] = !sameState || entryWrong;
         }
 
-        var repaired = false;
-        foreach (var write in writes)
-        {
-            if (write is not null && await write.ConfigureAwait(false))
-            {
-                repaired = true;
-            }
-        }
-
-        if (repaired)
-        {
-            state.ValueRepaired();
-        }
-
-        if (complete && allHold && state.AllReachable && best.State == ValueState.Tombstone && best.DeletedAt <= NowMs - GraceMs)
-        {
-            await PurgeTombstoneAsync(key, keys, nodes, best.Version, typeName, state).ConfigureAwait(false);
-        }
-
+        await CopyAndPurgeAsync(key, typeName, keys, nodes, best, held, stale, complete, state).ConfigureAwait(false);
         return true;
     }
 
@@ -173,49 +142,59 @@ internal sealed partial class ValueReplicator
         }
 
         var expected = entries is null ? (long?)null : SlotEntry.ValueHash(key, best.Version);
-        var repaired = false;
-        var allHold = true;
-        var writes = new Task<bool>?[nodes.Length];
-        RedisValue[]? args = null;
-        RedisValue[]? replaceEqualArgs = null;
+        var held = new ReplicatedVersion?[nodes.Length];
+        var stale = new bool[nodes.Length];
         for (var i = 0; i < nodes.Length; i++)
         {
             var reply = replies[i];
             if (reply.State == ValueState.Error)
             {
-                allHold = false;
                 continue;
             }
 
-            var stale = NeedsRepair(reply, best)
+            held[i] = reply.Version;
+            stale[i] = NeedsRepair(reply, best)
                 || (expected is { } h && reply.Version == best.Version && (entries![i] is not { } entry || entry.Hash != h));
-            if (!stale)
+        }
+
+        await CopyAndPurgeAsync(key, typeName, keys, nodes, best, held, stale, complete, state).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the winner to the stale nodes (conditionally; "replace equal" where a node holds its very version), and
+    /// purges it when it is a tombstone past the grace period that every node holds, every node having answered.
+    /// <paramref name="held"/> is the version each node holds (zero: none), or null for a node left alone.
+    /// </summary>
+    private async Task CopyAndPurgeAsync(string key, string typeName, RedisKey[] keys, ReplicaNode[] nodes, ValueReadReply best, ReplicatedVersion?[] held, bool[] stale, bool complete, PassState state)
+    {
+        var allHold = true;
+        var writes = new List<Task<bool>>();
+        RedisValue[]? args = null;
+        RedisValue[]? replaceEqualArgs = null;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            if (held[i] is null || stale[i])
+            {
+                allHold = false;
+            }
+
+            if (held[i] is null || !stale[i])
             {
                 continue;
             }
 
-            allHold = false;
-            var replaceEqual = reply.Version == best.Version;
-            var writeArgs = replaceEqual ? replaceEqualArgs ??= RepairArguments(key, best, typeName, true) : args ??= RepairArguments(key, best, typeName, false);
-            writes[i] = RepairOnNodeAsync(nodes[i], key, keys, writeArgs, typeName, state);
+            var writeArgs = held[i] == best.Version
+                ? replaceEqualArgs ??= RepairArguments(key, best, typeName, true)
+                : args ??= RepairArguments(key, best, typeName, false);
+            writes.Add(RepairOnNodeAsync(nodes[i], key, keys, writeArgs, typeName, state));
         }
 
-        foreach (var write in writes)
-        {
-            if (write is not null && await write.ConfigureAwait(false))
-            {
-                repaired = true;
-            }
-        }
-
-        if (repaired)
+        if ((await Task.WhenAll(writes).ConfigureAwait(false)).Contains(true))
         {
             state.ValueRepaired();
         }
 
-        // Purge: every node holds the very same tombstone, older than the grace period, and every node answered.
-        if (complete && allHold && state.AllReachable && best.State == ValueState.Tombstone
-            && best.DeletedAt <= nowMs - GraceMs)
+        if (complete && allHold && state.AllReachable && best.State == ValueState.Tombstone && best.DeletedAt <= NowMs - GraceMs)
         {
             await PurgeTombstoneAsync(key, keys, nodes, best.Version, typeName, state).ConfigureAwait(false);
         }
@@ -229,11 +208,7 @@ internal sealed partial class ValueReplicator
             replies[index] = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
             if (replies[index].State == ValueState.Error)
             {
-                var error = replies[index].Error;
-                var kind = error is CorruptMetadataException or WrongRedisTypeException ? AntiEntropyProblemKind.CorruptMeta
-                    : error is KeyTypeMismatchException ? AntiEntropyProblemKind.KindConflict
-                    : AntiEntropyProblemKind.Failed;
-                state.Problem(new AntiEntropyProblem(kind, key, node.Name, error?.Message ?? "the node's copy cannot be read", error));
+                KeyComparer.Unreadable(state, node, key, replies[index].Error);
             }
             else if (!replies[index].Version.IsZero)
             {
@@ -247,6 +222,7 @@ internal sealed partial class ValueReplicator
         }
     }
 
+    /// <summary>The write script's arguments that copy <paramref name="winner"/>'s state, version and times to a node.</summary>
     private RedisValue[] RepairArguments(string key, in ValueReadReply winner, string typeName, bool replaceEqual)
     {
         var mode = winner.State switch

@@ -240,15 +240,6 @@ internal sealed partial class ValueReplicator
             }
         }
 
-        private RedisValue[] Arguments(bool replaceEqual)
-        {
-            var writeMode = Winner.State switch
-            {
-                ValueState.Live => ModeValue,
-                ValueState.Tombstone => ModeTombstone,
-                _ => ModeExpired,
-            };
-            return Owner.WriteArguments(_key, Winner.Version, writeMode, Winner.Payload ?? RedisValue.EmptyString, Winner.ExpiresAt, Winner.DeletedAt, _typeName, replaceEqual);
-        }
+        private RedisValue[] Arguments(bool replaceEqual) => Owner.RepairArguments(_key, Winner, _typeName, replaceEqual);
     }
 }

@@ -69,7 +69,7 @@ internal sealed partial class ValueReplicator : Replicator
             return [key, metaKey];
         }
 
-        var (index, digest) = SlotKeysOf(_slots, key);
+        var (index, digest) = _slots.Of(key);
         return [key, metaKey, index, digest];
     }
 
