@@ -316,7 +316,21 @@ public sealed class LocalNode : IAsyncDisposable
         if (direct is not null)
         {
             // Not awaited: Kill is synchronous, and a blocking Dispose would hold a thread-pool thread.
-            _ = direct.CloseAsync(allowCommandsToComplete: false).ContinueWith(_ => direct.Dispose(), TaskScheduler.Default);
+            _ = direct.CloseAsync(allowCommandsToComplete: false).ContinueWith(
+                closing =>
+                {
+                    // Observed here, so a failed close never surfaces as an unobserved task exception.
+                    _ = closing.Exception;
+                    try
+                    {
+                        direct.Dispose();
+                    }
+                    catch (Exception)
+                    {
+                        // The node is gone; nothing is left to release.
+                    }
+                },
+                TaskScheduler.Default);
         }
     }
 }
