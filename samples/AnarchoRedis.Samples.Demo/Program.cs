@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AnarchoRedis.Samples.Models;
+using AnarchoRedis.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -92,10 +93,7 @@ internal static class Program
             var started = Stopwatch.StartNew();
             try
             {
-                for (var i = 0; i < 3; i++)
-                {
-                    nodes.Add(GarnetNode.Start());
-                }
+                nodes.AddRange(await KitNode.StartAsync(LocalNodeBackend.Garnet, cancellationToken));
 
                 Console.WriteLine($"Started 3 in-process Garnet servers (Lua on, Lua transaction mode on) in {started.ElapsedMilliseconds} ms: {string.Join(", ", nodes.Select(n => n.EndPoint))}");
                 var problems = await CheckLuaAsync(nodes[0]);
@@ -119,15 +117,9 @@ internal static class Program
             Console.WriteLine("Garnet cannot run what this demo needs; falling back to redis-server processes.");
         }
 
-        var path = RedisServerNode.Find()
-            ?? throw new InvalidOperationException("No redis-server found on PATH; install Redis or pass --nodes host:port,host:port,host:port.");
-        for (var i = 0; i < 3; i++)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            nodes.Add(await RedisServerNode.StartAsync(path));
-        }
-
-        Console.WriteLine($"Started 3 redis-server processes ({path}, no persistence): {string.Join(", ", nodes.Select(n => n.EndPoint))}");
+        // The kit finds redis-server ($REDIS_SERVER, PATH, /usr/bin, /usr/local/bin) and says how to install it when missing.
+        nodes.AddRange(await KitNode.StartAsync(LocalNodeBackend.RedisServer, cancellationToken));
+        Console.WriteLine($"Started 3 redis-server processes (no persistence): {string.Join(", ", nodes.Select(n => n.EndPoint))}");
     }
 
     private static async Task<List<LuaCompatibility.Probe>> CheckLuaAsync(IDemoNode node)

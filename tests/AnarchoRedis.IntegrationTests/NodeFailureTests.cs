@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
 using Xunit;
 
 namespace AnarchoRedis.IntegrationTests;
@@ -24,7 +25,7 @@ public sealed class NodeFailureTests
         Assert.Equal(2, written.Acknowledged);
         Assert.Equal(2, written.Required);
 
-        await cluster[2].RestartAsync();
+        await cluster[2].RestartAsync(RestartMode.LoseData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Null(await cluster.DataAsync(2, key));
         Assert.Null(await cluster.VersionAsync(2, key));
@@ -52,7 +53,7 @@ public sealed class NodeFailureTests
         var newer = new Profile { Id = 1, Name = "new", Age = 2 };
         var v2 = await store.SetAsync(key, newer);
         Assert.Equal(2, v2.Acknowledged);
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Equal(v1.Version.ToString(), await cluster.VersionAsync(2, key));
 
@@ -77,7 +78,7 @@ public sealed class NodeFailureTests
         cluster[2].Kill();
         var deleted = await store.DeleteAsync(key);
         Assert.Equal(2, deleted.Acknowledged);
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.NotNull(await cluster.DataAsync(2, key));
         Assert.Equal("0", (await cluster.MetaAsync(2, key))["t"]);

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Xunit;
 
@@ -125,7 +126,7 @@ public sealed class ReplicaStateTests
         await partitioned.GetValueStore(Profile.Descriptor).SetAsync(key, new Profile { Id = 1, Name = "acknowledged" }, WriteOptions.All);
 
         // One node loss (node 0 wiped); node 1, the other holder, is merely slow (stopped) during the read.
-        await cluster[0].RestartAsync();
+        await cluster[0].RestartAsync(RestartMode.LoseData);
         await Eventually.ClientReachesAllNodesAsync(client);
         cluster[1].Pause();
         Exception? failure;

@@ -1,5 +1,6 @@
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
 using Xunit;
 
 namespace AnarchoRedis.IntegrationTests;
@@ -43,7 +44,7 @@ public sealed class ScriptCacheTests
         var store = client.GetValueStore(Profile.Descriptor);
         await store.SetAsync("profile:warm", new Profile { Id = 1 }, WriteOptions.All);
 
-        await cluster[0].RestartAsync();
+        await cluster[0].RestartAsync(RestartMode.LoseData);
         await Eventually.ClientReachesAllNodesAsync(client);
 
         Assert.Equal(3, (await store.SetAsync("profile:after-restart", new Profile { Id = 2 }, WriteOptions.All)).Acknowledged);

@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
 using Xunit;
 
 namespace AnarchoRedis.IntegrationTests;
@@ -110,7 +111,7 @@ public sealed class TimeToLiveTests
         await store.SetAsync(key, new Profile { Id = 1, Name = "expiring" }, new WriteOptions { TimeToLive = TimeSpan.FromMinutes(5), Consistency = Consistency.All });
         var expiry = (long)await cluster[0].Db.ExecuteAsync("PEXPIRETIME", key);
 
-        await cluster[2].RestartAsync();
+        await cluster[2].RestartAsync(RestartMode.LoseData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Equal("expiring", (await store.GetAsync(key, ReadOptions.All))?.Name);
 

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using AnarchoRedis.IntegrationTests.Lists;
+using AnarchoRedis.Testing;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Xunit;
@@ -83,7 +84,7 @@ public sealed class AntiEntropyPassTests
         await WriteManyAsync(client, values: 200, lists: 50, WriteOptions.Quorum, prefix: "new");
         await client.GetValueStore(Profile.Descriptor).SetAsync("profile:old1", new Profile { Id = 1, Name = "changed" });
 
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Null(await cluster.VersionAsync(2, "profile:new5"));
 
@@ -117,7 +118,7 @@ public sealed class AntiEntropyPassTests
         Assert.Equal(deleted.Version.ToString(), await cluster.VersionAsync(0, key));
 
         // Node 2 returns with the old live value: the pass copies the tombstone, it does not resurrect the value.
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.NotNull(await cluster.DataAsync(2, key));
         var back = await runner.RunPassAsync();

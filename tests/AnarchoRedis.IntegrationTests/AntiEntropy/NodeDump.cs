@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
 using StackExchange.Redis;
 
 namespace AnarchoRedis.IntegrationTests.AntiEntropy;
@@ -16,7 +17,7 @@ namespace AnarchoRedis.IntegrationTests.AntiEntropy;
 internal static class NodeDump
 {
     /// <summary>Dumps one node. Slot digest keys are left out unless asked for (their due hint may differ).</summary>
-    public static async Task<SortedDictionary<string, string>> TakeAsync(RedisNodeProcess node, bool slotKeys = false)
+    public static async Task<SortedDictionary<string, string>> TakeAsync(LocalNode node, bool slotKeys = false)
     {
         var db = node.Db;
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);

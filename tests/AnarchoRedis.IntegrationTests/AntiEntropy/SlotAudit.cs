@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
 using StackExchange.Redis;
 using Xunit.Sdk;
 
@@ -55,7 +56,7 @@ internal sealed class SlotAudit
     public int SlotKeyCount => Digests.Count + Indexes.Count;
 
     /// <summary>Reads every slot key and meta key of one node.</summary>
-    public static async Task<SlotAudit> ReadAsync(RedisNodeProcess node)
+    public static async Task<SlotAudit> ReadAsync(LocalNode node)
     {
         var problems = new List<string>();
         var db = node.Db;
@@ -173,7 +174,7 @@ internal sealed class SlotAudit
     }
 
     /// <summary>Reads and checks one node; fails the test with every problem found.</summary>
-    public static async Task<SlotAudit> CheckAsync(RedisNodeProcess node)
+    public static async Task<SlotAudit> CheckAsync(LocalNode node)
     {
         var audit = await ReadAsync(node);
         audit.AssertConsistent();

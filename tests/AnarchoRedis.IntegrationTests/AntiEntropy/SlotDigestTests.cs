@@ -5,6 +5,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using AnarchoRedis.IntegrationTests.Lists;
+using AnarchoRedis.Testing;
 using StackExchange.Redis;
 using Xunit;
 
@@ -154,7 +155,7 @@ public sealed class SlotDigestTests
         await values.DeleteAsync("profile:7");
         await lists.PushLeftAsync("chat:missed", ChatMessage.Of("z"));
         await lists.RemoveAsync("chat:missed", ChatMessage.Of("a"));
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
 
         var audits = new List<SlotAudit>();
         for (var node = 0; node < 3; node++)
@@ -395,7 +396,7 @@ public sealed class SlotDigestTests
 
     private static object[] R(params object[] items) => items;
 
-    private static async Task<List<RedisKey>> KeysAsync(RedisNodeProcess node, string pattern)
+    private static async Task<List<RedisKey>> KeysAsync(LocalNode node, string pattern)
     {
         var keys = new List<RedisKey>();
         await foreach (var key in node.Server.KeysAsync(pattern: pattern))

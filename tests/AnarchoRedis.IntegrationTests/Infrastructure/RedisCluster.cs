@@ -2,14 +2,15 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using StackExchange.Redis;
+using AnarchoRedis.Testing;
 using Xunit;
 
 namespace AnarchoRedis.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// N independent redis-server nodes (default 3) for one test or test class, with clients wired to them and direct
-/// access to each node's keys. Disposing it disposes every client it made and stops every node.
+/// access to each node's keys: a <see cref="LocalCluster"/> without proxies (clients talk to the nodes directly), plus
+/// the protocol-level views these tests need. Disposing it disposes every client it made and stops every node.
 /// </summary>
 public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
 {
@@ -21,7 +22,7 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
     public static readonly TimeSpan DefaultNodeTimeout = TimeSpan.FromSeconds(2);
 
     private readonly int _nodeCount;
-    private readonly List<RedisNodeProcess> _nodes = [];
+    private LocalCluster? _cluster;
     private readonly List<AnarchoRedisClient> _clients = [];
 
     /// <summary>Creates a 3-node cluster (started by <see cref="InitializeAsync"/>, for xunit fixtures).</summary>
@@ -39,11 +40,11 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
     }
 
     /// <summary>The nodes, in the order clients list them.</summary>
-    public IReadOnlyList<RedisNodeProcess> Nodes => _nodes;
+    public IReadOnlyList<LocalNode> Nodes => _cluster?.Nodes ?? [];
 
     /// <summary>Node <paramref name="index"/>.</summary>
     /// <param name="index">0-based.</param>
-    public RedisNodeProcess this[int index] => _nodes[index];
+    public LocalNode this[int index] => Nodes[index];
 
     /// <summary>Starts a cluster of <paramref name="nodeCount"/> nodes.</summary>
     /// <param name="nodeCount">N.</param>
@@ -66,16 +67,8 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
-        var starting = Enumerable.Range(0, _nodeCount).Select(_ => RedisNodeProcess.StartAsync()).ToArray();
-        try
-        {
-            await Task.WhenAll(starting);
-        }
-        finally
-        {
-            // Keep whatever started, so DisposeAsync stops it even when a sibling failed.
-            _nodes.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
-        }
+        // No proxies: these tests fault nodes by process (kill, pause, restart), and talk to them at full speed.
+        _cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = _nodeCount, Proxies = false });
     }
 
     /// <summary>Options for a client of this cluster: all nodes (or <paramref name="nodes"/>), short timeouts.</summary>
@@ -89,9 +82,9 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
             NodeTimeout = DefaultNodeTimeout,
             ConnectTimeout = TimeSpan.FromSeconds(2),
         };
-        foreach (var index in nodes ?? Enumerable.Range(0, _nodes.Count))
+        foreach (var index in nodes ?? Enumerable.Range(0, Nodes.Count))
         {
-            options.Nodes.Add(_nodes[index].EndPoint);
+            options.Nodes.Add(Nodes[index].EndPoint);
         }
 
         configure?.Invoke(options);
@@ -141,7 +134,7 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
     /// <param name="node">The node index.</param>
     /// <param name="key">The logical key.</param>
     /// <returns>The bytes.</returns>
-    public async Task<byte[]?> DataAsync(int node, string key) => (byte[]?)await _nodes[node].Db.StringGetAsync(key);
+    public async Task<byte[]?> DataAsync(int node, string key) => (byte[]?)await Nodes[node].Db.StringGetAsync(key);
 
     /// <summary>The meta hash of a key on one node (empty when absent).</summary>
     /// <param name="node">The node index.</param>
@@ -149,7 +142,7 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
     /// <returns>Field to value.</returns>
     public async Task<Dictionary<string, string>> MetaAsync(int node, string key)
     {
-        var entries = await _nodes[node].Db.HashGetAllAsync(MetaKeyOf(key));
+        var entries = await Nodes[node].Db.HashGetAllAsync(MetaKeyOf(key));
         return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
     }
 
@@ -157,15 +150,15 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
     /// <param name="node">The node index.</param>
     /// <param name="key">The logical key.</param>
     /// <returns>The 32-hex-digit version.</returns>
-    public async Task<string?> VersionAsync(int node, string key) => await _nodes[node].Db.HashGetAsync(MetaKeyOf(key), "v");
+    public async Task<string?> VersionAsync(int node, string key) => await Nodes[node].Db.HashGetAsync(MetaKeyOf(key), "v");
 
     /// <summary>What every node holds for a key: (version, data) per node, for convergence checks.</summary>
     /// <param name="key">The logical key.</param>
     /// <returns>One entry per node.</returns>
     public async Task<(string? Version, byte[]? Data)[]> ReplicasAsync(string key)
     {
-        var result = new (string?, byte[]?)[_nodes.Count];
-        for (var i = 0; i < _nodes.Count; i++)
+        var result = new (string?, byte[]?)[Nodes.Count];
+        for (var i = 0; i < Nodes.Count; i++)
         {
             result[i] = (await VersionAsync(i, key), await DataAsync(i, key));
         }
@@ -188,28 +181,21 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
         }
 
         // Nodes first: a client closing its connections must not wait on a paused node.
-        List<Exception>? errors = null;
-        foreach (var node in _nodes)
+        var cluster = _cluster;
+        _cluster = null;
+        try
         {
-            try
+            if (cluster is not null)
             {
-                await node.DisposeAsync();
-            }
-            catch (Exception ex)
-            {
-                (errors ??= []).Add(ex);
+                await cluster.DisposeAsync();
             }
         }
-
-        foreach (var client in clients)
+        finally
         {
-            await client.DisposeAsync();
-        }
-
-        _nodes.Clear();
-        if (errors is not null)
-        {
-            throw new AggregateException("Stopping the cluster's nodes failed.", errors);
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
         }
     }
 }

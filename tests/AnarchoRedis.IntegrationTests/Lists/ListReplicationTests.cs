@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
 using StackExchange.Redis;
 using Xunit;
 
@@ -57,7 +58,7 @@ public sealed class ListReplicationTests
         }
 
         await store.PushLeftAsync(key, ChatMessage.Of("head"));
-        await cluster[2].RestartAsync();
+        await cluster[2].RestartAsync(RestartMode.LoseData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Empty(await cluster.RawAsync(2, key));
 
@@ -79,7 +80,7 @@ public sealed class ListReplicationTests
         cluster[2].Kill();
         await store.PushRightAsync(key, ChatMessage.Of("b"));
         await store.PushLeftAsync(key, ChatMessage.Of("z"));
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Single(await cluster.RawAsync(2, key));
 
@@ -132,7 +133,7 @@ public sealed class ListReplicationTests
         cluster[2].Kill();
 
         Assert.Equal(1, await store.RemoveAsync(key, ChatMessage.Of("b")));
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Equal(3, (await cluster.RawAsync(2, key)).Length);
 
@@ -185,7 +186,7 @@ public sealed class ListReplicationTests
         }
 
         cluster[1].Kill();
-        await cluster[1].RestartAsync();
+        await cluster[1].RestartAsync(RestartMode.LoseData);
         await Eventually.ClientReachesAllNodesAsync(client);
         Assert.Equal(0, await cluster[1].Db.ListLengthAsync(key));
 
@@ -233,7 +234,7 @@ public sealed class ListReplicationTests
 
         var deleted = await store.DeleteAsync(key);
         Assert.Equal(2, deleted.Acknowledged);
-        await cluster[2].RestartAsync(fromSnapshot: true);
+        await cluster[2].RestartAsync(RestartMode.KeepData);
         await Eventually.ClientReachesAllNodesAsync(client);
 
         Assert.Empty(await store.RangeAsync(key, options: ReadOptions.All));
@@ -298,7 +299,7 @@ public sealed class ListReplicationTests
         const string key = "chat:late";
         await store.PushRightAsync(key, Enumerable.Range(0, 20).Select(i => ChatMessage.Of($"m{i}")), WriteOptions.All);
         cluster[0].Kill();
-        await cluster[0].RestartAsync();
+        await cluster[0].RestartAsync(RestartMode.LoseData);
         await Eventually.ClientReachesAllNodesAsync(client);
 
         // Node 0 answers the push with (1, h) while the others say (21, h'): counted in W, the push repairs it before
@@ -417,7 +418,7 @@ public sealed class ListReplicationTests
         var pushing = Task.WhenAll(PushManyAsync(0, 0), PushManyAsync(1, 0));
         await Task.Delay(100);
         cluster[1].Kill();
-        await cluster[1].RestartAsync();
+        await cluster[1].RestartAsync(RestartMode.LoseData);
         await pushing;
         await Eventually.ClientReachesAllNodesAsync(clients[0]);
 
