@@ -133,7 +133,7 @@ internal sealed partial class ValueReplicator : Replicator
         {
             var (replies, arrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
             _metrics.Operation(operation, "quorum_failed", started);
-            throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind == NodeOutcomeKind.Failed ? null : r.Stored, r.Error));
+            throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Skipped ? null : r.Stored, r.Error));
         }
 
         // Nodes that did not acknowledge were logged and counted as they answered (WriteOnNodeAsync).
