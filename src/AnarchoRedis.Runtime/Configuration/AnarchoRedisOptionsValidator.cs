@@ -88,6 +88,8 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("MaxKeyBytes must be positive.");
         }
 
+        // The epoch key is compared only with prefixes that are valid themselves: one bad prefix is one error.
+        var prefixErrors = errors.Count;
         if (string.IsNullOrEmpty(options.MetaKeyPrefix) || options.MetaKeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
         {
             errors.Add("MetaKeyPrefix must be non-empty and hold no '{' or '}' (the meta key must keep its data key's hash slot).");
@@ -115,7 +117,8 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         {
             errors.Add("EpochKey must be non-empty.");
         }
-        else if (Overlaps(options.EpochKey, options.MetaKeyPrefix) || Overlaps(options.EpochKey, options.ListTombstonePrefix) || Overlaps(options.EpochKey, options.SlotKeyPrefix))
+        else if (errors.Count == prefixErrors &&
+            (Overlaps(options.EpochKey, options.MetaKeyPrefix) || Overlaps(options.EpochKey, options.ListTombstonePrefix) || Overlaps(options.EpochKey, options.SlotKeyPrefix)))
         {
             errors.Add("EpochKey must neither start with MetaKeyPrefix, ListTombstonePrefix or SlotKeyPrefix nor be a prefix of one of them (the epoch key must not be taken for a key the library keeps per data key).");
         }

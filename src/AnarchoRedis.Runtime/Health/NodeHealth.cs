@@ -52,8 +52,11 @@ internal sealed class NodeHealth
 
     public string Name { get; }
 
-    /// <summary>Called with <see langword="true"/> when the circuit opens and <see langword="false"/> when it closes.</summary>
-    public Action<NodeHealth, bool>? CircuitChanged { get; set; }
+    /// <summary>
+    /// Raised with <see langword="true"/> when the circuit opens and <see langword="false"/> when it closes (on the thread
+    /// that made the change: a replicator's continuation, a connection event or the prober; handlers must be quick).
+    /// </summary>
+    public event Action<NodeHealth, bool>? CircuitChanged;
 
     /// <summary>Whether operations skip the node.</summary>
     public bool IsOpen => Volatile.Read(ref _circuit) == Opened;

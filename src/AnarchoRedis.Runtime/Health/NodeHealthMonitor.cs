@@ -47,7 +47,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         _interval = options.Health.ProbeInterval;
         foreach (var node in nodes)
         {
-            node.Health.CircuitChanged = OnCircuitChanged;
+            node.Health.CircuitChanged += OnCircuitChanged;
             node.ConnectionRestored += OnConnectionRestored;
         }
     }
@@ -146,7 +146,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         foreach (var node in _nodes)
         {
             node.ConnectionRestored -= OnConnectionRestored;
-            node.Health.CircuitChanged = null;
+            node.Health.CircuitChanged -= OnCircuitChanged;
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -44,7 +44,7 @@ public sealed class NodeHealthTests
     {
         var health = Ready(threshold: 3);
         var opened = new List<bool>();
-        health.CircuitChanged = (_, open) => opened.Add(open);
+        health.CircuitChanged += (_, open) => opened.Add(open);
 
         health.Observe(Timeout(), Stopwatch.GetTimestamp());
         health.Observe(ConnectionError(), Stopwatch.GetTimestamp());
@@ -84,7 +84,7 @@ public sealed class NodeHealthTests
     {
         var health = Ready();
         var transitions = new List<bool>();
-        health.CircuitChanged = (_, open) => transitions.Add(open);
+        health.CircuitChanged += (_, open) => transitions.Add(open);
 
         health.OnConnectionLost();
         Assert.Equal(NodeHealthState.Open, health.State);
