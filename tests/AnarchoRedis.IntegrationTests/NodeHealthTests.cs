@@ -192,6 +192,47 @@ public sealed class NodeHealthTests
         Assert.Equal("filling", (await EpochOnNodeAsync(cluster, 2)).State);
     }
 
+    [Theory]
+    [InlineData(AntiEntropyPassMode.Digests)]
+    [InlineData(AntiEntropyPassMode.Scan)]
+    public async Task A_clean_pass_of_either_kind_refills_a_node_restarted_empty_and_sets_it_ready(AntiEntropyPassMode mode)
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+        for (var i = 0; i < 20; i++)
+        {
+            await store.SetAsync($"profile:pass-{i}", new Profile { Id = i }, WriteOptions.All);
+        }
+
+        await cluster[0].RestartAsync();
+        await StateIsAsync(client, 0, NodeHealthState.Filling);
+
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync(mode);
+
+        Assert.True(report.IsClean, report.ToString());
+        Assert.Equal(20, report.ValuesRepaired);
+        Assert.Equal(NodeHealthState.Healthy, client.Health[0].State);
+        Assert.Equal("ready", (await EpochOnNodeAsync(cluster, 0)).State);
+        Assert.Equal(7, (await store.GetAsync("profile:pass-7", ReadOptions.All))?.Id);
+    }
+
+    [Fact]
+    public async Task A_node_whose_epoch_key_holds_something_else_takes_writes_but_its_reads_never_count()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+        await cluster[1].Db.StringSetAsync(NodeDump.EpochKey, "not an epoch");
+
+        await StateIsAsync(client, 1, NodeHealthState.Unverified);
+
+        Assert.Equal(3, (await store.SetAsync("profile:foreign-epoch", new Profile { Id = 4 }, WriteOptions.All)).Acknowledged);
+        var read = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.GetAsync("profile:foreign-epoch", ReadOptions.All));
+        Assert.Equal(NodeHealthState.Unverified, Assert.IsType<NodeUnavailableException>(read.Outcomes[1].Error).State);
+        Assert.Equal("not an epoch", (string?)await cluster[1].Db.StringGetAsync(NodeDump.EpochKey));
+    }
+
     [Fact]
     public async Task A_user_key_named_as_the_epoch_key_is_rejected_and_the_epoch_is_left_alone()
     {
