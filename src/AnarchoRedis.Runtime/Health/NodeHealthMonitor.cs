@@ -171,13 +171,13 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
                 {
                     await ProbeAsync(cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                 {
                     Log.ProbeFailed(_logger, ex);
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
             // Disposed.
         }
@@ -299,13 +299,13 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             {
                 await VerifyEpochsAsync([node], _stop.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                // The client is being disposed (its connections may be closed already).
+            }
+            catch (Exception ex)
             {
                 Log.ProbeFailed(_logger, ex);
-            }
-            catch (OperationCanceledException)
-            {
-                // Disposed.
             }
         });
     }
