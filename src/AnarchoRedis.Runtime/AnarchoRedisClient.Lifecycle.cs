@@ -32,6 +32,7 @@ public sealed partial class AnarchoRedisClient
         IMeterFactory? meterFactory = null)
         : this(options, loggerFactory, timeProvider, meterFactory, ConnectNodes(options))
     {
+        StartHealthAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     private AnarchoRedisClient(
@@ -49,15 +50,27 @@ public sealed partial class AnarchoRedisClient
         Clock = new HybridLogicalClock(time, options.WriterId);
         SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
         // The slot prefix is reserved whether or not this client keeps digests: another client of the nodes may.
-        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix);
+        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix, options.EpochKey);
         Keys = keys;
         SlotKeys = new SlotKeys(options.SlotKeyPrefix);
         Time = time;
         var slots = options.SlotDigests ? SlotKeys : null;
         ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
         ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
+        HealthMonitor = new NodeHealthMonitor(replicaSet.Nodes, options, _metrics, logger, time);
+        _metrics.ObserveNodes(replicaSet.Nodes.Select(n => n.Health).ToArray());
         Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));
     }
+
+    /// <summary>Verifies the nodes' epochs and probes them in the background (empty-restart detection, circuits).</summary>
+    internal NodeHealthMonitor HealthMonitor { get; }
+
+    /// <summary>
+    /// Each node's health as this client sees it now, in configuration order: whether its circuit is open (operations
+    /// skip it), whether its epoch is verified and ready (its read answers count toward R) or it is refilling after an
+    /// empty restart, its latency average, its consecutive failures and its epoch id.
+    /// </summary>
+    public System.Collections.Generic.IReadOnlyList<NodeHealthSnapshot> Health => _replicaSet.Nodes.Select(n => n.Health.Snapshot()).ToArray();
 
     /// <summary>The node connections, in configuration order (anti-entropy and tests run scripts on single nodes).</summary>
     internal System.Collections.Generic.IReadOnlyList<ReplicaNode> ReplicaNodes => _replicaSet.Nodes;
@@ -81,7 +94,28 @@ public sealed partial class AnarchoRedisClient
     {
         AnarchoRedisOptionsValidator.ThrowIfInvalid(options);
         var replicaSet = await ReplicaSet.ConnectAsync(options).WaitAsync(cancellationToken).ConfigureAwait(false);
-        return new AnarchoRedisClient(options, loggerFactory, timeProvider, meterFactory, replicaSet);
+        var client = new AnarchoRedisClient(options, loggerFactory, timeProvider, meterFactory, replicaSet);
+        try
+        {
+            await client.StartHealthAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// Verifies every node's epoch once (creating it on a new cluster, or filling on a node that lost its data) and
+    /// starts the background prober. Nodes that do not answer stay unverified or open; the prober retries them.
+    /// </summary>
+    private async Task StartHealthAsync(CancellationToken cancellationToken)
+    {
+        await HealthMonitor.VerifyEpochsAsync(_replicaSet.Nodes, cancellationToken).ConfigureAwait(false);
+        HealthMonitor.Start();
     }
 
     private static ReplicaSet ConnectNodes(AnarchoRedisOptions options)
@@ -100,6 +134,7 @@ public sealed partial class AnarchoRedisClient
             return;
         }
 
+        await HealthMonitor.DisposeAsync().ConfigureAwait(false);
         await _replicaSet.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
     }

@@ -120,7 +120,8 @@ public sealed class NodeFailureTests
         Assert.Equal(3, error.Outcomes.Count);
         Assert.Equal(NodeOutcomeKind.Applied, error.Outcomes[0].Kind);
         Assert.Equal(cluster[0].EndPoint, error.Outcomes[0].Node);
-        Assert.All(error.Outcomes.Skip(1), o => Assert.Contains(o.Kind, new[] { NodeOutcomeKind.Failed, NodeOutcomeKind.TimedOut }));
+        // A killed node's connection drops, which opens its circuit: it is skipped, or fails if the write came first.
+        Assert.All(error.Outcomes.Skip(1), o => Assert.Contains(o.Kind, new[] { NodeOutcomeKind.Failed, NodeOutcomeKind.TimedOut, NodeOutcomeKind.Skipped }));
         Assert.All(error.Outcomes.Skip(1), o => Assert.NotNull(o.Error));
         Assert.True(error.IsIndeterminate);
 
@@ -146,7 +147,9 @@ public sealed class NodeFailureTests
         var error = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.SetAsync("profile:nowhere", new Profile(), WriteOptions.One));
 
         Assert.Equal(0, error.Acknowledged);
-        Assert.All(error.Outcomes, o => Assert.Equal(NodeOutcomeKind.Failed, o.Kind));
+        // Unreachable at connect: their circuits are open, so the write is not even sent (skipped, definitely not applied).
+        Assert.All(error.Outcomes, o => Assert.Equal(NodeOutcomeKind.Skipped, o.Kind));
+        Assert.All(error.Outcomes, o => Assert.IsType<NodeUnavailableException>(o.Error));
         Assert.False(error.IsIndeterminate);
     }
 

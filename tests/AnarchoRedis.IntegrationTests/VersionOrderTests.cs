@@ -23,6 +23,11 @@ public sealed class VersionOrderTests : IClassFixture<RedisCluster>
         const string key = "profile:low-bits";
         var now = DateTimeOffset.UtcNow;
 
+        // Created first: a client that knows every node finds the cluster new and makes every node's epoch ready. (A
+        // client that knows node 0 alone would make only node 0's, and every node without one would then be taken for
+        // a node that lost its data: filling, its reads not counted.)
+        var olderClient = await _cluster.CreateClientAsync(o => o.WriterId = ulong.MaxValue, new FakeTimeProvider(now));
+
         // The newer write: second version of a client whose fake clock stands still, so its clock is c + 1; writer id 1.
         var newerClient = await _cluster.CreateClientAsync(o => o.WriterId = 1, new FakeTimeProvider(now), nodes: [0]);
         var newerStore = newerClient.GetValueStore(Profile.Descriptor);
@@ -31,7 +36,6 @@ public sealed class VersionOrderTests : IClassFixture<RedisCluster>
         var newerWrite = await newerStore.SetAsync(key, newer, WriteOptions.One);
 
         // The older write: clock c, but the largest writer id, so a comparison that lost the clock's low bit would pick it.
-        var olderClient = await _cluster.CreateClientAsync(o => o.WriterId = ulong.MaxValue, new FakeTimeProvider(now));
         var olderStore = olderClient.GetValueStore(Profile.Descriptor);
         var olderWrite = await olderStore.SetAsync(key, new Profile { Id = 1, Name = "older" }, WriteOptions.All);
 

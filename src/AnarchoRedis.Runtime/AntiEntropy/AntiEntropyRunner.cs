@@ -64,6 +64,10 @@ public sealed class AntiEntropyRunner
             var options = _client.Options.AntiEntropy;
             var state = new PassState(_client.ReplicaSet.Nodes, options, _client.Metrics, _logger, time, progress);
             var comparer = new KeyComparer(_client, _registry, state);
+
+            // The epochs before the pass: a node filling now is ready after it if the pass reached every node and left
+            // nothing unresolved, and only if its epoch is still this one (a node wiped again meanwhile stays filling).
+            var epochs = await _client.HealthMonitor.VerifyEpochsAsync(_client.ReplicaSet.Nodes, cancellationToken).ConfigureAwait(false);
             Log.AntiEntropyStarted(_logger, resolved, _client.ReplicaSet.Count);
             int slotsCompared = 0, slotsDiffering = 0, slotsDue = 0;
             if (resolved == AntiEntropyPassMode.Digests)
@@ -77,8 +81,13 @@ public sealed class AntiEntropyRunner
                 await new ScanPass(_client, comparer, state, options).RunAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            state.Phase(AntiEntropyPhase.Done, 0);
             var report = state.ToReport(resolved, startedAt, Stopwatch.GetElapsedTime(started), slotsCompared, slotsDiffering, slotsDue);
+            if (state.AllReachable && report.ProblemCount == 0 && report.UnreachableNodes.Count == 0)
+            {
+                await MarkRefilledAsync(epochs, cancellationToken).ConfigureAwait(false);
+            }
+
+            state.Phase(AntiEntropyPhase.Done, 0);
             Volatile.Write(ref _lastReport, report);
             _client.Metrics.AntiEntropySlotsDivergent(slotsDiffering);
             _client.Metrics.AntiEntropyKeysCompared(report.KeysCompared);
@@ -100,6 +109,19 @@ public sealed class AntiEntropyRunner
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Sets every node that was filling at the start of the pass ready (conditionally on the epoch id seen then).</summary>
+    private async Task MarkRefilledAsync(NodeEpoch[] epochs, CancellationToken cancellationToken)
+    {
+        var nodes = _client.ReplicaSet.Nodes;
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (epochs[i].IsFilling)
+            {
+                await _client.HealthMonitor.MarkReadyAsync(nodes[i], epochs[i].Id!, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 }

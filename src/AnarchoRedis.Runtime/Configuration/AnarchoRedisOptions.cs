@@ -94,6 +94,17 @@ public sealed class AnarchoRedisOptions
     /// </summary>
     public MessagePackSerializerOptions? SerializerOptions { get; set; }
 
+    /// <summary>
+    /// The name of the epoch key the library keeps on every node (a hash: <c>id</c>, <c>state</c>, <c>since</c>), by which
+    /// a node that restarted empty is recognised: its read answers do not count toward R until anti-entropy has refilled
+    /// it. Default <c>anrcho_epoch</c>. It must not start with, nor be a prefix of, the meta, list tombstone or slot key
+    /// prefix, and no user key may be named so. Every client of the nodes must use the same name.
+    /// </summary>
+    public string EpochKey { get; set; } = "anrcho_epoch";
+
+    /// <summary>Node health: the circuit's failure threshold and the probe interval (configuration section <c>Health</c>).</summary>
+    public NodeHealthOptions Health { get; set; } = new();
+
     /// <summary>The scheduled self-healer: interval, jitter, throttle (configuration section <c>AntiEntropy</c>).</summary>
     public AntiEntropyOptions AntiEntropy { get; set; } = new();
 }

@@ -72,6 +72,7 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         }
 
         AntiEntropyErrors(options.AntiEntropy, errors);
+        HealthErrors(options.Health, errors);
         if (options.MaxClockSkew <= TimeSpan.Zero)
         {
             errors.Add("MaxClockSkew must be positive.");
@@ -87,6 +88,8 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("MaxKeyBytes must be positive.");
         }
 
+        // The epoch key is compared only with prefixes that are valid themselves: one bad prefix is one error.
+        var prefixErrors = errors.Count;
         if (string.IsNullOrEmpty(options.MetaKeyPrefix) || options.MetaKeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
         {
             errors.Add("MetaKeyPrefix must be non-empty and hold no '{' or '}' (the meta key must keep its data key's hash slot).");
@@ -108,6 +111,16 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         else if (Overlaps(options.SlotKeyPrefix, options.MetaKeyPrefix) || Overlaps(options.SlotKeyPrefix, options.ListTombstonePrefix))
         {
             errors.Add("SlotKeyPrefix must neither start with MetaKeyPrefix or ListTombstonePrefix nor be a prefix of either (slot keys must not be taken for meta or tombstone keys, nor the reverse).");
+        }
+
+        if (string.IsNullOrEmpty(options.EpochKey))
+        {
+            errors.Add("EpochKey must be non-empty.");
+        }
+        else if (errors.Count == prefixErrors &&
+            (Overlaps(options.EpochKey, options.MetaKeyPrefix) || Overlaps(options.EpochKey, options.ListTombstonePrefix) || Overlaps(options.EpochKey, options.SlotKeyPrefix)))
+        {
+            errors.Add("EpochKey must neither start with MetaKeyPrefix, ListTombstonePrefix or SlotKeyPrefix nor be a prefix of one of them (the epoch key must not be taken for a key the library keeps per data key).");
         }
 
         if (!Enum.IsDefined(options.ReadConsistency) || options.ReadConsistency == Consistency.Default ||
@@ -155,6 +168,25 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         if (options.MaxReportedProblems < 0)
         {
             errors.Add("AntiEntropy.MaxReportedProblems must not be negative.");
+        }
+    }
+
+    private static void HealthErrors(NodeHealthOptions? options, List<string> errors)
+    {
+        if (options is null)
+        {
+            errors.Add("Health must not be null.");
+            return;
+        }
+
+        if (options.FailureThreshold < 1)
+        {
+            errors.Add("Health.FailureThreshold must be at least 1.");
+        }
+
+        if (options.ProbeInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Health.ProbeInterval must be positive.");
         }
     }
 

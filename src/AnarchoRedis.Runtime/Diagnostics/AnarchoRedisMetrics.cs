@@ -30,6 +30,8 @@ public sealed class AnarchoRedisMetrics : IDisposable
     private readonly Counter<long> _aeRepairs;
     private readonly Counter<long> _aePurges;
     private readonly Counter<long> _aeProblems;
+    private readonly Counter<long> _circuitTransitions;
+    private readonly Counter<long> _epochEvents;
 
     /// <summary>Creates the instruments, on a meter from <paramref name="meterFactory"/> when given.</summary>
     /// <param name="meterFactory">The DI meter factory, or <see langword="null"/>.</param>
@@ -51,6 +53,8 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _aeRepairs = _meter.CreateCounter<long>("anarchoredis.antientropy.repairs", "{key}", "Keys repaired by anti-entropy, by kind (value, list).");
         _aePurges = _meter.CreateCounter<long>("anarchoredis.antientropy.purges", "{tombstone}", "Tombstones purged by anti-entropy, by kind (value_tombstone, list_tombstone, empty_list).");
         _aeProblems = _meter.CreateCounter<long>("anarchoredis.antientropy.problems", "{problem}", "Problems met by anti-entropy passes, by kind.");
+        _circuitTransitions = _meter.CreateCounter<long>("anarchoredis.node.circuit_transitions", "{transition}", "Node circuits opened and closed, by node and state (open, closed).");
+        _epochEvents = _meter.CreateCounter<long>("anarchoredis.node.epoch_events", "{event}", "Epoch events, by node and event (created_ready, created_filling, changed, ready, marked_ready).");
     }
 
     internal void Operation(string operation, string outcome, long startTimestamp)
@@ -89,6 +93,36 @@ public sealed class AnarchoRedisMetrics : IDisposable
     internal void AntiEntropyPurge(string kind, long count) => _aePurges.Add(count, new KeyValuePair<string, object?>("kind", kind));
 
     internal void AntiEntropyProblem(AntiEntropyProblemKind kind) => _aeProblems.Add(1, new KeyValuePair<string, object?>("kind", kind.ToString()));
+
+    internal void CircuitTransition(string node, bool opened) =>
+        _circuitTransitions.Add(1, new KeyValuePair<string, object?>("node", node), new KeyValuePair<string, object?>("state", opened ? "open" : "closed"));
+
+    internal void EpochEvent(string node, string kind) =>
+        _epochEvents.Add(1, new KeyValuePair<string, object?>("node", node), new KeyValuePair<string, object?>("event", kind));
+
+    /// <summary>Publishes the nodes' states (<see cref="NodeHealthState"/> as a number) and latency averages as gauges.</summary>
+    internal void ObserveNodes(IReadOnlyList<NodeHealth> nodes)
+    {
+        _meter.CreateObservableGauge(
+            "anarchoredis.node.state",
+            () => Measure(nodes, static n => (int)n.State),
+            "{state}",
+            "Each node's state: 0 healthy, 1 circuit open, 2 unverified, 3 filling after an empty restart.");
+        _meter.CreateObservableGauge(
+            "anarchoredis.node.latency",
+            () => Measure(nodes, static n => n.LatencyAverage.TotalMilliseconds),
+            "ms",
+            "Each node's exponentially weighted average reply latency.");
+    }
+
+    private static IEnumerable<Measurement<T>> Measure<T>(IReadOnlyList<NodeHealth> nodes, Func<NodeHealth, T> value)
+        where T : struct
+    {
+        foreach (var node in nodes)
+        {
+            yield return new Measurement<T>(value(node), new KeyValuePair<string, object?>("node", node.Name));
+        }
+    }
 
     internal void MissedWrite(string node) => _missedWrites.Add(1, new KeyValuePair<string, object?>("node", node));
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace AnarchoRedis;
 
-/// <summary>The library's log messages (event ids 1xx: replication, 2xx: repair, 3xx: clock, 4xx: anti-entropy, 9xx: connection).</summary>
+/// <summary>The library's log messages (event ids 1xx: replication, 2xx: repair, 3xx: clock, 4xx: anti-entropy, 500-519: node health and epochs, 9xx: connection).</summary>
 internal static partial class Log
 {
     [LoggerMessage(100, LogLevel.Warning, "Quorum not reached for {Operation} of {Key}: {Acknowledged} of {Required} ({Outcomes})")]
@@ -50,6 +50,39 @@ internal static partial class Log
 
     [LoggerMessage(404, LogLevel.Debug, "Anti-entropy repaired {Kind} {Key} on {Node}: {Result}")]
     public static partial void AntiEntropyRepaired(ILogger logger, string kind, string key, string node, string result);
+
+    [LoggerMessage(500, LogLevel.Warning, "Circuit of node {Node} opened ({Failures} consecutive failures, or its connection dropped): operations skip it until a probe gets an answer")]
+    public static partial void CircuitOpened(ILogger logger, string node, int failures);
+
+    [LoggerMessage(501, LogLevel.Information, "Circuit of node {Node} closed: it answered and its epoch was verified ({State})")]
+    public static partial void CircuitClosed(ILogger logger, string node, NodeHealthState state);
+
+    [LoggerMessage(502, LogLevel.Information, "Node {Node} had no epoch and none of the nodes had one: a new cluster; epoch {EpochId} created ready")]
+    public static partial void EpochCreatedReady(ILogger logger, string node, string epochId);
+
+    [LoggerMessage(503, LogLevel.Warning, "Node {Node} lost its data (its epoch vanished): epoch {EpochId} created filling; it takes writes, but its reads do not count toward R until an anti-entropy pass has refilled it")]
+    public static partial void EpochCreatedFilling(ILogger logger, string node, string epochId);
+
+    [LoggerMessage(504, LogLevel.Warning, "Node {Node} has epoch {EpochId} ({State}) instead of {PreviousId}: it was wiped and another client noticed first")]
+    public static partial void EpochChanged(ILogger logger, string node, string epochId, string state, string previousId);
+
+    [LoggerMessage(505, LogLevel.Information, "Node {Node} is ready again (epoch {EpochId}): its reads count toward R")]
+    public static partial void EpochBecameReady(ILogger logger, string node, string epochId);
+
+    [LoggerMessage(506, LogLevel.Error, "The epoch of node {Node} cannot be verified ({Reason}); its reads do not count toward R")]
+    public static partial void EpochUnverifiable(ILogger logger, string node, string reason);
+
+    [LoggerMessage(507, LogLevel.Debug, "Epoch check of node {Node} failed")]
+    public static partial void EpochCheckFailed(ILogger logger, string node, Exception error);
+
+    [LoggerMessage(508, LogLevel.Information, "Anti-entropy refilled node {Node}: epoch {EpochId} set ready")]
+    public static partial void EpochMarkedReady(ILogger logger, string node, string epochId);
+
+    [LoggerMessage(509, LogLevel.Warning, "Anti-entropy could not set node {Node} ready (epoch {EpochId})")]
+    public static partial void EpochMarkReadyFailed(ILogger logger, string node, string epochId, Exception error);
+
+    [LoggerMessage(510, LogLevel.Error, "The node health prober failed; it goes on at the next interval")]
+    public static partial void ProbeFailed(ILogger logger, Exception error);
 
     [LoggerMessage(900, LogLevel.Information, "Connected to {Count} nodes: {Nodes}")]
     public static partial void Connected(ILogger logger, int count, string nodes);

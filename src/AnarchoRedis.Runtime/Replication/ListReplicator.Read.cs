@@ -95,7 +95,7 @@ internal sealed partial class ListReplicator
         var diverged = false;
         for (var i = 0; i < replies.Length; i++)
         {
-            if (!arrived[i] || !replies[i].Counts)
+            if (!arrived[i] || !replies[i].Ok)
             {
                 continue;
             }
@@ -125,7 +125,7 @@ internal sealed partial class ListReplicator
             static (index, reply, state) =>
             {
                 var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
-                if (reply.Counts && (reply.Count != count || reply.Digest != digest))
+                if (reply.Ok && (reply.Count != count || reply.Digest != digest))
                 {
                     owner.SyncInBackground(key, typeName);
                 }
@@ -136,12 +136,18 @@ internal sealed partial class ListReplicator
 
     private async Task ReadOnNodeAsync(QuorumCall<ListReadReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName)
     {
+        if (node.Health.IsOpen)
+        {
+            call.OnReply(node.Index, ListReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError));
+            return;
+        }
+
         ListReadReply reply;
         try
         {
             var result = await node.EvaluateOrReloadAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
             reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
-            if (reply.Counts && !reply.Version.IsZero)
+            if (reply.Ok && !reply.Version.IsZero)
             {
                 Observe(reply.Version, key);
             }
@@ -151,9 +157,15 @@ internal sealed partial class ListReplicator
             reply = ListReadReply.Failed(ValueReplyParser.Classify(ex), ex);
         }
 
-        if (!reply.Counts)
+        if (!reply.Ok)
         {
             NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+        }
+        else if (!node.Health.CountsForReads)
+        {
+            // Filling after an empty restart, or not verified since it reconnected: merged and repaired like any other
+            // answer, but not counted toward R.
+            reply = reply.NotCounted(node.Health.NotCountedError);
         }
 
         call.OnReply(node.Index, reply);
@@ -242,7 +254,7 @@ internal sealed partial class ListReplicator
         var maxRight = ReplicatedVersion.Zero;
         for (var i = 0; i < replies.Length; i++)
         {
-            if (arrived[i] && replies[i].Counts)
+            if (arrived[i] && replies[i].Ok)
             {
                 states.Add(replies[i].ToState());
                 if (replies[i].Version >= version)
@@ -267,7 +279,7 @@ internal sealed partial class ListReplicator
         List<Task>? repairs = null;
         for (var i = 0; i < replies.Length; i++)
         {
-            if (arrived[i] && replies[i].Counts && (replies[i].Count != merged.Count || replies[i].Digest != merged.Digest))
+            if (arrived[i] && replies[i].Ok && (replies[i].Count != merged.Count || replies[i].Digest != merged.Digest))
             {
                 (repairs ??= []).Add(plan.RunAsync(_nodes.Nodes[i], replies[i], mode));
             }
@@ -277,7 +289,7 @@ internal sealed partial class ListReplicator
             static (index, reply, state) =>
             {
                 var plan = (ReplacePlan)state!;
-                if (reply.Counts && (reply.Count != plan.Merged.Count || reply.Digest != plan.Merged.Digest))
+                if (reply.Ok && (reply.Count != plan.Merged.Count || reply.Digest != plan.Merged.Digest))
                 {
                     // The late node may hold elements the others lack: merge it in, repair it; the others learn them
                     // at the next write's post-write check (or anti-entropy).

@@ -241,18 +241,26 @@ internal sealed partial class ListReplicator : Replicator
     private async Task WriteOnNodeAsync(QuorumCall<ListWriteReply> call, ReplicaNode node, LuaScript script, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName)
     {
         ListWriteReply reply;
-        try
+        if (node.Health.IsOpen)
         {
-            var result = await node.EvaluateOrReloadAsync(script, keys, args).ConfigureAwait(false);
-            reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
-            if (reply.Counts && !reply.Stored.IsZero)
-            {
-                Observe(reply.Stored, key);
-            }
+            // The circuit is open: not sent, answered at once (a missed write like any other).
+            reply = ListWriteReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError);
         }
-        catch (Exception ex)
+        else
         {
-            reply = ListWriteReply.Failed(ValueReplyParser.Classify(ex), ex);
+            try
+            {
+                var result = await node.EvaluateOrReloadAsync(script, keys, args).ConfigureAwait(false);
+                reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
+                if (reply.Counts && !reply.Stored.IsZero)
+                {
+                    Observe(reply.Stored, key);
+                }
+            }
+            catch (Exception ex)
+            {
+                reply = ListWriteReply.Failed(ValueReplyParser.Classify(ex), ex);
+            }
         }
 
         if (!reply.Counts)

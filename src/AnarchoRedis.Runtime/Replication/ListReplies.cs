@@ -28,7 +28,16 @@ internal readonly record struct ListReadReply(
     NodeOutcomeKind ErrorKind,
     Exception? Error) : INodeReply
 {
-    public bool Counts => Ok;
+    public bool Counts => Ok && !IsNotCounted;
+
+    /// <summary>
+    /// Whether the answer is valid but from a node whose reads do not count toward R (filling after an empty restart, or
+    /// unverified): it is still merged and repaired; <see cref="ErrorKind"/> and <see cref="Error"/> say why.
+    /// </summary>
+    public bool IsNotCounted { get; init; }
+
+    /// <summary>This answer, marked as not counting toward R, with the reason.</summary>
+    public ListReadReply NotCounted(Exception reason) => this with { IsNotCounted = true, ErrorKind = NodeOutcomeKind.Skipped, Error = reason };
 
     public static ListReadReply Failed(NodeOutcomeKind kind, Exception error) => new(false, default, 0, 0, default, 0, [], null, default, default, kind, error);
 

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -10,13 +11,26 @@ internal sealed class ReplicaNode : IAsyncDisposable
     private readonly ConnectionMultiplexer _connection;
     private readonly IDatabase _database;
 
-    private ReplicaNode(int index, string name, ConnectionMultiplexer connection)
+    private ReplicaNode(int index, string name, ConnectionMultiplexer connection, int failureThreshold)
     {
         Index = index;
         Name = name;
         _connection = connection;
         _database = connection.GetDatabase();
+        Health = new NodeHealth(name, failureThreshold);
+        connection.ConnectionFailed += OnConnectionFailed;
+        connection.ConnectionRestored += OnConnectionRestored;
+        if (!connection.IsConnected)
+        {
+            Health.OnConnectionLost();
+        }
     }
+
+    /// <summary>The node's health record (latency, failures, circuit, epoch).</summary>
+    public NodeHealth Health { get; }
+
+    /// <summary>Raised (on a StackExchange.Redis thread) when the node's connection is restored: its epoch must be verified.</summary>
+    public event Action<ReplicaNode>? ConnectionRestored;
 
     public int Index { get; }
 
@@ -41,7 +55,23 @@ internal sealed class ReplicaNode : IAsyncDisposable
         config.Protocol = RedisProtocol.Resp2;
         var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        return new ReplicaNode(index, name, connection);
+        return new ReplicaNode(index, name, connection, options.Health.FailureThreshold);
+    }
+
+    /// <summary>PING, for the prober; records the answer or failure in <see cref="Health"/>.</summary>
+    public async Task PingAsync()
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await _database.PingAsync().ConfigureAwait(false);
+            Health.OnAnswer(started);
+        }
+        catch (Exception ex)
+        {
+            Health.Observe(ex, started);
+            throw;
+        }
     }
 
     /// <summary>Runs a script with EVALSHA. A caller that gets NOSCRIPT (see <see cref="IsNoScript"/>) calls <see cref="ReloadAndEvaluateAsync"/>.</summary>
@@ -59,20 +89,54 @@ internal sealed class ReplicaNode : IAsyncDisposable
     /// <summary>Whether the node said it does not know the script.</summary>
     public static bool IsNoScript(RedisServerException error) => error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 
-    /// <summary>Runs a script, reloading it once on NOSCRIPT.</summary>
+    /// <summary>Runs a script, reloading it once on NOSCRIPT; records the answer or failure in <see cref="Health"/>.</summary>
     public async Task<RedisResult> EvaluateOrReloadAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
     {
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            return await EvaluateAsync(script, keys, values).ConfigureAwait(false);
+            RedisResult result;
+            try
+            {
+                result = await EvaluateAsync(script, keys, values).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsNoScript(ex))
+            {
+                result = await ReloadAndEvaluateAsync(script, keys, values).ConfigureAwait(false);
+            }
+
+            Health.OnAnswer(started);
+            return result;
         }
-        catch (RedisServerException ex) when (IsNoScript(ex))
+        catch (Exception ex)
         {
-            return await ReloadAndEvaluateAsync(script, keys, values).ConfigureAwait(false);
+            Health.Observe(ex, started);
+            throw;
         }
     }
 
-    public async ValueTask DisposeAsync() => await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            Health.OnConnectionLost();
+        }
+    }
+
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
+    {
+        if (e.ConnectionType == ConnectionType.Interactive)
+        {
+            ConnectionRestored?.Invoke(this);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _connection.ConnectionFailed -= OnConnectionFailed;
+        _connection.ConnectionRestored -= OnConnectionRestored;
+        await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
+    }
 
     public override string ToString() => Name;
 }

@@ -98,7 +98,12 @@ internal abstract class Replicator
             WrongRedisTypeException => "wrong_type",
             KeyTypeMismatchException => "type_mismatch",
             ForeignListDataException => "foreign_data",
-            _ => kind == NodeOutcomeKind.TimedOut ? "timeout" : "error",
+            _ => kind switch
+            {
+                NodeOutcomeKind.TimedOut => "timeout",
+                NodeOutcomeKind.Skipped => "skipped",
+                _ => "error",
+            },
         };
         _metrics.NodeError(node.Name, label);
         if (error is NodeDataException)

@@ -101,7 +101,14 @@ internal sealed partial class ValueReplicator
 
     private async Task ReadOnNodeAsync(QuorumCall<ValueReadReply> call, ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs)
     {
+        if (node.Health.IsOpen)
+        {
+            call.OnReply(node.Index, ValueReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError));
+            return;
+        }
+
         ValueReadReply reply;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             RedisResult result;
@@ -114,6 +121,7 @@ internal sealed partial class ValueReplicator
                 result = await node.ReloadAndEvaluateAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
             }
 
+            node.Health.OnAnswer(started);
             reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
             if (reply.State == ValueState.Unversioned)
             {
@@ -126,12 +134,19 @@ internal sealed partial class ValueReplicator
         }
         catch (Exception ex)
         {
+            node.Health.Observe(ex, started);
             reply = ValueReadReply.Failed(ValueReplyParser.Classify(ex), ex);
         }
 
-        if (!reply.Counts)
+        if (reply.State == ValueState.Error)
         {
             NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+        }
+        else if (!node.Health.CountsForReads)
+        {
+            // Filling after an empty restart, or not verified since it reconnected: the answer is used (a candidate, and
+            // repaired when stale) but does not count toward R.
+            reply = reply.NotCounted(node.Health.NotCountedError);
         }
 
         call.OnReply(node.Index, reply);

@@ -133,7 +133,7 @@ internal sealed partial class ValueReplicator : Replicator
         {
             var (replies, arrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
             _metrics.Operation(operation, "quorum_failed", started);
-            throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind == NodeOutcomeKind.Failed ? null : r.Stored, r.Error));
+            throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Skipped ? null : r.Stored, r.Error));
         }
 
         // Nodes that did not acknowledge were logged and counted as they answered (WriteOnNodeAsync).
@@ -145,27 +145,38 @@ internal sealed partial class ValueReplicator : Replicator
     private async Task WriteOnNodeAsync(QuorumCall<ValueWriteReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName)
     {
         ValueWriteReply reply;
-        try
+        if (node.Health.IsOpen)
         {
-            RedisResult result;
+            // The circuit is open: not sent, answered at once (a missed write like any other).
+            reply = new ValueWriteReply(NodeOutcomeKind.Skipped, default, node.Health.SkipError);
+        }
+        else
+        {
+            var started = Stopwatch.GetTimestamp();
             try
             {
-                result = await node.EvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
-            {
-                result = await node.ReloadAndEvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
-            }
+                RedisResult result;
+                try
+                {
+                    result = await node.EvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+                {
+                    result = await node.ReloadAndEvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+                }
 
-            reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName);
-            if (reply.Kind == NodeOutcomeKind.Superseded)
-            {
-                Observe(reply.Stored, key);
+                node.Health.OnAnswer(started);
+                reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName);
+                if (reply.Kind == NodeOutcomeKind.Superseded)
+                {
+                    Observe(reply.Stored, key);
+                }
             }
-        }
-        catch (Exception ex)
-        {
-            reply = new ValueWriteReply(ValueReplyParser.Classify(ex), default, ex);
+            catch (Exception ex)
+            {
+                node.Health.Observe(ex, started);
+                reply = new ValueWriteReply(ValueReplyParser.Classify(ex), default, ex);
+            }
         }
 
         if (!reply.Counts)

@@ -45,7 +45,16 @@ internal readonly record struct ValueReadReply(
     NodeOutcomeKind ErrorKind,
     Exception? Error) : INodeReply
 {
-    public bool Counts => State != ValueState.Error;
+    public bool Counts => State != ValueState.Error && !IsNotCounted;
+
+    /// <summary>
+    /// Whether the answer is valid but from a node whose reads do not count toward R (filling after an empty restart, or
+    /// unverified): it is still a candidate and still repaired; <see cref="ErrorKind"/> and <see cref="Error"/> say why.
+    /// </summary>
+    public bool IsNotCounted { get; init; }
+
+    /// <summary>This answer, marked as not counting toward R, with the reason.</summary>
+    public ValueReadReply NotCounted(Exception reason) => this with { IsNotCounted = true, ErrorKind = NodeOutcomeKind.Skipped, Error = reason };
 
     /// <summary>Whether this reply can be the winner: it carries a complete, versioned state.</summary>
     public bool IsCandidate => State is ValueState.Live or ValueState.Tombstone or ValueState.Expired;

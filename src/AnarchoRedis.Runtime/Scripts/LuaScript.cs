@@ -38,6 +38,10 @@ internal sealed class LuaScript
 
     public static LuaScript SlotSettle { get; } = Load("slot_settle");
 
+    public static LuaScript EpochEnsure { get; } = Load("epoch_ensure");
+
+    public static LuaScript EpochReady { get; } = Load("epoch_ready");
+
     public string Name { get; }
 
     public string Text { get; }

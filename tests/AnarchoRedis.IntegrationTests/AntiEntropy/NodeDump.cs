@@ -16,7 +16,13 @@ namespace AnarchoRedis.IntegrationTests.AntiEntropy;
 /// </summary>
 internal static class NodeDump
 {
-    /// <summary>Dumps one node. Slot digest keys are left out unless asked for (their due hint may differ).</summary>
+    /// <summary>The default epoch key name (empty-restart detection), left out of dumps.</summary>
+    public const string EpochKey = "anrcho_epoch";
+
+    /// <summary>
+    /// Dumps one node. Slot digest keys are left out unless asked for (their due hint may differ); the epoch key always
+    /// is (its id differs per node).
+    /// </summary>
     public static async Task<SortedDictionary<string, string>> TakeAsync(LocalNode node, bool slotKeys = false)
     {
         var db = node.Db;
@@ -25,6 +31,12 @@ internal static class NodeDump
         {
             var name = (string)key!;
             if (!slotKeys && name.StartsWith("anrcho_slot:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            // The epoch key is per node by design (each node has its own random id), never replicated.
+            if (name == EpochKey)
             {
                 continue;
             }

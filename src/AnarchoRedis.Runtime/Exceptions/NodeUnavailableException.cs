@@ -1,0 +1,26 @@
+namespace AnarchoRedis;
+
+/// <summary>
+/// The error of a node's outcome when the node was not asked, or its answer did not count: its circuit is open
+/// (<see cref="NodeOutcomeKind.Skipped"/>), or it is refilling after an empty restart or not yet verified, so its read
+/// answer does not count toward R. Carried in <see cref="NodeOutcome.Error"/>, never thrown on its own.
+/// </summary>
+public sealed class NodeUnavailableException : AnarchoRedisException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="node">The node.</param>
+    /// <param name="state">The node's state when it was skipped.</param>
+    /// <param name="message">Why it was skipped.</param>
+    public NodeUnavailableException(string node, NodeHealthState state, string message)
+        : base(message)
+    {
+        Node = node;
+        State = state;
+    }
+
+    /// <summary>The node.</summary>
+    public string Node { get; }
+
+    /// <summary>The node's state when it was skipped.</summary>
+    public NodeHealthState State { get; }
+}

@@ -1,0 +1,14 @@
+-- Anti-entropy's end of a refill: a 'filling' node becomes 'ready', only if its epoch is still the one the pass saw at
+-- its start (a node wiped again during the pass has another id, or none, and stays as it is).
+--
+-- KEYS[1] epoch key   ARGV[1] the id seen at the start of the pass   ARGV[2] now (ms)
+--
+-- Returns {1} switched to ready; {0, id, state} not switched (another id, or already ready); {0} no epoch; {-1, type}.
+
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t == 'none' then return {0} end
+if t ~= 'hash' then return {-1, t} end
+local v = redis.call('HMGET', KEYS[1], 'id', 'state')
+if v[1] ~= ARGV[1] or v[2] ~= 'filling' then return {0, v[1] or '', v[2] or ''} end
+redis.call('HSET', KEYS[1], 'state', 'ready', 'since', ARGV[2])
+return {1}

@@ -1,0 +1,248 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using AnarchoRedis.IntegrationTests.AntiEntropy;
+using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
+using Xunit;
+
+namespace AnarchoRedis.IntegrationTests;
+
+/// <summary>
+/// Node health (circuits that skip a dead or hung node and probe it back) and empty-restart detection (the per-node
+/// epoch key), on real redis-server nodes. Every test owns its cluster.
+/// </summary>
+public sealed class NodeHealthTests
+{
+    private static readonly ReplicatedTypeRegistry Registry = new(Profile.Descriptor);
+
+    /// <summary>Bounds a wait for the background prober; it never asserts a speed.</summary>
+    private static readonly TimeSpan ProbeDeadline = TimeSpan.FromSeconds(15);
+
+    private static Task StateIsAsync(AnarchoRedisClient client, int node, NodeHealthState state) =>
+        Eventually.HoldsAsync(() => Task.FromResult(client.Health[node].State == state), $"node {node} is {state} (it is {client.Health[node].State})", ProbeDeadline);
+
+    private static async Task<(string? Id, string? State)> EpochOnNodeAsync(RedisCluster cluster, int node)
+    {
+        var values = await cluster[node].Db.HashGetAsync(NodeDump.EpochKey, ["id", "state"]);
+        return (values[0], values[1]);
+    }
+
+    [Fact]
+    public async Task A_new_cluster_gets_one_ready_epoch_per_node_and_every_node_is_healthy()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+
+        var health = client.Health;
+
+        Assert.Equal(cluster.Nodes.Select(n => n.EndPoint), health.Select(h => h.Name));
+        Assert.All(health, h => Assert.Equal(NodeHealthState.Healthy, h.State));
+        Assert.All(health, h => Assert.Matches("^[0-9a-f]{32}$", h.EpochId));
+        Assert.Equal(3, health.Select(h => h.EpochId).Distinct().Count());
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal((health[i].EpochId, "ready"), await EpochOnNodeAsync(cluster, i));
+        }
+    }
+
+    [Fact]
+    public async Task Clients_connecting_together_agree_on_one_epoch_id_per_node()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+
+        var clients = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => cluster.CreateClientAsync()));
+
+        for (var i = 0; i < 3; i++)
+        {
+            var (id, _) = await EpochOnNodeAsync(cluster, i);
+            Assert.NotNull(id);
+            Assert.All(clients, c => Assert.Equal(id, c.Health[i].EpochId));
+        }
+    }
+
+    [Fact]
+    public async Task A_hung_node_opens_its_circuit_so_operations_skip_it_and_the_probe_closes_it_when_it_continues()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o => o.NodeTimeout = TimeSpan.FromMilliseconds(500));
+        var store = client.GetValueStore(Profile.Descriptor);
+
+        // Scripts cached on every node first, so that the late commands run when the node continues.
+        await store.SetAsync("profile:warm-up", new Profile(), WriteOptions.All);
+        cluster[2].Pause();
+        try
+        {
+            // W = 2 of 3 succeeds all along; node 2's timeouts open its circuit.
+            for (var i = 0; i < 3; i++)
+            {
+                var written = await store.SetAsync($"profile:hung-{i}", new Profile { Id = i }, WriteOptions.Quorum);
+                Assert.Equal(2, written.Acknowledged);
+            }
+
+            await StateIsAsync(client, 2, NodeHealthState.Open);
+            Assert.True(client.Health[2].ConsecutiveFailures >= 3);
+
+            // Open: the node is not asked, so nothing waits for it. W = All fails with node 2 skipped, not timed out.
+            var write = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.SetAsync("profile:hung-all", new Profile { Id = 9 }, WriteOptions.All));
+            Assert.Equal(NodeOutcomeKind.Skipped, write.Outcomes[2].Kind);
+            Assert.Equal(NodeHealthState.Open, Assert.IsType<NodeUnavailableException>(write.Outcomes[2].Error).State);
+            Assert.Equal(2, write.Acknowledged);
+
+            var read = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.GetAsync("profile:hung-0", ReadOptions.All));
+            Assert.Equal(NodeOutcomeKind.Skipped, read.Outcomes[2].Kind);
+            Assert.Equal(2, read.Acknowledged);
+
+            // R = 2 of 3 is reached without node 2.
+            Assert.Equal(1, (await store.GetAsync("profile:hung-1", ReadOptions.Quorum))?.Id);
+            Assert.True(cluster[2].IsPaused);
+        }
+        finally
+        {
+            cluster[2].Resume();
+        }
+
+        await StateIsAsync(client, 2, NodeHealthState.Healthy);
+        Assert.Equal(0, client.Health[2].ConsecutiveFailures);
+        var all = await store.SetAsync("profile:after", new Profile { Id = 10 }, WriteOptions.All);
+        Assert.Equal(3, all.Acknowledged);
+    }
+
+    [Fact]
+    public async Task A_killed_node_is_skipped_at_once_and_after_an_empty_restart_it_takes_writes_but_its_reads_count_only_after_a_pass()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+        const string key = "profile:refill";
+        var written = await store.SetAsync(key, new Profile { Id = 1, Name = "kept" }, WriteOptions.All);
+        var before = client.Health[2].EpochId;
+
+        cluster[2].Kill();
+        await StateIsAsync(client, 2, NodeHealthState.Open);
+        var skipped = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.SetAsync("profile:while-down", new Profile(), WriteOptions.All));
+        Assert.Equal(NodeOutcomeKind.Skipped, skipped.Outcomes[2].Kind);
+
+        // Back empty: its epoch vanished while the other nodes have theirs, so it is filling under a new id.
+        await cluster[2].RestartAsync(RestartMode.LoseData);
+        await StateIsAsync(client, 2, NodeHealthState.Filling);
+        var filling = client.Health[2];
+        Assert.NotEqual(before, filling.EpochId);
+        Assert.Equal((filling.EpochId, "filling"), await EpochOnNodeAsync(cluster, 2));
+
+        // Its read answers do not count: R = All cannot be reached, and the outcome says why.
+        var read = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.GetAsync(key, ReadOptions.All));
+        Assert.Equal(NodeOutcomeKind.Skipped, read.Outcomes[2].Kind);
+        var reason = Assert.IsType<NodeUnavailableException>(read.Outcomes[2].Error);
+        Assert.Equal(NodeHealthState.Filling, reason.State);
+        Assert.Contains("refilling after an empty restart", reason.Message, StringComparison.Ordinal);
+
+        // Its answers are still used for read repair, and its writes count toward W.
+        Assert.Equal("kept", (await store.GetAsync(key, ReadOptions.Quorum))?.Name);
+        await Eventually.HoldsAsync(async () => await cluster.VersionAsync(2, key) == written.Version.ToString(), "the filling node was repaired by the read");
+        Assert.Equal(3, (await store.SetAsync("profile:during-refill", new Profile { Id = 2 }, WriteOptions.All)).Acknowledged);
+
+        // A pass that reached every node and left nothing unresolved makes it ready.
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+        Assert.True(report.IsClean, report.ToString());
+        Assert.Equal(NodeHealthState.Healthy, client.Health[2].State);
+        Assert.Equal((filling.EpochId, "ready"), await EpochOnNodeAsync(cluster, 2));
+        Assert.Equal("kept", (await store.GetAsync(key, ReadOptions.All))?.Name);
+        await NodeDump.AssertIdenticalAsync(cluster);
+
+        // Another client learns the state from the node.
+        var other = await cluster.CreateClientAsync();
+        Assert.Equal(NodeHealthState.Healthy, other.Health[2].State);
+        Assert.Equal(filling.EpochId, other.Health[2].EpochId);
+    }
+
+    [Fact]
+    public async Task Clients_that_both_see_a_node_come_back_empty_agree_on_its_new_epoch()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var first = await cluster.CreateClientAsync();
+        var second = await cluster.CreateClientAsync();
+        var before = first.Health[1].EpochId;
+        Assert.Equal(before, second.Health[1].EpochId);
+
+        await cluster[1].RestartAsync(RestartMode.LoseData);
+
+        await StateIsAsync(first, 1, NodeHealthState.Filling);
+        await StateIsAsync(second, 1, NodeHealthState.Filling);
+        var (id, state) = await EpochOnNodeAsync(cluster, 1);
+        Assert.Equal("filling", state);
+        Assert.NotEqual(before, id);
+        Assert.Equal(id, first.Health[1].EpochId);
+        Assert.Equal(id, second.Health[1].EpochId);
+    }
+
+    [Fact]
+    public async Task A_pass_that_cannot_reach_every_node_leaves_a_filling_node_filling()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        await client.GetValueStore(Profile.Descriptor).SetAsync("profile:a", new Profile { Id = 1 }, WriteOptions.All);
+        await cluster[2].RestartAsync(RestartMode.LoseData);
+        await StateIsAsync(client, 2, NodeHealthState.Filling);
+        cluster[0].Kill();
+
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        Assert.False(report.IsClean);
+        Assert.Equal(NodeHealthState.Filling, client.Health[2].State);
+        Assert.Equal("filling", (await EpochOnNodeAsync(cluster, 2)).State);
+    }
+
+    [Theory]
+    [InlineData(AntiEntropyPassMode.Digests)]
+    [InlineData(AntiEntropyPassMode.Scan)]
+    public async Task A_clean_pass_of_either_kind_refills_a_node_restarted_empty_and_sets_it_ready(AntiEntropyPassMode mode)
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+        for (var i = 0; i < 20; i++)
+        {
+            await store.SetAsync($"profile:pass-{i}", new Profile { Id = i }, WriteOptions.All);
+        }
+
+        await cluster[0].RestartAsync(RestartMode.LoseData);
+        await StateIsAsync(client, 0, NodeHealthState.Filling);
+
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync(mode);
+
+        Assert.True(report.IsClean, report.ToString());
+        Assert.Equal(20, report.ValuesRepaired);
+        Assert.Equal(NodeHealthState.Healthy, client.Health[0].State);
+        Assert.Equal("ready", (await EpochOnNodeAsync(cluster, 0)).State);
+        Assert.Equal(7, (await store.GetAsync("profile:pass-7", ReadOptions.All))?.Id);
+    }
+
+    [Fact]
+    public async Task A_node_whose_epoch_key_holds_something_else_takes_writes_but_its_reads_never_count()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+        await cluster[1].Db.StringSetAsync(NodeDump.EpochKey, "not an epoch");
+
+        await StateIsAsync(client, 1, NodeHealthState.Unverified);
+
+        Assert.Equal(3, (await store.SetAsync("profile:foreign-epoch", new Profile { Id = 4 }, WriteOptions.All)).Acknowledged);
+        var read = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.GetAsync("profile:foreign-epoch", ReadOptions.All));
+        Assert.Equal(NodeHealthState.Unverified, Assert.IsType<NodeUnavailableException>(read.Outcomes[1].Error).State);
+        Assert.Equal("not an epoch", (string?)await cluster[1].Db.StringGetAsync(NodeDump.EpochKey));
+    }
+
+    [Fact]
+    public async Task A_user_key_named_as_the_epoch_key_is_rejected_and_the_epoch_is_left_alone()
+    {
+        await using var cluster = await RedisCluster.StartAsync(1);
+        var client = await cluster.CreateClientAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidKeyException>(async () => await client.GetValueStore(Profile.Descriptor).SetAsync(NodeDump.EpochKey, new Profile()));
+
+        Assert.Contains("epoch key", error.Reason, StringComparison.Ordinal);
+        Assert.Equal((client.Health[0].EpochId, "ready"), await EpochOnNodeAsync(cluster, 0));
+    }
+}
