@@ -49,13 +49,14 @@ public sealed partial class AnarchoRedisClient
         Clock = new HybridLogicalClock(time, options.WriterId);
         SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
         // The slot prefix is reserved whether or not this client keeps digests: another client of the nodes may.
-        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix);
+        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix, options.Hints.StreamPrefix);
         Keys = keys;
         SlotKeys = new SlotKeys(options.SlotKeyPrefix);
         Time = time;
         var slots = options.SlotDigests ? SlotKeys : null;
         ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
         ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
+        StartHints(logger);
         Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));
     }
 
@@ -100,6 +101,7 @@ public sealed partial class AnarchoRedisClient
             return;
         }
 
+        await StopHintsAsync().ConfigureAwait(false);
         await _replicaSet.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
     }

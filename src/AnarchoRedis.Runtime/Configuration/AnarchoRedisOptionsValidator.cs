@@ -72,6 +72,7 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         }
 
         AntiEntropyErrors(options.AntiEntropy, errors);
+        HintErrors(options, errors);
         if (options.MaxClockSkew <= TimeSpan.Zero)
         {
             errors.Add("MaxClockSkew must be positive.");
@@ -155,6 +156,40 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         if (options.MaxReportedProblems < 0)
         {
             errors.Add("AntiEntropy.MaxReportedProblems must not be negative.");
+        }
+    }
+
+    private static void HintErrors(AnarchoRedisOptions options, List<string> errors)
+    {
+        var hints = options.Hints;
+        if (hints is null)
+        {
+            errors.Add("Hints must not be null.");
+            return;
+        }
+
+        if (hints.MaxPerNode < 1)
+        {
+            errors.Add("Hints.MaxPerNode must be at least 1.");
+        }
+
+        if (hints.ReplayInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Hints.ReplayInterval must be positive.");
+        }
+
+        if (hints.BatchSize < 1)
+        {
+            errors.Add("Hints.BatchSize must be at least 1.");
+        }
+
+        if (string.IsNullOrEmpty(hints.StreamPrefix) || hints.StreamPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add("Hints.StreamPrefix must be non-empty and hold no '{' or '}'.");
+        }
+        else if (Overlaps(hints.StreamPrefix, options.MetaKeyPrefix) || Overlaps(hints.StreamPrefix, options.ListTombstonePrefix) || Overlaps(hints.StreamPrefix, options.SlotKeyPrefix))
+        {
+            errors.Add("Hints.StreamPrefix must neither start with MetaKeyPrefix, ListTombstonePrefix or SlotKeyPrefix nor be a prefix of one of them.");
         }
     }
 

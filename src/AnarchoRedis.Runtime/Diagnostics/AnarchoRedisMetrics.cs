@@ -53,6 +53,9 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _aeProblems = _meter.CreateCounter<long>("anarchoredis.antientropy.problems", "{problem}", "Problems met by anti-entropy passes, by kind.");
     }
 
+    /// <summary>The meter, for instruments kept next to their feature (hints).</summary>
+    internal Meter Meter => _meter;
+
     internal void Operation(string operation, string outcome, long startTimestamp)
     {
         _operations.Add(1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", outcome));

@@ -15,8 +15,14 @@ internal sealed class KeySpace
 {
     private readonly int _maxKeyBytes;
 
-    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null, string? slotPrefix = null)
+    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null, string? slotPrefix = null, string? hintPrefix = null)
     {
+        if (hintPrefix is not null && hintPrefix.Length == 0)
+        {
+            throw new ArgumentException("The hint stream prefix must be non-empty.", nameof(hintPrefix));
+        }
+
+        HintPrefix = hintPrefix;
         if (slotPrefix is not null && (slotPrefix.Length == 0 || slotPrefix.AsSpan().IndexOfAny('{', '}') >= 0))
         {
             throw new ArgumentException("The slot key prefix must be non-empty and hold no '{' or '}'.", nameof(slotPrefix));
@@ -45,6 +51,9 @@ internal sealed class KeySpace
 
     /// <summary>The prefix of the slot digest and slot index keys, reserved like the meta prefix.</summary>
     public string? SlotPrefix { get; }
+
+    /// <summary>The prefix of the durable hint streams, reserved like the meta prefix.</summary>
+    public string? HintPrefix { get; }
 
     /// <summary>Checks a logical key and returns its list element tombstone key name.</summary>
     public string TombstoneKey(string key) =>
@@ -124,6 +133,11 @@ internal sealed class KeySpace
         if (SlotPrefix is not null && key.StartsWith(SlotPrefix, StringComparison.Ordinal))
         {
             return $"it starts with the slot digest key prefix '{SlotPrefix}'.";
+        }
+
+        if (HintPrefix is not null && key.StartsWith(HintPrefix, StringComparison.Ordinal))
+        {
+            return $"it starts with the hint stream prefix '{HintPrefix}'.";
         }
 
         if (Encoding.UTF8.GetByteCount(key) > _maxKeyBytes)

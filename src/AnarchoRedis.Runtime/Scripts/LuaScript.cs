@@ -38,6 +38,8 @@ internal sealed class LuaScript
 
     public static LuaScript SlotSettle { get; } = Load("slot_settle");
 
+    public static LuaScript HintDelete { get; } = Load("hint_delete");
+
     public string Name { get; }
 
     public string Text { get; }
