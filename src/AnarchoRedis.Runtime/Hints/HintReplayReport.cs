@@ -17,8 +17,9 @@ public sealed class HintReplayReport
     public long Replayed { get; internal init; }
 
     /// <summary>
-    /// Hints kept because their replay did not complete (the node stopped answering, a repair failed, fewer than a
-    /// majority of nodes answered, or the type is unknown to this client). They are tried again later.
+    /// Hints kept because their replay did not complete (the node did not answer, a repair failed, fewer than a
+    /// majority of nodes answered, or an in-memory hint's type is unknown). They are tried again later. Durable entries of
+    /// a type this client does not know are left for a client that does and are not counted.
     /// </summary>
     public long Failed { get; internal init; }
 
