@@ -187,11 +187,16 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         {
             errors.Add("Hints.StreamPrefix must be non-empty and hold no '{' or '}'.");
         }
-        else if (Overlaps(hints.StreamPrefix, options.MetaKeyPrefix) || Overlaps(hints.StreamPrefix, options.ListTombstonePrefix) || Overlaps(hints.StreamPrefix, options.SlotKeyPrefix))
+        else if (Overlaps(hints.StreamPrefix, options.MetaKeyPrefix) || Overlaps(hints.StreamPrefix, options.ListTombstonePrefix) ||
+            (SlotPrefixUsable(options) && Overlaps(hints.StreamPrefix, options.SlotKeyPrefix)))
         {
             errors.Add("Hints.StreamPrefix must neither start with MetaKeyPrefix, ListTombstonePrefix or SlotKeyPrefix nor be a prefix of one of them.");
         }
     }
+
+    /// <summary>Whether the slot prefix passed its own checks (a bad one is reported once, as itself).</summary>
+    private static bool SlotPrefixUsable(AnarchoRedisOptions options) =>
+        !string.IsNullOrEmpty(options.SlotKeyPrefix) && !Overlaps(options.SlotKeyPrefix, options.MetaKeyPrefix) && !Overlaps(options.SlotKeyPrefix, options.ListTombstonePrefix);
 
     /// <summary>Whether one prefix starts with the other (so that one key could carry both).</summary>
     private static bool Overlaps(string a, string? b) =>

@@ -116,6 +116,46 @@ public sealed class HintReplayTests
     }
 
     [Fact]
+    public async Task A_node_still_pending_when_the_write_returned_gets_a_hint_when_it_times_out()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o =>
+        {
+            o.NodeTimeout = TimeSpan.FromSeconds(1);
+            o.Hints.ReplayInterval = TimeSpan.FromHours(1);
+        });
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var node2 = cluster[2].EndPoint;
+
+        cluster[2].Pause();
+        try
+        {
+            var written = await profiles.SetAsync("profile:late", new Profile { Id = 1, Name = "late" }, WriteOptions.Quorum);
+            Assert.Equal(2, written.Acknowledged);
+
+            // Node 2 had not answered when the write returned; its timeout comes later, and leaves the hint.
+            await Eventually.HoldsAsync(() => Task.FromResult(client.PendingHints[node2] == 1), "node 2 has a hint once its reply timed out", TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            cluster[2].Resume();
+        }
+
+        long replayed = 0;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var report = await client.ReplayHintsAsync();
+                replayed += report.Replayed;
+                return report.Remaining == 0;
+            },
+            "the hint is replayed once node 2 answers",
+            TimeSpan.FromSeconds(20));
+        Assert.Equal(1, replayed);
+        Assert.Equal(await cluster.MetaAsync(0, "profile:late"), await cluster.MetaAsync(2, "profile:late"));
+    }
+
+    [Fact]
     public async Task Hints_beyond_the_bound_are_dropped_and_counted()
     {
         await using var cluster = await RedisCluster.StartAsync();
