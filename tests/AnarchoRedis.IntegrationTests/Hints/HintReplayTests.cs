@@ -277,6 +277,43 @@ public sealed class HintReplayTests
     }
 
     [Fact]
+    public async Task A_client_from_dependency_injection_replays_durable_hints_of_every_registered_type()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+
+        // A write that reached nodes 0 and 1 only, and its hint for node 2 as a writer with durable hints leaves it.
+        var partitioned = await cluster.CreateClientAsync(nodes: [0, 1]);
+        var written = await partitioned.GetValueStore(Profile.Descriptor).SetAsync("profile:di", new Profile { Id = 3, Name = "via DI" }, WriteOptions.All);
+        var stream = HintOptions.DefaultStreamPrefix + cluster[2].EndPoint;
+        foreach (var holder in new[] { 0, 1 })
+        {
+            await cluster[holder].Db.StreamAddAsync(stream, [new NameValueEntry("k", "profile:di"), new NameValueEntry("t", Profile.Descriptor.Name)]);
+        }
+
+        var services = new ServiceCollection();
+        services.AddAnarchoRedis(o =>
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                o.Nodes.Add(node.EndPoint);
+            }
+
+            o.NodeTimeout = RedisCluster.DefaultNodeTimeout;
+            o.Hints.Durable = true;
+        });
+        services.AddReplicatedTypeCatalog(new Catalog(Profile.Descriptor));
+        await using var provider = services.BuildServiceProvider();
+
+        // Resolving the client starts its replayer. No store is asked for: the type comes from the registry.
+        _ = provider.GetRequiredService<AnarchoRedisClient>();
+        await Eventually.HoldsAsync(
+            async () => await cluster.VersionAsync(2, "profile:di") == written.Version.ToString(),
+            "the DI client replayed the hint to node 2",
+            ReplayDeadline);
+        Assert.Equal(await cluster.DataAsync(0, "profile:di"), await cluster.DataAsync(2, "profile:di"));
+    }
+
+    [Fact]
     public async Task Hint_options_bind_from_configuration()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -299,6 +336,11 @@ public sealed class HintReplayTests
         Assert.Equal(7, hints.BatchSize);
         Assert.True(hints.Durable);
         Assert.Equal("my_hints:", hints.StreamPrefix);
+    }
+
+    private sealed class Catalog(params ReplicatedTypeDescriptor[] types) : IReplicatedTypeCatalog
+    {
+        public IReadOnlyList<ReplicatedTypeDescriptor> Types { get; } = types;
     }
 
     private static string? Decode(byte[]? data) =>
