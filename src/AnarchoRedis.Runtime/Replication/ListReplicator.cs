@@ -204,10 +204,11 @@ internal sealed partial class ListReplicator : Replicator
                 expectedCount = merged.Count;
                 expectedDigest = merged.Digest;
             }
-            catch (QuorumNotReachedException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The write itself was acknowledged by W nodes: report it, and leave the repair to the next operation
-                // or anti-entropy rather than fail a write that happened.
+                // or anti-entropy rather than fail a write that happened (whatever went wrong in the repair: a caller
+                // must never take an acknowledged write for a failed one).
                 _metrics.ListRepair("blocking", "failed");
                 Log.ListRepairFailed(_logger, key, "*", ex);
                 length = replies[agreed].Count;
