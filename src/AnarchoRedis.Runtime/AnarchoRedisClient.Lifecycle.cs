@@ -50,7 +50,7 @@ public sealed partial class AnarchoRedisClient
         Clock = new HybridLogicalClock(time, options.WriterId);
         SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
         // The slot prefix is reserved whether or not this client keeps digests: another client of the nodes may.
-        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix, options.EpochKey);
+        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix, options.EpochKey, options.Hints.StreamPrefix);
         Keys = keys;
         SlotKeys = new SlotKeys(options.SlotKeyPrefix);
         Time = time;
@@ -59,6 +59,7 @@ public sealed partial class AnarchoRedisClient
         ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
         HealthMonitor = new NodeHealthMonitor(replicaSet.Nodes, options, _metrics, logger, time);
         _metrics.ObserveNodes(replicaSet.Nodes.Select(n => n.Health).ToArray());
+        StartHints(logger);
         Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));
     }
 
@@ -135,6 +136,7 @@ public sealed partial class AnarchoRedisClient
         }
 
         await HealthMonitor.DisposeAsync().ConfigureAwait(false);
+        await StopHintsAsync().ConfigureAwait(false);
         await _replicaSet.DisposeAsync().ConfigureAwait(false);
         _metrics.Dispose();
     }

@@ -70,6 +70,12 @@ internal sealed class PassState
         }
     }
 
+    /// <summary>
+    /// Leaves a node known not to answer out of the comparison without reporting it (a hint replay pings first); like
+    /// an unreachable node, its absence blocks purges.
+    /// </summary>
+    public void Exclude(ReplicaNode node) => Volatile.Write(ref _unreachable[node.Index], true);
+
     public ValueTask ThrottleAsync(CancellationToken cancellationToken) => _throttle.WaitAsync(cancellationToken);
 
     public void Problem(AntiEntropyProblem problem)

@@ -107,4 +107,7 @@ public sealed class AnarchoRedisOptions
 
     /// <summary>The scheduled self-healer: interval, jitter, throttle (configuration section <c>AntiEntropy</c>).</summary>
     public AntiEntropyOptions AntiEntropy { get; set; } = new();
+
+    /// <summary>Hints for nodes that missed writes: bound, replay interval, durability (configuration section <c>Hints</c>).</summary>
+    public HintOptions Hints { get; set; } = new();
 }

@@ -73,6 +73,7 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
 
         AntiEntropyErrors(options.AntiEntropy, errors);
         HealthErrors(options.Health, errors);
+        HintErrors(options, errors);
         if (options.MaxClockSkew <= TimeSpan.Zero)
         {
             errors.Add("MaxClockSkew must be positive.");
@@ -189,6 +190,45 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("Health.ProbeInterval must be positive.");
         }
     }
+
+    private static void HintErrors(AnarchoRedisOptions options, List<string> errors)
+    {
+        var hints = options.Hints;
+        if (hints is null)
+        {
+            errors.Add("Hints must not be null.");
+            return;
+        }
+
+        if (hints.MaxPerNode < 1)
+        {
+            errors.Add("Hints.MaxPerNode must be at least 1.");
+        }
+
+        if (hints.ReplayInterval <= TimeSpan.Zero)
+        {
+            errors.Add("Hints.ReplayInterval must be positive.");
+        }
+
+        if (hints.BatchSize < 1)
+        {
+            errors.Add("Hints.BatchSize must be at least 1.");
+        }
+
+        if (string.IsNullOrEmpty(hints.StreamPrefix) || hints.StreamPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add("Hints.StreamPrefix must be non-empty and hold no '{' or '}'.");
+        }
+        else if (Overlaps(hints.StreamPrefix, options.MetaKeyPrefix) || Overlaps(hints.StreamPrefix, options.ListTombstonePrefix) ||
+            (SlotPrefixUsable(options) && Overlaps(hints.StreamPrefix, options.SlotKeyPrefix)))
+        {
+            errors.Add("Hints.StreamPrefix must neither start with MetaKeyPrefix, ListTombstonePrefix or SlotKeyPrefix nor be a prefix of one of them.");
+        }
+    }
+
+    /// <summary>Whether the slot prefix passed its own checks (a bad one is reported once, as itself).</summary>
+    private static bool SlotPrefixUsable(AnarchoRedisOptions options) =>
+        !string.IsNullOrEmpty(options.SlotKeyPrefix) && !Overlaps(options.SlotKeyPrefix, options.MetaKeyPrefix) && !Overlaps(options.SlotKeyPrefix, options.ListTombstonePrefix);
 
     /// <summary>Whether one prefix starts with the other (so that one key could carry both).</summary>
     private static bool Overlaps(string a, string? b) =>

@@ -63,11 +63,18 @@ public static class AnarchoRedisServiceCollectionExtensions
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnarchoRedisOptions>, AnarchoRedisOptionsValidator>());
         services.TryAddSingleton(sp => new ReplicatedTypeRegistry(sp.GetServices<IReplicatedTypeCatalog>()));
-        services.TryAddSingleton(sp => new AnarchoRedisClient(
-            sp.GetRequiredService<IOptions<AnarchoRedisOptions>>().Value,
-            sp.GetService<ILoggerFactory>(),
-            sp.GetService<TimeProvider>(),
-            sp.GetService<IMeterFactory>()));
+        services.TryAddSingleton(sp =>
+        {
+            var client = new AnarchoRedisClient(
+                sp.GetRequiredService<IOptions<AnarchoRedisOptions>>().Value,
+                sp.GetService<ILoggerFactory>(),
+                sp.GetService<TimeProvider>(),
+                sp.GetService<IMeterFactory>());
+
+            // Hint replays resolve type names like anti-entropy does, including durable hints other processes wrote.
+            client.UseTypeRegistry(sp.GetRequiredService<ReplicatedTypeRegistry>());
+            return client;
+        });
         services.TryAddSingleton(sp => new AntiEntropyRunner(
             sp.GetRequiredService<AnarchoRedisClient>(),
             sp.GetRequiredService<ReplicatedTypeRegistry>(),

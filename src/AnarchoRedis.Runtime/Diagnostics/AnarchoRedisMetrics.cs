@@ -57,6 +57,9 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _epochEvents = _meter.CreateCounter<long>("anarchoredis.node.epoch_events", "{event}", "Epoch events, by node and event (created_ready, created_filling, changed, ready, marked_ready).");
     }
 
+    /// <summary>The meter, for instruments kept next to their feature (hints).</summary>
+    internal Meter Meter => _meter;
+
     internal void Operation(string operation, string outcome, long startTimestamp)
     {
         _operations.Add(1, new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", outcome));

@@ -15,14 +15,20 @@ internal sealed class KeySpace
 {
     private readonly int _maxKeyBytes;
 
-    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null, string? slotPrefix = null, string? epochKey = null)
+    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null, string? slotPrefix = null, string? epochKey = null, string? hintPrefix = null)
     {
         if (epochKey is not null && epochKey.Length == 0)
         {
             throw new ArgumentException("The epoch key name must be non-empty.", nameof(epochKey));
         }
 
+        if (hintPrefix is not null && hintPrefix.Length == 0)
+        {
+            throw new ArgumentException("The hint stream prefix must be non-empty.", nameof(hintPrefix));
+        }
+
         EpochKey = epochKey;
+        HintPrefix = hintPrefix;
         if (slotPrefix is not null && (slotPrefix.Length == 0 || slotPrefix.AsSpan().IndexOfAny('{', '}') >= 0))
         {
             throw new ArgumentException("The slot key prefix must be non-empty and hold no '{' or '}'.", nameof(slotPrefix));
@@ -54,6 +60,9 @@ internal sealed class KeySpace
 
     /// <summary>The name of the per-node epoch key (empty-restart detection), reserved: no user key may be named so.</summary>
     public string? EpochKey { get; }
+
+    /// <summary>The prefix of the durable hint streams, reserved like the meta prefix.</summary>
+    public string? HintPrefix { get; }
 
     /// <summary>Checks a logical key and returns its list element tombstone key name.</summary>
     public string TombstoneKey(string key) =>
@@ -138,6 +147,11 @@ internal sealed class KeySpace
         if (EpochKey is not null && string.Equals(key, EpochKey, StringComparison.Ordinal))
         {
             return $"it is the name of the library's epoch key '{EpochKey}' (AnarchoRedisOptions.EpochKey).";
+        }
+
+        if (HintPrefix is not null && key.StartsWith(HintPrefix, StringComparison.Ordinal))
+        {
+            return $"it starts with the hint stream prefix '{HintPrefix}'.";
         }
 
         if (Encoding.UTF8.GetByteCount(key) > _maxKeyBytes)

@@ -32,9 +32,10 @@ public sealed class ReplicatedListStore<T>
     /// <param name="key">The logical key.</param>
     /// <param name="item">The element.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait (a write already sent may still take effect: indeterminate).</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
     /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -46,9 +47,10 @@ public sealed class ReplicatedListStore<T>
     /// <param name="key">The logical key.</param>
     /// <param name="items">The elements.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait (a write already sent may still take effect: indeterminate).</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
     /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -59,9 +61,10 @@ public sealed class ReplicatedListStore<T>
     /// <param name="key">The logical key.</param>
     /// <param name="item">The element.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait (a write already sent may still take effect: indeterminate).</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
     /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushRightAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -73,9 +76,10 @@ public sealed class ReplicatedListStore<T>
     /// <param name="key">The logical key.</param>
     /// <param name="items">The elements.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait (a write already sent may still take effect: indeterminate).</param>
     /// <returns>The push's version and the list's length on the acknowledging nodes.</returns>
     /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushRightAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -123,7 +127,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The element, or <see langword="null"/> when the list is empty.</returns>
-    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes answered the read that comes first (nothing was removed: not indeterminate, and <see cref="QuorumNotReachedException.Operation"/> names the read), or acknowledged the removal (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueDecodeException">An element cannot be decoded as <typeparamref name="T"/>.</exception>
     public ValueTask<T?> PopLeftAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -135,7 +140,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The element, or <see langword="null"/> when the list is empty.</returns>
-    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes answered the read that comes first (nothing was removed: not indeterminate, and <see cref="QuorumNotReachedException.Operation"/> names the read), or acknowledged the removal (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueDecodeException">An element cannot be decoded as <typeparamref name="T"/>.</exception>
     public ValueTask<T?> PopRightAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -148,7 +154,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>How many elements were removed.</returns>
-    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes answered the read that comes first (nothing was removed: not indeterminate, and <see cref="QuorumNotReachedException.Operation"/> names the read), or acknowledged the removal (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public async ValueTask<long> RemoveAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -180,7 +187,8 @@ public sealed class ReplicatedListStore<T>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The trim's version and the resulting length.</returns>
-    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes answered the read that comes first (nothing was removed: not indeterminate, and <see cref="QuorumNotReachedException.Operation"/> names the read), or acknowledged the removal (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     public async ValueTask<ListWriteResult> TrimAsync(string key, long start, long stop, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         var required = _replicator.RequiredForWrite(Descriptor, options);
@@ -202,6 +210,7 @@ public sealed class ReplicatedListStore<T>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The delete's version and acknowledgement count.</returns>
     /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     public ValueTask<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         return _replicator.DeleteAsync(Descriptor, key, options, cancellationToken);

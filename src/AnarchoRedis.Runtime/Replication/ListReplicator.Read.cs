@@ -87,7 +87,7 @@ internal sealed partial class ListReplicator
         {
             var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
             _metrics.Operation(operation, "quorum_failed", started);
-            throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error));
+            throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
         }
 
         var (replies, arrived) = call.TakeSnapshot();
@@ -233,7 +233,7 @@ internal sealed partial class ListReplicator
         if (!call.Reached)
         {
             var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
-            throw QuorumFailure("list_repair", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error));
+            throw QuorumFailure("list_repair", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
         }
 
         // Give the other nodes a moment (they were asked at the same time): a merge of more replicas repairs more.

@@ -204,10 +204,11 @@ internal sealed partial class ListReplicator : Replicator
                 expectedCount = merged.Count;
                 expectedDigest = merged.Digest;
             }
-            catch (QuorumNotReachedException ex)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The write itself was acknowledged by W nodes: report it, and leave the repair to the next operation
-                // or anti-entropy rather than fail a write that happened.
+                // or anti-entropy rather than fail a write that happened (whatever went wrong in the repair: a caller
+                // must never take an acknowledged write for a failed one).
                 _metrics.ListRepair("blocking", "failed");
                 Log.ListRepairFailed(_logger, key, "*", ex);
                 length = replies[agreed].Count;
@@ -268,6 +269,9 @@ internal sealed partial class ListReplicator : Replicator
             NoteNodeError(node, key, reply.Kind, reply.Error);
             _metrics.MissedWrite(node.Name);
             Log.MissedWrite(_logger, node.Name, key, version, reply.Kind, reply.Error);
+
+            // Before the decision or after it (a node pending when the write returned): a hint either way.
+            Hints?.Record(node, key, typeName, reply.Error, call.Decision);
         }
 
         call.OnReply(node.Index, reply);

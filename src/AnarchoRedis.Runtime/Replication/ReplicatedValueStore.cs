@@ -58,6 +58,7 @@ public sealed class ReplicatedValueStore<T>
     /// <param name="cancellationToken">Cancels the wait (the write may still take effect: indeterminate).</param>
     /// <returns>The write's version and acknowledgement count.</returns>
     /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged; see <see cref="QuorumNotReachedException.IsIndeterminate"/>.</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     /// <exception cref="ValueTooLargeException">The serialized value exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<WriteResult> SetAsync(string key, T value, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -69,9 +70,10 @@ public sealed class ReplicatedValueStore<T>
     /// <summary>Deletes a value: writes a tombstone that keeps the delete from being undone by stale replicas.</summary>
     /// <param name="key">The logical key.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="cancellationToken">Cancels the wait (the delete may still take effect: indeterminate).</param>
     /// <returns>The tombstone's version and acknowledgement count.</returns>
-    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged.</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged; see <see cref="QuorumNotReachedException.IsIndeterminate"/>.</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     public ValueTask<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
         _replicator.DeleteAsync(Descriptor, key, options, cancellationToken);
 }

@@ -42,6 +42,9 @@ internal abstract class Replicator
         _time = time;
     }
 
+    /// <summary>Where missed writes become hints; <see langword="null"/> with hints off.</summary>
+    internal HintRecorder? Hints { get; set; }
+
     private protected long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private protected long GraceMs => (long)_options.TombstoneGracePeriod.TotalMilliseconds;
@@ -112,7 +115,8 @@ internal abstract class Replicator
         }
     }
 
-    private protected QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe)
+    /// <summary>The quorum failure of an operation; <paramref name="isWrite"/> false for a read (never indeterminate).</summary>
+    private protected QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe, bool isWrite = true)
         where TReply : struct, INodeReply
     {
         var outcomes = new NodeOutcome[replies.Length];
@@ -122,7 +126,7 @@ internal abstract class Replicator
             outcomes[i] = arrived[i] ? describe(replies[i]) with { Node = node } : new NodeOutcome(node, NodeOutcomeKind.Pending);
         }
 
-        var exception = new QuorumNotReachedException(operation, key, required, outcomes);
+        var exception = new QuorumNotReachedException(operation, key, required, outcomes, isWrite);
         Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
         return exception;
     }

@@ -34,7 +34,7 @@ internal sealed partial class ValueReplicator
         {
             var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
             _metrics.Operation("get", "quorum_failed", started);
-            throw QuorumFailure("get", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error));
+            throw QuorumFailure("get", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
         }
 
         var (replies, arrived) = call.TakeSnapshot();

@@ -42,6 +42,8 @@ internal sealed class LuaScript
 
     public static LuaScript EpochReady { get; } = Load("epoch_ready");
 
+    public static LuaScript HintDelete { get; } = Load("hint_delete");
+
     public string Name { get; }
 
     public string Text { get; }

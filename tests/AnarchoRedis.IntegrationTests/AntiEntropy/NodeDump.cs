@@ -20,8 +20,8 @@ internal static class NodeDump
     public const string EpochKey = "anrcho_epoch";
 
     /// <summary>
-    /// Dumps one node. Slot digest keys are left out unless asked for (their due hint may differ); the epoch key always
-    /// is (its id differs per node).
+    /// Dumps one node. Slot digest keys are left out unless asked for (their due hint may differ); the epoch key (its id
+    /// differs per node) and hint streams (each node's notes about the others, never its own) always are.
     /// </summary>
     public static async Task<SortedDictionary<string, string>> TakeAsync(LocalNode node, bool slotKeys = false)
     {
@@ -35,8 +35,8 @@ internal static class NodeDump
                 continue;
             }
 
-            // The epoch key is per node by design (each node has its own random id), never replicated.
-            if (name == EpochKey)
+            // The epoch key is per node by design; hint streams are each node's notes about the others: never equal.
+            if (name == EpochKey || name.StartsWith(HintOptions.DefaultStreamPrefix, StringComparison.Ordinal))
             {
                 continue;
             }

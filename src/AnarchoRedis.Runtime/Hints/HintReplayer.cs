@@ -1,0 +1,343 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// Replays hints as targeted repairs: every <see cref="HintOptions.ReplayInterval"/> it pings the nodes that have hints
+/// pending (all nodes with durable hints on), and for each that answers compares every hinted key across the answering
+/// nodes with anti-entropy's per-key comparison (<see cref="KeyComparer"/>): values get the newest copy, lists the
+/// merge, on every node that differs. A node that does not answer, or whose replay fails, keeps its hints and is
+/// skipped for a growing number of intervals (1, 2, 4 … 16). One replay runs at a time.
+/// </summary>
+internal sealed partial class HintReplayer : IAsyncDisposable
+{
+    private const int MaxBackoffIntervals = 16;
+    private const int Parallelism = 16;
+
+    private readonly AnarchoRedisClient _client;
+    private readonly HintRecorder _recorder;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int[] _skip;
+    private readonly int[] _backoff;
+    private readonly ConcurrentDictionary<string, byte> _unknownTypesLogged = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _loop;
+
+    public HintReplayer(AnarchoRedisClient client, HintRecorder recorder, ILogger logger)
+    {
+        _client = client;
+        _recorder = recorder;
+        _logger = logger;
+        _skip = new int[client.ReplicaSet.Count];
+        _backoff = new int[client.ReplicaSet.Count];
+        foreach (var node in client.ReplicaSet.Nodes)
+        {
+            node.Health.CircuitChanged += OnCircuitChanged;
+        }
+    }
+
+    /// <summary>A node whose circuit closed answers again: its back-off ends, so the next round replays its hints.</summary>
+    private void OnCircuitChanged(NodeHealth health, bool opened)
+    {
+        if (opened)
+        {
+            return;
+        }
+
+        foreach (var node in _client.ReplicaSet.Nodes)
+        {
+            if (ReferenceEquals(node.Health, health))
+            {
+                Volatile.Write(ref _skip[node.Index], 0);
+                Volatile.Write(ref _backoff[node.Index], 0);
+            }
+        }
+    }
+
+    private enum Outcome : byte
+    {
+        Replayed,
+        Failed,
+        UnknownType,
+    }
+
+    /// <summary>Starts the schedule (on the real clock: it paces work, like the anti-entropy throttle).</summary>
+    public void Start() => _loop = Task.Run(() => LoopAsync(_stop.Token));
+
+    private async Task LoopAsync(CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(_recorder.Options.ReplayInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            {
+                try
+                {
+                    await ReplayAsync(scheduled: true, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Log.HintReplayRoundFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+    }
+
+    /// <summary>
+    /// Replays what is pending now. A scheduled round honours each node's back-off; an explicit one
+    /// (<paramref name="scheduled"/> false) tries every node with hints.
+    /// </summary>
+    public async Task<HintReplayReport> ReplayAsync(bool scheduled, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var nodes = _client.ReplicaSet.Nodes;
+            var store = _recorder.Store;
+            var durable = _recorder.Options.Durable;
+            var targets = new List<ReplicaNode>();
+            foreach (var node in nodes)
+            {
+                if (!durable && store.Pending(node.Index) == 0)
+                {
+                    continue;
+                }
+
+                if (scheduled && _skip[node.Index] > 0)
+                {
+                    _skip[node.Index]--;
+                    continue;
+                }
+
+                targets.Add(node);
+            }
+
+            long replayed = 0, failed = 0;
+            var unreachable = new List<string>();
+            if (targets.Count > 0)
+            {
+                var answering = await PingAsync(nodes).ConfigureAwait(false);
+                var live = nodes.Where(n => answering[n.Index]).ToArray();
+                var registry = _client.HintTypeRegistry();
+                foreach (var target in targets)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    if (!answering[target.Index])
+                    {
+                        if (store.Pending(target.Index) > 0)
+                        {
+                            unreachable.Add(target.Name);
+                            failed += store.Pending(target.Index);
+                        }
+
+                        BackOff(target, "no answer to PING");
+                        continue;
+                    }
+
+                    if (live.Length < _client.ReplicaSet.Majority)
+                    {
+                        Log.HintTooFewNodes(_logger, target.Name, live.Length, nodes.Count);
+                        failed += store.Pending(target.Index);
+                        BackOff(target, "too few nodes answer");
+                        continue;
+                    }
+
+                    var (memoryReplayed, memoryFailed) = await ReplayMemoryAsync(target, live, registry, cancellationToken).ConfigureAwait(false);
+                    var (durableReplayed, durableFailed) = durable
+                        ? await ReplayDurableAsync(target, live, registry, cancellationToken).ConfigureAwait(false)
+                        : (0L, 0L);
+                    replayed += memoryReplayed + durableReplayed;
+                    failed += memoryFailed + durableFailed;
+                    if (memoryFailed + durableFailed > 0)
+                    {
+                        BackOff(target, "a repair failed");
+                    }
+                    else
+                    {
+                        _backoff[target.Index] = 0;
+                    }
+
+                    if (memoryReplayed + memoryFailed > 0)
+                    {
+                        Log.HintsReplayed(_logger, target.Name, memoryReplayed, "memory", memoryFailed, store.Pending(target.Index));
+                    }
+
+                    if (durableReplayed + durableFailed > 0)
+                    {
+                        Log.HintsReplayed(_logger, target.Name, durableReplayed, "durable", durableFailed, store.Pending(target.Index));
+                    }
+                }
+            }
+
+            long remaining = 0;
+            foreach (var node in nodes)
+            {
+                remaining += store.Pending(node.Index);
+            }
+
+            return new HintReplayReport { Replayed = replayed, Failed = failed, Remaining = remaining, UnreachableNodes = unreachable };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void BackOff(ReplicaNode node, string reason)
+    {
+        var intervals = Math.Min(Math.Max(_backoff[node.Index] * 2, 1), MaxBackoffIntervals);
+        _backoff[node.Index] = intervals;
+        _skip[node.Index] = intervals;
+        Log.HintNodeNotAnswering(_logger, node.Name, reason, intervals);
+    }
+
+    /// <summary>Which nodes answer a PING now; a node whose circuit is open is not asked (the prober watches it).</summary>
+    private static async Task<bool[]> PingAsync(IReadOnlyList<ReplicaNode> nodes)
+    {
+        var answering = new bool[nodes.Count];
+        await Task.WhenAll(nodes.Select(async node =>
+        {
+            if (node.Health.IsOpen)
+            {
+                return;
+            }
+
+            try
+            {
+                await node.Database.PingAsync().ConfigureAwait(false);
+                answering[node.Index] = true;
+            }
+            catch (Exception)
+            {
+                // Not answering: its hints wait.
+            }
+        })).ConfigureAwait(false);
+        return answering;
+    }
+
+    /// <summary>Replays the in-memory hints of a node, batch by batch, until none is left or a replay fails.</summary>
+    private async Task<(long Replayed, long Failed)> ReplayMemoryAsync(ReplicaNode target, ReplicaNode[] live, ReplicatedTypeRegistry registry, CancellationToken cancellationToken)
+    {
+        var store = _recorder.Store;
+        long replayed = 0, failed = 0;
+
+        // Hints recorded again while they are replayed stay pending; the budget keeps a hot key from holding the round.
+        var budget = store.Pending(target.Index) + _recorder.Options.BatchSize;
+        while (budget > 0)
+        {
+            var batch = store.Take(target.Index, Math.Min(_recorder.Options.BatchSize, budget));
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            budget -= batch.Count;
+            var outcomes = await RepairAllAsync(batch.Select(h => (h.Key, h.TypeName)).ToArray(), target, live, registry, cancellationToken).ConfigureAwait(false);
+            long batchFailed = 0;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (outcomes[i] == Outcome.Replayed)
+                {
+                    store.Remove(target.Index, batch[i]);
+                    replayed++;
+                }
+                else
+                {
+                    batchFailed++;
+                }
+            }
+
+            failed += batchFailed;
+            if (batchFailed > 0)
+            {
+                break;
+            }
+        }
+
+        _recorder.Metrics.Replayed(target.Name, "memory", replayed);
+        return (replayed, failed);
+    }
+
+    private async Task<Outcome[]> RepairAllAsync((string Key, string Type)[] items, ReplicaNode target, ReplicaNode[] live, ReplicatedTypeRegistry registry, CancellationToken cancellationToken)
+    {
+        var outcomes = new Outcome[items.Length];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, items.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
+            async (i, token) => outcomes[i] = await RepairAsync(items[i].Key, items[i].Type, target, live, registry, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return outcomes;
+    }
+
+    /// <summary>
+    /// One targeted repair: anti-entropy's comparison of one key over the answering nodes. It counts as replayed when the
+    /// target was reached and nothing transient went wrong; a permanent problem (corrupt meta, a kind conflict) is
+    /// reported by the comparison and is anti-entropy's to report again, so the hint is done.
+    /// </summary>
+    private async Task<Outcome> RepairAsync(string key, string typeName, ReplicaNode target, ReplicaNode[] live, ReplicatedTypeRegistry registry, CancellationToken cancellationToken)
+    {
+        if (!registry.TryGet(typeName, out _))
+        {
+            if (_unknownTypesLogged.TryAdd(typeName, 0))
+            {
+                Log.HintUnknownType(_logger, target.Name, typeName, key);
+            }
+
+            return Outcome.UnknownType;
+        }
+
+        var nodes = _client.ReplicaSet.Nodes;
+        var state = new PassState(nodes, _client.Options.AntiEntropy, _client.Metrics, _logger, _client.Time, progress: null);
+        foreach (var node in nodes)
+        {
+            if (Array.IndexOf(live, node) < 0)
+            {
+                state.Exclude(node);
+            }
+        }
+
+        await new KeyComparer(_client, registry, state).CompareAsync(key, live, entries: null, cancellationToken, counted: true).ConfigureAwait(false);
+        var report = state.ToReport(AntiEntropyPassMode.Scan, default, default, 0, 0, 0);
+        if (report.Problems.Any(p => p.Kind is AntiEntropyProblemKind.NodeUnreachable or AntiEntropyProblemKind.Failed))
+        {
+            Log.HintReplayFailed(_logger, key, target.Name);
+            return Outcome.Failed;
+        }
+
+        return Outcome.Replayed;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _client.ReplicaSet.Nodes)
+        {
+            node.Health.CircuitChanged -= OnCircuitChanged;
+        }
+
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+        }
+
+        _stop.Dispose();
+    }
+}
