@@ -236,6 +236,55 @@ public sealed class BadInputCorpusTests
         Assert.Equal(64, (await large.GetAsync(key, ReadOptions.All))?.Id);
     }
 
+    [Fact]
+    public async Task Node_restarted_empty_answers_NOSCRIPT_and_the_first_write_after_it_reconnects_reloads_the_script_transparently()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+        await store.SetAsync("profile:warm", new Profile { Id = 1 }, WriteOptions.All);
+
+        await cluster[Bad].RestartAsync();
+        Assert.False(await cluster[Bad].Server.ScriptExistsAsync(LuaScript.ValueWrite.Sha1));
+
+        // While the client reconnects, quorum writes go on without the restarted node.
+        var during = await TimedAsync("restart: W=Quorum set before the client reconnected", () => store.SetAsync("profile:during-restart", new Profile { Id = 2 }, WriteOptions.Quorum).AsTask());
+        Assert.True(during.Acknowledged >= 2);
+        var reconnect = Stopwatch.StartNew();
+        await WaitUntilConnectedAsync(client, Bad);
+        _output.WriteLine($"restart: client reconnected to the restarted node after {reconnect.Elapsed.TotalMilliseconds:0} ms");
+
+        // The first EVALSHA there answers NOSCRIPT; SCRIPT LOAD and the retry are invisible to the caller.
+        var written = await TimedAsync("restart: first W=All set after reconnecting (NOSCRIPT, reload, retry)", () => store.SetAsync("profile:after-restart", new Profile { Id = 3 }, WriteOptions.All).AsTask());
+
+        Assert.Equal(3, written.Acknowledged);
+        Assert.True(await cluster[Bad].Server.ScriptExistsAsync(LuaScript.ValueWrite.Sha1));
+        Assert.Equal(written.Version.ToString(), await cluster.VersionAsync(Bad, "profile:after-restart"));
+    }
+
+    private static async Task WaitUntilConnectedAsync(AnarchoRedisClient client, int node)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!client.ReplicaNodes[node].IsConnected || !await PingsAsync(client, node))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), "the client never reconnected");
+            await Task.Delay(20);
+        }
+    }
+
+    private static async Task<bool> PingsAsync(AnarchoRedisClient client, int node)
+    {
+        try
+        {
+            await client.ReplicaNodes[node].Database.PingAsync();
+            return true;
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+    }
+
     private static byte[] Damaged(byte[] good, PayloadDamage damage) => damage switch
     {
         PayloadDamage.Truncated => good[..(good.Length / 2)],
