@@ -72,6 +72,30 @@ public sealed class BadListDataTests
     }
 
     [Fact]
+    public async Task Meta_key_of_a_list_holding_a_string_fails_that_node_and_is_left_as_is()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        using var metrics = new NodeErrorRecorder();
+        var store = (await cluster.CreateClientAsync()).GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:meta-string";
+        var meta = RedisCluster.MetaKeyOf(key);
+        await store.PushRightAsync(key, ChatMessage.Of("a"), WriteOptions.All);
+        await cluster[Bad].Db.KeyDeleteAsync(meta);
+        await cluster[Bad].Db.StringSetAsync(meta, "garbage");
+
+        var pushed = await TimedAsync("list meta is a string: W=Quorum push", () => store.PushRightAsync(key, ChatMessage.Of("b"), WriteOptions.Quorum).AsTask());
+        Assert.True(pushed.Acknowledged >= 2);
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(() => TimedAsync("list meta is a string: R=All range", () => store.RangeAsync(key, options: ReadOptions.All).AsTask()));
+
+        Assert.IsType<CorruptMetadataException>(error.Outcomes[Bad].Error);
+        Assert.Equal(NodeOutcomeKind.Failed, error.Outcomes[Bad].Kind);
+        await Eventually.HoldsAsync(() => Task.FromResult(metrics.ErrorKinds(cluster[Bad].EndPoint).Contains("corrupt_meta")), "the bad node's error is counted");
+        Assert.Equal("garbage", (string?)await cluster[Bad].Db.StringGetAsync(meta));
+        Assert.Equal(1, await cluster[Bad].Db.ListLengthAsync(key));
+        Assert.Equal(["a", "b"], Texts(await store.RangeAsync(key, options: ReadOptions.Quorum)));
+    }
+
+    [Fact]
     public async Task Malformed_entry_in_the_tombstone_hash_makes_that_nodes_answer_corrupt_and_the_others_answer()
     {
         await using var cluster = await RedisCluster.StartAsync();
