@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 using Xunit;
 using Xunit.Abstractions;
@@ -260,6 +261,28 @@ public sealed class BadInputCorpusTests
         Assert.Equal(3, written.Acknowledged);
         Assert.True(await cluster[Bad].Server.ScriptExistsAsync(LuaScript.ValueWrite.Sha1));
         Assert.Equal(written.Version.ToString(), await cluster.VersionAsync(Bad, "profile:after-restart"));
+    }
+
+    [Fact]
+    public async Task Version_a_day_ahead_of_the_clock_wins_as_documented_is_counted_and_the_reader_writes_above_it()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        using var metrics = new NodeErrorRecorder();
+        const string key = "profile:from-the-future";
+        var future = (await cluster.CreateClientAsync(time: new FakeTimeProvider(DateTimeOffset.UtcNow.AddDays(1)))).GetValueStore(Profile.Descriptor);
+        var ahead = await future.SetAsync(key, new Profile { Id = 1, Name = "future" }, WriteOptions.All);
+        var client = await cluster.CreateClientAsync();
+        var store = client.GetValueStore(Profile.Descriptor);
+
+        // Last writer wins by version: the future version is the newest, and seeing it is logged and counted.
+        var read = await TimedAsync("future version: R=Quorum read", () => store.GetVersionedAsync(key, ReadOptions.Quorum).AsTask());
+        Assert.Equal(ahead.Version, read?.Version);
+        Assert.True(metrics.Count(NodeErrorRecorder.ClockSkew) >= 1, "the skew is counted");
+
+        // The reader's clock has moved past it, so its own next write is not silently superseded: nothing it writes is lost.
+        var next = await store.SetAsync(key, new Profile { Id = 1, Name = "present" }, WriteOptions.All);
+        Assert.True(next.Version > ahead.Version);
+        Assert.Equal("present", (await future.GetAsync(key, ReadOptions.All))?.Name);
     }
 
     private static async Task WaitUntilConnectedAsync(AnarchoRedisClient client, int node)

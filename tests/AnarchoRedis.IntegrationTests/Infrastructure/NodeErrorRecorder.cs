@@ -7,7 +7,7 @@ using System.Linq;
 namespace AnarchoRedis.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Listens to the library's per-node instruments (<c>anarchoredis.node.errors</c>, <c>anarchoredis.node.missed_writes</c>)
+/// Listens to the library's per-node instruments (<c>anarchoredis.node.errors</c>, <c>anarchoredis.node.missed_writes</c>) and clock skew events
 /// the way an operator's metrics pipeline would. Every client shares the meter name, so tests filter by node: each
 /// test's nodes have their own ports.
 /// </summary>
@@ -19,6 +19,9 @@ public sealed class NodeErrorRecorder : IDisposable
     /// <summary>The instrument counting writes a node did not acknowledge.</summary>
     public const string MissedWrites = "anarchoredis.node.missed_writes";
 
+    /// <summary>The instrument counting versions seen further ahead of the local clock than MaxClockSkew (no node tag).</summary>
+    public const string ClockSkew = "anarchoredis.clock.skew_events";
+
     private readonly MeterListener _listener = new();
     private readonly ConcurrentQueue<(string Instrument, string Node, string Kind)> _seen = new();
 
@@ -27,7 +30,7 @@ public sealed class NodeErrorRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name is NodeErrors or MissedWrites)
+            if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name is NodeErrors or MissedWrites or ClockSkew)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -57,6 +60,11 @@ public sealed class NodeErrorRecorder : IDisposable
     /// <param name="node">The node's endpoint.</param>
     /// <returns>The count.</returns>
     public int Count(string instrument, string node) => _seen.Count(m => m.Instrument == instrument && m.Node == node);
+
+    /// <summary>How many measurements <paramref name="instrument"/> recorded, whatever the node.</summary>
+    /// <param name="instrument">The instrument's name.</param>
+    /// <returns>The count.</returns>
+    public int Count(string instrument) => _seen.Count(m => m.Instrument == instrument);
 
     /// <summary>The kinds of node errors recorded for <paramref name="node"/>.</summary>
     /// <param name="node">The node's endpoint.</param>
