@@ -26,11 +26,16 @@ public sealed class NodeErrorRecorder : IDisposable
     private readonly ConcurrentQueue<(string Instrument, string Node, string Kind)> _seen = new();
 
     /// <summary>Starts listening.</summary>
-    public NodeErrorRecorder()
+    /// <param name="scope">
+    /// Only meters made by this factory (a client created with it as its meter factory), for instruments without a node
+    /// tag; <see langword="null"/> for every client's.
+    /// </param>
+    public NodeErrorRecorder(IMeterFactory? scope = null)
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name is NodeErrors or MissedWrites or ClockSkew)
+            if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name is NodeErrors or MissedWrites or ClockSkew
+                && (scope is null || ReferenceEquals(instrument.Meter.Scope, scope)))
             {
                 listener.EnableMeasurementEvents(instrument);
             }
