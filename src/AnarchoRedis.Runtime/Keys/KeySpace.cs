@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Text;
 
 namespace AnarchoRedis;
@@ -121,12 +122,40 @@ internal sealed class KeySpace
         }
     }
 
+    /// <summary>
+    /// Whether the key holds a surrogate without its pair. Keys go to Redis as UTF-8, where such a char becomes U+FFFD,
+    /// so two different keys would name one Redis key.
+    /// </summary>
+    private static bool HasLoneSurrogate(string key)
+    {
+        var rest = key.AsSpan();
+        var at = rest.IndexOfAnyInRange('\uD800', '\uDFFF');
+        while (at >= 0)
+        {
+            rest = rest[at..];
+            if (Rune.DecodeFromUtf16(rest, out _, out var used) != OperationStatus.Done)
+            {
+                return true;
+            }
+
+            rest = rest[used..];
+            at = rest.IndexOfAnyInRange('\uD800', '\uDFFF');
+        }
+
+        return false;
+    }
+
     /// <summary>Why a key cannot be used, or <see langword="null"/> when it can.</summary>
     private string? Problem(string key)
     {
         if (string.IsNullOrEmpty(key))
         {
             return "a key must not be null or empty.";
+        }
+
+        if (HasLoneSurrogate(key))
+        {
+            return "it is not valid UTF-16 (a surrogate without its pair): Redis would receive U+FFFD in its place, the same bytes as for other keys.";
         }
 
         if (key.StartsWith(MetaPrefix, StringComparison.Ordinal))

@@ -48,6 +48,9 @@ internal sealed class ReplicaNode : IAsyncDisposable
         // A command queued while the node is away must fail now, not run minutes later.
         config.BacklogPolicy = BacklogPolicy.FailFast;
         config.ConnectTimeout = (int)options.ConnectTimeout.TotalMilliseconds;
+        // One attempt: start-up waits at most ConnectTimeout for a node (the default 3 attempts made a node that
+        // never answers hold up the client for 3 x ConnectTimeout). Reconnection goes on in the background.
+        config.ConnectRetry = 1;
         config.SyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.AsyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.ClientName ??= "anarchoredis";

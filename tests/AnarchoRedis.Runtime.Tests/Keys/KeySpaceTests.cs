@@ -9,6 +9,8 @@ public sealed class KeySpaceTests
 {
     private const string Prefix = AnarchoRedisOptions.DefaultMetaKeyPrefix;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     private static KeySpace Space(int maxKeyBytes = 16 * 1024) => new(Prefix, maxKeyBytes);
 
     [Fact]
@@ -69,8 +71,9 @@ public sealed class KeySpaceTests
                 }
                 catch (InvalidKeyException)
                 {
-                    // Only these may be rejected here: empty, a '}' without a hash tag, or a tag that is the whole key.
-                    return key.Length == 0 || (key.Contains('}', StringComparison.Ordinal) && !HashSlot.HasHashTag(key)) || KeySpace.IsWholeKeyHashTag(key);
+                    // Only these may be rejected here: empty, a '}' without a hash tag, a tag that is the whole key, or
+                    // a surrogate without its pair.
+                    return key.Length == 0 || (key.Contains('}', StringComparison.Ordinal) && !HashSlot.HasHashTag(key)) || KeySpace.IsWholeKeyHashTag(key) || !IsValidUtf16(key);
                 }
 
                 System.Threading.Interlocked.Increment(ref accepted);
@@ -147,6 +150,44 @@ public sealed class KeySpaceTests
 
         // 4 chars, 12 bytes: rejected although it has fewer chars than the limit.
         Assert.Throws<InvalidKeyException>(() => space.MetaKey("€€€€"));
+    }
+
+    // Code units, not strings: xunit serializes theory strings, and that turns a lone surrogate into U+FFFD.
+    [Theory]
+    [InlineData("a", 0xD800, "")]
+    [InlineData("", 0xDC00, "b")]
+    [InlineData("x\uDC00", 0xD800, "y")] // a low surrogate before a high one is no pair
+    [InlineData("🚀", 0xD83D, "")]
+    public void Rejects_keys_with_a_lone_surrogate_which_redis_would_receive_as_U_FFFD(string before, int surrogate, string after)
+    {
+        var key = before + (char)surrogate + after;
+        Assert.False(IsValidUtf16(key));
+
+        var error = Assert.Throws<InvalidKeyException>(() => Space().MetaKey(key));
+
+        Assert.Equal(key, error.Key);
+        Assert.Contains("UTF-16", error.Reason, StringComparison.Ordinal);
+        // What the key would have been on the wire: the same bytes as the key with U+FFFD in its place.
+        Assert.Contains("\uFFFD", Encoding.UTF8.GetString(Encoding.UTF8.GetBytes(key)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("🚀")]
+    [InlineData("a🚀b\uFFFD")]
+    [InlineData("\uD800\uDC00")] // the lowest pair, U+10000
+    public void Accepts_keys_with_paired_surrogates(string key) => Space().Validate(key);
+
+    private static bool IsValidUtf16(string key)
+    {
+        try
+        {
+            _ = StrictUtf8.GetByteCount(key);
+            return true;
+        }
+        catch (EncoderFallbackException)
+        {
+            return false;
+        }
     }
 
     [Fact]
