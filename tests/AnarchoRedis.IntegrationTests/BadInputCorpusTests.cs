@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
+using AnarchoRedis.Testing;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -213,7 +214,7 @@ public sealed class BadInputCorpusTests
         Assert.Contains("UTF-16", error.Reason, StringComparison.Ordinal);
         foreach (var node in cluster.Nodes)
         {
-            Assert.Equal(0, await node.Server.DatabaseSizeAsync());
+            Assert.Equal(0, await RedisCluster.KeyCountAsync(node));
         }
     }
 
@@ -229,7 +230,7 @@ public sealed class BadInputCorpusTests
         Assert.True(error.Message.Length < 1000, "the message shortens the key");
         foreach (var node in cluster.Nodes)
         {
-            Assert.Equal(0, await node.Server.DatabaseSizeAsync());
+            Assert.Equal(0, await RedisCluster.KeyCountAsync(node));
         }
 
         var large = (await cluster.CreateClientAsync(o => o.MaxKeyBytes = 64 * 1024)).GetValueStore(Profile.Descriptor);
@@ -245,7 +246,7 @@ public sealed class BadInputCorpusTests
         var store = client.GetValueStore(Profile.Descriptor);
         await store.SetAsync("profile:warm", new Profile { Id = 1 }, WriteOptions.All);
 
-        await cluster[Bad].RestartAsync();
+        await cluster[Bad].RestartAsync(RestartMode.LoseData);
         Assert.False(await cluster[Bad].Server.ScriptExistsAsync(LuaScript.ValueWrite.Sha1));
 
         // While the client reconnects, quorum writes go on without the restarted node.

@@ -12,7 +12,17 @@ public sealed class NodeUnavailableException : AnarchoRedisException
     /// <param name="state">The node's state when it was skipped.</param>
     /// <param name="message">Why it was skipped.</param>
     public NodeUnavailableException(string node, NodeHealthState state, string message)
-        : base(message)
+        : this(node, state, message, null)
+    {
+    }
+
+    /// <summary>Creates the exception with the failure that made the node unavailable.</summary>
+    /// <param name="node">The node.</param>
+    /// <param name="state">The node's state when it was skipped.</param>
+    /// <param name="message">Why it was skipped.</param>
+    /// <param name="innerException">The node's last failure (a timeout or connection error), if known.</param>
+    public NodeUnavailableException(string node, NodeHealthState state, string message, System.Exception? innerException)
+        : base(message, null, innerException)
     {
         Node = node;
         State = state;

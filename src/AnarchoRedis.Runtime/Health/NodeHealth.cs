@@ -28,6 +28,7 @@ internal sealed class NodeHealth
     private int _failures;
     private long _latencyBits;
     private NodeUnavailableException? _skipError;
+    private Exception? _lastFailure;
     private NodeUnavailableException? _notCountedError;
 
     public NodeHealth(string name, int failureThreshold)
@@ -86,12 +87,32 @@ internal sealed class NodeHealth
         _ => NodeHealthState.Unverified,
     };
 
-    /// <summary>The error of a skipped operation's outcome (cached: a skip must stay cheap).</summary>
-    public NodeUnavailableException SkipError =>
-        _skipError ??= new NodeUnavailableException(
-            Name,
-            NodeHealthState.Open,
-            $"Node {Name} was skipped: its circuit is open (consecutive failures or a dropped connection); a background probe closes it when the node answers again.");
+    /// <summary>The last timeout or connection error seen on the node (the reason its circuit opened), if any.</summary>
+    public Exception? LastFailure => Volatile.Read(ref _lastFailure);
+
+    /// <summary>
+    /// The error of a skipped operation's outcome: it names the last failure seen (a timeout, a refused connection or
+    /// authentication, …) as message and inner exception. Cached per failure: a skip must stay cheap.
+    /// </summary>
+    public NodeUnavailableException SkipError
+    {
+        get
+        {
+            var last = Volatile.Read(ref _lastFailure);
+            var cached = _skipError;
+            if (cached is not null && ReferenceEquals(cached.InnerException, last))
+            {
+                return cached;
+            }
+
+            var reason = last is null ? "its connection dropped or consecutive commands failed" : $"last failure: {last.Message}";
+            return _skipError = new NodeUnavailableException(
+                Name,
+                NodeHealthState.Open,
+                $"Node {Name} was skipped: its circuit is open ({reason}); a background probe closes it when the node answers again.",
+                last);
+        }
+    }
 
     /// <summary>The error of a read answer that did not count because the node is filling or unverified (cached per state).</summary>
     public NodeUnavailableException NotCountedError
@@ -142,6 +163,7 @@ internal sealed class NodeHealth
                 OnAnswer(startTimestamp);
                 break;
             case RedisTimeoutException or RedisConnectionException or TimeoutException:
+                Volatile.Write(ref _lastFailure, error);
                 OnFailure();
                 break;
         }

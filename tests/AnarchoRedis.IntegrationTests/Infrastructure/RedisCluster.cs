@@ -146,6 +146,16 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
         return entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
     }
 
+    /// <summary>
+    /// How many keys a node holds besides its own epoch key (which the library writes on every node at connect): 0 means
+    /// nothing was written to it.
+    /// </summary>
+    public static async Task<long> KeyCountAsync(LocalNode node)
+    {
+        var size = await node.Server.DatabaseSizeAsync();
+        return await node.Db.KeyExistsAsync(AntiEntropy.NodeDump.EpochKey) ? size - 1 : size;
+    }
+
     /// <summary>The stored version (meta field <c>v</c>) of a key on one node, or <see langword="null"/>.</summary>
     /// <param name="node">The node index.</param>
     /// <param name="key">The logical key.</param>
