@@ -1,0 +1,322 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using AnarchoRedis.Testing.Processes;
+using StackExchange.Redis;
+
+namespace AnarchoRedis.Testing;
+
+/// <summary>
+/// One node of a <see cref="LocalCluster"/>: a server on a loopback port it keeps across restarts, an optional
+/// <see cref="TcpProxy"/> in front of it, a direct connection for looking behind the client's back, and the faults.
+/// Faults on one node are meant to be injected from one place at a time (a test, or a nemesis).
+/// </summary>
+public sealed class LocalNode : IAsyncDisposable
+{
+    private const int StartAttempts = 5;
+
+    private readonly NodeServer _server;
+    private readonly string? _password;
+    private readonly SemaphoreSlim _restarting = new(1, 1);
+    private ConnectionMultiplexer? _direct;
+    private volatile bool _paused;
+    private volatile bool _disposed;
+
+    private LocalNode(int index, LocalNodeBackend backend, NodeServer server, string? password)
+    {
+        Index = index;
+        Backend = backend;
+        _server = server;
+        _password = password;
+        DirectEndPoint = "127.0.0.1:" + server.Port.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The node's place in <see cref="LocalCluster.Nodes"/>.</summary>
+    public int Index { get; }
+
+    /// <summary>What the node runs.</summary>
+    public LocalNodeBackend Backend { get; }
+
+    /// <summary>The server's own port on 127.0.0.1, the same across restarts.</summary>
+    public int Port => _server.Port;
+
+    /// <summary>The server's own endpoint, <c>127.0.0.1:{Port}</c> (bypasses the proxy).</summary>
+    public string DirectEndPoint { get; }
+
+    /// <summary>What clients connect to: the proxy's endpoint when proxied, else <see cref="DirectEndPoint"/>.</summary>
+    public string EndPoint => Proxy?.EndPoint ?? DirectEndPoint;
+
+    /// <summary>The redis-server process id; 0 when not running, or for an in-process Garnet server.</summary>
+    public int Pid => _server.Pid;
+
+    /// <summary>Running, paused or killed.</summary>
+    public LocalNodeState State => !_server.IsRunning ? LocalNodeState.Killed : _paused ? LocalNodeState.Paused : LocalNodeState.Running;
+
+    /// <summary>Whether the server runs (a paused one does).</summary>
+    public bool IsRunning => _server.IsRunning;
+
+    /// <summary>Whether the process is stopped with SIGSTOP.</summary>
+    public bool IsPaused => _paused && _server.IsRunning;
+
+    /// <summary>The proxy in front of the node, or <see langword="null"/> when the cluster has no proxies.</summary>
+    public TcpProxy? Proxy { get; private set; }
+
+    /// <summary>A direct connection to this node (bypasses the proxy; admin commands allowed); replaced on every restart.</summary>
+    /// <exception cref="InvalidOperationException">The node is not running.</exception>
+    public IDatabase Db => Direct.GetDatabase();
+
+    /// <summary>The direct connection's server handle (SAVE, DBSIZE, SCRIPT FLUSH, ...).</summary>
+    /// <exception cref="InvalidOperationException">The node is not running.</exception>
+    public IServer Server => Direct.GetServer(IPAddress.Loopback, Port);
+
+    /// <summary>
+    /// Added one-way delay through the proxy, each direction. Setting a non-zero value without a proxy throws
+    /// <see cref="InvalidOperationException"/>.
+    /// </summary>
+    public TimeSpan Latency
+    {
+        get => Proxy?.Latency ?? TimeSpan.Zero;
+        set
+        {
+            if (Proxy is { } proxy)
+            {
+                proxy.Latency = value;
+            }
+            else if (value != TimeSpan.Zero)
+            {
+                throw NoProxy("add latency");
+            }
+        }
+    }
+
+    /// <summary>Whether <see cref="RestartMode.KeepData"/> would bring data back now.</summary>
+    internal bool CanKeepData => _server.CanKeepData;
+
+    private ConnectionMultiplexer Direct => _direct ?? throw new InvalidOperationException($"Node {Index} ({DirectEndPoint}) is not running.");
+
+    /// <summary>SIGKILLs the server (resuming a paused one first) and waits until it is gone; Garnet: the server is disposed. Nothing when it is not running.</summary>
+    public void Kill()
+    {
+        _server.Kill();
+        _paused = false;
+        CloseDirect();
+    }
+
+    /// <summary>Kills the node if it runs and starts it again on the same port.</summary>
+    /// <param name="mode">Keep the node's data (append-only file, else last snapshot) or start empty.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the node answers again.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="RestartMode.KeepData"/> without persistence and without a snapshot.</exception>
+    /// <exception cref="NotSupportedException"><see cref="RestartMode.KeepData"/> on Garnet.</exception>
+    public async Task RestartAsync(RestartMode mode = RestartMode.LoseData, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (mode == RestartMode.KeepData && Backend == LocalNodeBackend.Garnet)
+        {
+            throw new NotSupportedException("A Garnet node keeps its data in this process' memory only, so it can restart only with RestartMode.LoseData.");
+        }
+
+        if (mode == RestartMode.KeepData && !_server.CanKeepData)
+        {
+            // Checked before the kill: a restart that cannot happen leaves the node as it was.
+            throw new InvalidOperationException(
+                $"Node {Index} ({DirectEndPoint}) has no data to restart with: turn LocalClusterOptions.Persistence on, or call SnapshotAsync before the kill.");
+        }
+
+        await _restarting.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Kill();
+            // The port was ours a moment ago; the kernel may still hold it briefly.
+            for (var attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    await _server.StartAsync(mode, cancellationToken).ConfigureAwait(false);
+                    break;
+                }
+                catch (PortTakenException) when (attempt < 40)
+                {
+                    await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            await ConnectDirectAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _restarting.Release();
+        }
+    }
+
+    /// <summary>Writes a snapshot (SAVE): what <see cref="RestartMode.KeepData"/> restores when persistence is off.</summary>
+    /// <returns>A task that completes when saved.</returns>
+    /// <exception cref="NotSupportedException">The node runs Garnet.</exception>
+    public async Task SnapshotAsync()
+    {
+        if (Backend == LocalNodeBackend.Garnet)
+        {
+            throw new NotSupportedException("Garnet nodes keep no snapshot here; they restart only with RestartMode.LoseData.");
+        }
+
+        await Db.ExecuteAsync("SAVE").ConfigureAwait(false);
+    }
+
+    /// <summary>Stops the process with SIGSTOP: a hung node; connections stay open and commands wait unanswered.</summary>
+    /// <exception cref="NotSupportedException">The node runs Garnet (use <see cref="Partition"/> with <see cref="PartitionMode.Stall"/>).</exception>
+    /// <exception cref="InvalidOperationException">The node is not running.</exception>
+    public void Pause()
+    {
+        _server.SetPaused(true);
+        _paused = true;
+    }
+
+    /// <summary>Continues a paused process (SIGCONT): commands that waited, even timed-out ones, run now. Nothing when not paused.</summary>
+    public void Resume()
+    {
+        if (!_paused)
+        {
+            return;
+        }
+
+        if (_server.IsRunning)
+        {
+            _server.SetPaused(false);
+        }
+
+        _paused = false;
+    }
+
+    /// <summary>Cuts the node off through its proxy until <see cref="Heal"/>.</summary>
+    /// <param name="mode">Hold everything, or reset every connection.</param>
+    /// <exception cref="InvalidOperationException">The cluster has no proxies.</exception>
+    public void Partition(PartitionMode mode = PartitionMode.Stall) => (Proxy ?? throw NoProxy("partition")).Partition(mode);
+
+    /// <summary>Ends a partition (nothing without a proxy).</summary>
+    public void Heal() => Proxy?.Heal();
+
+    /// <summary>Stops the server and the proxy, and removes the node's files. Never throws for a node already dead.</summary>
+    /// <returns>A task that completes when everything is stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        List<Exception>? errors = null;
+        try
+        {
+            // Dispose kills: SIGCONT then SIGKILL, so a paused node cannot hold anything up.
+            _server.Dispose();
+        }
+        catch (Exception ex)
+        {
+            (errors ??= []).Add(ex);
+        }
+
+        _paused = false;
+        CloseDirect();
+        if (Proxy is { } proxy)
+        {
+            try
+            {
+                await proxy.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                (errors ??= []).Add(ex);
+            }
+        }
+
+        if (errors is not null)
+        {
+            throw new AggregateException($"Stopping node {Index} ({DirectEndPoint}) failed.", errors);
+        }
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"node {Index}: {_server} {(Proxy is null ? string.Empty : "via " + Proxy.EndPoint)}".TrimEnd();
+
+    /// <summary>Starts a node on a free port (another port when the one picked was taken meanwhile), and its proxy.</summary>
+    /// <param name="index">The node's index.</param>
+    /// <param name="options">The cluster's options.</param>
+    /// <param name="binary">The redis-server binary, for that backend.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>The running node.</returns>
+    internal static async Task<LocalNode> StartAsync(int index, LocalClusterOptions options, string? binary, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string>(options.ServerArguments);
+        var password = PasswordOf(arguments);
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePorts.Next();
+            NodeServer server = options.Backend == LocalNodeBackend.Garnet
+                ? new GarnetNodeServer(port)
+                : new RedisServerProcess(port, binary!, options.Persistence, arguments, options.StartTimeout);
+            var node = new LocalNode(index, options.Backend, server, password);
+            try
+            {
+                await server.StartAsync(RestartMode.LoseData, cancellationToken).ConfigureAwait(false);
+                await node.ConnectDirectAsync().ConfigureAwait(false);
+                if (options.Proxies)
+                {
+                    node.Proxy = TcpProxy.Start(new IPEndPoint(IPAddress.Loopback, port));
+                }
+
+                return node;
+            }
+            catch (PortTakenException) when (attempt < StartAttempts)
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    private static string? PasswordOf(List<string> arguments)
+    {
+        var at = arguments.FindLastIndex(a => string.Equals(a, "--requirepass", StringComparison.OrdinalIgnoreCase));
+        return at >= 0 && at + 1 < arguments.Count ? arguments[at + 1] : null;
+    }
+
+    private InvalidOperationException NoProxy(string what) =>
+        new($"Node {Index} has no proxy to {what} through: start the cluster with LocalClusterOptions.Proxies = true.");
+
+    private async Task ConnectDirectAsync()
+    {
+        var config = new ConfigurationOptions
+        {
+            EndPoints = { { IPAddress.Loopback, Port } },
+            AllowAdmin = true,
+            AbortOnConnectFail = false,
+            ConnectTimeout = 2000,
+            SyncTimeout = 2000,
+            AsyncTimeout = 2000,
+            Password = _password,
+            ClientName = "anarchoredis-testing-direct",
+        };
+        var direct = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
+        var old = Interlocked.Exchange(ref _direct, direct);
+        Close(old);
+    }
+
+    private void CloseDirect() => Close(Interlocked.Exchange(ref _direct, null));
+
+    private static void Close(ConnectionMultiplexer? direct)
+    {
+        if (direct is not null)
+        {
+            // Not awaited: Kill is synchronous, and a blocking Dispose would hold a thread-pool thread.
+            _ = direct.CloseAsync(allowCommandsToComplete: false).ContinueWith(_ => direct.Dispose(), TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,295 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace AnarchoRedis.Testing.Processes;
+
+/// <summary>
+/// A <c>redis-server</c> child process in its own temporary directory. It is only ever signalled by its own pid,
+/// is tracked by <see cref="ProcessRegistry"/> while it lives, and never holds this process' stdout or stderr.
+/// </summary>
+internal sealed class RedisServerProcess : NodeServer
+{
+    private readonly string _binary;
+    private readonly string _directory;
+    private readonly bool _persistence;
+    private readonly IReadOnlyList<string> _arguments;
+    private readonly TimeSpan _startTimeout;
+    private readonly Lock _gate = new();
+    private Process? _process;
+
+    public RedisServerProcess(int port, string binary, bool persistence, IReadOnlyList<string> arguments, TimeSpan startTimeout)
+        : base(port)
+    {
+        _binary = binary;
+        _persistence = persistence;
+        _arguments = arguments;
+        _startTimeout = startTimeout;
+        _directory = Directory.CreateTempSubdirectory("anarchoredis-node-").FullName;
+    }
+
+    public override int Pid
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _process is { HasExited: false } p ? p.Id : 0;
+            }
+        }
+    }
+
+    public override bool IsRunning
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _process is { HasExited: false };
+            }
+        }
+    }
+
+    public override bool CanKeepData => _persistence || File.Exists(DumpFile);
+
+    private string DumpFile => Path.Combine(_directory, "dump.rdb");
+
+    public override async Task StartAsync(RestartMode mode, CancellationToken cancellationToken)
+    {
+        if (mode == RestartMode.LoseData)
+        {
+            DeleteData();
+        }
+        else if (!CanKeepData)
+        {
+            throw new InvalidOperationException(
+                $"redis-server on port {Port} has no data to restart with: turn LocalClusterOptions.Persistence on, or call SnapshotAsync before the kill.");
+        }
+
+        var log = Path.Combine(_directory, "redis.log");
+        var start = new ProcessStartInfo(_binary)
+        {
+            UseShellExecute = false,
+            // Redirected (and drained) so a leftover server never holds the test host's output open.
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = _directory,
+        };
+        foreach (var argument in Arguments(log))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        lock (_gate)
+        {
+            if (_process is not null)
+            {
+                throw new InvalidOperationException($"redis-server on port {Port} is already running (pid {_process.Id}).");
+            }
+
+            process = Process.Start(start) ?? throw new InvalidOperationException($"Process.Start returned no process for {_binary}.");
+            _process = process;
+        }
+
+        process.OutputDataReceived += static (_, _) => { };
+        process.ErrorDataReceived += static (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        ProcessRegistry.Track(process.Id, KillQuietly);
+        var deadline = Stopwatch.StartNew();
+        try
+        {
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (process.HasExited)
+                {
+                    var text = File.Exists(log) ? await File.ReadAllTextAsync(log, cancellationToken).ConfigureAwait(false) : string.Empty;
+                    if (text.Contains("Address already in use", StringComparison.Ordinal))
+                    {
+                        throw new PortTakenException(Port);
+                    }
+
+                    throw new InvalidOperationException($"redis-server on port {Port} exited with code {process.ExitCode} while starting. Log:\n{Tail(text)}");
+                }
+
+                if (await AnswersAsync(Port).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                if (deadline.Elapsed > _startTimeout)
+                {
+                    throw new TimeoutException($"redis-server on port {Port} did not answer PING within {_startTimeout.TotalSeconds} s.");
+                }
+
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            Kill();
+            throw;
+        }
+    }
+
+    public override void Kill()
+    {
+        Process? process;
+        lock (_gate)
+        {
+            process = _process;
+            _process = null;
+        }
+
+        if (process is null)
+        {
+            return;
+        }
+
+        var pid = process.Id;
+        try
+        {
+            if (!process.HasExited)
+            {
+                _ = NativeMethods.kill(pid, NativeMethods.SigCont);
+                _ = NativeMethods.kill(pid, NativeMethods.SigKill);
+                if (!process.WaitForExit(5000))
+                {
+                    throw new InvalidOperationException($"redis-server pid {pid} did not exit within 5 s of SIGKILL.");
+                }
+            }
+        }
+        finally
+        {
+            process.Dispose();
+            ProcessRegistry.Forget(pid);
+        }
+    }
+
+    public override void SetPaused(bool paused)
+    {
+        lock (_gate)
+        {
+            var process = _process is { HasExited: false } p ? p : throw new InvalidOperationException($"redis-server on port {Port} is not running.");
+            var signal = paused ? NativeMethods.SigStop : NativeMethods.SigCont;
+            if (NativeMethods.kill(process.Id, signal) != 0)
+            {
+                throw new InvalidOperationException($"kill({process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}.");
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        try
+        {
+            Kill();
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A leftover temp directory is harmless.
+            }
+        }
+    }
+
+    public override string ToString() => $"redis-server 127.0.0.1:{Port} (pid {Pid})";
+
+    /// <summary>Whether a server on <paramref name="port"/> answers PING (or asks for a password: it is up).</summary>
+    /// <param name="port">The port.</param>
+    /// <returns><see langword="true"/> when it answers.</returns>
+    internal static async Task<bool> AnswersAsync(int port)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
+            var buffer = new byte[64];
+            var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
+            // "-LOADING" while the data loads: not ready yet.
+            var reply = Encoding.ASCII.GetString(buffer, 0, read);
+            return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private IEnumerable<string> Arguments(string log)
+    {
+        yield return "--port";
+        yield return Port.ToString(CultureInfo.InvariantCulture);
+        yield return "--bind";
+        yield return "127.0.0.1";
+        yield return "--daemonize";
+        yield return "no";
+        yield return "--dir";
+        yield return _directory;
+        yield return "--dbfilename";
+        yield return "dump.rdb";
+        yield return "--logfile";
+        yield return log;
+        yield return "--save";
+        yield return string.Empty;
+        yield return "--appendonly";
+        yield return _persistence ? "yes" : "no";
+        if (_persistence)
+        {
+            yield return "--appendfsync";
+            yield return "always";
+        }
+
+        foreach (var argument in _arguments)
+        {
+            yield return argument;
+        }
+    }
+
+    private void DeleteData()
+    {
+        foreach (var file in Directory.EnumerateFiles(_directory))
+        {
+            if (!file.EndsWith("redis.log", StringComparison.Ordinal))
+            {
+                File.Delete(file);
+            }
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(_directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private void KillQuietly()
+    {
+        try
+        {
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
+
+    private static string Tail(string text) => text.Length <= 2000 ? text : text[^2000..];
+}

@@ -1,0 +1,14 @@
+namespace AnarchoRedis.Testing;
+
+/// <summary>What a node keeps across <see cref="LocalNode.RestartAsync"/>.</summary>
+public enum RestartMode
+{
+    /// <summary>
+    /// The node comes back with its data: the append-only file with <see cref="LocalClusterOptions.Persistence"/>,
+    /// else the last <see cref="LocalNode.SnapshotAsync"/>.
+    /// </summary>
+    KeepData,
+
+    /// <summary>The node's files are deleted first: a node that lost everything.</summary>
+    LoseData,
+}
