@@ -1,0 +1,34 @@
+using System;
+using System.Collections.Generic;
+using AnarchoRedis.Jepsen.Nemesis;
+
+namespace AnarchoRedis.Jepsen.Orchestration;
+
+/// <summary>The options of <c>run</c> and <c>availability</c>.</summary>
+public sealed record RunSettings
+{
+    public int Seed { get; init; } = 1;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int Workers { get; init; } = 2;
+
+    public int Clients { get; init; } = 4;
+
+    public int Keys { get; init; } = 5;
+
+    public IReadOnlyList<string> Faults { get; init; } = FaultKind.All;
+
+    public TimeSpan NodeTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Where the JSON report goes (the summary goes next to it, as .txt); null: a temporary folder.</summary>
+    public string? ReportPath { get; init; }
+
+    /// <summary>Stale reads make the run invalid.</summary>
+    public bool StrictReads { get; init; }
+
+    /// <summary>For <c>availability</c>: <c>pause</c> or <c>partition</c>.</summary>
+    public string AvailabilityFault { get; init; } = "pause";
+
+    public Action<string> Log { get; init; } = Console.WriteLine;
+}
