@@ -80,11 +80,11 @@ public sealed class HistoryFile : IDisposable
     /// <summary>Pairs each invocation with its completion (same process and id).</summary>
     public static IReadOnlyList<Operation> Pair(IEnumerable<OpEvent> events)
     {
-        var invokes = new Dictionary<(int, long), OpEvent>();
-        var completions = new Dictionary<(int, long), OpEvent>();
+        var invokes = new Dictionary<(int, int, long), OpEvent>();
+        var completions = new Dictionary<(int, int, long), OpEvent>();
         foreach (var e in events)
         {
-            (e.Type == OpType.Invoke ? invokes : completions)[(e.Process, e.Id)] = e;
+            (e.Type == OpType.Invoke ? invokes : completions)[(e.Process, e.Client, e.Id)] = e;
         }
 
         var result = new List<Operation>(invokes.Count);

@@ -28,7 +28,17 @@ public static class Orchestrator
         var reportPath = settings.ReportPath ?? Path.Combine(folder, "report.json");
         log($"seed {settings.Seed}; histories in {folder}");
 
-        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = 3, Persistence = settings.Faults.Contains(FaultKind.KillKeep) }, cancellationToken);
+        var clusterOptions = new LocalClusterOptions { NodeCount = 3, Persistence = settings.Faults.Contains(FaultKind.KillKeep) };
+        if (clusterOptions.Persistence)
+        {
+            // The kit's "fsync always" makes every write wait for the disk. The nemesis kills processes, not the
+            // machine: redis-server write()s the AOF before it replies, so what a node acknowledged survives a SIGKILL
+            // in the page cache without fsync.
+            clusterOptions.ServerArguments.Add("--appendfsync");
+            clusterOptions.ServerArguments.Add("no");
+        }
+
+        await using var cluster = await LocalCluster.StartAsync(clusterOptions, cancellationToken);
         await using var services = Services(cluster, settings.NodeTimeout);
         var runner = services.GetRequiredService<AntiEntropyRunner>();
         var notes = new List<string>
