@@ -20,7 +20,7 @@ public static class Program
         usage:
           run           [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency]
                         [--node-timeout-ms N] [--strict-reads] [--report path.json]
-          availability  --fault pause|partition [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
+          availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
         """;
 
     public static async Task<int> Main(string[] args)
@@ -83,7 +83,7 @@ public static class Program
                         return 2;
                     }
 
-                    var settings = Settings(options) with { AvailabilityFault = fault, Duration = TimeSpan.FromSeconds(Int(options, "duration", 20)) };
+                    var settings = Settings(options) with { AvailabilityFault = fault, AvailabilityMix = options.GetValueOrDefault("mix", "default"), Duration = TimeSpan.FromSeconds(Int(options, "duration", 20)) };
                     var report = await AvailabilityScenario.RunAsync(settings, cancel.Token);
                     return report.MeetsSuccessTarget ? 0 : 1;
                 }

@@ -85,7 +85,7 @@ public static class AvailabilityScenario
             Seed = settings.Seed,
             StartMillis = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
             NodeTimeout = settings.NodeTimeout,
-            Mix = "availability",
+            Mix = settings.AvailabilityMix,
             HistoryPath = Path.Combine(folder, $"history-p{p}.jsonl"),
         }, cancellationToken);
 
@@ -102,7 +102,7 @@ public static class AvailabilityScenario
             faulty.Partition(PartitionMode.Stall);
         }
 
-        log($"node {faulty.Index} {settings.AvailabilityFault}d for {settings.Duration.TotalSeconds:0} s");
+        log($"node {faulty.Index}: {settings.AvailabilityFault} for {settings.Duration.TotalSeconds:0} s");
         long end;
         try
         {

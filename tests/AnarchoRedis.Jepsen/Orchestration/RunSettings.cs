@@ -30,5 +30,8 @@ public sealed record RunSettings
     /// <summary>For <c>availability</c>: <c>pause</c> or <c>partition</c>.</summary>
     public string AvailabilityFault { get; init; } = "pause";
 
+    /// <summary>For <c>availability</c>: <c>default</c> (the run's mix: appends, list reads, writes, deletes, reads) or <c>registers</c> (register writes and reads, half each).</summary>
+    public string AvailabilityMix { get; init; } = "default";
+
     public Action<string> Log { get; init; } = Console.WriteLine;
 }

@@ -82,7 +82,7 @@ public sealed class WorkloadClient : IAsyncDisposable
     private async Task RunOneAsync()
     {
         var roll = _random.Next(100);
-        if (_settings.Mix == "availability")
+        if (_settings.Mix == "registers")
         {
             // Half writes, half reads, registers only: what "operations succeed" means with one node faulty.
             roll = roll < 50 ? 40 : 75;

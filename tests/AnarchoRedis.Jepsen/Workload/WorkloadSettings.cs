@@ -30,7 +30,7 @@ public sealed record WorkloadSettings
     /// <summary>A client gives up waiting for one operation after this long and records it as indeterminate.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Read-only load (reads of registers and lists only): the availability scenario's read half is mixed in anyway.</summary>
+    /// <summary><c>default</c>: appends, list reads, register writes, deletes and reads; <c>registers</c>: register writes and reads, half each.</summary>
     public string Mix { get; init; } = "default";
 
     public required string HistoryPath { get; init; }
