@@ -84,6 +84,9 @@ public sealed class CheckResult
 
     public OutcomeCounts AllOperationsDuringFaults { get; } = new();
 
+    /// <summary>The most frequent errors of failed and indeterminate operations (node addresses and timings kept, key cut off), with counts.</summary>
+    public Dictionary<string, int> Errors { get; } = new();
+
     public LatencySummary? Latency { get; set; }
 
     public Dictionary<string, LatencySummary> LatencyByFunction { get; } = new();

@@ -52,6 +52,11 @@ public static class Checker
             }
         }
 
+        foreach (var group in history.Where(o => o.Error is not null).GroupBy(o => ErrorKind(o.Error!)).OrderByDescending(g => g.Count()).Take(10))
+        {
+            result.Errors[group.Key] = group.Count();
+        }
+
         result.Latency = Summarize(all);
         foreach (var (f, h) in byFunction)
         {
@@ -70,6 +75,22 @@ public static class Checker
                 default: counts.Info++; break;
             }
         }
+    }
+
+    /// <summary>An error message without its key and per-call details, so equal causes group together.</summary>
+    public static string ErrorKind(string error)
+    {
+        var text = error;
+        var key = text.IndexOf(" of key '", StringComparison.Ordinal);
+        if (key > 0)
+        {
+            var afterKey = text.IndexOf("': ", key, StringComparison.Ordinal);
+            text = afterKey > 0 ? text[..key] + text[(afterKey + 1)..] : text[..key];
+        }
+
+        var paren = text.IndexOf(" (", StringComparison.Ordinal);
+        text = paren > 0 ? text[..paren] : text;
+        return text.Length <= 200 ? text : text[..200];
     }
 
     public static LatencySummary Summarize(LongHistogram h) =>

@@ -155,7 +155,7 @@ public static class AvailabilityScenario
         }
 
         var errors = inWindow.Where(o => o.Error is not null)
-            .GroupBy(o => Normalize(o.Error!))
+            .GroupBy(o => Checker.ErrorKind(o.Error!))
             .OrderByDescending(g => g.Count())
             .Take(10)
             .ToDictionary(g => g.Key, g => g.Count());
@@ -171,12 +171,5 @@ public static class AvailabilityScenario
             LatencyByFunction = histograms.ToDictionary(p => p.Key, p => Checker.Summarize(p.Value)),
             Errors = errors,
         };
-    }
-
-    private static string Normalize(string error)
-    {
-        var cut = error.IndexOf(" of key '", StringComparison.Ordinal);
-        var text = cut > 0 ? error[..cut] : error;
-        return text.Length <= 160 ? text : text[..160];
     }
 }

@@ -63,6 +63,11 @@ public sealed class RunReport
             s.AppendLine($"latency (all completed ops): p50 {l.P50Ms:0.00} ms, p99 {l.P99Ms:0.00} ms, p99.9 {l.P999Ms:0.00} ms, max {l.MaxMs:0.00} ms");
         }
 
+        foreach (var (error, count) in c.Errors)
+        {
+            s.AppendLine($"  {count} x {error}");
+        }
+
         s.AppendLine($"acknowledged appends: {c.AcknowledgedAppends}; acknowledged register writes and deletes: {c.AcknowledgedRegisterOps}; keys compared across nodes: {c.KeysCompared}");
         Line(s, "acknowledged appends lost", c.LostAppends);
         Line(s, "duplicated elements", c.DuplicateElements);
