@@ -77,7 +77,7 @@ public static class Checker
         }
     }
 
-    /// <summary>An error message without its key and per-call details, so equal causes group together.</summary>
+    /// <summary>An error message without its key, so equal causes group together.</summary>
     public static string ErrorKind(string error)
     {
         var text = error;
@@ -88,9 +88,7 @@ public static class Checker
             text = afterKey > 0 ? text[..key] + text[(afterKey + 1)..] : text[..key];
         }
 
-        var paren = text.IndexOf(" (", StringComparison.Ordinal);
-        text = paren > 0 ? text[..paren] : text;
-        return text.Length <= 200 ? text : text[..200];
+        return text.Length <= 300 ? text : text[..300];
     }
 
     public static LatencySummary Summarize(LongHistogram h) =>

@@ -42,7 +42,4 @@ public sealed record Operation
     public bool IsOk => Outcome == OpType.Ok;
 
     public long? LatencyMicros => CompleteTime - InvokeTime;
-
-    /// <summary>Whether it is a write that may have changed state (appends, writes and deletes that did not definitely fail).</summary>
-    public bool MayHaveApplied => F is OpFunction.Append or OpFunction.Write or OpFunction.Delete && Outcome != OpType.Fail;
 }

@@ -161,10 +161,31 @@ public sealed class WorkloadClient : IAsyncDisposable
         _history.Append(completion with { Id = id, Process = _settings.Process, Client = _client, F = f, Key = key, Time = HistoryFile.Now() });
     }
 
+    /// <summary>The error, compact: for a quorum failure every node's outcome with the start of its error.</summary>
     private static string Short(Exception e)
     {
-        var text = e.GetType().Name + ": " + e.Message;
-        return text.Length <= 300 ? text : text[..300];
+        if (e is QuorumNotReachedException q)
+        {
+            var text = new System.Text.StringBuilder();
+            text.Append("QuorumNotReached ").Append(q.Operation).Append(' ').Append(q.Acknowledged).Append('/').Append(q.Required).Append(':');
+            foreach (var outcome in q.Outcomes)
+            {
+                text.Append(' ').Append(outcome.Node).Append('=').Append(outcome.Kind);
+                if (outcome.Error is { } error)
+                {
+                    var message = error.Message;
+                    var cut = message.IndexOfAny(['(', ',', ';']);
+                    text.Append(" [").Append(cut > 0 ? message[..cut].TrimEnd() : message.Length <= 80 ? message : message[..80]).Append(']');
+                }
+
+                text.Append(';');
+            }
+
+            return text.ToString();
+        }
+
+        var plain = e.GetType().Name + ": " + e.Message;
+        return plain.Length <= 300 ? plain : plain[..300];
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
