@@ -28,7 +28,8 @@ public sealed class WorkloadClient : IAsyncDisposable
         _settings = settings;
         _client = client;
         _history = history;
-        _random = new Random(HashCode.Combine(settings.Seed, settings.Process, client));
+        // Not HashCode.Combine: it is randomized per process, and the seed must replay the same operation choices.
+        _random = new Random(unchecked((settings.Seed * 1_000_003) + (settings.Process * 1_009) + client));
         var services = new ServiceCollection();
         services.AddAnarchoRedis(o =>
         {
