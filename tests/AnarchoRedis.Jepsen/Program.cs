@@ -20,6 +20,7 @@ public static class Program
         usage:
           run           [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency]
                         [--node-timeout-ms N] [--strict-reads] [--report path.json]
+                        negative controls, outside the guarantee: [--w One|Quorum|All] [--r One|Quorum|All] [--no-interim-repair]
           availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
         """;
 
@@ -67,6 +68,8 @@ public static class Program
                         NodeTimeout = TimeSpan.FromMilliseconds(Int(options, "node-timeout-ms", 500)),
                         Mix = options.GetValueOrDefault("mix", "default"),
                         HistoryPath = options["history"],
+                        WriteConsistency = Enum.Parse<Consistency>(options.GetValueOrDefault("w", "Quorum"), ignoreCase: true),
+                        ReadConsistency = Enum.Parse<Consistency>(options.GetValueOrDefault("r", "Quorum"), ignoreCase: true),
                     });
                 case "run":
                 {
@@ -110,6 +113,9 @@ public static class Program
         Faults = FaultKind.Parse(o.GetValueOrDefault("faults", "all")),
         NodeTimeout = TimeSpan.FromMilliseconds(Int(o, "node-timeout-ms", 500)),
         StrictReads = o.ContainsKey("strict-reads"),
+        RepairAfterEmptyRestart = !o.ContainsKey("no-interim-repair"),
+        WriteConsistency = Enum.Parse<Consistency>(o.GetValueOrDefault("w", "Quorum"), ignoreCase: true),
+        ReadConsistency = Enum.Parse<Consistency>(o.GetValueOrDefault("r", "Quorum"), ignoreCase: true),
         ReportPath = o.GetValueOrDefault("report"),
     };
 
@@ -127,7 +133,7 @@ public static class Program
             }
 
             var name = args[i][2..];
-            if (name == "strict-reads")
+            if (name is "strict-reads" or "no-interim-repair")
             {
                 options[name] = "true";
             }

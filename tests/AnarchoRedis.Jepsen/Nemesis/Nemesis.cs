@@ -20,10 +20,10 @@ public sealed class Nemesis
     private readonly LocalCluster _cluster;
     private readonly IReadOnlyList<string> _kinds;
     private readonly Random _random;
-    private readonly Func<string, CancellationToken, Task<PassSummary>> _repair;
+    private readonly Func<string, CancellationToken, Task<PassSummary>>? _repair;
     private readonly Action<string> _log;
 
-    public Nemesis(LocalCluster cluster, IReadOnlyList<string> kinds, int seed, Func<string, CancellationToken, Task<PassSummary>> repair, Action<string> log)
+    public Nemesis(LocalCluster cluster, IReadOnlyList<string> kinds, int seed, Func<string, CancellationToken, Task<PassSummary>>? repair, Action<string> log)
     {
         _cluster = cluster;
         _kinds = kinds;
@@ -97,7 +97,7 @@ public sealed class Nemesis
         var window = new FaultWindow(kind, node.Index, start, HistoryFile.Now(), detail);
         Faults.Add(window);
         _log($"fault {kind} on node {node.Index}{(detail is null ? string.Empty : " (" + detail + ")")} for {(window.End - window.Start) / 1000} ms");
-        if (kind == FaultKind.KillEmpty)
+        if (kind == FaultKind.KillEmpty && _repair is not null)
         {
             // Not cancelled by the stop: the final phase must start from a repaired cluster like every other fault.
             var pass = await _repair($"after empty restart of node {node.Index}", CancellationToken.None);

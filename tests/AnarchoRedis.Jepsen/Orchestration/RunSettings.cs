@@ -24,6 +24,18 @@ public sealed record RunSettings
     /// <summary>Where the JSON report goes (the summary goes next to it, as .txt); null: a temporary folder.</summary>
     public string? ReportPath { get; init; }
 
+    /// <summary>W of every client (default Quorum).</summary>
+    public Consistency WriteConsistency { get; init; } = Consistency.Quorum;
+
+    /// <summary>R of every client (default Quorum).</summary>
+    public Consistency ReadConsistency { get; init; } = Consistency.Quorum;
+
+    /// <summary>
+    /// Whether the nemesis runs an anti-entropy pass after each empty restart (default). Off, two empty restarts
+    /// can fall between repairs, which is outside the guarantee: a negative control, not a test of it.
+    /// </summary>
+    public bool RepairAfterEmptyRestart { get; init; } = true;
+
     /// <summary>Stale reads make the run invalid.</summary>
     public bool StrictReads { get; init; }
 

@@ -28,7 +28,7 @@ public sealed class RunReport
 
     public required IReadOnlyList<string> FaultKinds { get; init; }
 
-    public string Consistency { get; init; } = "W=Quorum(2) R=Quorum(2) of N=3";
+    public string Consistency { get; init; } = "W=Quorum R=Quorum of N=3";
 
     public List<FaultWindow> Faults { get; } = new();
 

@@ -40,8 +40,8 @@ public sealed class WorkloadClient : IAsyncDisposable
 
             o.NodeTimeout = settings.NodeTimeout;
             o.ConnectTimeout = TimeSpan.FromSeconds(2);
-            o.WriteConsistency = Consistency.Quorum;
-            o.ReadConsistency = Consistency.Quorum;
+            o.WriteConsistency = settings.WriteConsistency;
+            o.ReadConsistency = settings.ReadConsistency;
             // Distinct per client instance across processes, so every version names its writer.
             o.WriterId = (ulong)(((settings.Process + 1) << 16) | (client + 1));
             o.AntiEntropy.Enabled = false;

@@ -33,5 +33,10 @@ public sealed record WorkloadSettings
     /// <summary><c>default</c>: appends, list reads, register writes, deletes and reads; <c>registers</c>: register writes and reads, half each.</summary>
     public string Mix { get; init; } = "default";
 
+    /// <summary>W and R of every client; Quorum (2 of 3) unless a run asks otherwise (a negative control: One/One loses writes).</summary>
+    public Consistency WriteConsistency { get; init; } = Consistency.Quorum;
+
+    public Consistency ReadConsistency { get; init; } = Consistency.Quorum;
+
     public required string HistoryPath { get; init; }
 }
