@@ -1,0 +1,109 @@
+using System.Collections.Generic;
+
+namespace AnarchoRedis.Jepsen.Checking;
+
+/// <summary>One anomaly, with enough to find it in the history and on the nodes.</summary>
+public sealed record Anomaly(string Key, string? Node, string Detail);
+
+/// <summary>Counts of one kind of anomaly and the first few examples.</summary>
+public sealed class AnomalyList
+{
+    private const int MaxExamples = 20;
+
+    public long Count { get; private set; }
+
+    public List<Anomaly> Examples { get; } = new();
+
+    public void Add(Anomaly anomaly)
+    {
+        Count++;
+        if (Examples.Count < MaxExamples)
+        {
+            Examples.Add(anomaly);
+        }
+    }
+}
+
+public sealed record OutcomeCounts
+{
+    public long Ok { get; set; }
+
+    public long Fail { get; set; }
+
+    public long Info { get; set; }
+
+    public long Total => Ok + Fail + Info;
+
+    public double OkRatio => Total == 0 ? 0 : (double)Ok / Total;
+}
+
+public sealed record LatencySummary(long Count, double P50Ms, double P99Ms, double P999Ms, double MaxMs);
+
+/// <summary>What the checker found. <see cref="Valid"/> is the verdict the exit code follows.</summary>
+public sealed class CheckResult
+{
+    /// <summary>Acknowledged appends missing from a node's list (one per element and node).</summary>
+    public AnomalyList LostAppends { get; } = new();
+
+    /// <summary>An element held more than once in one node's list.</summary>
+    public AnomalyList DuplicateElements { get; } = new();
+
+    /// <summary>An element no append of that list invoked, or whose append definitely failed.</summary>
+    public AnomalyList UnexpectedElements { get; } = new();
+
+    /// <summary>A register whose final version on a node is older than its newest acknowledged write or delete.</summary>
+    public AnomalyList LostRegisterWrites { get; } = new();
+
+    /// <summary>A register whose newest acknowledged operation is a delete but which holds an older live value.</summary>
+    public AnomalyList ResurrectedDeletes { get; } = new();
+
+    /// <summary>A register whose final value no write invoked, or whose version is not the one its write was acknowledged with.</summary>
+    public AnomalyList UnexpectedRegisterValues { get; } = new();
+
+    /// <summary>Replicated keys on which a node differs from node 0 (data, meta or list tombstones, byte for byte).</summary>
+    public AnomalyList ReplicaDifferences { get; } = new();
+
+    /// <summary>Anti-entropy slot keys that differ (informational: a digest's due hint may legitimately differ).</summary>
+    public AnomalyList SlotKeyDifferences { get; } = new();
+
+    /// <summary>
+    /// Ok reads that missed a write acknowledged before the read was invoked (register older than it, list without the
+    /// element). Informational unless strict: a node restarted empty can serve them until a pass has refilled it,
+    /// which the epoch key (docs/design.md, "Empty-restart detection") is there to prevent.
+    /// </summary>
+    public AnomalyList StaleReads { get; } = new();
+
+    /// <summary>Ok reads that returned a value or element no write invoked.</summary>
+    public AnomalyList UnexpectedReads { get; } = new();
+
+    public Dictionary<string, OutcomeCounts> Operations { get; } = new();
+
+    public Dictionary<string, OutcomeCounts> OperationsDuringFaults { get; } = new();
+
+    public OutcomeCounts AllOperations { get; } = new();
+
+    public OutcomeCounts AllOperationsDuringFaults { get; } = new();
+
+    /// <summary>The most frequent errors of failed and indeterminate operations (node addresses and timings kept, key cut off), with counts.</summary>
+    public Dictionary<string, int> Errors { get; } = new();
+
+    public LatencySummary? Latency { get; set; }
+
+    public Dictionary<string, LatencySummary> LatencyByFunction { get; } = new();
+
+    public long AcknowledgedAppends { get; set; }
+
+    public long AcknowledgedRegisterOps { get; set; }
+
+    public int KeysCompared { get; set; }
+
+    /// <summary>Whether stale reads count against <see cref="Valid"/>.</summary>
+    public bool StrictReads { get; set; }
+
+    public bool ReplicasIdentical => ReplicaDifferences.Count == 0;
+
+    public bool Valid =>
+        LostAppends.Count == 0 && DuplicateElements.Count == 0 && UnexpectedElements.Count == 0 &&
+        LostRegisterWrites.Count == 0 && ResurrectedDeletes.Count == 0 && UnexpectedRegisterValues.Count == 0 &&
+        ReplicaDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0);
+}

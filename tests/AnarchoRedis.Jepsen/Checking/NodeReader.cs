@@ -1,0 +1,138 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis.Jepsen.Checking;
+
+/// <summary>
+/// Reads one node directly (its own endpoint, not the proxy): every key as comparable text for the replica
+/// comparison, and the registers and lists decoded through a client that knows only that node (R = 1, no read repair).
+/// </summary>
+public static class NodeReader
+{
+    private const string MetaPrefix = AnarchoRedisOptions.DefaultMetaKeyPrefix;
+
+    /// <summary>Keys that are legitimately per node: the epoch key and the durable hint streams (issue 5).</summary>
+    public static bool IsPerNode(string key) => key == "anrcho_epoch" || key.StartsWith("anrcho_hints:", StringComparison.Ordinal);
+
+    public static async Task<NodeSnapshot> ReadAsync(string name, string directEndPoint, CancellationToken cancellationToken = default)
+    {
+        var config = ConfigurationOptions.Parse(directEndPoint);
+        config.AllowAdmin = true;
+        config.AbortOnConnectFail = true;
+        config.ConnectTimeout = 5000;
+        config.SyncTimeout = config.AsyncTimeout = 10000;
+        await using var mux = await ConnectionMultiplexer.ConnectAsync(config);
+        var db = mux.GetDatabase();
+        var server = mux.GetServer(mux.GetEndPoints()[0]);
+
+        var options = new AnarchoRedisOptions { NodeTimeout = TimeSpan.FromSeconds(10), ReadConsistency = Consistency.One, ReadRepair = ReadRepairMode.Off };
+        options.Nodes.Add(directEndPoint);
+        options.AntiEntropy.Enabled = false;
+        await using var client = await AnarchoRedisClient.ConnectAsync(options, cancellationToken: cancellationToken);
+        var registers = client.GetValueStore(ReplicatedTypes.Register);
+        var lists = client.GetListStore(ReplicatedTypes.Element);
+        var one = new ReadOptions { Consistency = Consistency.One, ReadRepair = ReadRepairMode.Off };
+
+        var snapshot = new NodeSnapshot { Name = name };
+        await foreach (var redisKey in server.KeysAsync(pageSize: 1000))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var key = (string)redisKey!;
+            if (IsPerNode(key))
+            {
+                continue;
+            }
+
+            if (key.StartsWith("anrcho_slot:", StringComparison.Ordinal))
+            {
+                // A digest's "m" (earliest due time) may be early on one node and is settled by a later visit, so
+                // only the sum is compared; the index is compared whole.
+                snapshot.SlotDump[key] = key.EndsWith(":digest", StringComparison.Ordinal)
+                    ? "s=" + (string?)await db.HashGetAsync(redisKey, "s")
+                    : await DumpAsync(db, redisKey);
+                continue;
+            }
+
+            snapshot.Dump[key] = await DumpAsync(db, redisKey);
+            if (!key.StartsWith(MetaPrefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var dataKey = DataKeyOf(key);
+            var meta = await db.HashGetAsync(redisKey, ["v", "t", "k"]);
+            if (dataKey.StartsWith("jepsen:reg:", StringComparison.Ordinal) && ReplicatedVersion.TryParse(((string?)meta[0]).AsSpan(), out var version))
+            {
+                var tombstone = (string?)meta[1] == "1";
+                string? value = null;
+                if (!tombstone)
+                {
+                    var read = await registers.GetVersionedAsync(dataKey, one, cancellationToken);
+                    value = read?.Value.Value;
+                }
+
+                snapshot.Registers[dataKey] = new RegisterState(version, tombstone, value);
+            }
+            else if (dataKey.StartsWith("jepsen:list:", StringComparison.Ordinal))
+            {
+                var items = await lists.RangeAsync(dataKey, 0, -1, one, cancellationToken);
+                snapshot.Lists[dataKey] = items.Select(i => i.Value).ToList();
+            }
+        }
+
+        return snapshot;
+    }
+
+    /// <summary>The data key a meta key describes: <c>anrcho_version:{k}</c> → <c>k</c> (untagged keys are wrapped whole).</summary>
+    public static string DataKeyOf(string metaKey)
+    {
+        var rest = metaKey[MetaPrefix.Length..];
+        return rest.Length > 1 && rest[0] == '{' && rest[^1] == '}' && rest.IndexOf('}') == rest.Length - 1 ? rest[1..^1] : rest;
+    }
+
+    /// <summary>Type, absolute expiry and exact content (hash fields sorted): equal text means an identical key.</summary>
+    public static async Task<string> DumpAsync(IDatabase db, RedisKey key)
+    {
+        var type = await db.KeyTypeAsync(key);
+        var expiry = (long)await db.ExecuteAsync("PEXPIRETIME", key);
+        var text = new StringBuilder().Append(type).Append(" exp=").Append(expiry.ToString(CultureInfo.InvariantCulture)).Append(' ');
+        switch (type)
+        {
+            case RedisType.String:
+                text.Append(Convert.ToHexString((byte[])(await db.StringGetAsync(key))!));
+                break;
+            case RedisType.Hash:
+                foreach (var entry in (await db.HashGetAllAsync(key)).OrderBy(e => (string)e.Name!, StringComparer.Ordinal))
+                {
+                    text.Append((string)entry.Name!).Append('=').Append(Convert.ToHexString((byte[])entry.Value!)).Append(';');
+                }
+
+                break;
+            case RedisType.List:
+                foreach (var item in await db.ListRangeAsync(key))
+                {
+                    text.Append(Convert.ToHexString((byte[])item!)).Append(';');
+                }
+
+                break;
+            case RedisType.Set:
+                foreach (var item in (await db.SetMembersAsync(key)).Select(m => Convert.ToHexString((byte[])m!)).Order(StringComparer.Ordinal))
+                {
+                    text.Append(item).Append(';');
+                }
+
+                break;
+            default:
+                text.Append("(type not compared)");
+                break;
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Collections.Generic;
+using System.Text.Json.Serialization;
+
+namespace AnarchoRedis.Jepsen.History;
+
+/// <summary>What an operation does.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OpFunction>))]
+public enum OpFunction
+{
+    /// <summary>Push a unique element onto a list (left or right).</summary>
+    Append,
+
+    /// <summary>Write a unique value to a register.</summary>
+    Write,
+
+    /// <summary>Delete a register (a tombstone write).</summary>
+    Delete,
+
+    /// <summary>Read a register (value and version).</summary>
+    Read,
+
+    /// <summary>Read a whole list.</summary>
+    ReadList,
+}
+
+/// <summary>One line of a history: the invocation or the completion of an operation.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<OpType>))]
+public enum OpType
+{
+    /// <summary>The operation was about to be sent.</summary>
+    Invoke,
+
+    /// <summary>It succeeded: a write reached its quorum, a read got its answer.</summary>
+    Ok,
+
+    /// <summary>It definitely did not take effect (every node refused, or a read failed).</summary>
+    Fail,
+
+    /// <summary>Indeterminate: it may or may not have taken effect (timeout, cancellation, partial fan-out).</summary>
+    Info,
+}
+
+/// <summary>
+/// One history line. Times are Unix microseconds from the machine's real-time clock, so events of several worker
+/// processes and the nemesis can be ordered against each other.
+/// </summary>
+public sealed record OpEvent
+{
+    /// <summary>Operation id, unique within a process; the invoke and its completion share it.</summary>
+    public long Id { get; init; }
+
+    public int Process { get; init; }
+
+    public int Client { get; init; }
+
+    public OpType Type { get; init; }
+
+    public OpFunction F { get; init; }
+
+    public string Key { get; init; } = string.Empty;
+
+    /// <summary>The element appended or the value written; for a completed read, the value read (null: absent).</summary>
+    public string? Value { get; init; }
+
+    /// <summary><c>L</c> or <c>R</c> for appends.</summary>
+    public string? Side { get; init; }
+
+    /// <summary>The version of an ok write (from its WriteResult) or of the value an ok read returned.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>The elements an ok list read returned, in order.</summary>
+    public IReadOnlyList<string>? Elements { get; init; }
+
+    public long Time { get; init; }
+
+    public string? Error { get; init; }
+}

@@ -1,0 +1,50 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace AnarchoRedis.Jepsen.Nemesis;
+
+/// <summary>The faults the nemesis injects, one node at a time (N − W = 1 with N = 3, W = 2).</summary>
+public static class FaultKind
+{
+    /// <summary>SIGKILL, then a restart that lost everything; an anti-entropy pass follows before the next fault.</summary>
+    public const string KillEmpty = "kill-empty";
+
+    /// <summary>SIGKILL, then a restart from the append-only file (persistence on, fsync always).</summary>
+    public const string KillKeep = "kill-keep";
+
+    /// <summary>SIGSTOP then SIGCONT: a hung node whose connections stay open.</summary>
+    public const string Pause = "pause";
+
+    /// <summary>The proxy stops forwarding both ways; bytes wait and are delivered at the heal.</summary>
+    public const string Stall = "stall";
+
+    /// <summary>The proxy resets every connection and refuses new ones until the heal.</summary>
+    public const string Reset = "reset";
+
+    /// <summary>50-200 ms added each way through the proxy.</summary>
+    public const string Latency = "latency";
+
+    public static IReadOnlyList<string> All { get; } = [KillEmpty, KillKeep, Pause, Stall, Reset, Latency];
+
+    public static IReadOnlyList<string> Parse(string list)
+    {
+        var kinds = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(k => k.ToLowerInvariant()).ToList();
+        if (kinds.Count == 1 && kinds[0] == "all")
+        {
+            return All;
+        }
+
+        if (kinds.Count == 1 && kinds[0] == "none")
+        {
+            return [];
+        }
+
+        foreach (var kind in kinds.Where(k => !All.Contains(k)))
+        {
+            throw new ArgumentException($"unknown fault '{kind}'; known: {string.Join(", ", All)}, all, none");
+        }
+
+        return kinds;
+    }
+}

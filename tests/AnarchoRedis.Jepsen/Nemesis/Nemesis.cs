@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using AnarchoRedis.Jepsen.Checking;
+using AnarchoRedis.Jepsen.History;
+using AnarchoRedis.Jepsen.Reporting;
+using AnarchoRedis.Testing;
+
+namespace AnarchoRedis.Jepsen.Nemesis;
+
+/// <summary>
+/// Injects a seeded schedule of faults, at most one node faulty at once, each held 1-4 s with 1-3 s healthy gaps.
+/// The schedule (kinds, nodes, durations) follows the seed; the operations that meet it follow the machine's timing.
+/// After an empty restart it runs one anti-entropy pass before the next fault: the protocol promises no loss with
+/// at most N − W node losses between repairs, and an empty restart is a node loss.
+/// </summary>
+public sealed class Nemesis
+{
+    private readonly LocalCluster _cluster;
+    private readonly IReadOnlyList<string> _kinds;
+    private readonly Random _random;
+    private readonly Func<string, CancellationToken, Task<PassSummary>>? _repair;
+    private readonly Action<string> _log;
+
+    public Nemesis(LocalCluster cluster, IReadOnlyList<string> kinds, int seed, Func<string, CancellationToken, Task<PassSummary>>? repair, Action<string> log)
+    {
+        _cluster = cluster;
+        _kinds = kinds;
+        _random = new Random(seed);
+        _repair = repair;
+        _log = log;
+    }
+
+    public List<FaultWindow> Faults { get; } = new();
+
+    public List<PassSummary> Passes { get; } = new();
+
+    /// <summary>Runs faults until <paramref name="stop"/>; the fault in progress is always healed before returning.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        if (_kinds.Count == 0)
+        {
+            await Delay(Timeout.InfiniteTimeSpan, stop);
+            return;
+        }
+
+        while (!stop.IsCancellationRequested)
+        {
+            var gap = TimeSpan.FromMilliseconds(_random.Next(1000, 3000));
+            var kind = _kinds[_random.Next(_kinds.Count)];
+            var node = _random.Next(_cluster.Nodes.Count);
+            var hold = TimeSpan.FromMilliseconds(_random.Next(1000, 4000));
+            var latency = TimeSpan.FromMilliseconds(_random.Next(50, 201));
+            if (!await Delay(gap, stop))
+            {
+                return;
+            }
+
+            await InjectAsync(kind, _cluster[node], hold, latency, stop);
+        }
+    }
+
+    private async Task InjectAsync(string kind, LocalNode node, TimeSpan hold, TimeSpan latency, CancellationToken stop)
+    {
+        var start = HistoryFile.Now();
+        string? detail = null;
+        switch (kind)
+        {
+            case FaultKind.KillEmpty:
+            case FaultKind.KillKeep:
+                node.Kill();
+                await Delay(hold, stop);
+                await node.RestartAsync(kind == FaultKind.KillEmpty ? RestartMode.LoseData : RestartMode.KeepData, CancellationToken.None);
+                break;
+            case FaultKind.Pause:
+                node.Pause();
+                await Delay(hold, stop);
+                node.Resume();
+                break;
+            case FaultKind.Stall:
+            case FaultKind.Reset:
+                node.Partition(kind == FaultKind.Stall ? PartitionMode.Stall : PartitionMode.Reset);
+                await Delay(hold, stop);
+                node.Heal();
+                break;
+            case FaultKind.Latency:
+                node.Latency = latency;
+                detail = $"{latency.TotalMilliseconds:0} ms";
+                await Delay(hold, stop);
+                node.Latency = TimeSpan.Zero;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown fault");
+        }
+
+        var window = new FaultWindow(kind, node.Index, start, HistoryFile.Now(), detail);
+        Faults.Add(window);
+        _log($"fault {kind} on node {node.Index}{(detail is null ? string.Empty : " (" + detail + ")")} for {(window.End - window.Start) / 1000} ms");
+        if (kind == FaultKind.KillEmpty && _repair is not null)
+        {
+            // Not cancelled by the stop: the final phase must start from a repaired cluster like every other fault.
+            var pass = await _repair($"after empty restart of node {node.Index}", CancellationToken.None);
+            Passes.Add(pass);
+        }
+    }
+
+    /// <summary>Waits; false when stopped meanwhile.</summary>
+    private static async Task<bool> Delay(TimeSpan delay, CancellationToken stop)
+    {
+        try
+        {
+            await Task.Delay(delay, stop);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using System;
+using System.Collections.Generic;
+using AnarchoRedis.Jepsen.Nemesis;
+
+namespace AnarchoRedis.Jepsen.Orchestration;
+
+/// <summary>The options of <c>run</c> and <c>availability</c>.</summary>
+public sealed record RunSettings
+{
+    public int Seed { get; init; } = 1;
+
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int Workers { get; init; } = 2;
+
+    public int Clients { get; init; } = 4;
+
+    public int Keys { get; init; } = 5;
+
+    public IReadOnlyList<string> Faults { get; init; } = FaultKind.All;
+
+    public TimeSpan NodeTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Where the JSON report goes (the summary goes next to it, as .txt); null: a temporary folder.</summary>
+    public string? ReportPath { get; init; }
+
+    /// <summary>W of every client (default Quorum).</summary>
+    public Consistency WriteConsistency { get; init; } = Consistency.Quorum;
+
+    /// <summary>R of every client (default Quorum).</summary>
+    public Consistency ReadConsistency { get; init; } = Consistency.Quorum;
+
+    /// <summary>
+    /// Whether the nemesis runs an anti-entropy pass after each empty restart (default). Off, two empty restarts
+    /// can fall between repairs, which is outside the guarantee: a negative control, not a test of it.
+    /// </summary>
+    public bool RepairAfterEmptyRestart { get; init; } = true;
+
+    /// <summary>Stale reads make the run invalid.</summary>
+    public bool StrictReads { get; init; }
+
+    /// <summary>For <c>availability</c>: <c>pause</c> or <c>partition</c>.</summary>
+    public string AvailabilityFault { get; init; } = "pause";
+
+    /// <summary>For <c>availability</c>: <c>default</c> (the run's mix: appends, list reads, writes, deletes, reads) or <c>registers</c> (register writes and reads, half each).</summary>
+    public string AvailabilityMix { get; init; } = "default";
+
+    public Action<string> Log { get; init; } = Console.WriteLine;
+}

@@ -1,0 +1,42 @@
+using System;
+
+namespace AnarchoRedis.Jepsen.Workload;
+
+/// <summary>What one worker process runs; the orchestrator passes it on the command line.</summary>
+public sealed record WorkloadSettings
+{
+    public required int Process { get; init; }
+
+    public required int Clients { get; init; }
+
+    public required string[] EndPoints { get; init; }
+
+    /// <summary>Registers and lists per generation.</summary>
+    public int Keys { get; init; } = 5;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>Unix ms all workers count list generations from.</summary>
+    public long StartMillis { get; init; }
+
+    /// <summary>
+    /// Lists are appended to for this long, then the workload moves to fresh list keys, so a long run does not grow a
+    /// few huge lists (every list read and list repair moves the whole list).
+    /// </summary>
+    public TimeSpan ListGeneration { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan NodeTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A client gives up waiting for one operation after this long and records it as indeterminate.</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>default</c>: appends, list reads, register writes, deletes and reads; <c>registers</c>: register writes and reads, half each.</summary>
+    public string Mix { get; init; } = "default";
+
+    /// <summary>W and R of every client; Quorum (2 of 3) unless a run asks otherwise (a negative control: One/One loses writes).</summary>
+    public Consistency WriteConsistency { get; init; } = Consistency.Quorum;
+
+    public Consistency ReadConsistency { get; init; } = Consistency.Quorum;
+
+    public required string HistoryPath { get; init; }
+}
