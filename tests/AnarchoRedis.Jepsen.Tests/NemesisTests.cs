@@ -47,6 +47,7 @@ public sealed class NemesisTests
         Assert.Equal(0, check.LostRegisterWrites.Count);
         Assert.Equal(0, check.ResurrectedDeletes.Count);
         Assert.Equal(0, check.UnexpectedRegisterValues.Count);
+        Assert.Equal(0, check.StaleReads.Count);
         Assert.True(check.ReplicasIdentical, report.Summary());
         Assert.True(report.Valid, report.Summary());
     }

@@ -19,7 +19,7 @@ public static class Program
     private const string Usage = """
         usage:
           run           [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency]
-                        [--node-timeout-ms N] [--strict-reads] [--report path.json]
+                        [--node-timeout-ms N] [--lenient-reads] [--report path.json]
                         negative controls, outside the guarantee: [--w One|Quorum|All] [--r One|Quorum|All] [--no-interim-repair]
           availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
         """;
@@ -112,7 +112,7 @@ public static class Program
         Keys = Int(o, "keys", 5),
         Faults = FaultKind.Parse(o.GetValueOrDefault("faults", "all")),
         NodeTimeout = TimeSpan.FromMilliseconds(Int(o, "node-timeout-ms", 500)),
-        StrictReads = o.ContainsKey("strict-reads"),
+        StrictReads = !o.ContainsKey("lenient-reads"),
         RepairAfterEmptyRestart = !o.ContainsKey("no-interim-repair"),
         WriteConsistency = Enum.Parse<Consistency>(o.GetValueOrDefault("w", "Quorum"), ignoreCase: true),
         ReadConsistency = Enum.Parse<Consistency>(o.GetValueOrDefault("r", "Quorum"), ignoreCase: true),
@@ -133,7 +133,7 @@ public static class Program
             }
 
             var name = args[i][2..];
-            if (name is "strict-reads" or "no-interim-repair")
+            if (name is "lenient-reads" or "no-interim-repair")
             {
                 options[name] = "true";
             }

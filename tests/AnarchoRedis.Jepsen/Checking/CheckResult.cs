@@ -68,8 +68,8 @@ public sealed class CheckResult
 
     /// <summary>
     /// Ok reads that missed a write acknowledged before the read was invoked (register older than it, list without the
-    /// element). Informational unless strict: a node restarted empty can serve them until a pass has refilled it,
-    /// which the epoch key (docs/design.md, "Empty-restart detection") is there to prevent.
+    /// element). Part of the verdict when strict (the orchestrator's default): the epoch key (docs/design.md, "Empty-restart
+    /// detection") keeps a node restarted empty from serving them until a pass has refilled it.
     /// </summary>
     public AnomalyList StaleReads { get; } = new();
 

@@ -36,8 +36,8 @@ public sealed record RunSettings
     /// </summary>
     public bool RepairAfterEmptyRestart { get; init; } = true;
 
-    /// <summary>Stale reads make the run invalid.</summary>
-    public bool StrictReads { get; init; }
+    /// <summary>Stale reads make the run invalid (the default; <c>--lenient-reads</c> reports them only).</summary>
+    public bool StrictReads { get; init; } = true;
 
     /// <summary>For <c>availability</c>: <c>pause</c> or <c>partition</c>.</summary>
     public string AvailabilityFault { get; init; } = "pause";
