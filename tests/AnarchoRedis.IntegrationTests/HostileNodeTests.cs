@@ -18,7 +18,6 @@ namespace AnarchoRedis.IntegrationTests;
 public sealed class HostileNodeTests
 {
     private const int Bad = 2;
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(15);
     private readonly ITestOutputHelper _output;
 
     public HostileNodeTests(ITestOutputHelper output) => _output = output;
@@ -189,17 +188,5 @@ public sealed class HostileNodeTests
         _ => throw new ArgumentOutOfRangeException(nameof(refusal), refusal, null),
     };
 
-    /// <summary>Runs one operation of the corpus, printing how long it took; the guard only stops a hang.</summary>
-    private async Task<T> TimedAsync<T>(string what, Func<Task<T>> operation)
-    {
-        var watch = Stopwatch.StartNew();
-        try
-        {
-            return await operation().WaitAsync(HangGuard);
-        }
-        finally
-        {
-            _output.WriteLine($"{what}: {watch.Elapsed.TotalMilliseconds:0} ms");
-        }
-    }
+    private Task<T> TimedAsync<T>(string what, Func<Task<T>> operation) => Timed.RunAsync(_output, what, operation);
 }

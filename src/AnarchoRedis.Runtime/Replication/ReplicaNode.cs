@@ -51,6 +51,9 @@ internal sealed class ReplicaNode : IAsyncDisposable
         // One attempt: start-up waits at most ConnectTimeout for a node (the default 3 attempts made a node that
         // never answers hold up the client for 3 x ConnectTimeout). Reconnection goes on in the background.
         config.ConnectRetry = 1;
+        // Reconnect at the health probe's pace: the default exponential back-off (from 5 s) kept a node that came back
+        // unusable for seconds after it answered again, while its circuit waited for the connection.
+        config.ReconnectRetryPolicy ??= new LinearRetry((int)Math.Max(100, options.Health.ProbeInterval.TotalMilliseconds));
         config.SyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.AsyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.ClientName ??= "anarchoredis";

@@ -41,34 +41,7 @@ internal static class NodeDump
                 continue;
             }
 
-            var type = await db.KeyTypeAsync(key);
-            var expiry = (long)await db.ExecuteAsync("PEXPIRETIME", key);
-            var text = new StringBuilder().Append(type).Append(" exp=").Append(expiry.ToString(CultureInfo.InvariantCulture)).Append(' ');
-            switch (type)
-            {
-                case RedisType.String:
-                    text.Append(Convert.ToHexString((byte[])(await db.StringGetAsync(key))!));
-                    break;
-                case RedisType.Hash:
-                    foreach (var entry in (await db.HashGetAllAsync(key)).OrderBy(e => (string)e.Name!, StringComparer.Ordinal))
-                    {
-                        text.Append((string)entry.Name!).Append('=').Append(Convert.ToHexString((byte[])entry.Value!)).Append(';');
-                    }
-
-                    break;
-                case RedisType.List:
-                    foreach (var item in await db.ListRangeAsync(key))
-                    {
-                        text.Append(Convert.ToHexString((byte[])item!)).Append(';');
-                    }
-
-                    break;
-                default:
-                    text.Append("(unexpected type)");
-                    break;
-            }
-
-            result[name] = text.ToString();
+            result[name] = await KeyDump.DescribeAsync(db, key);
         }
 
         return result;

@@ -16,7 +16,6 @@ namespace AnarchoRedis.IntegrationTests.Lists;
 public sealed class BadListDataTests
 {
     private const int Bad = 1;
-    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(15);
     private readonly ITestOutputHelper _output;
 
     public BadListDataTests(ITestOutputHelper output) => _output = output;
@@ -175,16 +174,5 @@ public sealed class BadListDataTests
 
     private static string[] Texts(System.Collections.Generic.IEnumerable<ChatMessage> messages) => messages.Select(m => m.Text).ToArray();
 
-    private async Task<T> TimedAsync<T>(string what, Func<Task<T>> operation)
-    {
-        var watch = Stopwatch.StartNew();
-        try
-        {
-            return await operation().WaitAsync(HangGuard);
-        }
-        finally
-        {
-            _output.WriteLine($"{what}: {watch.Elapsed.TotalMilliseconds:0} ms");
-        }
-    }
+    private Task<T> TimedAsync<T>(string what, Func<Task<T>> operation) => Timed.RunAsync(_output, what, operation);
 }

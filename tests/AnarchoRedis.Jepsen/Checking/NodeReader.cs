@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using AnarchoRedis.Testing;
 using StackExchange.Redis;
 
 namespace AnarchoRedis.Jepsen.Checking;
@@ -96,43 +97,6 @@ public static class NodeReader
         return rest.Length > 1 && rest[0] == '{' && rest[^1] == '}' && rest.IndexOf('}') == rest.Length - 1 ? rest[1..^1] : rest;
     }
 
-    /// <summary>Type, absolute expiry and exact content (hash fields sorted): equal text means an identical key.</summary>
-    public static async Task<string> DumpAsync(IDatabase db, RedisKey key)
-    {
-        var type = await db.KeyTypeAsync(key);
-        var expiry = (long)await db.ExecuteAsync("PEXPIRETIME", key);
-        var text = new StringBuilder().Append(type).Append(" exp=").Append(expiry.ToString(CultureInfo.InvariantCulture)).Append(' ');
-        switch (type)
-        {
-            case RedisType.String:
-                text.Append(Convert.ToHexString((byte[])(await db.StringGetAsync(key))!));
-                break;
-            case RedisType.Hash:
-                foreach (var entry in (await db.HashGetAllAsync(key)).OrderBy(e => (string)e.Name!, StringComparer.Ordinal))
-                {
-                    text.Append((string)entry.Name!).Append('=').Append(Convert.ToHexString((byte[])entry.Value!)).Append(';');
-                }
-
-                break;
-            case RedisType.List:
-                foreach (var item in await db.ListRangeAsync(key))
-                {
-                    text.Append(Convert.ToHexString((byte[])item!)).Append(';');
-                }
-
-                break;
-            case RedisType.Set:
-                foreach (var item in (await db.SetMembersAsync(key)).Select(m => Convert.ToHexString((byte[])m!)).Order(StringComparer.Ordinal))
-                {
-                    text.Append(item).Append(';');
-                }
-
-                break;
-            default:
-                text.Append("(type not compared)");
-                break;
-        }
-
-        return text.ToString();
-    }
+    /// <summary>Type, absolute expiry and exact content: equal text means an identical key (<see cref="KeyDump"/>).</summary>
+    public static Task<string> DumpAsync(IDatabase db, RedisKey key) => KeyDump.DescribeAsync(db, key);
 }
