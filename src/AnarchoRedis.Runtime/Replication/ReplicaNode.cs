@@ -54,6 +54,9 @@ internal sealed class ReplicaNode : IAsyncDisposable
         // Reconnect at the health probe's pace: the default exponential back-off (from 5 s) kept a node that came back
         // unusable for seconds after it answered again, while its circuit waited for the connection.
         config.ReconnectRetryPolicy ??= new LinearRetry((int)Math.Max(100, options.Health.ProbeInterval.TotalMilliseconds));
+        // The heartbeat is when StackExchange.Redis reconnects and checks timeouts: at its default of 1 s a restarted node
+        // stayed skipped 1-2 s after it answered, and a timeout fired up to 1 s late. Half the probe interval, 200 ms to 1 s.
+        config.HeartbeatInterval = TimeSpan.FromMilliseconds(Math.Clamp(options.Health.ProbeInterval.TotalMilliseconds / 2, 200, 1000));
         config.SyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.AsyncTimeout = (int)options.NodeTimeout.TotalMilliseconds;
         config.ClientName ??= "anarchoredis";
