@@ -249,6 +249,16 @@ public static class Checker
             }
         }
 
+        // Per register: its ok writes and deletes by completion time with the running newest (the newest acknowledged
+        // before any instant is one binary search away), and its not-failed deletes by invocation time with the
+        // running newest version (a delete with no version yet counts as newer than anything).
+        var acknowledged = registerOps.ToDictionary(
+            e => e.Key,
+            e => RunningNewest(e.Value.Where(o => o.IsOk && o.Version is not null).OrderBy(o => o.CompleteTime!.Value).Select(o => (o.CompleteTime!.Value, o))));
+        var deletes = registerOps.ToDictionary(
+            e => e.Key,
+            e => RunningNewest(e.Value.Where(o => o.F == OpFunction.Delete && o.Outcome != OpType.Fail).OrderBy(o => o.InvokeTime).Select(o => (o.InvokeTime, o))));
+
         foreach (var read in history.Where(o => o.IsOk && o.F == OpFunction.Read))
         {
             if (read.ReadValue is { } value && (!written.TryGetValue(value, out var key) || key != read.Key))
@@ -256,14 +266,8 @@ public static class Checker
                 result.UnexpectedReads.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}) returned {value}, never written to this key"));
             }
 
-            if (!registerOps.TryGetValue(read.Key, out var ops))
-            {
-                continue;
-            }
-
             // The newest write or delete acknowledged before the read began: the read must see it or something newer.
-            var before = ops.Where(o => o.IsOk && o.Version is not null && o.CompleteTime < read.InvokeTime).MaxBy(o => o.Version!.Value);
-            if (before is null)
+            if (!acknowledged.TryGetValue(read.Key, out var acked) || NewestBefore(acked, read.InvokeTime) is not { } before)
             {
                 continue;
             }
@@ -272,7 +276,8 @@ public static class Checker
             if (read.ReadValue is null)
             {
                 // Absent is right when that op was a delete, or a delete that may be newer overlapped the read.
-                stale = before.F == OpFunction.Write && !ops.Any(o => o.F == OpFunction.Delete && o.Outcome != OpType.Fail && o.InvokeTime < (read.CompleteTime ?? long.MaxValue) && (o.Version is null || o.Version > before.Version));
+                var newestDelete = NewestBefore(deletes[read.Key], read.CompleteTime ?? long.MaxValue);
+                stale = before.F == OpFunction.Write && !(newestDelete is not null && (newestDelete.Version is null || newestDelete.Version > before.Version));
             }
             else
             {
@@ -284,5 +289,44 @@ public static class Checker
                 result.StaleReads.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}, invoked {read.InvokeTime}) returned {read.ReadValue ?? "nothing"} at {read.Version}, after {before.F} {before.Input} at {before.Version} was acknowledged"));
             }
         }
+    }
+
+    /// <summary>
+    /// Operations ordered by a time, each paired with the newest (highest version; no version counts as newest) of it
+    /// and those before it.
+    /// </summary>
+    private static (long[] Times, Operation[] Newest) RunningNewest(IEnumerable<(long Time, Operation Op)> ordered)
+    {
+        var items = ordered.ToArray();
+        var times = new long[items.Length];
+        var newest = new Operation[items.Length];
+        Operation? best = null;
+        for (var i = 0; i < items.Length; i++)
+        {
+            var op = items[i].Op;
+            if (best is null || best.Version is not null && (op.Version is null || op.Version > best.Version))
+            {
+                best = op;
+            }
+
+            times[i] = items[i].Time;
+            newest[i] = best;
+        }
+
+        return (times, newest);
+    }
+
+    /// <summary>The newest operation whose time is strictly before <paramref name="time"/>, or <see langword="null"/>.</summary>
+    private static Operation? NewestBefore((long[] Times, Operation[] Newest) running, long time)
+    {
+        var index = Array.BinarySearch(running.Times, time);
+        // The first index at or after time (equal times are not "before"): step back over equal entries.
+        var end = index >= 0 ? index : ~index;
+        while (end > 0 && running.Times[end - 1] >= time)
+        {
+            end--;
+        }
+
+        return end == 0 ? null : running.Newest[end - 1];
     }
 }
