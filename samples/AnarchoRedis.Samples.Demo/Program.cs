@@ -207,10 +207,10 @@ internal static class Program
             Console.WriteLine($"  GetAsync -> {read?.Value} at version {read?.Version}");
             await inspector.ShowAsync(key, metaKey);
 
-            Step(4, $"Node {last + 1} comes back empty; a read repairs it");
+            Step(4, $"Node {last + 1} comes back empty; hints and reads repair it");
             await nodes[last].StartEmptyAsync();
             Console.WriteLine($"  restarted node {last + 1} on the same port, with no data");
-            await WaitForClientAsync(users, nodes.Count, ct);
+            await WaitForClientAsync(client, last, ct);
             await WaitUntilAsync(() => inspector.PingAsync(last), ct);
         }
         else
@@ -227,7 +227,10 @@ internal static class Program
             Console.WriteLine($"  deleted {key} and {metaKey} on node {last + 1} directly (as if it had restarted empty)");
         }
 
-        Console.WriteLine($"  before the read, node {last + 1} holds:");
+        var hinted = nodes[last].CanRestart && await inspector.VersionAsync(last, metaKey) == written.Version.ToString();
+        Console.WriteLine(hinted
+            ? $"  before the read, node {last + 1} already holds the newest version: the client kept a hint for the write it missed in step 3 and replayed it as soon as the node answered:"
+            : $"  before the read, node {last + 1} holds:");
         Console.WriteLine($"    node {last + 1} {nodes[last].EndPoint,-16} {await inspector.DescribeAsync(last, key, metaKey)}");
         read = await users.GetVersionedAsync(UserId, cancellationToken: ct);
         Console.WriteLine($"  GetAsync -> {read?.Value} at version {read?.Version}");
@@ -248,6 +251,7 @@ internal static class Program
 
         Step(6, $"Anti-entropy: node {last + 1} misses writes that nobody reads; one pass heals it");
         await HealUnreadKeysAsync(provider.GetRequiredService<AntiEntropyRunner>(), nodes, inspector, ct);
+        Console.WriteLine($"  node {last + 1}'s state is now {client.Health[last].State}: the pass refilled it, so its reads count toward R again");
     }
 
     /// <summary>A client cut off from the last node writes users; a pass (not a read) brings them to that node.</summary>
@@ -329,28 +333,21 @@ internal static class Program
     }
 
     /// <summary>
-    /// Waits until the client's own connection to the restarted node is back (StackExchange.Redis reconnects on its
-    /// heartbeat): a read of a key nobody wrote, with R = N and repair off, succeeds only when every node answers.
+    /// Waits until the client is back in touch with the restarted node: StackExchange.Redis has reconnected and the
+    /// client's health prober has read the node's epoch key. The key is gone (the node lost its data) while the other
+    /// nodes still have theirs, so the node is marked filling: it takes writes, its reads are used for repair, but they
+    /// do not count toward R until an anti-entropy pass has refilled it.
     /// </summary>
-    private static async Task WaitForClientAsync(IUserRepository users, int nodeCount, CancellationToken ct)
+    private static async Task WaitForClientAsync(AnarchoRedisClient client, int node, CancellationToken ct)
     {
-        var probe = new ReadOptions { RequiredReplies = nodeCount, ReadRepair = ReadRepairMode.Off };
         var watch = Stopwatch.StartNew();
-        using (QuietLogs.Enter())
+        while (client.Health[node].State is NodeHealthState.Open or NodeHealthState.Unverified && watch.Elapsed < TimeSpan.FromSeconds(30))
         {
-            while (true)
-            {
-                try
-                {
-                    await users.GetAsync(-1, probe, ct);
-                    Console.WriteLine($"  the client reconnected to it after {watch.ElapsedMilliseconds} ms");
-                    return;
-                }
-                catch (QuorumNotReachedException) when (watch.Elapsed < TimeSpan.FromSeconds(30))
-                {
-                    await Task.Delay(100, ct);
-                }
-            }
+            await Task.Delay(50, ct);
         }
+
+        var health = client.Health[node];
+        Console.WriteLine($"  the client reconnected to it after {watch.ElapsedMilliseconds} ms; its epoch key was gone, so its state is {health.State}:");
+        Console.WriteLine("    it takes writes, and its read answers are repaired but do not count toward R until a pass has refilled it");
     }
 }

@@ -10,7 +10,7 @@ using StackExchange.Redis;
 namespace AnarchoRedis;
 
 /// <summary>What one node's epoch key held when it was verified; <see cref="Id"/> is <see langword="null"/> when the node could not be read.</summary>
-internal readonly record struct NodeEpoch(string? Id, string? State)
+internal readonly record struct NodeEpoch(string? Id, string? State, bool CreatedHere = false)
 {
     public const string Ready = "ready";
     public const string Filling = "filling";
@@ -225,7 +225,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
                 return;
             }
 
-            epochs[node.Index] = new NodeEpoch((string?)result[1], (string?)result[2]);
+            epochs[node.Index] = new NodeEpoch((string?)result[1], (string?)result[2], CreatedHere: code == 1);
             if (code == 1)
             {
                 _metrics.EpochEvent(node.Name, state == NodeEpoch.Ready ? "created_ready" : "created_filling");
@@ -274,7 +274,8 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             return;
         }
 
-        if (previous is not null)
+        // A new epoch this client created was logged when it was created (lost its data); "changed" is for one found.
+        if (previous is not null && !epoch.CreatedHere)
         {
             _metrics.EpochEvent(node.Name, "changed");
             Log.EpochChanged(_logger, node.Name, epoch.Id, epoch.State!, previous);
