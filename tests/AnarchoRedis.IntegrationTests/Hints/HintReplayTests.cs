@@ -97,16 +97,7 @@ public sealed class HintReplayTests
         Assert.Equal(2, client.PendingHints[node2]);
 
         await cluster[2].RestartAsync(RestartMode.KeepData);
-        long replayed = 0;
-        await Eventually.HoldsAsync(
-            async () =>
-            {
-                var report = await client.ReplayHintsAsync();
-                replayed += report.Replayed;
-                return report.Remaining == 0;
-            },
-            "a replay reaches node 2 once it is back (its connection reconnects in the background)",
-            TimeSpan.FromSeconds(20));
+        var replayed = await ReplayUntilDoneAsync(client, "a replay reaches node 2 once it is back (its connection reconnects in the background)");
 
         // Once per key: profile:d1, written four times while node 2 was down, is one replay.
         Assert.Equal(2, replayed);
@@ -142,16 +133,7 @@ public sealed class HintReplayTests
             cluster[2].Resume();
         }
 
-        long replayed = 0;
-        await Eventually.HoldsAsync(
-            async () =>
-            {
-                var report = await client.ReplayHintsAsync();
-                replayed += report.Replayed;
-                return report.Remaining == 0;
-            },
-            "the hint is replayed once node 2 answers",
-            TimeSpan.FromSeconds(20));
+        var replayed = await ReplayUntilDoneAsync(client, "the hint is replayed once node 2 answers");
         Assert.Equal(1, replayed);
         Assert.Equal(await cluster.MetaAsync(0, "profile:late"), await cluster.MetaAsync(2, "profile:late"));
     }
@@ -199,16 +181,7 @@ public sealed class HintReplayTests
 
         // The kept ones still replay; the dropped keys are anti-entropy's (the node still lacks them).
         await cluster[2].RestartAsync(RestartMode.LoseData);
-        long replayed = 0;
-        await Eventually.HoldsAsync(
-            async () =>
-            {
-                var report = await client.ReplayHintsAsync();
-                replayed += report.Replayed;
-                return report.Remaining == 0;
-            },
-            "node 2 is replayed to",
-            TimeSpan.FromSeconds(20));
+        var replayed = await ReplayUntilDoneAsync(client, "node 2 is replayed to");
         Assert.Equal(5, replayed);
         var held = 0;
         for (var i = 0; i < 8; i++)
@@ -346,4 +319,20 @@ public sealed class HintReplayTests
 
     private static string? Decode(byte[]? data) =>
         data is null ? null : MessagePack.MessagePackSerializer.Deserialize<Profile>(data, ValueCodec<object>.DefaultOptions).Name;
+
+    /// <summary>Replays hints until none remain (the node's connection comes back in the background); the keys replayed in all.</summary>
+    private static async Task<long> ReplayUntilDoneAsync(AnarchoRedisClient client, string because)
+    {
+        long replayed = 0;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var report = await client.ReplayHintsAsync();
+                replayed += report.Replayed;
+                return report.Remaining == 0;
+            },
+            because,
+            TimeSpan.FromSeconds(20));
+        return replayed;
+    }
 }
