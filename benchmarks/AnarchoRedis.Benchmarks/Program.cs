@@ -34,6 +34,13 @@ internal static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        // BenchmarkDotNet micro-benchmarks (no servers): `-- micro [BenchmarkDotNet arguments, e.g. --filter *Clock*]`.
+        if (args.Length > 0 && args[0] == "micro")
+        {
+            var summaries = BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+            return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+        }
+
         if (!BenchArguments.TryParse(args, out var options, out var error))
         {
             Console.Error.WriteLine(error);
