@@ -216,7 +216,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
 
             try
             {
-                await node.Database.PingAsync().ConfigureAwait(false);
+                await node.PingAsync().ConfigureAwait(false);
                 answering[node.Index] = true;
             }
             catch (Exception)

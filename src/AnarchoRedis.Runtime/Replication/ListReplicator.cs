@@ -267,11 +267,7 @@ internal sealed partial class ListReplicator : Replicator
         if (!reply.Counts)
         {
             NoteNodeError(node, key, reply.Kind, reply.Error);
-            _metrics.MissedWrite(node.Name);
-            Log.MissedWrite(_logger, node.Name, key, version, reply.Kind, reply.Error);
-
-            // Before the decision or after it (a node pending when the write returned): a hint either way.
-            Hints?.Record(node, key, typeName, reply.Error, call.Decision);
+            OnMissedWrite(node, key, version, typeName, reply.Kind, reply.Error, call.Decision);
         }
 
         call.OnReply(node.Index, reply);

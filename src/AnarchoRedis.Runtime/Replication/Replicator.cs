@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -113,6 +114,18 @@ internal abstract class Replicator
         {
             Log.BadNodeData(_logger, node.Name, key, error.Message);
         }
+    }
+
+    /// <summary>
+    /// A node did not acknowledge a write: before the decision, or after it (a node still pending when the write
+    /// returned that then failed or timed out). It is counted and logged, and the node gets a hint, recorded once the
+    /// decision is made.
+    /// </summary>
+    private protected void OnMissedWrite(ReplicaNode node, string key, ReplicatedVersion version, string typeName, NodeOutcomeKind kind, Exception? error, Task decision)
+    {
+        _metrics.MissedWrite(node.Name);
+        Log.MissedWrite(_logger, node.Name, key, version, kind, error);
+        Hints?.Record(node, key, typeName, error, decision);
     }
 
     /// <summary>The quorum failure of an operation; <paramref name="isWrite"/> false for a read (never indeterminate).</summary>

@@ -182,21 +182,10 @@ internal sealed partial class ValueReplicator : Replicator
         if (!reply.Counts)
         {
             NoteNodeError(node, key, reply.Kind, reply.Error);
-            OnMissedWrite(node, key, version, typeName, reply, call.Decision);
+            OnMissedWrite(node, key, version, typeName, reply.Kind, reply.Error, call.Decision);
         }
 
         call.OnReply(node.Index, reply);
-    }
-
-    /// <summary>
-    /// A node did not acknowledge: before the decision, or after it (a node still pending when the write returned that
-    /// then failed or timed out). Either way the node gets a hint, recorded once the decision is made.
-    /// </summary>
-    private void OnMissedWrite(ReplicaNode node, string key, ReplicatedVersion version, string typeName, ValueWriteReply reply, Task decision)
-    {
-        _metrics.MissedWrite(node.Name);
-        Log.MissedWrite(_logger, node.Name, key, version, reply.Kind, reply.Error);
-        Hints?.Record(node, key, typeName, reply.Error, decision);
     }
 
 }
