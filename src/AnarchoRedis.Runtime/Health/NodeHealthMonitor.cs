@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,6 +26,9 @@ internal readonly record struct NodeEpoch(string? Id, string? State, bool Create
 /// </summary>
 internal sealed class NodeHealthMonitor : IAsyncDisposable
 {
+    /// <summary>How long a new cluster's bootstrap may take to reach every node before a node without an epoch is called wiped.</summary>
+    private static readonly TimeSpan BootstrapSettle = TimeSpan.FromMilliseconds(250);
+
     private static readonly RedisValue[] EpochFields = ["id", "state", "since"];
 
     private readonly IReadOnlyList<ReplicaNode> _nodes;
@@ -87,6 +91,11 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             foreach (var node in _nodes)
             {
                 clusterHasEpochs |= epochs[node.Index].Id is not null || node.Health.EpochId is not null;
+            }
+
+            if (clusterHasEpochs)
+            {
+                await SettleBootstrapAsync(nodes, epochs, absent, cancellationToken).ConfigureAwait(false);
             }
 
             var creations = new List<Task>();
@@ -181,6 +190,27 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         {
             // Disposed.
         }
+    }
+
+    /// <summary>
+    /// Before a node this client has never seen an epoch on is called wiped, looks at it once more after a short pause:
+    /// a client bootstrapping a new cluster writes every node's epoch in parallel, and one that read the cluster halfway
+    /// through would otherwise leave a new node filling (its reads not counted) until the next anti-entropy pass.
+    /// </summary>
+    private async Task SettleBootstrapAsync(IReadOnlyList<ReplicaNode> nodes, NodeEpoch[] epochs, bool[] absent, CancellationToken cancellationToken)
+    {
+        var unseen = nodes.Where(n => absent[n.Index] && n.Health.EpochId is null).ToArray();
+        if (unseen.Length == 0)
+        {
+            return;
+        }
+
+        await Task.Delay(BootstrapSettle, cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(unseen.Select(node =>
+        {
+            absent[node.Index] = false;
+            return ReadAsync(node, epochs, absent);
+        })).ConfigureAwait(false);
     }
 
     private async Task ReadAsync(ReplicaNode node, NodeEpoch[] epochs, bool[] absent)
