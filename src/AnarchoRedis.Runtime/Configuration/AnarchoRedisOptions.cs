@@ -29,6 +29,18 @@ public sealed class AnarchoRedisOptions
     public ReadRepairMode ReadRepair { get; set; } = ReadRepairMode.Blocking;
 
     /// <summary>
+    /// Which nodes a read is sent to: all of them (default) or only R, hedged (<see cref="AnarchoRedis.ReadFanOut.Required"/>).
+    /// </summary>
+    public ReadFanOut ReadFanOut { get; set; } = ReadFanOut.All;
+
+    /// <summary>
+    /// With <see cref="AnarchoRedis.ReadFanOut.Required"/>: how long a read waits for its R nodes before it also asks every
+    /// other node. Default 10 ms, several times a loaded node's usual reply time, so about 1 read in 100 or fewer hedges;
+    /// positive and below <see cref="NodeTimeout"/>.
+    /// </summary>
+    public TimeSpan HedgeDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
     /// How long one command to one node may take before its outcome is reported as timed out (indeterminate).
     /// Default 1 second.
     /// </summary>

@@ -61,6 +61,16 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("NodeTimeout must be positive.");
         }
 
+        if (options.HedgeDelay <= TimeSpan.Zero || (options.NodeTimeout > TimeSpan.Zero && options.HedgeDelay >= options.NodeTimeout))
+        {
+            errors.Add($"HedgeDelay must be positive and below NodeTimeout ({options.NodeTimeout}); it is {options.HedgeDelay}.");
+        }
+
+        if (!Enum.IsDefined(options.ReadFanOut))
+        {
+            errors.Add($"ReadFanOut {(int)options.ReadFanOut} is not defined.");
+        }
+
         if (options.ConnectTimeout <= TimeSpan.Zero)
         {
             errors.Add("ConnectTimeout must be positive.");

@@ -20,4 +20,7 @@ public sealed record ReadOptions
 
     /// <summary>Overrides <see cref="AnarchoRedisOptions.ReadRepair"/> for this call.</summary>
     public ReadRepairMode? ReadRepair { get; init; }
+
+    /// <summary>Overrides <see cref="AnarchoRedisOptions.ReadFanOut"/> for this call.</summary>
+    public ReadFanOut? FanOut { get; init; }
 }

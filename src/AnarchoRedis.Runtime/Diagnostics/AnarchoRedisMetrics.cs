@@ -19,6 +19,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
     private readonly Counter<long> _operations;
     private readonly Histogram<double> _duration;
     private readonly Counter<long> _readRepairs;
+    private readonly Counter<long> _readHedges;
     private readonly Counter<long> _nodeErrors;
     private readonly Counter<long> _clockSkew;
     private readonly Counter<long> _missedWrites;
@@ -42,6 +43,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _operations = _meter.CreateCounter<long>("anarchoredis.operations", "{operation}", "Replicated operations by kind and outcome.");
         _duration = _meter.CreateHistogram<double>("anarchoredis.operation.duration", "s", "Time until the quorum decided, by operation.");
         _readRepairs = _meter.CreateCounter<long>("anarchoredis.read_repairs", "{repair}", "Replica repairs made by reads, by mode and result.");
+        _readHedges = _meter.CreateCounter<long>("anarchoredis.read.hedges", "{node}", "Extra nodes asked by reads sent to R nodes, by reason (delay: no quorum after HedgeDelay; replaced: a node's answer did not count).");
         _nodeErrors = _meter.CreateCounter<long>("anarchoredis.node.errors", "{error}", "Node replies that did not count, by node and kind.");
         _clockSkew = _meter.CreateCounter<long>("anarchoredis.clock.skew_events", "{version}", "Versions seen further ahead of the local clock than MaxClockSkew.");
         _listRepairs = _meter.CreateCounter<long>("anarchoredis.list_repairs", "{repair}", "Full-list repairs of one node (merged list written back), by mode and result.");
@@ -71,6 +73,9 @@ public sealed class AnarchoRedisMetrics : IDisposable
 
     internal void ReadRepair(string mode, string result) =>
         _readRepairs.Add(1, new KeyValuePair<string, object?>("mode", mode), new KeyValuePair<string, object?>("result", result));
+
+    internal void ReadHedge(string reason, int nodes) =>
+        _readHedges.Add(nodes, new KeyValuePair<string, object?>("reason", reason));
 
     internal void ListRepair(string mode, string result) =>
         _listRepairs.Add(1, new KeyValuePair<string, object?>("mode", mode), new KeyValuePair<string, object?>("result", result));

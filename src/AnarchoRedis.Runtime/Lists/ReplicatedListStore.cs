@@ -97,7 +97,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="ValueDecodeException">An element cannot be decoded as <typeparamref name="T"/>.</exception>
     public async ValueTask<IReadOnlyList<T>> RangeAsync(string key, long start = 0, long stop = -1, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var elements = await _replicator.RangeAsync(Descriptor, key, start, stop, _replicator.RequiredForRead(Descriptor, options), _replicator.RepairMode(options), cancellationToken).ConfigureAwait(false);
+        var elements = await _replicator.RangeAsync(Descriptor, key, start, stop, _replicator.RequiredForRead(Descriptor, options), _replicator.RepairMode(options), _replicator.FanOut(options), cancellationToken).ConfigureAwait(false);
         var result = new T[elements.Count];
         for (var i = 0; i < result.Length; i++)
         {
@@ -115,7 +115,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="QuorumNotReachedException">Fewer than R nodes answered (a node with foreign or corrupt data does not count).</exception>
     public ValueTask<long> LengthAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return _replicator.LengthAsync(Descriptor, key, _replicator.RequiredForRead(Descriptor, options), _replicator.RepairMode(options), cancellationToken);
+        return _replicator.LengthAsync(Descriptor, key, _replicator.RequiredForRead(Descriptor, options), _replicator.RepairMode(options), _replicator.FanOut(options), cancellationToken);
     }
 
     /// <summary>Removes and returns the head: a quorum read of the canonical head, then its removal by id (at-least-once under concurrent pops).</summary>
@@ -219,7 +219,7 @@ public sealed class ReplicatedListStore<T>
     private async ValueTask<T?> PopAsync(string key, long index, WriteOptions? options, CancellationToken cancellationToken)
     {
         var required = _replicator.RequiredForWrite(Descriptor, options);
-        var elements = await _replicator.RangeAsync(Descriptor, key, index, index, required, ReadRepairMode.Blocking, cancellationToken).ConfigureAwait(false);
+        var elements = await _replicator.RangeAsync(Descriptor, key, index, index, required, ReadRepairMode.Blocking, ReadFanOut.All, cancellationToken).ConfigureAwait(false);
         if (elements.Count == 0)
         {
             return null;

@@ -23,10 +23,10 @@ internal sealed partial class ListReplicator
     /// LRANGE start..stop with quorum R. When the counted replies agree on (count, digest), the first one's range is
     /// the answer; otherwise the full lists are merged, diverged nodes repaired, and the range taken from the merge.
     /// </summary>
-    public async ValueTask<IReadOnlyList<ListElement>> RangeAsync(ReplicatedTypeDescriptor descriptor, string key, long start, long stop, int required, ReadRepairMode repair, CancellationToken cancellationToken)
+    public async ValueTask<IReadOnlyList<ListElement>> RangeAsync(ReplicatedTypeDescriptor descriptor, string key, long start, long stop, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (replies, agreed) = await QuorumReadAsync("lrange", key, descriptor.Name, [descriptor.Name, ModeRange, start, stop], required, repair, cancellationToken).ConfigureAwait(false);
+        var (replies, agreed) = await QuorumReadAsync("lrange", key, descriptor.Name, [descriptor.Name, ModeRange, start, stop], required, repair, fanOut, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<ListElement> result;
         if (agreed >= 0)
         {
@@ -43,10 +43,10 @@ internal sealed partial class ListReplicator
     }
 
     /// <summary>The list's length with quorum R (merging and repairing when the replicas disagree).</summary>
-    public async ValueTask<long> LengthAsync(ReplicatedTypeDescriptor descriptor, string key, int required, ReadRepairMode repair, CancellationToken cancellationToken)
+    public async ValueTask<long> LengthAsync(ReplicatedTypeDescriptor descriptor, string key, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (replies, agreed) = await QuorumReadAsync("llen", key, descriptor.Name, [descriptor.Name, ModeMeta], required, repair, cancellationToken).ConfigureAwait(false);
+        var (replies, agreed) = await QuorumReadAsync("llen", key, descriptor.Name, [descriptor.Name, ModeMeta], required, repair, fanOut, cancellationToken).ConfigureAwait(false);
         var length = agreed >= 0
             ? replies[agreed].Count
             : (await SyncAsync(key, descriptor.Name, required, ModeName(repair), cancellationToken).ConfigureAwait(false)).Count;
@@ -72,17 +72,17 @@ internal sealed partial class ListReplicator
         _ => "blocking",
     };
 
-    private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, ReadRepairMode repair, CancellationToken cancellationToken)
+    private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var keys = Keys(key);
         var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
-        foreach (var node in _nodes.Nodes)
-        {
-            _ = ReadOnNodeAsync(call, node, key, keys, args, typeName);
-        }
-
-        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await SendReadAsync(
+            call,
+            fanOut,
+            (Owner: this, Call: call, Key: key, Keys: keys, Args: args, TypeName: typeName),
+            static (s, node) => _ = s.Owner.ReadOnNodeAsync(s.Call, node, s.Key, s.Keys, s.Args, s.TypeName),
+            cancellationToken).ConfigureAwait(false);
         if (!call.Reached)
         {
             var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
@@ -138,7 +138,13 @@ internal sealed partial class ListReplicator
     {
         if (node.Health.IsOpen)
         {
-            call.OnReply(node.Index, ListReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError));
+            var skipped = ListReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError);
+            call.OnReply(node.Index, skipped);
+            if (Replacement(call, skipped) is { } instead)
+            {
+                _ = ReadOnNodeAsync(call, instead, key, keys, args, typeName);
+            }
+
             return;
         }
 
@@ -169,6 +175,10 @@ internal sealed partial class ListReplicator
         }
 
         call.OnReply(node.Index, reply);
+        if (Replacement(call, reply) is { } next)
+        {
+            _ = ReadOnNodeAsync(call, next, key, keys, args, typeName);
+        }
     }
 
     /// <summary>

@@ -29,9 +29,11 @@ internal sealed class QuorumCall<TReply>
     private List<int>? _queuedLate;
     private Action<int, TReply, object?>? _lateHandler;
     private object? _lateState;
+    private int[]? _order;
+    private int _launched;
     private int _counted;
     private int _notCounted;
-    private bool _decided;
+    private volatile bool _decided;
     private bool _snapshotTaken;
 
     public QuorumCall(int nodeCount, int required)
@@ -42,6 +44,38 @@ internal sealed class QuorumCall<TReply>
     }
 
     public int Required => _required;
+
+    /// <summary>
+    /// For a read sent to only some nodes: the order nodes are asked in, of which the first <paramref name="launched"/>
+    /// are being asked by the caller. <see cref="TryTakeNext"/> hands out the rest. Until every node was asked, a
+    /// quorum that cannot be reached from the replies so far is not yet a failure (the unasked nodes may still count).
+    /// </summary>
+    public void Target(int[] order, int launched)
+    {
+        _order = order;
+        _launched = launched;
+    }
+
+    /// <summary>
+    /// The next node to ask (hedging, or replacing a node whose answer did not count), or false when every node was
+    /// asked, the call is not targeted, or it is already decided.
+    /// </summary>
+    public bool TryTakeNext(out int nodeIndex)
+    {
+        var order = _order;
+        if (order is not null && !_decided)
+        {
+            var next = Interlocked.Increment(ref _launched) - 1;
+            if (next < order.Length)
+            {
+                nodeIndex = order[next];
+                return true;
+            }
+        }
+
+        nodeIndex = -1;
+        return false;
+    }
 
     /// <summary>How many counted replies have arrived so far.</summary>
     public int Counted

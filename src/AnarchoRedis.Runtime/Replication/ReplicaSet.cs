@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 
 namespace AnarchoRedis;
@@ -13,6 +14,38 @@ internal sealed class ReplicaSet : IAsyncDisposable
     public IReadOnlyList<ReplicaNode> Nodes { get; }
 
     public int Count => Nodes.Count;
+
+    private int _rotation;
+
+    /// <summary>
+    /// The order a targeted read asks nodes in: nodes whose answer can count (circuit closed, epoch ready and verified)
+    /// first, then the others; each group rotated by one per call, so reads spread evenly over the healthy nodes.
+    /// </summary>
+    public int[] ReadOrder()
+    {
+        var count = Count;
+        var order = new int[count];
+        var start = (int)((uint)Interlocked.Increment(ref _rotation) % (uint)count);
+        var usable = 0;
+        var last = count;
+        for (var i = 0; i < count; i++)
+        {
+            var index = start + i < count ? start + i : start + i - count;
+            var health = Nodes[index].Health;
+            if (!health.IsOpen && health.CountsForReads)
+            {
+                order[usable++] = index;
+            }
+            else
+            {
+                order[--last] = index;
+            }
+        }
+
+        // The unusable ones were placed from the end backwards; restore their rotation order.
+        Array.Reverse(order, usable, count - usable);
+        return order;
+    }
 
     /// <summary>The majority, N / 2 + 1.</summary>
     public int Majority => (Count / 2) + 1;

@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
@@ -75,6 +76,91 @@ internal abstract class Replicator
     /// </summary>
     private protected long MetaExpiresAt(long expiresAt) =>
         expiresAt == 0 ? 0 : expiresAt + GraceMs;
+
+    /// <summary>Which nodes a read is sent to: the call's choice, else the client's.</summary>
+    public ReadFanOut FanOut(ReadOptions? options) => options?.FanOut ?? _options.ReadFanOut;
+
+    /// <summary>
+    /// Sends a read and completes when its quorum is decided. With <see cref="ReadFanOut.All"/> (or R = N) every node is
+    /// asked at once. With <see cref="ReadFanOut.Required"/> only the first R nodes of <see cref="ReplicaSet.ReadOrder"/>
+    /// are; a node whose answer does not count is replaced by the sender itself (<see cref="QuorumCall{TReply}.TryTakeNext"/>),
+    /// and when no quorum has formed after <see cref="AnarchoRedisOptions.HedgeDelay"/> every remaining node is asked.
+    /// </summary>
+    /// <param name="call">The quorum call the sends report to.</param>
+    /// <param name="fanOut">All nodes, or R hedged.</param>
+    /// <param name="state">What <paramref name="send"/> needs (a static lambda with state allocates no closure).</param>
+    /// <param name="send">Starts the read on one node; never throws (errors are replies).</param>
+    /// <param name="cancellationToken">Cancels the wait (not the sends).</param>
+    private protected Task SendReadAsync<TReply, TState>(QuorumCall<TReply> call, ReadFanOut fanOut, TState state, Action<TState, ReplicaNode> send, CancellationToken cancellationToken)
+        where TReply : struct, INodeReply
+    {
+        if (fanOut == ReadFanOut.All || call.Required >= _nodes.Count)
+        {
+            foreach (var node in _nodes.Nodes)
+            {
+                send(state, node);
+            }
+
+            return call.Decision.WaitAsync(cancellationToken);
+        }
+
+        var order = _nodes.ReadOrder();
+        call.Target(order, call.Required);
+        for (var i = 0; i < call.Required; i++)
+        {
+            send(state, _nodes.Nodes[order[i]]);
+        }
+
+        return call.Decision.IsCompleted ? call.Decision : HedgeAsync(call, state, send, cancellationToken);
+    }
+
+    /// <summary>
+    /// After a targeted read's first sends: waits <see cref="AnarchoRedisOptions.HedgeDelay"/> for the quorum, then asks
+    /// every node not asked yet and waits for the decision.
+    /// </summary>
+    private async Task HedgeAsync<TReply, TState>(QuorumCall<TReply> call, TState state, Action<TState, ReplicaNode> send, CancellationToken cancellationToken)
+        where TReply : struct, INodeReply
+    {
+        try
+        {
+            await call.Decision.WaitAsync(_options.HedgeDelay, _time, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            // No quorum yet: hedge below.
+        }
+
+        var hedged = 0;
+        while (call.TryTakeNext(out var next))
+        {
+            hedged++;
+            send(state, _nodes.Nodes[next]);
+        }
+
+        if (hedged > 0)
+        {
+            _metrics.ReadHedge("delay", hedged);
+        }
+
+        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// After a node's read reply that does not count: with a targeted read not yet decided, the next node to ask in its
+    /// place (the caller sends), else <see langword="null"/>.
+    /// </summary>
+    private protected ReplicaNode? Replacement<TReply>(QuorumCall<TReply> call, in TReply reply)
+        where TReply : struct, INodeReply
+    {
+        if (reply.Counts || !call.TryTakeNext(out var next))
+        {
+            return null;
+        }
+
+        _metrics.ReadHedge("replaced", 1);
+        return _nodes.Nodes[next];
+    }
 
     public int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
         _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);

@@ -23,13 +23,12 @@ internal sealed partial class ValueReplicator
         var repairMode = options?.ReadRepair ?? _options.ReadRepair;
 
         var call = new QuorumCall<ValueReadReply>(_nodes.Count, required);
-        var nowMs = NowMs;
-        foreach (var node in _nodes.Nodes)
-        {
-            _ = ReadOnNodeAsync(call, node, key, keys, descriptor.Name, nowMs);
-        }
-
-        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await SendReadAsync(
+            call,
+            options?.FanOut ?? _options.ReadFanOut,
+            (Owner: this, Call: call, Key: key, Keys: keys, TypeName: descriptor.Name, NowMs: NowMs),
+            static (s, node) => _ = s.Owner.ReadOnNodeAsync(s.Call, node, s.Key, s.Keys, s.TypeName, s.NowMs),
+            cancellationToken).ConfigureAwait(false);
         if (!call.Reached)
         {
             var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
@@ -103,7 +102,13 @@ internal sealed partial class ValueReplicator
     {
         if (node.Health.IsOpen)
         {
-            call.OnReply(node.Index, ValueReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError));
+            var skipped = ValueReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError);
+            call.OnReply(node.Index, skipped);
+            if (Replacement(call, skipped) is { } instead)
+            {
+                _ = ReadOnNodeAsync(call, instead, key, keys, typeName, nowMs);
+            }
+
             return;
         }
 
@@ -150,6 +155,10 @@ internal sealed partial class ValueReplicator
         }
 
         call.OnReply(node.Index, reply);
+        if (Replacement(call, reply) is { } next)
+        {
+            _ = ReadOnNodeAsync(call, next, key, keys, typeName, nowMs);
+        }
     }
 
     /// <summary>

@@ -152,6 +152,29 @@ public sealed class AnarchoRedisOptionsValidatorTests
         Assert.Contains("must be One, Quorum or All", SingleFailure(options), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    [InlineData(1000)]
+    [InlineData(5000)]
+    public void Hedge_delay_not_positive_or_not_below_the_node_timeout(int milliseconds)
+    {
+        var options = Valid();
+        options.NodeTimeout = TimeSpan.FromSeconds(1);
+        options.HedgeDelay = TimeSpan.FromMilliseconds(milliseconds);
+
+        Assert.Contains("HedgeDelay must be positive and below NodeTimeout", SingleFailure(options), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Undefined_read_fan_out()
+    {
+        var options = Valid();
+        options.ReadFanOut = (ReadFanOut)7;
+
+        Assert.Contains("ReadFanOut 7 is not defined", SingleFailure(options), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void All_errors_are_reported_together_and_ThrowIfInvalid_names_them()
     {

@@ -35,6 +35,39 @@ public sealed class QuorumCallTests
     }
 
     [Fact]
+    public void Targeted_call_hands_out_the_unasked_nodes_in_order_until_decided()
+    {
+        var call = new QuorumCall<ValueWriteReply>(nodeCount: 3, required: 2);
+        call.Target([2, 0, 1], launched: 2);
+
+        // Node 2 fails: its replacement is the next in the order, and then nobody is left.
+        call.OnReply(2, Failed);
+        Assert.False(call.Decision.IsCompleted);
+        Assert.True(call.TryTakeNext(out var next));
+        Assert.Equal(1, next);
+        Assert.False(call.TryTakeNext(out _));
+
+        call.OnReply(0, Applied);
+        call.OnReply(1, Applied);
+        Assert.True(call.Reached);
+    }
+
+    [Fact]
+    public void Targeted_call_asks_nobody_more_once_the_quorum_is_reached_and_an_untargeted_call_never_does()
+    {
+        var call = new QuorumCall<ValueWriteReply>(nodeCount: 5, required: 2);
+        call.Target([0, 1, 2, 3, 4], launched: 2);
+        call.OnReply(0, Applied);
+        call.OnReply(1, Applied);
+        Assert.True(call.Reached);
+        Assert.False(call.TryTakeNext(out _));
+
+        var untargeted = new QuorumCall<ValueWriteReply>(nodeCount: 3, required: 2);
+        untargeted.OnReply(0, Failed);
+        Assert.False(untargeted.TryTakeNext(out _));
+    }
+
+    [Fact]
     public void Not_reached_as_soon_as_too_many_failed()
     {
         var call = new QuorumCall<ValueWriteReply>(nodeCount: 5, required: 3);
