@@ -18,10 +18,12 @@ internal sealed record BenchArguments
           --keys N            keys per case (default 10000)
           --value-bytes N     approximate payload size (default 100)
           --timeout S         per-node command timeout, hand-written cases and SDK alike (default 5)
+          --nodes N           redis-server processes (default 3; quorums are majorities, N/2+1)
           --list-keys N       list keys per list case (default 1000; every push grows one of them)
           --cases LIST        comma-separated subset of raw,plain,bare,bare-nodigest,minimal,sdk,sdk-nodigest,
-                              sdk-one,sdk-all,list-raw,list-bare,list-bare-nodigest,list-sdk,list-sdk-nodigest
-                              (default: all)
+                              sdk-one,sdk-all,sdk-r,sdk-one-r,list-raw,list-bare,list-bare-nodigest,list-sdk,
+                              list-sdk-nodigest,list-sdk-one,list-sdk-all,list-sdk-r,list-sdk-one-r (default: all;
+                              the -r cases are reads sent to R nodes only, ReadFanOut.Required, hedged)
           --redis-server P    redis-server binary (default: PATH, then /usr/bin/redis-server)
           --out FILE          also write the Markdown report to FILE
           --alloc-profile     sample allocations by type (GC AllocationTick) and list the top types per row;
@@ -38,7 +40,7 @@ internal sealed record BenchArguments
           --memory-keys LIST  key counts for the digest memory overhead measurement, 0 to skip (default 100000)
         """;
 
-    private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nodigest", "sdk-one", "sdk-all", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest"];
+    private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nodigest", "sdk-one", "sdk-all", "sdk-r", "sdk-one-r", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest", "list-sdk-one", "list-sdk-all", "list-sdk-r", "list-sdk-one-r"];
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -51,6 +53,8 @@ internal sealed record BenchArguments
     public int Keys { get; init; } = 10_000;
 
     public int ListKeys { get; init; } = 1_000;
+
+    public int Nodes { get; init; } = 3;
 
     public int ValueBytes { get; init; } = 100;
 
@@ -154,6 +158,9 @@ internal sealed record BenchArguments
                     break;
                 case "--memory-keys" when TryList(value, out int[] memoryKeys, k => k >= 0):
                     result = result with { MemoryKeys = memoryKeys.Where(k => k > 0).ToArray() };
+                    break;
+                case "--nodes" when int.TryParse(value, CultureInfo.InvariantCulture, out var nodes) && nodes is >= 1 and <= 15:
+                    result = result with { Nodes = nodes };
                     break;
                 case "--list-keys" when int.TryParse(value, CultureInfo.InvariantCulture, out var listKeys) && listKeys > 0:
                     result = result with { ListKeys = listKeys };

@@ -70,8 +70,8 @@ internal static class Program
             return await AntiEntropyBench.RunAsync(options, redisPath, args);
         }
 
-        await using var servers = await RedisServers.StartAsync(redisPath, 3);
-        Console.Error.WriteLine($"Started 3 redis-server processes (pids {string.Join(", ", servers.ProcessIds)}) on {string.Join(", ", servers.EndPoints)}");
+        await using var servers = await RedisServers.StartAsync(redisPath, options.Nodes);
+        Console.Error.WriteLine($"Started {options.Nodes} redis-server processes (pids {string.Join(", ", servers.ProcessIds)}) on {string.Join(", ", servers.EndPoints)}");
         try
         {
             var loadBefore = LoadAverage();
@@ -128,6 +128,21 @@ internal static class Program
             }
 
             var db = connections.Select(c => c.GetDatabase()).ToArray();
+            var n = db.Length;
+            var q = (n / 2) + 1;
+
+            // "Wait for q of n" over one command per node; no closure, one Quorum object per operation.
+            ValueTask<bool> Fan<TState>(TState state, Func<IDatabase, TState, Task> send)
+            {
+                var quorum = Quorum.Of(q, n);
+                foreach (var node in db)
+                {
+                    quorum.Add(send(node, state));
+                }
+
+                return new ValueTask<bool>(quorum.Outcome);
+            }
+
             var writeSha = await LoadAsync(db, LuaScript.ValueWrite.Text, LuaScript.ValueWrite.Sha1);
             var readSha = await LoadAsync(db, LuaScript.ValueRead.Text, LuaScript.ValueRead.Sha1);
             var minimalWriteSha = await LoadAsync(db, MinimalWrite, SHA1.HashData(Encoding.UTF8.GetBytes(MinimalWrite)));
@@ -138,7 +153,8 @@ internal static class Program
             Console.Error.WriteLine($"Payload: {workload.Payload.Length} bytes (MessagePack of the SDK cases' model); {options.Keys} keys per case; {options.InFlight} operations in flight.");
 
             var cases = new List<Func<int, Task>>();
-            void Measure<TSet, TGet>(string group, string selector, Func<int, ValueTask<TSet>> set, Func<int, ValueTask<TGet>> get, Func<int, ValueTask<TSet>>? fill = null, Func<Task>? check = null, LoadDriver? on = null, string setOp = "SET", string getOp = "GET")
+            // With set null, only the read is measured (after the fill, which is then required).
+            void Measure<TSet, TGet>(string group, string selector, Func<int, ValueTask<TSet>>? set, Func<int, ValueTask<TGet>> get, Func<int, ValueTask<TSet>>? fill = null, Func<Task>? check = null, LoadDriver? on = null, string setOp = "SET", string getOp = "GET")
             {
                 if (!options.Runs(selector))
                 {
@@ -146,16 +162,26 @@ internal static class Program
                 }
 
                 var driver = on ?? defaultDriver;
-                var setResult = new CaseResult(group, setOp);
+                var setResult = set is null ? null : new CaseResult(group, setOp);
                 var getResult = new CaseResult(group, getOp);
-                results.Add(setResult);
+                if (setResult is not null)
+                {
+                    results.Add(setResult);
+                }
+
                 results.Add(getResult);
                 cases.Add(async round =>
                 {
-                    Console.Error.Write($"[round {round + 1}] {group}: {setOp}…");
-                    await driver.RunAsync(setResult, set);
-                    Console.Error.Write($" {setResult.OpsPerSecond:N0}/s; fill…");
-                    await driver.FillAsync(fill ?? set);
+                    Console.Error.Write($"[round {round + 1}] {group}:");
+                    if (set is not null)
+                    {
+                        Console.Error.Write($" {setOp}…");
+                        await driver.RunAsync(setResult!, set);
+                        Console.Error.Write($" {setResult!.OpsPerSecond:N0}/s;");
+                    }
+
+                    Console.Error.Write(" fill…");
+                    await driver.FillAsync(fill ?? set ?? throw new InvalidOperationException($"{selector}: a read-only case needs a fill"));
                     if (check is not null)
                     {
                         await check();
@@ -178,10 +204,10 @@ internal static class Program
             // 2. Plain unversioned SET/GET to all 3 nodes, waiting for 2.
             var plainKeys = workload.Keys("plain:").Select(k => (RedisKey)k).ToArray();
             Measure(
-                "2. plain fan-out, 2 of 3",
+                $"2. plain fan-out, {q} of {n}",
                 "plain",
-                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].StringSetAsync(plainKeys[k], payload), db[1].StringSetAsync(plainKeys[k], payload), db[2].StringSetAsync(plainKeys[k], payload))),
-                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].StringGetAsync(plainKeys[k]), db[1].StringGetAsync(plainKeys[k]), db[2].StringGetAsync(plainKeys[k]))));
+                k => Fan(plainKeys[k], (node, key) => node.StringSetAsync(key, payload)),
+                k => Fan(plainKeys[k], static (node, key) => node.StringGetAsync(key)));
 
             // 3. The SDK's own scripts (same SHA1, same KEYS and ARGV as an SDK Set/Get without TTL), hand-written fan-out:
             // with slot digests (the default: KEYS data, meta, slot index, slot digest; ARGV ends with the entry hash,
@@ -193,8 +219,8 @@ internal static class Program
             RedisValue modeValue = "v";
             foreach (var (label, selector, prefix, digests) in new[]
             {
-                ("3. bare SDK scripts, 2 of 3", "bare", "bare:", true),
-                ("3. bare SDK scripts, no slot digests, 2 of 3", "bare-nodigest", "barend:", false),
+                ($"3. bare SDK scripts, {q} of {n}", "bare", "bare:", true),
+                ($"3. bare SDK scripts, no slot digests, {q} of {n}", "bare-nodigest", "barend:", false),
             })
             {
                 var bareKeys = workload.Keys(prefix);
@@ -223,12 +249,12 @@ internal static class Program
                             argv = [bareVersions.Next(), modeValue, payload, zero, zero, zero, typeName, zero];
                         }
 
-                        return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(writeSha, keys, argv), db[1].ScriptEvaluateAsync(writeSha, keys, argv), db[2].ScriptEvaluateAsync(writeSha, keys, argv)));
+                        return Fan((keys, argv), (node, s) => node.ScriptEvaluateAsync(writeSha, s.keys, s.argv));
                     },
                     k =>
                     {
                         RedisKey[] keys = [bareKeys[k], bareMeta[k]];
-                        return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(readSha, keys, []), db[1].ScriptEvaluateAsync(readSha, keys, []), db[2].ScriptEvaluateAsync(readSha, keys, [])));
+                        return Fan(keys, (node, keys) => node.ScriptEvaluateAsync(readSha, keys, []));
                     },
                     check: async () =>
                     {
@@ -245,18 +271,18 @@ internal static class Program
             var minMeta = Workload.MetaKeys("min_version:", minKeys);
             var minVersions = new VersionSource();
             Measure(
-                "4. minimal versioned script, 2 of 3",
+                $"4. minimal versioned script, {q} of {n}",
                 "minimal",
                 k =>
                 {
                     RedisKey[] keys = [minKeys[k], minMeta[k]];
                     RedisValue[] argv = [minVersions.Next(), payload];
-                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(minimalWriteSha, keys, argv), db[1].ScriptEvaluateAsync(minimalWriteSha, keys, argv), db[2].ScriptEvaluateAsync(minimalWriteSha, keys, argv)));
+                    return Fan((keys, argv), (node, s) => node.ScriptEvaluateAsync(minimalWriteSha, s.keys, s.argv));
                 },
                 k =>
                 {
                     RedisKey[] keys = [minKeys[k], minMeta[k]];
-                    return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(minimalReadSha, keys), db[1].ScriptEvaluateAsync(minimalReadSha, keys), db[2].ScriptEvaluateAsync(minimalReadSha, keys)));
+                    return Fan(keys, (node, keys) => node.ScriptEvaluateAsync(minimalReadSha, keys));
                 },
                 check: async () =>
                 {
@@ -279,19 +305,23 @@ internal static class Program
             var store = client.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
             var noDigestStore = noDigestClient.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
             var value = workload.Value;
-            foreach (var (label, selector, sdkStore, prefix, write, read) in new[]
+            var quorumTargeted = new ReadOptions { Consistency = Consistency.Quorum, FanOut = ReadFanOut.Required };
+            var oneTargeted = new ReadOptions { Consistency = Consistency.One, FanOut = ReadFanOut.Required };
+            foreach (var (label, selector, sdkStore, prefix, write, read) in new (string, string, ReplicatedValueStore<BenchValue>, string, WriteOptions?, ReadOptions)[]
             {
-                ("5. SDK, W=R=2 of 3 (quorum)", "sdk", store, "sdk:", WriteOptions.Quorum, ReadOptions.Quorum),
-                ("5. SDK, W=R=2 of 3, no slot digests", "sdk-nodigest", noDigestStore, "sdknd:", WriteOptions.Quorum, ReadOptions.Quorum),
-                ("5. SDK, W=R=1 of 3 (one)", "sdk-one", store, "sdk:", WriteOptions.One, ReadOptions.One),
-                ("5. SDK, W=R=3 of 3 (all)", "sdk-all", store, "sdk:", WriteOptions.All, ReadOptions.All),
+                ($"5. SDK, W=R={q} of {n} (quorum)", "sdk", store, "sdk:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"5. SDK, W=R={q} of {n}, no slot digests", "sdk-nodigest", noDigestStore, "sdknd:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"5. SDK, W=R=1 of {n} (one)", "sdk-one", store, "sdk:", WriteOptions.One, ReadOptions.One),
+                ($"5. SDK, W=R={n} of {n} (all)", "sdk-all", store, "sdk:", WriteOptions.All, ReadOptions.All),
+                ($"6. SDK, R={q} of {n}, read sent to {q} nodes (hedged)", "sdk-r", store, "sdk:", null, quorumTargeted),
+                ($"6. SDK, R=1 of {n}, read sent to 1 node (hedged)", "sdk-one-r", store, "sdk:", null, oneTargeted),
             })
             {
                 var sdkKeys = workload.Keys(prefix);
                 Measure(
                     label,
                     selector,
-                    k => sdkStore.SetAsync(sdkKeys[k], value, write),
+                    write is null ? null : k => sdkStore.SetAsync(sdkKeys[k], value, write),
                     k => sdkStore.GetAsync(sdkKeys[k], read),
                     fill: k => sdkStore.SetAsync(sdkKeys[k], value, WriteOptions.All),
                     check: async () => Require(await sdkStore.GetAsync(sdkKeys[0], ReadOptions.All) is { Id: 4242 }, $"{selector}: the value read back differs"));
@@ -302,10 +332,10 @@ internal static class Program
             // L1. Plain unversioned LPUSH / LRANGE 0 9 to all 3 nodes, waiting for 2.
             var listRawKeys = listWorkload.Keys("lraw:").Select(k => (RedisKey)k).ToArray();
             Measure(
-                "L1. plain LPUSH fan-out, 2 of 3",
+                $"L1. plain LPUSH fan-out, {q} of {n}",
                 "list-raw",
-                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ListLeftPushAsync(listRawKeys[k], payload), db[1].ListLeftPushAsync(listRawKeys[k], payload), db[2].ListLeftPushAsync(listRawKeys[k], payload))),
-                k => new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ListRangeAsync(listRawKeys[k], 0, 9), db[1].ListRangeAsync(listRawKeys[k], 0, 9), db[2].ListRangeAsync(listRawKeys[k], 0, 9))),
+                k => Fan(listRawKeys[k], (node, key) => node.ListLeftPushAsync(key, payload)),
+                k => Fan(listRawKeys[k], static (node, key) => node.ListRangeAsync(key, 0, 9)),
                 on: listDriver,
                 setOp: "PUSH",
                 getOp: "RANGE 0..9");
@@ -321,8 +351,8 @@ internal static class Program
             var listPayload = workload.Payload;
             foreach (var (label, selector, prefix, digests) in new[]
             {
-                ("L2. bare SDK list scripts, 2 of 3", "list-bare", "lbare:", true),
-                ("L2. bare SDK list scripts, no slot digests, 2 of 3", "list-bare-nodigest", "lbarend:", false),
+                ($"L2. bare SDK list scripts, {q} of {n}", "list-bare", "lbare:", true),
+                ($"L2. bare SDK list scripts, no slot digests, {q} of {n}", "list-bare-nodigest", "lbarend:", false),
             })
             {
                 var listBareKeys = listWorkload.Keys(prefix);
@@ -346,13 +376,13 @@ internal static class Program
                         var id = listVersions.NextVersion();
                         var version = id.ToString();
                         RedisValue[] argv = [listTypeName, version, zero, zero, zero, ListEnvelope.Encode(id, ListSide.Left, listPayload), ListDigest.Format(ListDigest.ElementHash(id))];
-                        return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(listPushSha, keys, argv), db[1].ScriptEvaluateAsync(listPushSha, keys, argv), db[2].ScriptEvaluateAsync(listPushSha, keys, argv)));
+                        return Fan((keys, argv), (node, s) => node.ScriptEvaluateAsync(listPushSha, s.keys, s.argv));
                     },
                     k =>
                     {
                         RedisKey[] keys = [listBareKeys[k], listBareMeta[k], listBareTomb[k]];
                         RedisValue[] argv = [listTypeName, rangeMode, zero, nine];
-                        return new ValueTask<bool>(Quorum.WhenAsync(2, db[0].ScriptEvaluateAsync(listReadSha, keys, argv), db[1].ScriptEvaluateAsync(listReadSha, keys, argv), db[2].ScriptEvaluateAsync(listReadSha, keys, argv)));
+                        return Fan((keys, argv), (node, s) => node.ScriptEvaluateAsync(listReadSha, s.keys, s.argv));
                     },
                     check: async () =>
                     {
@@ -368,10 +398,14 @@ internal static class Program
 
             // L3. The SDK: PushLeftAsync with one element per call at W=2, RangeAsync(key, 0, 9) at R=2; with and without
             // slot digests.
-            foreach (var (label, selector, listClient, prefix) in new[]
+            foreach (var (label, selector, listClient, prefix, write, read) in new (string, string, AnarchoRedisClient, string, WriteOptions?, ReadOptions)[]
             {
-                ("L3. SDK lists, W=R=2 of 3", "list-sdk", client, "lsdk:"),
-                ("L3. SDK lists, W=R=2 of 3, no slot digests", "list-sdk-nodigest", noDigestClient, "lsdknd:"),
+                ($"L3. SDK lists, W=R={q} of {n}", "list-sdk", client, "lsdk:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"L3. SDK lists, W=R={q} of {n}, no slot digests", "list-sdk-nodigest", noDigestClient, "lsdknd:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"L3. SDK lists, W=R=1 of {n} (one)", "list-sdk-one", client, "lsdk:", WriteOptions.One, ReadOptions.One),
+                ($"L3. SDK lists, W=R={n} of {n} (all)", "list-sdk-all", client, "lsdk:", WriteOptions.All, ReadOptions.All),
+                ($"L4. SDK lists, R={q} of {n}, read sent to {q} nodes (hedged)", "list-sdk-r", client, "lsdk:", null, quorumTargeted),
+                ($"L4. SDK lists, R=1 of {n}, read sent to 1 node (hedged)", "list-sdk-one-r", client, "lsdk:", null, oneTargeted),
             })
             {
                 var listStore = listClient.GetListStore(new ReplicatedListDescriptor<BenchValue>("bench.list", "lsdk:{Id}"));
@@ -379,8 +413,9 @@ internal static class Program
                 Measure(
                     label,
                     selector,
-                    k => listStore.PushLeftAsync(listSdkKeys[k], value, WriteOptions.Quorum),
-                    k => listStore.RangeAsync(listSdkKeys[k], 0, 9, ReadOptions.Quorum),
+                    write is null ? null : k => listStore.PushLeftAsync(listSdkKeys[k], value, write),
+                    k => listStore.RangeAsync(listSdkKeys[k], 0, 9, read),
+                    fill: k => listStore.PushLeftAsync(listSdkKeys[k], value, WriteOptions.All),
                     check: async () => Require((await listStore.RangeAsync(listSdkKeys[0], 0, 9, ReadOptions.All)) is [{ Id: 4242 }, ..], $"{selector}: the list read back differs"),
                     on: listDriver,
                     setOp: "PUSH",
@@ -508,9 +543,9 @@ internal static class Program
         return
         [
             ("Finished (UTC)", DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)),
-            ("Machine", $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}; the driver and all 3 redis-servers share these cores, as do other users' builds (1-min load average {loadBefore} at start, {loadAfter} at end)"),
+            ("Machine", $"{Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.OSArchitecture}; the driver and all {options.Nodes} redis-servers share these cores, as do other users' builds (1-min load average {loadBefore} at start, {loadAfter} at end)"),
             (".NET", $"{RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"),
-            ("Redis", RedisServers.Version(redisPath) + " x 3, `--save '' --appendonly no`, loopback"),
+            ("Redis", RedisServers.Version(redisPath) + $" x {options.Nodes}, `--save '' --appendonly no`, loopback"),
             ("Client", $"StackExchange.Redis {(plus > 0 ? seRedis[..plus] : seRedis)}, one multiplexer per node"),
             ("Load", $"{options.InFlight} operations in flight (closed loop), {options.Keys:N0} keys per case ({options.ListKeys:N0} lists per list case, growing with every push) chosen uniformly at random, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s measured per row{(options.Rounds > 1 ? $" and round, {options.Rounds} rounds (rotated order), figures summed over rounds" : string.Empty)}"),
             ("Command", "dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args))),

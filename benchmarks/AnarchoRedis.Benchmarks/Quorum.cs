@@ -25,14 +25,15 @@ internal sealed class Quorum
         _tolerated = total - required;
     }
 
-    public static Task<bool> WhenAsync(int required, Task a, Task b, Task c)
-    {
-        var quorum = new Quorum(required, 3);
-        a.ContinueWith(OnCompleted, quorum, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        b.ContinueWith(OnCompleted, quorum, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        c.ContinueWith(OnCompleted, quorum, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return quorum._done.Task;
-    }
+    /// <summary>Completes when <paramref name="required"/> of the <paramref name="total"/> tasks then given to <see cref="Add"/> succeeded.</summary>
+    public static Quorum Of(int required, int total) => new(required, total);
+
+    /// <summary>The outcome: true at k successes, failed when k can no longer be reached.</summary>
+    public Task<bool> Outcome => _done.Task;
+
+    /// <summary>One node's command.</summary>
+    public void Add(Task node) =>
+        node.ContinueWith(OnCompleted, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     private void Signal(Task task)
     {

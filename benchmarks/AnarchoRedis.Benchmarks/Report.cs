@@ -11,6 +11,8 @@ internal static class Report
     public static string Markdown(IReadOnlyList<(string Name, string Value)> environment, IReadOnlyList<CaseResult> results, BenchArguments options)
     {
         var inv = CultureInfo.InvariantCulture;
+        var n = options.Nodes;
+        var q = (n / 2) + 1;
         var text = new StringBuilder();
         text.AppendLine("### Environment").AppendLine();
         foreach (var (name, value) in environment)
@@ -19,7 +21,7 @@ internal static class Report
         }
 
         text.AppendLine().AppendLine("### Results").AppendLine();
-        text.AppendLine("| case | op | ops/s | p50 µs | p99 µs | p99.9 µs | alloc B/op | client CPU µs/op | redis CPU µs/op (3 nodes) | redis µs/EVALSHA | GCs gen0/1/2 | errors |");
+        text.AppendLine(inv, $"| case | op | ops/s | p50 µs | p99 µs | p99.9 µs | alloc B/op | client CPU µs/op | redis CPU µs/op ({n} nodes) | redis µs/EVALSHA | GCs gen0/1/2 | errors |");
         text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
@@ -50,18 +52,25 @@ internal static class Report
             }
         }
 
-        Ratio("SDK W=R=2 / bare SDK scripts", "5. SDK, W=R=2", "3.");
-        Ratio("SDK W=R=2 / minimal versioned script", "5. SDK, W=R=2", "4.");
+        var sdk = $"5. SDK, W=R={q} of {n} (quorum)";
+        var sdkNoDigest = $"5. SDK, W=R={q} of {n}, no slot digests";
+        var lists = $"L3. SDK lists, W=R={q} of {n}";
+        Ratio($"SDK W=R={q} / bare SDK scripts", sdk, "3.");
+        Ratio($"SDK W=R={q} / minimal versioned script", sdk, "4.");
         Ratio("bare SDK scripts / minimal versioned script", "3.", "4.");
-        Ratio("plain fan-out 2 of 3 / raw 1 node", "2.", "1.");
+        Ratio($"plain fan-out {q} of {n} / raw 1 node", "2.", "1.");
         Ratio("minimal versioned / plain fan-out", "4.", "2.");
-        Ratio("SDK W=R=2: slot digests on / off", "5. SDK, W=R=2 of 3 (quorum)", "5. SDK, W=R=2 of 3, no slot digests");
-        Ratio("bare SDK scripts: slot digests on / off", "3. bare SDK scripts, 2 of 3", "3. bare SDK scripts, no slot digests");
-        Ratio("lists: SDK W=R=2: slot digests on / off (PUSH, RANGE 0..9)", "L3. SDK lists, W=R=2 of 3", "L3. SDK lists, W=R=2 of 3, no slot digests", "PUSH", "RANGE 0..9");
-        Ratio("lists: bare SDK list scripts: slot digests on / off (PUSH, RANGE 0..9)", "L2. bare SDK list scripts, 2 of 3", "L2. bare SDK list scripts, no slot digests", "PUSH", "RANGE 0..9");
-        Ratio("lists: SDK W=R=2 / bare SDK list scripts (PUSH, RANGE 0..9)", "L3.", "L2.", "PUSH", "RANGE 0..9");
-        Ratio("lists: SDK W=R=2 / plain LPUSH, LRANGE fan-out (PUSH, RANGE 0..9)", "L3.", "L1.", "PUSH", "RANGE 0..9");
+        Ratio($"SDK W=R={q}: slot digests on / off", sdk, sdkNoDigest);
+        Ratio("bare SDK scripts: slot digests on / off", $"3. bare SDK scripts, {q} of {n}", "3. bare SDK scripts, no slot digests");
+        Ratio($"SDK R={q}: read sent to {q} nodes (hedged) / to all {n}", $"6. SDK, R={q} of {n}", sdk);
+        Ratio($"SDK R=1: read sent to 1 node (hedged) / to all {n}", $"6. SDK, R=1 of {n}", $"5. SDK, W=R=1 of {n} (one)");
+        Ratio($"lists: SDK W=R={q}: slot digests on / off (PUSH, RANGE 0..9)", lists, $"L3. SDK lists, W=R={q} of {n}, no slot digests", "PUSH", "RANGE 0..9");
+        Ratio("lists: bare SDK list scripts: slot digests on / off (PUSH, RANGE 0..9)", $"L2. bare SDK list scripts, {q} of {n}", "L2. bare SDK list scripts, no slot digests", "PUSH", "RANGE 0..9");
+        Ratio($"lists: SDK W=R={q} / bare SDK list scripts (PUSH, RANGE 0..9)", lists, "L2.", "PUSH", "RANGE 0..9");
+        Ratio($"lists: SDK W=R={q} / plain LPUSH, LRANGE fan-out (PUSH, RANGE 0..9)", lists, "L1.", "PUSH", "RANGE 0..9");
         Ratio("lists: bare SDK list scripts / plain LPUSH, LRANGE fan-out (PUSH, RANGE 0..9)", "L2.", "L1.", "PUSH", "RANGE 0..9");
+        Ratio($"lists: SDK R={q}: read sent to {q} nodes (hedged) / to all {n} (RANGE 0..9)", $"L4. SDK lists, R={q} of {n}", lists, "PUSH", "RANGE 0..9");
+        Ratio($"lists: SDK R=1: read sent to 1 node (hedged) / to all {n} (RANGE 0..9)", $"L4. SDK lists, R=1 of {n}", $"L3. SDK lists, W=R=1 of {n}", "PUSH", "RANGE 0..9");
         if (ratios.Count > 0)
         {
             text.AppendLine().AppendLine("Ratios within this run: throughput (client CPU per op, allocation per op):").AppendLine();

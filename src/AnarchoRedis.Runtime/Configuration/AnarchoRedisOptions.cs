@@ -34,11 +34,12 @@ public sealed class AnarchoRedisOptions
     public ReadFanOut ReadFanOut { get; set; } = ReadFanOut.All;
 
     /// <summary>
-    /// With <see cref="AnarchoRedis.ReadFanOut.Required"/>: how long a read waits for its R nodes before it also asks every
-    /// other node. Default 10 ms, several times a loaded node's usual reply time, so about 1 read in 100 or fewer hedges;
-    /// positive and below <see cref="NodeTimeout"/>.
+    /// With <see cref="AnarchoRedis.ReadFanOut.Required"/>: the least time a read waits for its R nodes before it also
+    /// asks every other node. The wait adapts above it: the reads' smoothed time to a quorum plus four mean deviations
+    /// (as TCP's retransmission timer), at most half of <see cref="NodeTimeout"/>, so only reads slower than the usual
+    /// spread hedge, and hedging backs off when every node is slow. Default 2 ms; positive and below <see cref="NodeTimeout"/>.
     /// </summary>
-    public TimeSpan HedgeDelay { get; set; } = TimeSpan.FromMilliseconds(10);
+    public TimeSpan HedgeDelay { get; set; } = TimeSpan.FromMilliseconds(2);
 
     /// <summary>
     /// How long one command to one node may take before its outcome is reported as timed out (indeterminate).

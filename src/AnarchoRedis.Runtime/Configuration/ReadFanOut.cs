@@ -12,7 +12,7 @@ public enum ReadFanOut
     /// <summary>
     /// Only R nodes get the read at first (healthy nodes first, rotating so the load spreads evenly). Another node is
     /// asked at once when one fails or its answer cannot count, and every remaining node is asked when no quorum has
-    /// formed after <see cref="AnarchoRedisOptions.HedgeDelay"/> (a hedged read). Reads cost R node calls instead of N;
+    /// formed after the hedge delay (a hedged read; see <see cref="AnarchoRedisOptions.HedgeDelay"/>). Reads cost R node calls instead of N;
     /// read repair then only sees the replicas read, and anti-entropy heals the others. With R + W &gt; N a read still
     /// sees the latest acknowledged write.
     /// </summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,6 +25,9 @@ internal abstract class Replicator
     /// <summary>The slot digest and slot index key names; <see langword="null"/> when slot digests are off.</summary>
     private protected readonly SlotKeys? _slots;
 
+    /// <summary>How long a targeted read waits before hedging, adapted to this replicator's reads.</summary>
+    private readonly AdaptiveHedgeDelay _hedgeDelay;
+
     private protected Replicator(
         ReplicaSet nodes,
         KeySpace keys,
@@ -42,6 +46,7 @@ internal abstract class Replicator
         _metrics = metrics;
         _logger = logger;
         _time = time;
+        _hedgeDelay = new AdaptiveHedgeDelay(options.HedgeDelay, options.NodeTimeout);
     }
 
     /// <summary>Where missed writes become hints; <see langword="null"/> with hints off.</summary>
@@ -104,6 +109,7 @@ internal abstract class Replicator
             return call.Decision.WaitAsync(cancellationToken);
         }
 
+        var started = Stopwatch.GetTimestamp();
         var order = _nodes.ReadOrder();
         call.Target(order, call.Required);
         for (var i = 0; i < call.Required; i++)
@@ -111,19 +117,31 @@ internal abstract class Replicator
             send(state, _nodes.Nodes[order[i]]);
         }
 
-        return call.Decision.IsCompleted ? call.Decision : HedgeAsync(call, state, send, cancellationToken);
+        if (call.Decision.IsCompleted)
+        {
+            if (call.Reached)
+            {
+                _hedgeDelay.Observe(Stopwatch.GetTimestamp() - started);
+            }
+
+            return call.Decision;
+        }
+
+        return HedgeAsync(call, state, send, started, cancellationToken);
     }
 
     /// <summary>
-    /// After a targeted read's first sends: waits <see cref="AnarchoRedisOptions.HedgeDelay"/> for the quorum, then asks
-    /// every node not asked yet and waits for the decision.
+    /// After a targeted read's first sends: waits the adaptive hedge delay (<see cref="AdaptiveHedgeDelay"/>) for the
+    /// quorum, then asks every node not asked yet and waits for the decision. The time to the quorum, hedged or not,
+    /// feeds the estimate: reads that need hedging raise it, so hedging backs off when every node is slow.
     /// </summary>
-    private async Task HedgeAsync<TReply, TState>(QuorumCall<TReply> call, TState state, Action<TState, ReplicaNode> send, CancellationToken cancellationToken)
+    private async Task HedgeAsync<TReply, TState>(QuorumCall<TReply> call, TState state, Action<TState, ReplicaNode> send, long started, CancellationToken cancellationToken)
         where TReply : struct, INodeReply
     {
         try
         {
-            await call.Decision.WaitAsync(_options.HedgeDelay, _time, cancellationToken).ConfigureAwait(false);
+            await call.Decision.WaitAsync(_hedgeDelay.Current, _time, cancellationToken).ConfigureAwait(false);
+            ObserveQuorum(call, started);
             return;
         }
         catch (TimeoutException)
@@ -144,6 +162,16 @@ internal abstract class Replicator
         }
 
         await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+        ObserveQuorum(call, started);
+    }
+
+    private void ObserveQuorum<TReply>(QuorumCall<TReply> call, long started)
+        where TReply : struct, INodeReply
+    {
+        if (call.Reached)
+        {
+            _hedgeDelay.Observe(Stopwatch.GetTimestamp() - started);
+        }
     }
 
     /// <summary>
