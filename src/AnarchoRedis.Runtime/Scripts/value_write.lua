@@ -33,7 +33,7 @@ local function newer(a, b)
 end
 
 local incoming = ARGV[1]
-local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n')
+local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'x')
 if type(meta) == 'table' and meta.err then
   return {-1, redis.call('TYPE', KEYS[2])['ok']}
 end
@@ -75,10 +75,17 @@ else
   redis.call('DEL', KEYS[1])
 end
 
-redis.call('HSET', KEYS[2], 'v', incoming, 't', mode == 't' and '1' or '0', 'd', ARGV[6], 'x', ARGV[4], 'k', 'v', 'n', ARGV[7])
+-- An existing meta key was checked above to hold this kind and name: only the changing fields are written.
+if stored then
+  redis.call('HSET', KEYS[2], 'v', incoming, 't', mode == 't' and '1' or '0', 'd', ARGV[6], 'x', ARGV[4])
+else
+  redis.call('HSET', KEYS[2], 'v', incoming, 't', mode == 't' and '1' or '0', 'd', ARGV[6], 'x', ARGV[4], 'k', 'v', 'n', ARGV[7])
+end
+-- The meta key expires only with expiring data (its 'x' is then not '0'): one written without expiry has no TTL to
+-- remove, so PERSIST (a command call per write) runs only when the old meta had expiring data or is unknown.
 if ARGV[5] ~= '0' then
   redis.call('PEXPIREAT', KEYS[2], ARGV[5])
-else
+elseif not (stored and meta[4] == '0') then
   redis.call('PERSIST', KEYS[2])
 end
 
