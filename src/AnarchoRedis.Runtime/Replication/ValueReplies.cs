@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using StackExchange.Redis;
 
 namespace AnarchoRedis;
@@ -109,10 +108,12 @@ internal static class ValueReplyParser
             return Corrupt(key, node, $"version '{Shorten((string?)items[1])}' is not 32 lowercase hex digits");
         }
 
-        var tombstone = (string?)items[2];
-        if (tombstone is not ("0" or "1"))
+        // The fields are compared and parsed as the reply's bytes: no strings on the in-sync path (only errors make them).
+        var tombstone = Bytes(items[2]);
+        var isTombstone = tombstone.SequenceEqual("1"u8);
+        if (!isTombstone && !tombstone.SequenceEqual("0"u8))
         {
-            return Corrupt(key, node, $"tombstone flag '{Shorten(tombstone)}' is neither 0 nor 1");
+            return Corrupt(key, node, $"tombstone flag '{Shorten((string?)items[2])}' is neither 0 nor 1");
         }
 
         if (!TryLong(items[3], out var deletedAt) || !TryLong(items[4], out var expiresAt))
@@ -120,17 +121,17 @@ internal static class ValueReplyParser
             return Corrupt(key, node, "deletion or expiry time is not an integer");
         }
 
-        var kind = (string?)items[5];
-        var name = (string?)items[6];
-        if (kind != "v" || name != typeName)
+        if (items[5].IsNull || !Bytes(items[5]).SequenceEqual("v"u8) || items[6].IsNull || !NameEquals(Bytes(items[6]), typeName))
         {
+            var kind = (string?)items[5];
+            var name = (string?)items[6];
             Exception error = kind is "v" or "l"
                 ? new KeyTypeMismatchException(key, node, typeName, kind, name ?? string.Empty)
                 : new CorruptMetadataException(key, node, $"kind '{Shorten(kind)}' is neither 'v' nor 'l'");
             return ValueReadReply.Failed(NodeOutcomeKind.Failed, error);
         }
 
-        if (tombstone == "1")
+        if (isTombstone)
         {
             return new ValueReadReply(ValueState.Tombstone, version, null, 0, deletedAt, default, null);
         }
@@ -184,8 +185,15 @@ internal static class ValueReplyParser
     private static bool TryLong(RedisResult item, out long value)
     {
         value = 0;
-        return item.IsNull || long.TryParse((string?)item, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+        return item.IsNull || System.Buffers.Text.Utf8Parser.TryParse(Bytes(item), out value, out var consumed) && consumed == Bytes(item).Length;
     }
+
+    /// <summary>A bulk reply's bytes, without a copy (empty for nil).</summary>
+    private static ReadOnlySpan<byte> Bytes(RedisResult item) => ((ReadOnlyMemory<byte>)(RedisValue)item).Span;
+
+    /// <summary>Whether UTF-8 bytes spell <paramref name="name"/>; allocates only for a non-ASCII name.</summary>
+    private static bool NameEquals(ReadOnlySpan<byte> utf8, string name) =>
+        System.Text.Ascii.IsValid(utf8) ? System.Text.Ascii.Equals(utf8, name) : string.Equals(System.Text.Encoding.UTF8.GetString(utf8), name, StringComparison.Ordinal);
 
     private static string Shorten(string? text) => text is null ? "(nil)" : text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
 }
