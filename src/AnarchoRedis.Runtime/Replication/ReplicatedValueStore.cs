@@ -36,8 +36,9 @@ public sealed class ReplicatedValueStore<T>
     /// <exception cref="ValueDecodeException">The winning value cannot be decoded on any node that holds it.</exception>
     public async ValueTask<T?> GetAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var versioned = await GetVersionedAsync(key, options, cancellationToken).ConfigureAwait(false);
-        return versioned?.Value;
+        // Straight to the replicator (not through GetVersionedAsync): one async state machine and no Versioned<T> per read.
+        var read = await _replicator.ReadAsync(Descriptor, key, options, _codec, cancellationToken).ConfigureAwait(false);
+        return read.HasValue ? (T)read.Value! : null;
     }
 
     /// <summary>Reads a value and the version of the write that produced it.</summary>
