@@ -19,7 +19,7 @@ public static class Program
     private const string Usage = """
         usage:
           run           [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency]
-                        [--node-timeout-ms N] [--lenient-reads] [--report path.json]
+                        [--node-timeout-ms N] [--lenient-reads] [--read-fanout All|Required] [--report path.json]
                         negative controls, outside the guarantee: [--w One|Quorum|All] [--r One|Quorum|All] [--no-interim-repair]
           availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
         """;
@@ -70,6 +70,7 @@ public static class Program
                         HistoryPath = options["history"],
                         WriteConsistency = Enum.Parse<Consistency>(options.GetValueOrDefault("w", "Quorum"), ignoreCase: true),
                         ReadConsistency = Enum.Parse<Consistency>(options.GetValueOrDefault("r", "Quorum"), ignoreCase: true),
+                        ReadFanOut = Enum.Parse<ReadFanOut>(options.GetValueOrDefault("read-fanout", "All"), ignoreCase: true),
                     });
                 case "run":
                 {
@@ -116,6 +117,7 @@ public static class Program
         RepairAfterEmptyRestart = !o.ContainsKey("no-interim-repair"),
         WriteConsistency = Enum.Parse<Consistency>(o.GetValueOrDefault("w", "Quorum"), ignoreCase: true),
         ReadConsistency = Enum.Parse<Consistency>(o.GetValueOrDefault("r", "Quorum"), ignoreCase: true),
+        ReadFanOut = Enum.Parse<ReadFanOut>(o.GetValueOrDefault("read-fanout", "All"), ignoreCase: true),
         ReportPath = o.GetValueOrDefault("report"),
     };
 

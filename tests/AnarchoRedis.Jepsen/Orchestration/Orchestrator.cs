@@ -61,6 +61,7 @@ public static class Orchestrator
             NodeTimeout = settings.NodeTimeout,
             WriteConsistency = settings.WriteConsistency,
             ReadConsistency = settings.ReadConsistency,
+            ReadFanOut = settings.ReadFanOut,
             HistoryPath = Path.Combine(folder, $"history-p{p}.jsonl"),
         }, cancellationToken);
         log($"{settings.Workers} workers x {settings.Clients} clients running (pids {string.Join(", ", workers.Pids)}); faults: {string.Join(", ", settings.Faults)}");
@@ -97,7 +98,7 @@ public static class Orchestrator
             NodeTimeoutMs = (int)settings.NodeTimeout.TotalMilliseconds,
             FaultKinds = settings.Faults,
             Check = check,
-            Consistency = $"W={settings.WriteConsistency} R={settings.ReadConsistency} of N=3",
+            Consistency = $"W={settings.WriteConsistency} R={settings.ReadConsistency} of N=3, reads sent to {(settings.ReadFanOut == ReadFanOut.All ? "all nodes" : "R nodes (hedged)")}",
         };
         report.Faults.AddRange(nemesis.Faults);
         report.AntiEntropyPasses.AddRange(passes);

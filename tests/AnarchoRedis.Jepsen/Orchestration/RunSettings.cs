@@ -30,6 +30,9 @@ public sealed record RunSettings
     /// <summary>R of every client (default Quorum).</summary>
     public Consistency ReadConsistency { get; init; } = Consistency.Quorum;
 
+    /// <summary>Which nodes the clients' reads go to (default all; Required: R nodes, hedged).</summary>
+    public ReadFanOut ReadFanOut { get; init; } = ReadFanOut.All;
+
     /// <summary>
     /// Whether the nemesis runs an anti-entropy pass after each empty restart (default). Off, two empty restarts
     /// can fall between repairs, which is outside the guarantee: a negative control, not a test of it.

@@ -90,6 +90,7 @@ public sealed class WorkerPool : IAsyncDisposable
             "--keys", I(s.Keys), "--seed", I(s.Seed), "--start-ms", I(s.StartMillis),
             "--node-timeout-ms", I((long)s.NodeTimeout.TotalMilliseconds), "--mix", s.Mix, "--history", s.HistoryPath,
             "--w", s.WriteConsistency.ToString(), "--r", s.ReadConsistency.ToString(),
+            "--read-fanout", s.ReadFanOut.ToString(),
         })
         {
             info.ArgumentList.Add(arg);

@@ -42,6 +42,7 @@ public sealed class WorkloadClient : IAsyncDisposable
             o.ConnectTimeout = TimeSpan.FromSeconds(2);
             o.WriteConsistency = settings.WriteConsistency;
             o.ReadConsistency = settings.ReadConsistency;
+            o.ReadFanOut = settings.ReadFanOut;
             // Distinct per client instance across processes, so every version names its writer.
             o.WriterId = (ulong)(((settings.Process + 1) << 16) | (client + 1));
             o.AntiEntropy.Enabled = false;

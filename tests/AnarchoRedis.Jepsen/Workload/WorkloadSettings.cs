@@ -38,5 +38,8 @@ public sealed record WorkloadSettings
 
     public Consistency ReadConsistency { get; init; } = Consistency.Quorum;
 
+    /// <summary>Which nodes reads go to (all, or R hedged).</summary>
+    public ReadFanOut ReadFanOut { get; init; } = ReadFanOut.All;
+
     public required string HistoryPath { get; init; }
 }
