@@ -52,6 +52,12 @@ public class OperationPathBenchmarks
     private string _bareListTomb = string.Empty;
     private RedisValue _barePayload;
 
+    /// <summary>The in-sync client (for <see cref="OperationPathProfile"/>).</summary>
+    internal AnarchoRedisClient Client => _client;
+
+    /// <summary>The model's MessagePack bytes.</summary>
+    internal byte[] Payload => _workload.Payload;
+
     /// <summary>Whether the nodes' replies come after the call returned (as over a socket) or are already there.</summary>
     [Params(Answer.Deferred, Answer.Inline)]
     public Answer Answer { get; set; }

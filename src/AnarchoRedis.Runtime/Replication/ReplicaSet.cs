@@ -8,9 +8,10 @@ namespace AnarchoRedis;
 /// <summary>The N nodes. Nodes never talk to each other; this is all the cluster there is.</summary>
 internal sealed class ReplicaSet : IAsyncDisposable
 {
-    private ReplicaSet(ReplicaNode[] nodes) => Nodes = nodes;
+    private ReplicaSet(ReplicaNode[] nodes) => Nodes = new NodeList(nodes);
 
-    public IReadOnlyList<ReplicaNode> Nodes { get; }
+    /// <summary>The nodes, in configuration order (<see cref="ReplicaNode.Index"/> is the position).</summary>
+    public NodeList Nodes { get; }
 
     public int Count => Nodes.Count;
 
