@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -19,6 +20,11 @@ internal static class OperationPathProfile
 {
     public static int Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "cpu")
+        {
+            return Cpu(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100_000, args.Length > 2 ? args[2] : null);
+        }
+
         var operations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 400_000;
         var bench = new OperationPathBenchmarks { Answer = Answer.Deferred };
         bench.Setup();
@@ -72,6 +78,99 @@ internal static class OperationPathProfile
         StateMachineBoxes();
         bench.Cleanup();
         return 0;
+    }
+
+    /// <summary>
+    /// CPU time per operation of every row, in both answer modes, from the thread's own CPU clock rather than the wall
+    /// clock: on a machine shared with other builds and tests, time spent descheduled does not count. The median of 7
+    /// runs of <paramref name="operations"/> operations each, after a warm-up.
+    /// </summary>
+    /// <param name="operations">Operations per run.</param>
+    /// <param name="only">One row's name (to run it alone under a sampling profiler such as perf), or <see langword="null"/> for all.</param>
+    private static int Cpu(int operations, string? only)
+    {
+        Console.WriteLine($"## CPU ns per operation (thread CPU time, median of 7 x {operations:N0})");
+        Console.WriteLine("| row | Deferred | Inline |");
+        Console.WriteLine("|---|---:|---:|");
+        var results = new Dictionary<string, double[]>(StringComparer.Ordinal);
+        string[] names = [];
+        foreach (var answer in new[] { Answer.Deferred, Answer.Inline })
+        {
+            var bench = new OperationPathBenchmarks { Answer = answer };
+            bench.Setup();
+            var rows = Rows(bench).Where(r => only is null || r.Name == only).ToArray();
+            names = rows.Select(r => r.Name).ToArray();
+            foreach (var (name, run) in rows)
+            {
+                for (var i = 0; i < operations; i++)
+                {
+                    run();
+                }
+
+                var samples = new double[7];
+                for (var s = 0; s < samples.Length; s++)
+                {
+                    var before = ThreadCpuNanoseconds();
+                    for (var i = 0; i < operations; i++)
+                    {
+                        run();
+                    }
+
+                    samples[s] = (ThreadCpuNanoseconds() - before) / (double)operations;
+                }
+
+                Array.Sort(samples);
+                (results.TryGetValue(name, out var pair) ? pair : results[name] = new double[2])[(int)answer] = samples[samples.Length / 2];
+            }
+
+            bench.Cleanup();
+        }
+
+        foreach (var name in names)
+        {
+            Console.WriteLine($"| {name} | {results[name][0]:F0} | {results[name][1]:F0} |");
+        }
+
+        return 0;
+    }
+
+    private static (string Name, Func<object?> Run)[] Rows(OperationPathBenchmarks bench) =>
+    [
+        ("FakeThreeCalls", () => bench.FakeThreeCalls()),
+        ("PayloadEncode", () => bench.PayloadEncode()),
+        ("PayloadDecode", () => bench.PayloadDecode()),
+        ("BareValueWrite", () => bench.BareValueWrite()),
+        ("BareValueRead", () => bench.BareValueRead()),
+        ("BareListPush", () => bench.BareListPush()),
+        ("BareListRange", () => bench.BareListRange()),
+        ("SdkSet", () => bench.SdkSet()),
+        ("SdkGet", () => bench.SdkGet()),
+        ("SdkGetRepairingOne", () => bench.SdkGetRepairingOne()),
+        ("SdkPushLeft", () => bench.SdkPushLeft()),
+        ("SdkRange0To9", () => bench.SdkRange0To9()),
+    ];
+
+    /// <summary>This thread's CPU time (Linux <c>clock_gettime(CLOCK_THREAD_CPUTIME_ID)</c>), in nanoseconds.</summary>
+    private static long ThreadCpuNanoseconds()
+    {
+        const int ThreadCpuTimeClock = 3;
+        if (ClockGetTime(ThreadCpuTimeClock, out var time) != 0)
+        {
+            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
+        }
+
+        return (time.Seconds * 1_000_000_000L) + time.Nanoseconds;
+    }
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+    private static extern int ClockGetTime(int clock, out TimeSpec time);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
     }
 
     /// <summary>Exact bytes of single steps of the path (deterministic: no sampling), to name what the totals are made of.</summary>
