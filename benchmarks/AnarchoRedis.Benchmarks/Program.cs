@@ -41,6 +41,12 @@ internal static class Program
             return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
         }
 
+        // Who allocates what on the operation path with the network replaced: `-- path-profile [operations]`.
+        if (args.Length > 0 && args[0] == "path-profile")
+        {
+            return Micro.OperationPathProfile.Run(args[1..]);
+        }
+
         if (!BenchArguments.TryParse(args, out var options, out var error))
         {
             Console.Error.WriteLine(error);

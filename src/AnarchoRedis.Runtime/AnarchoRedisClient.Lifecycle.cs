@@ -119,6 +119,38 @@ public sealed partial class AnarchoRedisClient
         HealthMonitor.Start();
     }
 
+    /// <summary>
+    /// Creates a client whose node <c>i</c> answers through <paramref name="channels"/>[i] instead of a connection:
+    /// for benchmarks of the per-operation path with the network replaced. The nodes are taken as verified and ready
+    /// (a channel has no epoch key to read) and the background prober is not started; hints work as configured but
+    /// durable ones need a database. Anti-entropy and anything else that needs <see cref="ReplicaNode.Database"/>
+    /// throws <see cref="InvalidOperationException"/>.
+    /// </summary>
+    /// <param name="options">The options; validated here. <see cref="AnarchoRedisOptions.Nodes"/> names the nodes, one per channel.</param>
+    /// <param name="channels">The nodes' channels, in the order of <see cref="AnarchoRedisOptions.Nodes"/>; their caller disposes them.</param>
+    /// <param name="loggerFactory">Logging, or <see langword="null"/>.</param>
+    /// <param name="timeProvider">The clock, or <see langword="null"/> for the system clock.</param>
+    /// <returns>The client.</returns>
+    internal static AnarchoRedisClient CreateOverChannels(
+        AnarchoRedisOptions options,
+        System.Collections.Generic.IReadOnlyList<INodeChannel> channels,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        AnarchoRedisOptionsValidator.ThrowIfInvalid(options);
+        var client = new AnarchoRedisClient(options, loggerFactory, timeProvider, meterFactory: null, ReplicaSet.FromChannels(channels, options));
+        foreach (var node in client._replicaSet.Nodes)
+        {
+            node.Health.OnEpochVerified(ChannelEpochId, ready: true, node.Health.Generation, out _);
+        }
+
+        return client;
+    }
+
+    /// <summary>The epoch id recorded for nodes built over channels (32 hex digits, as a real epoch id).</summary>
+    private const string ChannelEpochId = "00000000000000000000000000000000";
+
     private static ReplicaSet ConnectNodes(AnarchoRedisOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -6,24 +6,36 @@ using StackExchange.Redis;
 namespace AnarchoRedis;
 
 /// <summary>One node of the replica set: its own multiplexer, configured never to replay a queued command late.</summary>
+/// <remarks>
+/// Commands go through an <see cref="INodeChannel"/>: over the multiplexer in production, or an in-memory node for the
+/// per-operation benchmarks (<see cref="FromChannel"/>), which have no multiplexer and no <see cref="Database"/>.
+/// </remarks>
 internal sealed class ReplicaNode : IAsyncDisposable
 {
-    private readonly ConnectionMultiplexer _connection;
-    private readonly IDatabase _database;
+    /// <summary>The node's connection; <see langword="null"/> for a node built over a channel.</summary>
+    private readonly ConnectionMultiplexer? _connection;
+    private readonly IDatabase? _database;
+    private readonly INodeChannel _channel;
 
-    private ReplicaNode(int index, string name, ConnectionMultiplexer connection, int failureThreshold)
+    private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, int failureThreshold)
+        : this(index, name, new RedisNodeChannel(database), failureThreshold)
     {
-        Index = index;
-        Name = name;
         _connection = connection;
-        _database = connection.GetDatabase();
-        Health = new NodeHealth(name, failureThreshold);
+        _database = database;
         connection.ConnectionFailed += OnConnectionFailed;
         connection.ConnectionRestored += OnConnectionRestored;
         if (!connection.IsConnected)
         {
             Health.OnConnectionLost();
         }
+    }
+
+    private ReplicaNode(int index, string name, INodeChannel channel, int failureThreshold)
+    {
+        Index = index;
+        Name = name;
+        _channel = channel;
+        Health = new NodeHealth(name, failureThreshold);
     }
 
     /// <summary>The node's health record (latency, failures, circuit, epoch).</summary>
@@ -37,9 +49,23 @@ internal sealed class ReplicaNode : IAsyncDisposable
     /// <summary>The node's name in logs, metrics and outcomes: its configured endpoint.</summary>
     public string Name { get; }
 
-    public bool IsConnected => _connection.IsConnected;
+    /// <summary>Whether the connection is up; always true for a node built over a channel (it has no connection to lose).</summary>
+    public bool IsConnected => _connection?.IsConnected ?? true;
 
-    internal IDatabase Database => _database;
+    /// <summary>The node's database, for the commands that are not scripts (anti-entropy, epochs, durable hints).</summary>
+    /// <exception cref="InvalidOperationException">The node was built over a channel (<see cref="FromChannel"/>).</exception>
+    internal IDatabase Database => _database ?? throw new InvalidOperationException(
+        $"Node {Name} was built over an in-memory channel (a benchmark of the operation path): it has no Redis database, so anti-entropy, epoch checks and durable hints cannot run on it.");
+
+    /// <summary>
+    /// A node whose commands go to <paramref name="channel"/> instead of a connection: for benchmarks of the operation
+    /// path with the network replaced. Only the script commands and PING work; <see cref="Database"/> throws.
+    /// </summary>
+    internal static ReplicaNode FromChannel(int index, string name, INodeChannel channel, int failureThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return new ReplicaNode(index, name, channel, failureThreshold);
+    }
 
     public static async Task<ReplicaNode> ConnectAsync(int index, string configuration, AnarchoRedisOptions options)
     {
@@ -64,7 +90,7 @@ internal sealed class ReplicaNode : IAsyncDisposable
         config.Protocol = RedisProtocol.Resp2;
         var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        return new ReplicaNode(index, name, connection, options.Health.FailureThreshold);
+        return new ReplicaNode(index, name, connection, connection.GetDatabase(), options.Health.FailureThreshold);
     }
 
     /// <summary>PING, for the prober; records the answer or failure in <see cref="Health"/>.</summary>
@@ -73,7 +99,7 @@ internal sealed class ReplicaNode : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await _database.PingAsync().ConfigureAwait(false);
+            await _channel.PingAsync().ConfigureAwait(false);
             Health.OnAnswer(started);
         }
         catch (Exception ex)
@@ -86,13 +112,13 @@ internal sealed class ReplicaNode : IAsyncDisposable
     /// <summary>Runs a script with EVALSHA. A caller that gets NOSCRIPT (see <see cref="IsNoScript"/>) calls <see cref="ReloadAndEvaluateAsync"/>.</summary>
     /// <remarks>Not an async method: the NOSCRIPT path is rare, and one state machine per node per operation is enough.</remarks>
     public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
-        _database.ScriptEvaluateAsync(script.Sha1, keys, values);
+        _channel.EvaluateAsync(script, keys, values);
 
     /// <summary>Loads the script on the node (it restarted, or its script cache was flushed) and runs it again.</summary>
     public async Task<RedisResult> ReloadAndEvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
     {
-        await _database.ExecuteAsync("SCRIPT", "LOAD", script.Text).ConfigureAwait(false);
-        return await _database.ScriptEvaluateAsync(script.Sha1, keys, values).ConfigureAwait(false);
+        await _channel.LoadAsync(script).ConfigureAwait(false);
+        return await _channel.EvaluateAsync(script, keys, values).ConfigureAwait(false);
     }
 
     /// <summary>Whether the node said it does not know the script.</summary>
@@ -142,6 +168,12 @@ internal sealed class ReplicaNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_connection is null)
+        {
+            // Built over a channel: its owner disposes it.
+            return;
+        }
+
         _connection.ConnectionFailed -= OnConnectionFailed;
         _connection.ConnectionRestored -= OnConnectionRestored;
         await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);

@@ -9,9 +9,10 @@ namespace AnarchoRedis;
 /// <summary>The N nodes. Nodes never talk to each other; this is all the cluster there is.</summary>
 internal sealed class ReplicaSet : IAsyncDisposable
 {
-    private ReplicaSet(ReplicaNode[] nodes) => Nodes = nodes;
+    private ReplicaSet(ReplicaNode[] nodes) => Nodes = new NodeList(nodes);
 
-    public IReadOnlyList<ReplicaNode> Nodes { get; }
+    /// <summary>The nodes, in configuration order (<see cref="ReplicaNode.Index"/> is the position).</summary>
+    public NodeList Nodes { get; }
 
     public int Count => Nodes.Count;
 
@@ -66,6 +67,29 @@ internal sealed class ReplicaSet : IAsyncDisposable
 
             throw;
         }
+    }
+
+    /// <summary>
+    /// A replica set whose node <c>i</c> is named <c>options.Nodes[i]</c> and answers through <paramref name="channels"/>[i]
+    /// instead of a connection: for benchmarks of the operation path with the network replaced.
+    /// </summary>
+    /// <exception cref="ArgumentException">There is not one channel per configured node.</exception>
+    internal static ReplicaSet FromChannels(IReadOnlyList<INodeChannel> channels, AnarchoRedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(channels);
+        ArgumentNullException.ThrowIfNull(options);
+        if (channels.Count != options.Nodes.Count)
+        {
+            throw new ArgumentException($"One channel per configured node is needed: {channels.Count} channels for {options.Nodes.Count} nodes.", nameof(channels));
+        }
+
+        var nodes = new ReplicaNode[channels.Count];
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            nodes[i] = ReplicaNode.FromChannel(i, options.Nodes[i], channels[i], options.Health.FailureThreshold);
+        }
+
+        return new ReplicaSet(nodes);
     }
 
     /// <summary>Turns a consistency level (or explicit count) into a number of nodes.</summary>
