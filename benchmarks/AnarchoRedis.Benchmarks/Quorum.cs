@@ -28,6 +28,16 @@ internal sealed class Quorum
     /// <summary>Completes when <paramref name="required"/> of the <paramref name="total"/> tasks then given to <see cref="Add"/> succeeded.</summary>
     public static Quorum Of(int required, int total) => new(required, total);
 
+    /// <summary>"k of these three" (the micro-benchmarks' bare rows).</summary>
+    public static Task<bool> WhenAsync(int required, Task a, Task b, Task c)
+    {
+        var quorum = new Quorum(required, 3);
+        quorum.Add(a);
+        quorum.Add(b);
+        quorum.Add(c);
+        return quorum.Outcome;
+    }
+
     /// <summary>The outcome: true at k successes, failed when k can no longer be reached.</summary>
     public Task<bool> Outcome => _done.Task;
 
