@@ -20,13 +20,14 @@ internal interface INodeReply
 internal sealed class QuorumCall<TReply>
     where TReply : struct, INodeReply
 {
-    private readonly Lock _gate = new();
+    // The lock is the reply array itself: one object less per call than a separate Lock (it is never handed out
+    // before the snapshot, and callers never lock on it).
     private readonly TReply[] _replies;
     private readonly bool[] _arrived;
     private readonly int _required;
     private readonly TaskCompletionSource _decision = new();
     private TaskCompletionSource? _allArrived;
-    private List<int>? _queuedLate;
+    private List<(int Index, TReply Reply)>? _queuedLate;
     private Action<int, TReply, object?>? _lateHandler;
     private object? _lateState;
     private int[]? _order;
@@ -82,7 +83,7 @@ internal sealed class QuorumCall<TReply>
     {
         get
         {
-            lock (_gate)
+            lock (_replies)
             {
                 return _counted;
             }
@@ -99,7 +100,7 @@ internal sealed class QuorumCall<TReply>
     {
         get
         {
-            lock (_gate)
+            lock (_replies)
             {
                 _allArrived ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 if (_counted + _notCounted == _replies.Length)
@@ -118,10 +119,16 @@ internal sealed class QuorumCall<TReply>
         TaskCompletionSource? allArrived = null;
         Action<int, TReply, object?>? late = null;
         object? lateState = null;
-        lock (_gate)
+        lock (_replies)
         {
-            _replies[index] = reply;
-            _arrived[index] = true;
+            // After the snapshot the arrays belong to the caller (they are handed out, not copied): late replies go
+            // only to the late handler.
+            if (!_snapshotTaken)
+            {
+                _replies[index] = reply;
+                _arrived[index] = true;
+            }
+
             if (reply.Counts)
             {
                 _counted++;
@@ -147,7 +154,7 @@ internal sealed class QuorumCall<TReply>
             {
                 if (_lateHandler is null)
                 {
-                    (_queuedLate ??= new List<int>()).Add(index);
+                    (_queuedLate ??= []).Add((index, reply));
                 }
                 else
                 {
@@ -167,13 +174,16 @@ internal sealed class QuorumCall<TReply>
         allArrived?.TrySetResult();
     }
 
-    /// <summary>The replies that have arrived so far; any reply after this is late.</summary>
+    /// <summary>
+    /// The replies that have arrived so far; any reply after this is late. The arrays themselves are returned, not
+    /// copies (two fewer arrays per operation): from now on no reply is written into them.
+    /// </summary>
     public (TReply[] Replies, bool[] Arrived) TakeSnapshot()
     {
-        lock (_gate)
+        lock (_replies)
         {
             _snapshotTaken = true;
-            return ((TReply[])_replies.Clone(), (bool[])_arrived.Clone());
+            return (_replies, _arrived);
         }
     }
 
@@ -187,22 +197,20 @@ internal sealed class QuorumCall<TReply>
     /// <summary>Sets the handler of late replies, with a state object so a static lambda needs no closure.</summary>
     public void HandleLate(Action<int, TReply, object?> handler, object? state)
     {
-        List<int>? queued;
-        TReply[] replies;
-        lock (_gate)
+        List<(int Index, TReply Reply)>? queued;
+        lock (_replies)
         {
             _lateHandler = handler;
             _lateState = state;
             queued = _queuedLate;
             _queuedLate = null;
-            replies = queued is null ? [] : (TReply[])_replies.Clone();
         }
 
         if (queued is not null)
         {
-            foreach (var index in queued)
+            foreach (var (index, reply) in queued)
             {
-                handler(index, replies[index], state);
+                handler(index, reply, state);
             }
         }
     }

@@ -166,7 +166,7 @@ internal sealed partial class ValueReplicator : Replicator
                 }
 
                 node.Health.OnAnswer(started);
-                reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName);
+                reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName, version);
                 if (reply.Kind == NodeOutcomeKind.Superseded)
                 {
                     Observe(reply.Stored, key);

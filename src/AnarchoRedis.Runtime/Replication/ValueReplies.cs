@@ -64,12 +64,23 @@ internal readonly record struct ValueReadReply(
 /// <summary>Turns script replies and client exceptions into node replies.</summary>
 internal static class ValueReplyParser
 {
-    public static ValueWriteReply ParseWrite(RedisResult result, string key, string node, string typeName)
+    /// <summary>Parses a value_write.lua reply.</summary>
+    /// <param name="result">The reply.</param>
+    /// <param name="key">The key, for errors.</param>
+    /// <param name="node">The node, for errors.</param>
+    /// <param name="typeName">The registry name, for errors.</param>
+    /// <param name="written">
+    /// The version the write carried, when known: an applied write echoes it, so it is not parsed again (the parse was
+    /// a tenth of the client's own CPU per write).
+    /// </param>
+    public static ValueWriteReply ParseWrite(RedisResult result, string key, string node, string typeName, ReplicatedVersion? written = null)
     {
         var items = (RedisResult[])result!;
         var code = (long)items[0];
         switch (code)
         {
+            case 0 when written is { } version:
+                return new ValueWriteReply(NodeOutcomeKind.Applied, version, null);
             case 0:
             case 1:
                 if (!TryVersion(items[1], out var stored))

@@ -284,6 +284,17 @@ public sealed class ValueReplyParserTests
     }
 
     [Fact]
+    public void Write_applied_with_the_written_version_known_reports_it_and_a_superseded_one_is_still_parsed()
+    {
+        var applied = ValueReplyParser.ParseWrite(Array(Int(0), Bulk(Version.ToString())), Key, Node, TypeName, Version);
+        var newer = new ReplicatedVersion(Version.Clock + 1, 0);
+        var superseded = ValueReplyParser.ParseWrite(Array(Int(1), Bulk(newer.ToString())), Key, Node, TypeName, Version);
+
+        Assert.Equal((NodeOutcomeKind.Applied, Version), (applied.Kind, applied.Stored));
+        Assert.Equal((NodeOutcomeKind.Superseded, newer), (superseded.Kind, superseded.Stored));
+    }
+
+    [Fact]
     public void Write_superseded_reports_the_newer_stored_version()
     {
         var newer = new ReplicatedVersion(Version.Clock + 1, 0);
