@@ -149,9 +149,21 @@ internal sealed partial class ListReplicator
         }
 
         ListReadReply reply;
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            var result = await node.EvaluateOrReloadAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
+            // Inline NOSCRIPT reload and health, as in WriteOnNodeAsync: one async state machine per node per read.
+            RedisResult result;
+            try
+            {
+                result = await node.EvaluateAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+            {
+                result = await node.ReloadAndEvaluateAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
+            }
+
+            node.Health.OnAnswer(started);
             reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
             if (reply.Ok && !reply.Version.IsZero)
             {
@@ -160,6 +172,7 @@ internal sealed partial class ListReplicator
         }
         catch (Exception ex)
         {
+            node.Health.Observe(ex, started);
             reply = ListReadReply.Failed(ValueReplyParser.Classify(ex), ex);
         }
 

@@ -249,9 +249,22 @@ internal sealed partial class ListReplicator : Replicator
         }
         else
         {
+            // EVALSHA, reload on NOSCRIPT and health inline, as the value path does (not EvaluateOrReloadAsync): one async
+            // state machine per node per push instead of two.
+            var started = Stopwatch.GetTimestamp();
             try
             {
-                var result = await node.EvaluateOrReloadAsync(script, keys, args).ConfigureAwait(false);
+                RedisResult result;
+                try
+                {
+                    result = await node.EvaluateAsync(script, keys, args).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+                {
+                    result = await node.ReloadAndEvaluateAsync(script, keys, args).ConfigureAwait(false);
+                }
+
+                node.Health.OnAnswer(started);
                 reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
                 if (reply.Counts && !reply.Stored.IsZero)
                 {
@@ -260,6 +273,7 @@ internal sealed partial class ListReplicator : Replicator
             }
             catch (Exception ex)
             {
+                node.Health.Observe(ex, started);
                 reply = ListWriteReply.Failed(ValueReplyParser.Classify(ex), ex);
             }
         }

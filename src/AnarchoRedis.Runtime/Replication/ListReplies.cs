@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using StackExchange.Redis;
 
 namespace AnarchoRedis;
@@ -55,9 +54,7 @@ internal static class ListReplyParser
         var code = (long)items[0];
         if (code is 0 or 1)
         {
-            var digest = (string?)items[2];
-            var version = (string?)items[3];
-            if (!ListDigest.TryParse(digest.AsSpan(), out var h) || !TryVersion(version, out var v))
+            if (!ListDigest.TryParse(Bytes(items[2]), out var h) || !TryVersion(items[3], out var v))
             {
                 return ListWriteReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, "the list script returned a malformed count, digest or version"));
             }
@@ -78,20 +75,20 @@ internal static class ListReplyParser
             return ListReadReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));
         }
 
-        var versionText = (string?)items[1];
+        // Fields are parsed from the reply's bytes: no strings per node on the read path.
         var version = ReplicatedVersion.Zero;
-        if (!string.IsNullOrEmpty(versionText) && !TryVersion(versionText, out version))
+        if (!Bytes(items[1]).IsEmpty && !TryVersion(items[1], out version))
         {
             return Corrupt(key, node, "version is not 32 lowercase hex digits");
         }
 
-        if (!long.TryParse((string?)items[2], NumberStyles.None, CultureInfo.InvariantCulture, out var count) ||
-            !ListDigest.TryParse(((string?)items[3]).AsSpan(), out var digest) ||
-            !TryWatermark((string?)items[4], out var deletedUpTo) ||
-            !long.TryParse((string?)items[5], NumberStyles.None, CultureInfo.InvariantCulture, out var expiresAt) ||
+        if (!TryCount(items[2], out var count) ||
+            !ListDigest.TryParse(Bytes(items[3]), out var digest) ||
+            !TryWatermark(items[4], out var deletedUpTo) ||
+            !TryCount(items[5], out var expiresAt) ||
             items.Length < 10 ||
-            !TryWatermark((string?)items[8], out var maxLeft) ||
-            !TryWatermark((string?)items[9], out var maxRight))
+            !TryWatermark(items[8], out var maxLeft) ||
+            !TryWatermark(items[9], out var maxRight))
         {
             return Corrupt(key, node, "count, digest, watermark or expiry is malformed");
         }
@@ -114,8 +111,8 @@ internal static class ListReplyParser
             tombstones = new Dictionary<ReplicatedVersion, long>(tombs.Length / 2);
             for (var i = 0; i + 1 < tombs.Length; i += 2)
             {
-                if (!TryVersion((string?)tombs[i], out var id) ||
-                    !long.TryParse((string?)tombs[i + 1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var at))
+                if (!TryVersion(tombs[i], out var id) ||
+                    !System.Buffers.Text.Utf8Parser.TryParse(Bytes(tombs[i + 1]), out long at, out var used) || used != Bytes(tombs[i + 1]).Length)
                 {
                     return Corrupt(key, node, "an element tombstone is malformed");
                 }
@@ -146,16 +143,42 @@ internal static class ListReplyParser
     private static ListReadReply Corrupt(string key, string node, string detail) =>
         ListReadReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, detail));
 
-    private static bool TryVersion(string? text, out ReplicatedVersion version)
+    /// <summary>A bulk reply's bytes, without a copy (empty for nil).</summary>
+    private static ReadOnlySpan<byte> Bytes(RedisResult item) => ((ReadOnlyMemory<byte>)(RedisValue)item).Span;
+
+    private static bool TryVersion(RedisResult item, out ReplicatedVersion version)
     {
         version = default;
-        return text is not null && ReplicatedVersion.TryParse(text, out version);
+        return !item.IsNull && ReplicatedVersion.TryParse(Bytes(item), out version);
     }
 
-    private static bool TryWatermark(string? text, out ReplicatedVersion version)
+    private static bool TryWatermark(RedisResult item, out ReplicatedVersion version)
     {
         version = default;
-        return text == "0" || TryVersion(text, out version);
+        return Bytes(item).SequenceEqual("0"u8) || TryVersion(item, out version);
+    }
+
+    /// <summary>A non-negative decimal integer, digits only (as Lua's <c>%d</c> writes it).</summary>
+    private static bool TryCount(RedisResult item, out long value)
+    {
+        var bytes = Bytes(item);
+        value = 0;
+        if (bytes.IsEmpty || bytes.Length > 18)
+        {
+            return false;
+        }
+
+        foreach (var b in bytes)
+        {
+            if (b is < (byte)'0' or > (byte)'9')
+            {
+                return false;
+            }
+
+            value = (value * 10) + (b - '0');
+        }
+
+        return true;
     }
 
     /// <summary>The text form of an id or watermark on the nodes: 32 hex digits, or <c>0</c> for none.</summary>
