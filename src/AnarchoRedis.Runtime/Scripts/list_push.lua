@@ -17,8 +17,45 @@ local err, meta, len = check(ARGV[1])
 if err then return err end
 local stored, dv, ml, mr, h = meta[1], meta[6] or '0', meta[7] or '0', meta[8] or '0', meta[5] or '0000000000000000'
 
--- Every check passed: writes from here on.
-local all = nil
+-- Where a late element goes (one overtaken by a newer push of its side). Left pushes lie by descending id from the
+-- head, right pushes by ascending id up to the tail, so the place of a late one is near its own end: the list is read
+-- from that end in windows that double (16, 32, ...), and a push overtaken by a few newer ones reads a few elements,
+-- not the whole list (which cost seconds at 100,000 elements, with the node serving nothing else).
+-- Returns the element to insert before (nil: at the tail), whether the element is already there, and an error reply.
+local function locate(side, id, len)
+  local scanned, window, pivot = 0, 16, nil
+  while scanned < len do
+    local part
+    if side == 'L' then
+      part = redis.call('LRANGE', KEYS[1], scanned, scanned + window - 1)
+    else
+      part = redis.call('LRANGE', KEYS[1], -(scanned + window), -(scanned + 1))
+    end
+    if #part == 0 then break end
+    local first, last, step = 1, #part, 1
+    if side == 'R' then first, last, step = #part, 1, -1 end
+    for j = first, last, step do
+      local other = part[j]
+      if not envelope(other) then return nil, false, {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
+      local os, oid = string.sub(other, 1, 1), string.sub(other, 2, 33)
+      if oid == id then return nil, true, nil end
+      if side == 'L' then
+        -- The first element that is right-pushed or an older left push: the new one goes before it.
+        if os == 'R' or newer(id, oid) then return other, false, nil end
+      elseif os == 'R' and newer(oid, id) then
+        -- A newer right push: the new one goes before the leftmost of them.
+        pivot = other
+      else
+        return pivot, false, nil
+      end
+    end
+    scanned = scanned + #part
+    window = window * 2
+  end
+  return pivot, false, nil
+end
+
+-- Every check passed: writes from here on (locate only reads; a non-envelope it meets fails the call, as before).
 local version = stored or ARGV[2]
 if newer(ARGV[2], version) then version = ARGV[2] end
 for i = 6, #ARGV, 2 do
@@ -33,21 +70,8 @@ for i = 6, #ARGV, 2 do
     elseif side == 'R' and (mr == '0' or newer(id, mr)) then
       redis.call('RPUSH', KEYS[1], e); inserted = true; mr = id
     else
-      all = redis.call('LRANGE', KEYS[1], 0, -1)
-      local pivot, present = nil, false
-      for j = 1, #all do
-        local other = all[j]
-        if not envelope(other) then return {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
-        local os, oid = string.sub(other, 1, 1), string.sub(other, 2, 33)
-        if oid == id then present = true; break end
-        if pivot == nil then
-          if side == 'L' then
-            if os == 'R' or newer(id, oid) then pivot = other end
-          elseif os == 'R' and newer(oid, id) then
-            pivot = other
-          end
-        end
-      end
+      local pivot, present, failure = locate(side, id, redis.call('LLEN', KEYS[1]))
+      if failure then return failure end
       if not present then
         if pivot then redis.call('LINSERT', KEYS[1], 'BEFORE', pivot, e) else redis.call('RPUSH', KEYS[1], e) end
         inserted = true
