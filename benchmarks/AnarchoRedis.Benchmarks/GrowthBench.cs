@@ -31,6 +31,9 @@ internal static class GrowthBench
     /// <summary>Pushes timed per list length (spread over the length's lists, so short lists grow at most 2x).</summary>
     private const int PushCount = 500;
 
+    /// <summary>Elements per list length (as ceil(this / length) lists, 1 to 50): enough lists that one anti-entropy pass repairs measurably more than its fixed cost.</summary>
+    private const int ListElementsPerLength = 20_000;
+
     /// <summary>A bound on the operations of one time-bounded row (the row's duration ends it first, normally).</summary>
     private const int MaxRowOperations = 20_000;
 
@@ -142,6 +145,7 @@ internal static class GrowthBench
 
         result.Rounds = round;
         var inSync = result.Add("GET, R=All, in sync (same keys)", payload);
+        await WarmUpRowAsync(options, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All));
         await RunBoundedAsync(inSync, keyCount * round, options.InFlight, options.Duration, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All));
         Console.Error.WriteLine($"    read repair ({round} round(s)): p50 {repair.P50Us:N0} µs vs {inSync.P50Us:N0} µs in sync");
 
@@ -173,7 +177,7 @@ internal static class GrowthBench
         var workload = new Workload(1, ElementBytes);
         var element = workload.Value;
         var elementBytes = workload.Payload.Length;
-        var lists = Math.Clamp((PushCount + length - 1) / length, 1, 50);
+        var lists = Math.Clamp((ListElementsPerLength + length - 1) / length, 1, 50);
         var keys = Enumerable.Range(0, lists).Select(i => string.Create(CultureInfo.InvariantCulture, $"l:{length}-{i}")).ToArray();
         var pids = cluster.Servers.ProcessIds;
         var label = length.ToString("N0", CultureInfo.InvariantCulture);
@@ -196,8 +200,10 @@ internal static class GrowthBench
         Console.Error.WriteLine($"  {label}: {lists} list(s) built in {result.Build.TotalSeconds:0.00} s");
 
         var range = result.Add("RANGE 0..9, R=2", Math.Min(10, length) * elementBytes);
+        await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum));
         await RunBoundedAsync(range, MaxRowOperations, options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum));
         var full = result.Add("RANGE all, R=2", (long)length * elementBytes);
+        await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum));
         await RunBoundedAsync(full, MaxRowOperations, options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum));
         Expect(figures, (await cluster.Lists.RangeAsync(keys[0], 0, -1, ReadOptions.Quorum)).Count == length, $"{label}: the full range has another length");
         Console.Error.WriteLine($"    RANGE 0..9 {range.OpsPerSecond:N0}/s, RANGE all {full.OpsPerSecond:N0}/s");
@@ -220,6 +226,7 @@ internal static class GrowthBench
         result.ReadRepairVerified = await cluster.ListsEqualAsync(keys);
         Expect(figures, result.ReadRepairVerified, $"{label}: after the read repair the last node's lists differ from node 0's");
         var inSync = result.Add("RANGE 0..9, R=All, in sync (same lists)", Math.Min(10, length) * elementBytes);
+        await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All));
         await RunBoundedAsync(inSync, Math.Max(lists * rounds, 100), options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All));
         Console.Error.WriteLine($"    read repair ({rounds} round(s)): p50 {repair.P50Us:N0} µs vs {inSync.P50Us:N0} µs in sync");
 
@@ -238,6 +245,7 @@ internal static class GrowthBench
         Expect(figures, result.PassRepair.Problems == 0, $"{label}: the passes reported {result.PassRepair.Problems} problems");
 
         var push = result.Add("PUSH left 1 element, W=2", elementBytes);
+        await WarmUpRowAsync(options, pids, i => cluster.Lists.PushLeftAsync(keys[(i + 1) % lists], element, WriteOptions.Quorum), PushCount / 5);
         await RunBoundedAsync(push, PushCount, options.InFlight, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum));
         result.LengthAfter = (await cluster.LengthsAsync(keys[0]))[0];
         Console.Error.WriteLine($"    PUSH {push.OpsPerSecond:N0}/s; list 0 now {result.LengthAfter:N0} elements");
@@ -367,6 +375,13 @@ internal static class GrowthBench
         into.Add(completed.Sum(), errors.Sum(), elapsed, allocated, clientCpu, serverCpu, GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
     }
 
+    /// <summary>
+    /// The row's operation for the warmup time (at most <paramref name="count"/> times), not recorded: the first row after
+    /// a build or a fill otherwise pays for the garbage and the cold caches the build left behind.
+    /// </summary>
+    private static Task WarmUpRowAsync<T>(BenchArguments options, IReadOnlyList<int> pids, Func<int, ValueTask<T>> op, int count = MaxRowOperations) =>
+        options.Warmup <= TimeSpan.Zero ? Task.CompletedTask : RunBoundedAsync(new CaseResult("warmup", "warmup"), count, options.InFlight, options.Warmup, pids, op);
+
     /// <summary>Runs <paramref name="op"/> for 0..count-1, <paramref name="inFlight"/> at a time; the first failure ends the run.</summary>
     private static async Task ForEachAsync(int count, int inFlight, Func<int, Task> op)
     {
@@ -432,12 +447,12 @@ internal static class GrowthBench
             text.AppendLine(inv, $"- {name}: {value}");
         }
 
-        const string RowHeader = "| ops | ops/s | p50 µs | p99 µs | mean µs | client CPU µs/op | redis CPU µs/op (all nodes) | alloc KB/op | MB/s | errors |";
-        const string RowRule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        const string RowHeader = "| ops | ops/s | p50 µs | p99 µs | mean µs | client CPU µs/op | redis CPU µs/op (all nodes) | alloc KB/op | GCs gen0/1/2 | MB/s | errors |";
+        const string RowRule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
         string Cells(Row row)
         {
             var r = row.Result;
-            return string.Create(inv, $"| {r.Operations:N0} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {Mean(r):N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {r.AllocatedBytesPerOp / 1000:N1} | {r.OpsPerSecond * row.Bytes / 1e6:N2} | {r.Errors} |");
+            return string.Create(inv, $"| {r.Operations:N0} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {Mean(r):N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {r.AllocatedBytesPerOp / 1000:N1} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.OpsPerSecond * row.Bytes / 1e6:N2} | {r.Errors} |");
         }
 
         void RepairTable(string title, string first, IReadOnlyList<ValueFigures> rows)
@@ -561,8 +576,8 @@ internal static class GrowthBench
             ("Machine", $"{Environment.ProcessorCount} logical cores ({cpu}), {RuntimeInformation.OSDescription}; the driver and all redis-servers share these cores, as do other users' builds and benchmarks (1-min load average {loadBefore} at start, {loadAfter} at end)"),
             (".NET", $"{RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"),
             ("Redis", RedisServers.Version(redisPath) + ", `--save '' --appendonly no`, loopback, fresh servers for the value phase, the list phase and every node count"),
-            ("Load", string.Create(inv, $"{options.InFlight} operations in flight (closed loop); SET/GET rows: {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s on keys drawn at random (keys per size: 32 MiB / size, between 16 and 1,000); list rows: up to {options.Duration.TotalSeconds:0.#} s, PUSH at most {PushCount} operations over the length's lists (ceil(500 / length), 1 to 50 lists); repair rows: every stale key or list read once per round")),
-            ("Stale replica", "a second SDK client configured with every node but the last writes (W=All of its nodes): the last node misses the write. Read repair: `GetAsync(key, ReadOptions.All)` / `RangeAsync(key, 0, 9, ReadOptions.All)`, blocking read repair (the default). Anti-entropy: `AntiEntropyRunner.RunPassAsync(Digests)`, unthrottled, once in sync (its fixed cost over all 16,384 slots) and once with the stale keys; marginal = (pass with stale keys - pass in sync) / stale keys"),
+            ("Load", string.Create(inv, $"{options.InFlight} operations in flight (closed loop). Value SET/GET rows: the load driver's loop, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s on keys drawn at random from 32 MiB / size keys (16 to 1,000). List rows: {options.Warmup.TotalSeconds:0.#} s warmup, then up to {options.Duration.TotalSeconds:0.#} s over ceil(20,000 / length) lists (1 to 50), PUSH at most {PushCount} operations (measured last: it grows the lists). Read repair rows: rounds (up to 10 for values, 40 for lists, until {2 * options.Duration.TotalSeconds:0.#} s passed) of: every key or list made stale, then each read once; the in-sync row then reads the same keys for up to {options.Duration.TotalSeconds:0.#} s after a warmup; extra = repair row minus in-sync row")),
+            ("Stale replica", $"a second SDK client configured with every node but the last writes (W=All of its nodes): the last node misses the write. Read repair: `GetAsync(key, ReadOptions.All)` / `RangeAsync(key, 0, 9, ReadOptions.All)`, blocking read repair (the default). Anti-entropy: `AntiEntropyRunner.RunPassAsync(Digests)`, unthrottled, alternating in-sync passes (the fixed cost over all 16,384 slots) and passes with every key or list stale again, up to 5 of each while {2 * options.Duration.TotalSeconds:0.#} s have not passed; marginal = (sum of the repairing passes - sum of the in-sync passes) / keys repaired"),
             ("Command", "dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args))),
         ];
     }
