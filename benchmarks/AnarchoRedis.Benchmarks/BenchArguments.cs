@@ -39,8 +39,8 @@ internal sealed record BenchArguments
           --ae-concurrency N  AntiEntropyOptions.Concurrency of the passes (default 32, the library default)
           --memory-keys LIST  key counts for the digest memory overhead measurement, 0 to skip (default 100000)
 
-        Cost growth (instead of the cases above; fresh servers per phase, --inflight 4, --duration 2, --warmup 1
-        unless given):
+        Cost growth (instead of the cases above; fresh servers per phase, --inflight 4, --duration 2, --warmup 1,
+        --timeout 30 unless given):
           --growth            write, read and repair costs by value size, list length and node count
           --growth-sizes LIST value sizes in bytes, 0 to skip (default 100,1024,10240,102400,1048576)
           --growth-lengths L  list lengths, 0 to skip (default 10,100,1000,10000,100000)
@@ -109,7 +109,7 @@ internal sealed record BenchArguments
         parsed = null;
         error = null;
         var keysGiven = false;
-        bool durationGiven = false, warmupGiven = false, inFlightGiven = false;
+        bool durationGiven = false, warmupGiven = false, inFlightGiven = false, timeoutGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -205,6 +205,7 @@ internal sealed record BenchArguments
                     break;
                 case "--timeout" when int.TryParse(value, CultureInfo.InvariantCulture, out var timeout) && timeout > 0:
                     result = result with { TimeoutSeconds = timeout };
+                    timeoutGiven = true;
                     break;
                 case "--cases":
                     var cases = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -243,6 +244,9 @@ internal sealed record BenchArguments
                 Duration = durationGiven ? result.Duration : TimeSpan.FromSeconds(2),
                 Warmup = warmupGiven ? result.Warmup : TimeSpan.FromSeconds(1),
                 InFlight = inFlightGiven ? result.InFlight : 4,
+
+                // Whole 100,000-element lists (~14 MB per node reply) on a busy machine: a slow read is not the subject.
+                TimeoutSeconds = timeoutGiven ? result.TimeoutSeconds : 30,
             };
         }
 

@@ -118,7 +118,7 @@ internal static class GrowthBench
         var result = new ValueFigures(label, size, payload, keyCount, n);
         Console.Error.WriteLine($"  {label}: payload {payload:N0} B, {keyCount:N0} keys");
 
-        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, keyCount, pids);
+        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, keyCount, pids, scriptStats: cluster.CommandStatsAsync);
         var set = result.Add($"SET, W={q}", payload);
         await driver.RunAsync(set, k => cluster.Values.SetAsync(keys[k], value, WriteOptions.Quorum));
         await driver.FillAsync(k => cluster.Values.SetAsync(keys[k], value, WriteOptions.All));
@@ -137,7 +137,7 @@ internal static class GrowthBench
             await MakeStaleAsync(cluster, keys, value, ++round, options.InFlight);
             var stale = await cluster.StaleCountAsync(keys);
             Expect(figures, stale == keyCount, $"{label}: after the partial writes only {stale} of {keyCount} keys were stale on the last node");
-            await RunBoundedAsync(repair, keyCount, options.InFlight, Timeout.InfiniteTimeSpan, pids, k => cluster.Values.GetAsync(keys[k], ReadOptions.All));
+            await RunBoundedAsync(repair, keyCount, options.InFlight, Timeout.InfiniteTimeSpan, pids, k => cluster.Values.GetAsync(keys[k], ReadOptions.All), cluster.CommandStatsAsync);
             var leftStale = await cluster.StaleCountAsync(keys);
             Expect(figures, leftStale == 0, $"{label}: {leftStale} keys still stale on the last node after the read repair");
         }
@@ -146,7 +146,7 @@ internal static class GrowthBench
         result.Rounds = round;
         var inSync = result.Add("GET, R=All, in sync (same keys)", payload);
         await WarmUpRowAsync(options, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All));
-        await RunBoundedAsync(inSync, keyCount * round, options.InFlight, options.Duration, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All));
+        await RunBoundedAsync(inSync, keyCount * round, options.InFlight, options.Duration, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All), cluster.CommandStatsAsync);
         Console.Error.WriteLine($"    read repair ({round} round(s)): p50 {repair.P50Us:N0} µs vs {inSync.P50Us:N0} µs in sync");
 
         // Anti-entropy, in rounds: the fixed cost of a pass over all slots first, then a pass with every key stale again.
@@ -201,10 +201,13 @@ internal static class GrowthBench
 
         var range = result.Add("RANGE 0..9, R=2", Math.Min(10, length) * elementBytes);
         await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum));
-        await RunBoundedAsync(range, MaxRowOperations, options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum));
-        var full = result.Add("RANGE all, R=2", (long)length * elementBytes);
-        await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum));
-        await RunBoundedAsync(full, MaxRowOperations, options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum));
+        await RunBoundedAsync(range, MaxRowOperations, options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum), cluster.CommandStatsAsync);
+        var full = result.Add("RANGE all, R=2 (1 in flight)", (long)length * elementBytes);
+        // One at a time: the whole list is O(length) per read anyway, and four concurrent reads of 100,000 elements
+        // (~14 MB per node reply, three nodes each) outlasted a 5 s node timeout on this machine.
+        var fullOptions = options with { InFlight = 1 };
+        await WarmUpRowAsync(fullOptions, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum));
+        await RunBoundedAsync(full, MaxRowOperations, 1, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum), cluster.CommandStatsAsync);
         Expect(figures, (await cluster.Lists.RangeAsync(keys[0], 0, -1, ReadOptions.Quorum)).Count == length, $"{label}: the full range has another length");
         Console.Error.WriteLine($"    RANGE 0..9 {range.OpsPerSecond:N0}/s, RANGE all {full.OpsPerSecond:N0}/s");
 
@@ -218,7 +221,7 @@ internal static class GrowthBench
             await ForEachAsync(lists, options.InFlight, i => cluster.PartialLists.PushLeftAsync(keys[i], element, WriteOptions.All).AsTask());
             var diverged = await cluster.LengthsAsync(keys[0]);
             Expect(figures, diverged[^1] == diverged[0] - 1, $"{label}: after the partial push the last node holds {diverged[^1]} elements, node 0 {diverged[0]}");
-            await RunBoundedAsync(repair, lists, options.InFlight, Timeout.InfiniteTimeSpan, pids, i => cluster.Lists.RangeAsync(keys[i], 0, 9, ReadOptions.All));
+            await RunBoundedAsync(repair, lists, options.InFlight, Timeout.InfiniteTimeSpan, pids, i => cluster.Lists.RangeAsync(keys[i], 0, 9, ReadOptions.All), cluster.CommandStatsAsync);
         }
         while (rounds < 40 && watch.Elapsed < options.Duration * 2);
 
@@ -227,7 +230,7 @@ internal static class GrowthBench
         Expect(figures, result.ReadRepairVerified, $"{label}: after the read repair the last node's lists differ from node 0's");
         var inSync = result.Add("RANGE 0..9, R=All, in sync (same lists)", Math.Min(10, length) * elementBytes);
         await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All));
-        await RunBoundedAsync(inSync, Math.Max(lists * rounds, 100), options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All));
+        await RunBoundedAsync(inSync, Math.Max(lists * rounds, 100), options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All), cluster.CommandStatsAsync);
         Console.Error.WriteLine($"    read repair ({rounds} round(s)): p50 {repair.P50Us:N0} µs vs {inSync.P50Us:N0} µs in sync");
 
         watch.Restart();
@@ -246,7 +249,7 @@ internal static class GrowthBench
 
         var push = result.Add("PUSH left 1 element, W=2", elementBytes);
         await WarmUpRowAsync(options, pids, i => cluster.Lists.PushLeftAsync(keys[(i + 1) % lists], element, WriteOptions.Quorum), PushCount / 5);
-        await RunBoundedAsync(push, PushCount, options.InFlight, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum));
+        await RunBoundedAsync(push, PushCount, options.InFlight, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.CommandStatsAsync);
         result.LengthAfter = (await cluster.LengthsAsync(keys[0]))[0];
         Console.Error.WriteLine($"    PUSH {push.OpsPerSecond:N0}/s; list 0 now {result.LengthAfter:N0} elements");
         return result;
@@ -302,8 +305,12 @@ internal static class GrowthBench
         GC.Collect();
         var clientBefore = ClientCpu();
         var serverBefore = ServerCpu(cluster.Servers.ProcessIds);
+        var commandsBefore = await cluster.CommandStatsAsync();
         var report = await cluster.Runner.RunPassAsync(AntiEntropyPassMode.Digests);
-        into.Add(report, ClientCpu() - clientBefore, ServerCpu(cluster.Servers.ProcessIds) - serverBefore);
+        var serverCpu = ServerCpu(cluster.Servers.ProcessIds) - serverBefore;
+        var clientCpu = ClientCpu() - clientBefore;
+        var commandsAfter = await cluster.CommandStatsAsync();
+        into.Add(report, clientCpu, serverCpu, commandsAfter.Usec - commandsBefore.Usec);
         Console.Error.WriteLine($"    {label}: {report.Duration.TotalMilliseconds:N0} ms, {report.KeysRepaired:N0} keys repaired");
     }
 
@@ -314,7 +321,7 @@ internal static class GrowthBench
     /// redis-servers' CPU time and the allocated bytes over the whole run. No warmup: the callers warm up beforehand.
     /// Several calls add up (rounds with untimed work in between).
     /// </summary>
-    private static async Task RunBoundedAsync<T>(CaseResult into, int count, int inFlight, TimeSpan maxTime, IReadOnlyList<int> serverPids, Func<int, ValueTask<T>> op)
+    private static async Task RunBoundedAsync<T>(CaseResult into, int count, int inFlight, TimeSpan maxTime, IReadOnlyList<int> serverPids, Func<int, ValueTask<T>> op, Func<Task<(long Calls, long Usec)>>? commandStats = null)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -330,6 +337,7 @@ internal static class GrowthBench
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clientBefore = ClientCpu();
         var serverBefore = ServerCpu(serverPids);
+        var commandsBefore = commandStats is null ? default : await commandStats().ConfigureAwait(false);
         var start = Stopwatch.GetTimestamp();
         var deadline = maxTime == Timeout.InfiniteTimeSpan ? long.MaxValue : start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
         for (var w = 0; w < workers.Length; w++)
@@ -367,6 +375,8 @@ internal static class GrowthBench
         var clientCpu = ClientCpu() - clientBefore;
         var serverCpu = ServerCpu(serverPids) - serverBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        var commandsAfter = commandStats is null ? default : await commandStats().ConfigureAwait(false);
+        into.AddScripts(commandsAfter.Calls - commandsBefore.Calls, commandsAfter.Usec - commandsBefore.Usec);
         foreach (var histogram in histograms)
         {
             into.Latency.Add(histogram);
@@ -447,25 +457,25 @@ internal static class GrowthBench
             text.AppendLine(inv, $"- {name}: {value}");
         }
 
-        const string RowHeader = "| ops | ops/s | p50 µs | p99 µs | mean µs | client CPU µs/op | redis CPU µs/op (all nodes) | alloc KB/op | GCs gen0/1/2 | MB/s | errors |";
-        const string RowRule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        const string RowHeader = "| ops | ops/s | p50 µs | p99 µs | mean µs | client CPU µs/op | redis CPU µs/op (all nodes) | redis µs/op in commands | alloc KB/op | GCs gen0/1/2 | MB/s | errors |";
+        const string RowRule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
         string Cells(Row row)
         {
             var r = row.Result;
-            return string.Create(inv, $"| {r.Operations:N0} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {Mean(r):N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {r.AllocatedBytesPerOp / 1000:N1} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.OpsPerSecond * row.Bytes / 1e6:N2} | {r.Errors} |");
+            return string.Create(inv, $"| {r.Operations:N0} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {Mean(r):N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {CommandUs(r):N1} | {r.AllocatedBytesPerOp / 1000:N1} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.OpsPerSecond * row.Bytes / 1e6:N2} | {r.Errors} |");
         }
 
         void RepairTable(string title, string first, IReadOnlyList<ValueFigures> rows)
         {
             text.AppendLine().AppendLine(title).AppendLine();
-            text.AppendLine(inv, $"| {first} | stale keys x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs/key | extra redis CPU µs/key | AE passes | AE pass in sync ms | AE pass with the stale keys ms | values repaired | AE keys/s (marginal) | AE MB/s (marginal) | AE client CPU µs/key | AE redis CPU µs/key |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine(inv, $"| {first} | stale keys x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs/key | extra redis CPU µs/key | extra redis µs/key in commands | AE passes | AE pass in sync ms | AE pass with the stale keys ms | values repaired | AE keys/s (marginal) | AE MB/s (marginal) | AE client CPU µs/key | AE redis CPU µs/key | AE redis µs/key in commands |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var v in rows)
             {
                 var repair = v.Rows.Single(r => r.Operation.Contains("stale", StringComparison.Ordinal)).Result;
                 var inSync = v.Rows.Single(r => r.Operation.Contains("in sync", StringComparison.Ordinal)).Result;
-                var (keysPerSecond, megabytesPerSecond, clientPerKey, serverPerKey) = Marginal(v.PassInSync, v.PassRepair, v.Keys, v.Payload);
-                text.AppendLine(inv, $"| {v.Label} | {v.Keys:N0} x {v.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N1} | {repair.ServerCpuUsPerOp - inSync.ServerCpuUsPerOp:N1} | {v.PassRepair.Passes} | {v.PassInSync.MeanMilliseconds:N0} | {v.PassRepair.MeanMilliseconds:N0} | {v.PassRepair.ValuesRepaired:N0} | {keysPerSecond:N0} | {megabytesPerSecond:N1} | {clientPerKey:N0} | {serverPerKey:N0} |");
+                var (keysPerSecond, megabytesPerSecond, clientPerKey, serverPerKey, commandsPerKey) = Marginal(v.PassInSync, v.PassRepair, v.Keys, v.Payload);
+                text.AppendLine(inv, $"| {v.Label} | {v.Keys:N0} x {v.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N1} | {repair.ServerCpuUsPerOp - inSync.ServerCpuUsPerOp:N1} | {CommandUs(repair) - CommandUs(inSync):N1} | {v.PassRepair.Passes} | {v.PassInSync.MeanMilliseconds:N0} | {v.PassRepair.MeanMilliseconds:N0} | {v.PassRepair.ValuesRepaired:N0} | {keysPerSecond:N0} | {megabytesPerSecond:N1} | {clientPerKey:N0} | {serverPerKey:N0} | {commandsPerKey:N0} |");
             }
         }
 
@@ -497,15 +507,15 @@ internal static class GrowthBench
             }
 
             text.AppendLine().AppendLine("### Repair of one missed push by list length (N = 3; extra = repairing read minus the in-sync read of the same lists)").AppendLine();
-            text.AppendLine("| length | build s (elements/s) | lists x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH row |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+            text.AppendLine("| length | build s (elements/s) | lists x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | extra redis µs in commands | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | AE redis µs/list in commands | last node = node 0 after it | length after the PUSH row |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
             foreach (var l in figures.Lists)
             {
                 var repair = l.Rows.Single(r => r.Operation.Contains("missed", StringComparison.Ordinal)).Result;
                 var inSync = l.Rows.Single(r => r.Operation.Contains("in sync", StringComparison.Ordinal)).Result;
-                var (listsPerSecond, _, clientPerList, serverPerList) = Marginal(l.PassInSync, l.PassRepair, l.ListCount, 0);
+                var (listsPerSecond, _, clientPerList, serverPerList, commandsPerList) = Marginal(l.PassInSync, l.PassRepair, l.ListCount, 0);
                 var buildRate = (double)l.Length * l.ListCount / Math.Max(1e-9, l.Build.TotalSeconds);
-                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {repair.ServerCpuUsPerOp - inSync.ServerCpuUsPerOp:N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {serverPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} |");
+                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {repair.ServerCpuUsPerOp - inSync.ServerCpuUsPerOp:N0} | {CommandUs(repair) - CommandUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {serverPerList:N0} | {commandsPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} |");
             }
         }
 
@@ -536,10 +546,13 @@ internal static class GrowthBench
         return text.ToString();
     }
 
+    /// <summary>Redis' own µs in commands per operation (INFO commandstats, all nodes).</summary>
+    private static double CommandUs(CaseResult result) => result.Operations == 0 ? 0 : (double)result.ScriptUsec / result.Operations;
+
     private static double Mean(CaseResult result) => result.Latency.TotalCount == 0 ? 0 : result.Latency.GetMean();
 
     /// <summary>What the repairing passes took beyond as many in-sync passes, per repaired key: rate, MB/s, CPU.</summary>
-    private static (double KeysPerSecond, double MegabytesPerSecond, double ClientUsPerKey, double ServerUsPerKey) Marginal(PassTotals inSync, PassTotals repair, int keysPerPass, long bytesPerKey)
+    private static (double KeysPerSecond, double MegabytesPerSecond, double ClientUsPerKey, double ServerUsPerKey, double CommandUsPerKey) Marginal(PassTotals inSync, PassTotals repair, int keysPerPass, long bytesPerKey)
     {
         var keys = (double)keysPerPass * repair.Passes;
         if (repair.Passes == 0 || inSync.Passes != repair.Passes || keys == 0)
@@ -554,7 +567,7 @@ internal static class GrowthBench
             seconds = repair.Duration.TotalSeconds;
         }
 
-        return (keys / seconds, keys * bytesPerKey / seconds / 1e6, (repair.ClientCpu - inSync.ClientCpu).TotalMicroseconds / keys, (repair.ServerCpu - inSync.ServerCpu).TotalMicroseconds / keys);
+        return (keys / seconds, keys * bytesPerKey / seconds / 1e6, (repair.ClientCpu - inSync.ClientCpu).TotalMicroseconds / keys, (repair.ServerCpu - inSync.ServerCpu).TotalMicroseconds / keys, (repair.CommandUsec - inSync.CommandUsec) / keys);
     }
 
     private static IReadOnlyList<(string Name, string Value)> Describe(BenchArguments options, string redisPath, string[] args, DateTimeOffset started, string loadBefore, string loadAfter)
@@ -603,9 +616,13 @@ internal static class GrowthBench
 
         public double MeanMilliseconds => Passes == 0 ? 0 : Duration.TotalMilliseconds / Passes;
 
-        public void Add(AntiEntropyReport report, TimeSpan clientCpu, TimeSpan serverCpu)
+        /// <summary>Redis' own microseconds in commands (INFO commandstats), all nodes.</summary>
+        public long CommandUsec { get; private set; }
+
+        public void Add(AntiEntropyReport report, TimeSpan clientCpu, TimeSpan serverCpu, long commandUsec)
         {
             Passes++;
+            CommandUsec += commandUsec;
             Duration += report.Duration;
             ClientCpu += clientCpu;
             ServerCpu += serverCpu;
@@ -732,6 +749,7 @@ internal static class GrowthBench
                     var config = ConfigurationOptions.Parse(endPoint);
                     config.ClientName = "anarchoredis-bench-growth-probe";
                     config.AsyncTimeout = config.SyncTimeout = 30_000;
+                    config.AllowAdmin = true; // INFO is an admin command to StackExchange.Redis
                     raw.Add(await ConnectionMultiplexer.ConnectAsync(config));
                 }
 
@@ -765,6 +783,42 @@ internal static class GrowthBench
             var expected = await Task.WhenAll(metas.Select(m => first.HashGetAsync(m, "v")));
             var actual = await Task.WhenAll(metas.Select(m => last.HashGetAsync(m, "v")));
             return expected.Zip(actual).Count(p => p.First.IsNull || p.First != p.Second);
+        }
+
+        /// <summary>
+        /// Calls and microseconds of every command (INFO commandstats; scripts with the commands they run, but not the
+        /// INFO calls themselves) summed over the nodes: Redis' own time in commands, without network I/O or
+        /// scheduler noise, and with microsecond resolution where /proc has 10 ms.
+        /// </summary>
+        public async Task<(long Calls, long Usec)> CommandStatsAsync()
+        {
+            long calls = 0, usec = 0;
+            foreach (var connection in _raw)
+            {
+                var text = (string?)await connection.GetDatabase().ExecuteAsync("INFO", "commandstats").ConfigureAwait(false) ?? string.Empty;
+                foreach (var line in text.Split('\n'))
+                {
+                    if (!line.StartsWith("cmdstat_", StringComparison.Ordinal) || line.StartsWith("cmdstat_info:", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    foreach (var pair in line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim().Split(','))
+                    {
+                        var parts = pair.Split('=');
+                        if (parts.Length == 2 && parts[0] == "calls")
+                        {
+                            calls += long.Parse(parts[1], CultureInfo.InvariantCulture);
+                        }
+                        else if (parts.Length == 2 && parts[0] == "usec")
+                        {
+                            usec += long.Parse(parts[1], CultureInfo.InvariantCulture);
+                        }
+                    }
+                }
+            }
+
+            return (calls, usec);
         }
 
         /// <summary>LLEN of <paramref name="key"/> on every node.</summary>
