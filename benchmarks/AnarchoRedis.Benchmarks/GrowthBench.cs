@@ -118,7 +118,7 @@ internal static class GrowthBench
         var result = new ValueFigures(label, size, payload, keyCount, n);
         Console.Error.WriteLine($"  {label}: payload {payload:N0} B, {keyCount:N0} keys");
 
-        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, keyCount, pids, scriptStats: cluster.CommandStatsAsync);
+        var driver = new LoadDriver(options.InFlight, options.Warmup, options.Duration, keyCount, pids, scriptStats: cluster.RedisCpuAsync);
         var set = result.Add($"SET, W={q}", payload);
         await driver.RunAsync(set, k => cluster.Values.SetAsync(keys[k], value, WriteOptions.Quorum));
         await driver.FillAsync(k => cluster.Values.SetAsync(keys[k], value, WriteOptions.All));
@@ -137,7 +137,7 @@ internal static class GrowthBench
             await MakeStaleAsync(cluster, keys, value, ++round, options.InFlight);
             var stale = await cluster.StaleCountAsync(keys);
             Expect(figures, stale == keyCount, $"{label}: after the partial writes only {stale} of {keyCount} keys were stale on the last node");
-            await RunBoundedAsync(repair, keyCount, options.InFlight, Timeout.InfiniteTimeSpan, pids, k => cluster.Values.GetAsync(keys[k], ReadOptions.All), cluster.CommandStatsAsync);
+            await RunBoundedAsync(repair, keyCount, options.InFlight, Timeout.InfiniteTimeSpan, pids, k => cluster.Values.GetAsync(keys[k], ReadOptions.All), cluster.RedisCpuAsync);
             var leftStale = await cluster.StaleCountAsync(keys);
             Expect(figures, leftStale == 0, $"{label}: {leftStale} keys still stale on the last node after the read repair");
         }
@@ -146,7 +146,7 @@ internal static class GrowthBench
         result.Rounds = round;
         var inSync = result.Add("GET, R=All, in sync (same keys)", payload);
         await WarmUpRowAsync(options, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All));
-        await RunBoundedAsync(inSync, keyCount * round, options.InFlight, options.Duration, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All), cluster.CommandStatsAsync);
+        await RunBoundedAsync(inSync, keyCount * round, options.InFlight, options.Duration, pids, k => cluster.Values.GetAsync(keys[k % keyCount], ReadOptions.All), cluster.RedisCpuAsync);
         Console.Error.WriteLine($"    read repair ({round} round(s)): p50 {repair.P50Us:N0} µs vs {inSync.P50Us:N0} µs in sync");
 
         // Anti-entropy, in rounds: the fixed cost of a pass over all slots first, then a pass with every key stale again.
@@ -201,13 +201,13 @@ internal static class GrowthBench
 
         var range = result.Add("RANGE 0..9, R=2", Math.Min(10, length) * elementBytes);
         await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum));
-        await RunBoundedAsync(range, MaxRowOperations, options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum), cluster.CommandStatsAsync);
+        await RunBoundedAsync(range, MaxRowOperations, options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.Quorum), cluster.RedisCpuAsync);
         var full = result.Add("RANGE all, R=2 (1 in flight)", (long)length * elementBytes);
         // One at a time: the whole list is O(length) per read anyway, and four concurrent reads of 100,000 elements
         // (~14 MB per node reply, three nodes each) outlasted a 5 s node timeout on this machine.
         var fullOptions = options with { InFlight = 1 };
         await WarmUpRowAsync(fullOptions, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum));
-        await RunBoundedAsync(full, MaxRowOperations, 1, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum), cluster.CommandStatsAsync);
+        await RunBoundedAsync(full, MaxRowOperations, 1, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, -1, ReadOptions.Quorum), cluster.RedisCpuAsync);
         Expect(figures, (await cluster.Lists.RangeAsync(keys[0], 0, -1, ReadOptions.Quorum)).Count == length, $"{label}: the full range has another length");
         Console.Error.WriteLine($"    RANGE 0..9 {range.OpsPerSecond:N0}/s, RANGE all {full.OpsPerSecond:N0}/s");
 
@@ -221,7 +221,7 @@ internal static class GrowthBench
             await ForEachAsync(lists, options.InFlight, i => cluster.PartialLists.PushLeftAsync(keys[i], element, WriteOptions.All).AsTask());
             var diverged = await cluster.LengthsAsync(keys[0]);
             Expect(figures, diverged[^1] == diverged[0] - 1, $"{label}: after the partial push the last node holds {diverged[^1]} elements, node 0 {diverged[0]}");
-            await RunBoundedAsync(repair, lists, options.InFlight, Timeout.InfiniteTimeSpan, pids, i => cluster.Lists.RangeAsync(keys[i], 0, 9, ReadOptions.All), cluster.CommandStatsAsync);
+            await RunBoundedAsync(repair, lists, options.InFlight, Timeout.InfiniteTimeSpan, pids, i => cluster.Lists.RangeAsync(keys[i], 0, 9, ReadOptions.All), cluster.RedisCpuAsync);
         }
         while (rounds < 40 && watch.Elapsed < options.Duration * 2);
 
@@ -230,7 +230,7 @@ internal static class GrowthBench
         Expect(figures, result.ReadRepairVerified, $"{label}: after the read repair the last node's lists differ from node 0's");
         var inSync = result.Add("RANGE 0..9, R=All, in sync (same lists)", Math.Min(10, length) * elementBytes);
         await WarmUpRowAsync(options, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All));
-        await RunBoundedAsync(inSync, Math.Max(lists * rounds, 100), options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All), cluster.CommandStatsAsync);
+        await RunBoundedAsync(inSync, Math.Max(lists * rounds, 100), options.InFlight, options.Duration, pids, i => cluster.Lists.RangeAsync(keys[i % lists], 0, 9, ReadOptions.All), cluster.RedisCpuAsync);
         Console.Error.WriteLine($"    read repair ({rounds} round(s)): p50 {repair.P50Us:N0} µs vs {inSync.P50Us:N0} µs in sync");
 
         watch.Restart();
@@ -247,11 +247,17 @@ internal static class GrowthBench
         Expect(figures, result.PassRepair.ListsRepaired == (long)lists * result.PassRepair.Passes && result.PassVerified, $"{label}: {result.PassRepair.Passes} passes repaired {result.PassRepair.ListsRepaired} lists, {lists} diverged each; last node equal to node 0: {result.PassVerified}");
         Expect(figures, result.PassRepair.Problems == 0, $"{label}: the passes reported {result.PassRepair.Problems} problems");
 
-        var push = result.Add("PUSH left 1 element, W=2", elementBytes);
-        await WarmUpRowAsync(options, pids, i => cluster.Lists.PushLeftAsync(keys[(i + 1) % lists], element, WriteOptions.Quorum), PushCount / 5);
-        await RunBoundedAsync(push, PushCount, options.InFlight, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.CommandStatsAsync);
+        // One at a time first: ids then reach every node in order, and each push takes the O(1) path of list_push.lua.
+        // With several in flight, a push can reach a node after a newer one from the same client, and then takes the
+        // path that reads the whole list to find its place (LRANGE 0 -1 and LINSERT): the second row shows how often
+        // that happens and what it costs.
+        var pushOne = result.Add("PUSH left 1 element, W=2, 1 in flight", elementBytes);
+        await WarmUpRowAsync(options with { InFlight = 1 }, pids, i => cluster.Lists.PushLeftAsync(keys[(i + 1) % lists], element, WriteOptions.Quorum), PushCount / 10);
+        await RunBoundedAsync(pushOne, PushCount, 1, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.RedisCpuAsync);
+        var push = result.Add($"PUSH left 1 element, W=2, {options.InFlight} in flight", elementBytes);
+        await RunBoundedAsync(push, PushCount, options.InFlight, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.RedisCpuAsync);
+        Console.Error.WriteLine($"    PUSH {pushOne.OpsPerSecond:N0}/s (1 in flight), {push.OpsPerSecond:N0}/s ({options.InFlight} in flight); p99 {pushOne.P99Us:N0} / {push.P99Us:N0} µs");
         result.LengthAfter = (await cluster.LengthsAsync(keys[0]))[0];
-        Console.Error.WriteLine($"    PUSH {push.OpsPerSecond:N0}/s; list 0 now {result.LengthAfter:N0} elements");
         return result;
     }
 
@@ -305,12 +311,12 @@ internal static class GrowthBench
         GC.Collect();
         var clientBefore = ClientCpu();
         var serverBefore = ServerCpu(cluster.Servers.ProcessIds);
-        var commandsBefore = await cluster.CommandStatsAsync();
+        var redisBefore = await cluster.RedisCpuAsync();
         var report = await cluster.Runner.RunPassAsync(AntiEntropyPassMode.Digests);
         var serverCpu = ServerCpu(cluster.Servers.ProcessIds) - serverBefore;
         var clientCpu = ClientCpu() - clientBefore;
-        var commandsAfter = await cluster.CommandStatsAsync();
-        into.Add(report, clientCpu, serverCpu, commandsAfter.Usec - commandsBefore.Usec);
+        var redisAfter = await cluster.RedisCpuAsync();
+        into.Add(report, clientCpu, serverCpu, redisAfter.Usec - redisBefore.Usec);
         Console.Error.WriteLine($"    {label}: {report.Duration.TotalMilliseconds:N0} ms, {report.KeysRepaired:N0} keys repaired");
     }
 
@@ -321,7 +327,7 @@ internal static class GrowthBench
     /// redis-servers' CPU time and the allocated bytes over the whole run. No warmup: the callers warm up beforehand.
     /// Several calls add up (rounds with untimed work in between).
     /// </summary>
-    private static async Task RunBoundedAsync<T>(CaseResult into, int count, int inFlight, TimeSpan maxTime, IReadOnlyList<int> serverPids, Func<int, ValueTask<T>> op, Func<Task<(long Calls, long Usec)>>? commandStats = null)
+    private static async Task RunBoundedAsync<T>(CaseResult into, int count, int inFlight, TimeSpan maxTime, IReadOnlyList<int> serverPids, Func<int, ValueTask<T>> op, Func<Task<(long Calls, long Usec)>>? redisCpu = null)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -337,7 +343,7 @@ internal static class GrowthBench
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var clientBefore = ClientCpu();
         var serverBefore = ServerCpu(serverPids);
-        var commandsBefore = commandStats is null ? default : await commandStats().ConfigureAwait(false);
+        var redisBefore = redisCpu is null ? default : await redisCpu().ConfigureAwait(false);
         var start = Stopwatch.GetTimestamp();
         var deadline = maxTime == Timeout.InfiniteTimeSpan ? long.MaxValue : start + (long)(maxTime.TotalSeconds * Stopwatch.Frequency);
         for (var w = 0; w < workers.Length; w++)
@@ -375,8 +381,8 @@ internal static class GrowthBench
         var clientCpu = ClientCpu() - clientBefore;
         var serverCpu = ServerCpu(serverPids) - serverBefore;
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-        var commandsAfter = commandStats is null ? default : await commandStats().ConfigureAwait(false);
-        into.AddScripts(commandsAfter.Calls - commandsBefore.Calls, commandsAfter.Usec - commandsBefore.Usec);
+        var redisAfter = redisCpu is null ? default : await redisCpu().ConfigureAwait(false);
+        into.AddScripts(redisAfter.Calls - redisBefore.Calls, redisAfter.Usec - redisBefore.Usec);
         foreach (var histogram in histograms)
         {
             into.Latency.Add(histogram);
@@ -457,25 +463,25 @@ internal static class GrowthBench
             text.AppendLine(inv, $"- {name}: {value}");
         }
 
-        const string RowHeader = "| ops | ops/s | p50 µs | p99 µs | mean µs | client CPU µs/op | redis CPU µs/op (all nodes) | redis µs/op in commands | alloc KB/op | GCs gen0/1/2 | MB/s | errors |";
-        const string RowRule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+        const string RowHeader = "| ops | ops/s | p50 µs | p99 µs | mean µs | client CPU µs/op | redis CPU µs/op (all nodes) | alloc KB/op | GCs gen0/1/2 | MB/s | errors |";
+        const string RowRule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
         string Cells(Row row)
         {
             var r = row.Result;
-            return string.Create(inv, $"| {r.Operations:N0} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {Mean(r):N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {CommandUs(r):N1} | {r.AllocatedBytesPerOp / 1000:N1} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.OpsPerSecond * row.Bytes / 1e6:N2} | {r.Errors} |");
+            return string.Create(inv, $"| {r.Operations:N0} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {Mean(r):N0} | {r.ClientCpuUsPerOp:N1} | {RedisUs(r):N1} | {r.AllocatedBytesPerOp / 1000:N1} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.OpsPerSecond * row.Bytes / 1e6:N2} | {r.Errors} |");
         }
 
         void RepairTable(string title, string first, IReadOnlyList<ValueFigures> rows)
         {
             text.AppendLine().AppendLine(title).AppendLine();
-            text.AppendLine(inv, $"| {first} | stale keys x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs/key | extra redis CPU µs/key | extra redis µs/key in commands | AE passes | AE pass in sync ms | AE pass with the stale keys ms | values repaired | AE keys/s (marginal) | AE MB/s (marginal) | AE client CPU µs/key | AE redis CPU µs/key | AE redis µs/key in commands |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine(inv, $"| {first} | stale keys x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs/key | extra redis CPU µs/key | AE passes | AE pass in sync ms | AE pass with the stale keys ms | values repaired | AE keys/s (marginal) | AE MB/s (marginal) | AE client CPU µs/key | AE redis CPU µs/key |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var v in rows)
             {
                 var repair = v.Rows.Single(r => r.Operation.Contains("stale", StringComparison.Ordinal)).Result;
                 var inSync = v.Rows.Single(r => r.Operation.Contains("in sync", StringComparison.Ordinal)).Result;
-                var (keysPerSecond, megabytesPerSecond, clientPerKey, serverPerKey, commandsPerKey) = Marginal(v.PassInSync, v.PassRepair, v.Keys, v.Payload);
-                text.AppendLine(inv, $"| {v.Label} | {v.Keys:N0} x {v.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N1} | {repair.ServerCpuUsPerOp - inSync.ServerCpuUsPerOp:N1} | {CommandUs(repair) - CommandUs(inSync):N1} | {v.PassRepair.Passes} | {v.PassInSync.MeanMilliseconds:N0} | {v.PassRepair.MeanMilliseconds:N0} | {v.PassRepair.ValuesRepaired:N0} | {keysPerSecond:N0} | {megabytesPerSecond:N1} | {clientPerKey:N0} | {serverPerKey:N0} | {commandsPerKey:N0} |");
+                var (keysPerSecond, megabytesPerSecond, clientPerKey, redisPerKey) = Marginal(v.PassInSync, v.PassRepair, v.Keys, v.Payload);
+                text.AppendLine(inv, $"| {v.Label} | {v.Keys:N0} x {v.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N1} | {RedisUs(repair) - RedisUs(inSync):N1} | {v.PassRepair.Passes} | {v.PassInSync.MeanMilliseconds:N0} | {v.PassRepair.MeanMilliseconds:N0} | {v.PassRepair.ValuesRepaired:N0} | {keysPerSecond:N0} | {megabytesPerSecond:N1} | {clientPerKey:N0} | {redisPerKey:N0} |");
             }
         }
 
@@ -507,15 +513,15 @@ internal static class GrowthBench
             }
 
             text.AppendLine().AppendLine("### Repair of one missed push by list length (N = 3; extra = repairing read minus the in-sync read of the same lists)").AppendLine();
-            text.AppendLine("| length | build s (elements/s) | lists x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | extra redis µs in commands | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | AE redis µs/list in commands | last node = node 0 after it | length after the PUSH row |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+            text.AppendLine("| length | build s (elements/s) | lists x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH rows |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
             foreach (var l in figures.Lists)
             {
                 var repair = l.Rows.Single(r => r.Operation.Contains("missed", StringComparison.Ordinal)).Result;
                 var inSync = l.Rows.Single(r => r.Operation.Contains("in sync", StringComparison.Ordinal)).Result;
-                var (listsPerSecond, _, clientPerList, serverPerList, commandsPerList) = Marginal(l.PassInSync, l.PassRepair, l.ListCount, 0);
+                var (listsPerSecond, _, clientPerList, redisPerList) = Marginal(l.PassInSync, l.PassRepair, l.ListCount, 0);
                 var buildRate = (double)l.Length * l.ListCount / Math.Max(1e-9, l.Build.TotalSeconds);
-                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {repair.ServerCpuUsPerOp - inSync.ServerCpuUsPerOp:N0} | {CommandUs(repair) - CommandUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {serverPerList:N0} | {commandsPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} |");
+                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {RedisUs(repair) - RedisUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {redisPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} |");
             }
         }
 
@@ -527,7 +533,7 @@ internal static class GrowthBench
             {
                 foreach (var row in v.Rows)
                 {
-                    text.AppendLine(inv, $"| {v.Nodes} | {v.Keys:N0} | {row.Operation} {Cells(row)} {row.Result.ServerCpuUsPerOp / v.Nodes:N1} |");
+                    text.AppendLine(inv, $"| {v.Nodes} | {v.Keys:N0} | {row.Operation} {Cells(row)} {RedisUs(row.Result) / v.Nodes:N1} |");
                 }
             }
 
@@ -546,13 +552,13 @@ internal static class GrowthBench
         return text.ToString();
     }
 
-    /// <summary>Redis' own µs in commands per operation (INFO commandstats, all nodes).</summary>
-    private static double CommandUs(CaseResult result) => result.Operations == 0 ? 0 : (double)result.ScriptUsec / result.Operations;
+    /// <summary>Redis CPU µs per operation from INFO cpu, all nodes (kept in <see cref="CaseResult.ScriptUsec"/>).</summary>
+    private static double RedisUs(CaseResult result) => result.Operations == 0 ? 0 : (double)result.ScriptUsec / result.Operations;
 
     private static double Mean(CaseResult result) => result.Latency.TotalCount == 0 ? 0 : result.Latency.GetMean();
 
     /// <summary>What the repairing passes took beyond as many in-sync passes, per repaired key: rate, MB/s, CPU.</summary>
-    private static (double KeysPerSecond, double MegabytesPerSecond, double ClientUsPerKey, double ServerUsPerKey, double CommandUsPerKey) Marginal(PassTotals inSync, PassTotals repair, int keysPerPass, long bytesPerKey)
+    private static (double KeysPerSecond, double MegabytesPerSecond, double ClientUsPerKey, double RedisUsPerKey) Marginal(PassTotals inSync, PassTotals repair, int keysPerPass, long bytesPerKey)
     {
         var keys = (double)keysPerPass * repair.Passes;
         if (repair.Passes == 0 || inSync.Passes != repair.Passes || keys == 0)
@@ -567,7 +573,7 @@ internal static class GrowthBench
             seconds = repair.Duration.TotalSeconds;
         }
 
-        return (keys / seconds, keys * bytesPerKey / seconds / 1e6, (repair.ClientCpu - inSync.ClientCpu).TotalMicroseconds / keys, (repair.ServerCpu - inSync.ServerCpu).TotalMicroseconds / keys, (repair.CommandUsec - inSync.CommandUsec) / keys);
+        return (keys / seconds, keys * bytesPerKey / seconds / 1e6, (repair.ClientCpu - inSync.ClientCpu).TotalMicroseconds / keys, (repair.RedisUsec - inSync.RedisUsec) / keys);
     }
 
     private static IReadOnlyList<(string Name, string Value)> Describe(BenchArguments options, string redisPath, string[] args, DateTimeOffset started, string loadBefore, string loadAfter)
@@ -591,6 +597,7 @@ internal static class GrowthBench
             ("Redis", RedisServers.Version(redisPath) + ", `--save '' --appendonly no`, loopback, fresh servers for the value phase, the list phase and every node count"),
             ("Load", string.Create(inv, $"{options.InFlight} operations in flight (closed loop). Value SET/GET rows: the load driver's loop, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s on keys drawn at random from 32 MiB / size keys (16 to 1,000). List rows: {options.Warmup.TotalSeconds:0.#} s warmup, then up to {options.Duration.TotalSeconds:0.#} s over ceil(20,000 / length) lists (1 to 50), PUSH at most {PushCount} operations (measured last: it grows the lists). Read repair rows: rounds (up to 10 for values, 40 for lists, until {2 * options.Duration.TotalSeconds:0.#} s passed) of: every key or list made stale, then each read once; the in-sync row then reads the same keys for up to {options.Duration.TotalSeconds:0.#} s after a warmup; extra = repair row minus in-sync row")),
             ("Stale replica", $"a second SDK client configured with every node but the last writes (W=All of its nodes): the last node misses the write. Read repair: `GetAsync(key, ReadOptions.All)` / `RangeAsync(key, 0, 9, ReadOptions.All)`, blocking read repair (the default). Anti-entropy: `AntiEntropyRunner.RunPassAsync(Digests)`, unthrottled, alternating in-sync passes (the fixed cost over all 16,384 slots) and passes with every key or list stale again, up to 5 of each while {2 * options.Duration.TotalSeconds:0.#} s have not passed; marginal = (sum of the repairing passes - sum of the in-sync passes) / keys repaired"),
+            ("Figures", "client CPU = this process' CPU time over the row / operations (all threads: workers, SE.Redis I/O, GC); redis CPU = the redis-servers' `used_cpu_user + used_cpu_sys` (INFO cpu, getrusage, µs resolution) summed over all nodes / operations; alloc = GC.GetTotalAllocatedBytes delta / operations; MB/s = payload bytes an operation carries (value, 10 elements, or the whole list) x ops/s, counted once (not per replica)"),
             ("Command", "dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args))),
         ];
     }
@@ -616,13 +623,13 @@ internal static class GrowthBench
 
         public double MeanMilliseconds => Passes == 0 ? 0 : Duration.TotalMilliseconds / Passes;
 
-        /// <summary>Redis' own microseconds in commands (INFO commandstats), all nodes.</summary>
-        public long CommandUsec { get; private set; }
+        /// <summary>Redis CPU µs from INFO cpu, all nodes.</summary>
+        public long RedisUsec { get; private set; }
 
-        public void Add(AntiEntropyReport report, TimeSpan clientCpu, TimeSpan serverCpu, long commandUsec)
+        public void Add(AntiEntropyReport report, TimeSpan clientCpu, TimeSpan serverCpu, long redisUsec)
         {
             Passes++;
-            CommandUsec += commandUsec;
+            RedisUsec += redisUsec;
             Duration += report.Duration;
             ClientCpu += clientCpu;
             ServerCpu += serverCpu;
@@ -786,39 +793,27 @@ internal static class GrowthBench
         }
 
         /// <summary>
-        /// Calls and microseconds of every command (INFO commandstats; scripts with the commands they run, but not the
-        /// INFO calls themselves) summed over the nodes: Redis' own time in commands, without network I/O or
-        /// scheduler noise, and with microsecond resolution where /proc has 10 ms.
+        /// The redis-servers' CPU time in µs, summed (INFO cpu: <c>used_cpu_user</c> + <c>used_cpu_sys</c>, from
+        /// getrusage, microsecond resolution where /proc has 10 ms ticks), as (0, µs) for <see cref="LoadDriver"/>'s
+        /// statistics hook.
         /// </summary>
-        public async Task<(long Calls, long Usec)> CommandStatsAsync()
+        public async Task<(long Calls, long Usec)> RedisCpuAsync()
         {
-            long calls = 0, usec = 0;
+            var usec = 0L;
             foreach (var connection in _raw)
             {
-                var text = (string?)await connection.GetDatabase().ExecuteAsync("INFO", "commandstats").ConfigureAwait(false) ?? string.Empty;
+                var text = (string?)await connection.GetDatabase().ExecuteAsync("INFO", "cpu").ConfigureAwait(false) ?? string.Empty;
                 foreach (var line in text.Split('\n'))
                 {
-                    if (!line.StartsWith("cmdstat_", StringComparison.Ordinal) || line.StartsWith("cmdstat_info:", StringComparison.Ordinal))
+                    var colon = line.IndexOf(':', StringComparison.Ordinal);
+                    if (colon > 0 && line[..colon] is "used_cpu_user" or "used_cpu_sys")
                     {
-                        continue;
-                    }
-
-                    foreach (var pair in line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim().Split(','))
-                    {
-                        var parts = pair.Split('=');
-                        if (parts.Length == 2 && parts[0] == "calls")
-                        {
-                            calls += long.Parse(parts[1], CultureInfo.InvariantCulture);
-                        }
-                        else if (parts.Length == 2 && parts[0] == "usec")
-                        {
-                            usec += long.Parse(parts[1], CultureInfo.InvariantCulture);
-                        }
+                        usec += (long)(double.Parse(line[(colon + 1)..].Trim(), CultureInfo.InvariantCulture) * 1e6);
                     }
                 }
             }
 
-            return (calls, usec);
+            return (0, usec);
         }
 
         /// <summary>LLEN of <paramref name="key"/> on every node.</summary>
