@@ -251,11 +251,18 @@ internal static class GrowthBench
         // With several in flight, a push can reach a node after a newer one from the same client, and then takes the
         // path that reads the whole list to find its place (LRANGE 0 -1 and LINSERT): the second row shows how often
         // that happens and what it costs.
+        // The SDK's own count of full-list repairs (merge written back to a node) tells whether a push row paid for one.
+        using var repairs = new ListRepairCounter();
         var pushOne = result.Add("PUSH left 1 element, W=2, 1 in flight", elementBytes);
         await WarmUpRowAsync(options with { InFlight = 1 }, pids, i => cluster.Lists.PushLeftAsync(keys[(i + 1) % lists], element, WriteOptions.Quorum), PushCount / 10);
+        var before = repairs.Snapshot();
         await RunBoundedAsync(pushOne, PushCount, 1, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.RedisCpuAsync);
+        var between = repairs.Snapshot();
         var push = result.Add($"PUSH left 1 element, W=2, {options.InFlight} in flight", elementBytes);
         await RunBoundedAsync(push, PushCount, options.InFlight, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.RedisCpuAsync);
+        await Task.Delay(200); // background repairs started by late replies of the last pushes
+        var after = repairs.Snapshot();
+        result.PushRepairs = string.Create(CultureInfo.InvariantCulture, $"{between.Blocking - before.Blocking}+{between.Background - before.Background} / {after.Blocking - between.Blocking}+{after.Background - between.Background}");
         Console.Error.WriteLine($"    PUSH {pushOne.OpsPerSecond:N0}/s (1 in flight), {push.OpsPerSecond:N0}/s ({options.InFlight} in flight); p99 {pushOne.P99Us:N0} / {push.P99Us:N0} µs");
         result.LengthAfter = (await cluster.LengthsAsync(keys[0]))[0];
         return result;
@@ -513,15 +520,15 @@ internal static class GrowthBench
             }
 
             text.AppendLine().AppendLine("### Repair of one missed push by list length (N = 3; extra = repairing read minus the in-sync read of the same lists)").AppendLine();
-            text.AppendLine("| length | build s (elements/s) | lists x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH rows |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+            text.AppendLine("| length | build s (elements/s) | lists x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH rows | full-list repairs in the PUSH rows, blocking+background (1 / 4 in flight) |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
             foreach (var l in figures.Lists)
             {
                 var repair = l.Rows.Single(r => r.Operation.Contains("missed", StringComparison.Ordinal)).Result;
                 var inSync = l.Rows.Single(r => r.Operation.Contains("in sync", StringComparison.Ordinal)).Result;
                 var (listsPerSecond, _, clientPerList, redisPerList) = Marginal(l.PassInSync, l.PassRepair, l.ListCount, 0);
                 var buildRate = (double)l.Length * l.ListCount / Math.Max(1e-9, l.Build.TotalSeconds);
-                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {RedisUs(repair) - RedisUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {redisPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} |");
+                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {RedisUs(repair) - RedisUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {redisPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} | {l.PushRepairs} |");
             }
         }
 
@@ -692,6 +699,9 @@ internal static class GrowthBench
         public bool PassVerified { get; set; }
 
         public long LengthAfter { get; set; }
+
+        /// <summary>Full-list repairs (blocking + background) during the PUSH rows: 1 in flight / several in flight.</summary>
+        public string PushRepairs { get; set; } = "?";
     }
 
     private sealed class Figures
@@ -703,6 +713,48 @@ internal static class GrowthBench
         public List<ValueFigures> NodeCounts { get; } = [];
 
         public List<string> Notes { get; } = [];
+    }
+
+    /// <summary>Counts the SDK's <c>anarchoredis.list_repairs</c> measurements (full lists merged and written back), by mode.</summary>
+    private sealed class ListRepairCounter : IDisposable
+    {
+        private readonly System.Diagnostics.Metrics.MeterListener _listener = new();
+        private long _blocking;
+        private long _background;
+
+        public ListRepairCounter()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name == "anarchoredis.list_repairs")
+                {
+                    listener.EnableMeasurementEvents(instrument, this);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>(static (_, value, tags, state) =>
+            {
+                var counter = (ListRepairCounter)state!;
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "mode")
+                    {
+                        if (tag.Value as string == "background")
+                        {
+                            Interlocked.Add(ref counter._background, value);
+                        }
+                        else
+                        {
+                            Interlocked.Add(ref counter._blocking, value);
+                        }
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public (long Blocking, long Background) Snapshot() => (Interlocked.Read(ref _blocking), Interlocked.Read(ref _background));
+
+        public void Dispose() => _listener.Dispose();
     }
 
     /// <summary>
