@@ -211,6 +211,11 @@ internal static class GrowthBench
         Expect(figures, (await cluster.Lists.RangeAsync(keys[0], 0, -1, ReadOptions.Quorum)).Count == length, $"{label}: the full range has another length");
         Console.Error.WriteLine($"    RANGE 0..9 {range.OpsPerSecond:N0}/s, RANGE all {full.OpsPerSecond:N0}/s");
 
+        // The SDK's own count of full-list repairs (merge written back to a node): one per list and round in the read
+        // repair rows (which checks the counting), and it tells whether a push row paid for one.
+        using var repairs = new ListRepairCounter();
+        var repairsBefore = repairs.Snapshot();
+
         // Read repair of one missed push per list, in rounds until about two row durations have passed.
         var repair = result.Add("RANGE 0..9, R=All, one push missed by the last node (blocking repair)", Math.Min(10, length) * elementBytes);
         var rounds = 0;
@@ -226,6 +231,9 @@ internal static class GrowthBench
         while (rounds < 40 && watch.Elapsed < options.Duration * 2);
 
         result.Rounds = rounds;
+        var repairsAfter = repairs.Snapshot();
+        result.ReadRepairs = repairsAfter.Blocking - repairsBefore.Blocking;
+        Expect(figures, result.ReadRepairs == (long)lists * rounds, $"{label}: the SDK counted {result.ReadRepairs} blocking list repairs in the read repair rows, expected {lists * rounds}");
         result.ReadRepairVerified = await cluster.ListsEqualAsync(keys);
         Expect(figures, result.ReadRepairVerified, $"{label}: after the read repair the last node's lists differ from node 0's");
         var inSync = result.Add("RANGE 0..9, R=All, in sync (same lists)", Math.Min(10, length) * elementBytes);
@@ -251,8 +259,6 @@ internal static class GrowthBench
         // With several in flight, a push can reach a node after a newer one from the same client, and then takes the
         // path that reads the whole list to find its place (LRANGE 0 -1 and LINSERT): the second row shows how often
         // that happens and what it costs.
-        // The SDK's own count of full-list repairs (merge written back to a node) tells whether a push row paid for one.
-        using var repairs = new ListRepairCounter();
         var pushOne = result.Add("PUSH left 1 element, W=2, 1 in flight", elementBytes);
         await WarmUpRowAsync(options with { InFlight = 1 }, pids, i => cluster.Lists.PushLeftAsync(keys[(i + 1) % lists], element, WriteOptions.Quorum), PushCount / 10);
         var before = repairs.Snapshot();
@@ -520,15 +526,15 @@ internal static class GrowthBench
             }
 
             text.AppendLine().AppendLine("### Repair of one missed push by list length (N = 3; extra = repairing read minus the in-sync read of the same lists)").AppendLine();
-            text.AppendLine("| length | build s (elements/s) | lists x rounds | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH rows | full-list repairs in the PUSH rows, blocking+background (1 / 4 in flight) |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+            text.AppendLine("| length | build s (elements/s) | lists x rounds | repairs counted by the SDK | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH rows | full-list repairs in the PUSH rows, blocking+background (1 / 4 in flight) |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
             foreach (var l in figures.Lists)
             {
                 var repair = l.Rows.Single(r => r.Operation.Contains("missed", StringComparison.Ordinal)).Result;
                 var inSync = l.Rows.Single(r => r.Operation.Contains("in sync", StringComparison.Ordinal)).Result;
                 var (listsPerSecond, _, clientPerList, redisPerList) = Marginal(l.PassInSync, l.PassRepair, l.ListCount, 0);
                 var buildRate = (double)l.Length * l.ListCount / Math.Max(1e-9, l.Build.TotalSeconds);
-                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {RedisUs(repair) - RedisUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {redisPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} | {l.PushRepairs} |");
+                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {l.ReadRepairs:N0} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {RedisUs(repair) - RedisUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {redisPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} | {l.PushRepairs} |");
             }
         }
 
@@ -699,6 +705,9 @@ internal static class GrowthBench
         public bool PassVerified { get; set; }
 
         public long LengthAfter { get; set; }
+
+        /// <summary>Blocking full-list repairs the SDK counted in the read repair rows (one per list and round).</summary>
+        public long ReadRepairs { get; set; }
 
         /// <summary>Full-list repairs (blocking + background) during the PUSH rows: 1 in flight / several in flight.</summary>
         public string PushRepairs { get; set; } = "?";
