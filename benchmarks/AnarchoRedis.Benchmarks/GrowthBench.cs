@@ -265,9 +265,18 @@ internal static class GrowthBench
         await RunBoundedAsync(pushOne, PushCount, 1, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.RedisCpuAsync);
         var between = repairs.Snapshot();
         var push = result.Add($"PUSH left 1 element, W=2, {options.InFlight} in flight", elementBytes);
+        await cluster.ResetSlowLogAsync();
         await RunBoundedAsync(push, PushCount, options.InFlight, options.Duration, pids, i => cluster.Lists.PushLeftAsync(keys[i % lists], element, WriteOptions.Quorum), cluster.RedisCpuAsync);
         await Task.Delay(200); // background repairs started by late replies of the last pushes
         var after = repairs.Snapshot();
+
+        // Which commands took 10 ms or more on a node during the concurrent PUSH row (Redis' slow log, default threshold):
+        // tells a push that took list_push.lua's whole-list path from a full-list merge and repair.
+        result.PushSlowCommands = await cluster.SlowLogAsync();
+        if (result.PushSlowCommands.Length > 0)
+        {
+            Console.Error.WriteLine($"    slow commands in the {options.InFlight}-in-flight PUSH row: {result.PushSlowCommands}");
+        }
         result.PushRepairs = string.Create(CultureInfo.InvariantCulture, $"{between.Blocking - before.Blocking}+{between.Background - before.Background} / {after.Blocking - between.Blocking}+{after.Background - between.Background}");
         Console.Error.WriteLine($"    PUSH {pushOne.OpsPerSecond:N0}/s (1 in flight), {push.OpsPerSecond:N0}/s ({options.InFlight} in flight); p99 {pushOne.P99Us:N0} / {push.P99Us:N0} µs");
         result.LengthAfter = (await cluster.LengthsAsync(keys[0]))[0];
@@ -526,15 +535,15 @@ internal static class GrowthBench
             }
 
             text.AppendLine().AppendLine("### Repair of one missed push by list length (N = 3; extra = repairing read minus the in-sync read of the same lists)").AppendLine();
-            text.AppendLine("| length | build s (elements/s) | lists x rounds | repairs counted by the SDK | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH rows | full-list repairs in the PUSH rows, blocking+background (1 / 4 in flight) |");
-            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+            text.AppendLine("| length | build s (elements/s) | lists x rounds | repairs counted by the SDK | read repair: extra p50 µs | extra mean µs | extra client CPU µs | extra redis CPU µs | last node = node 0 after it | AE passes | AE pass in sync ms | AE pass with the missed pushes ms | lists repaired | AE marginal ms per list | AE client CPU µs/list | AE redis CPU µs/list | last node = node 0 after it | length after the PUSH rows | full-list repairs in the PUSH rows, blocking+background (1 / 4 in flight) | commands ≥ 10 ms in the 4-in-flight PUSH row (slow log) |");
+            text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|");
             foreach (var l in figures.Lists)
             {
                 var repair = l.Rows.Single(r => r.Operation.Contains("missed", StringComparison.Ordinal)).Result;
                 var inSync = l.Rows.Single(r => r.Operation.Contains("in sync", StringComparison.Ordinal)).Result;
                 var (listsPerSecond, _, clientPerList, redisPerList) = Marginal(l.PassInSync, l.PassRepair, l.ListCount, 0);
                 var buildRate = (double)l.Length * l.ListCount / Math.Max(1e-9, l.Build.TotalSeconds);
-                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {l.ReadRepairs:N0} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {RedisUs(repair) - RedisUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {redisPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} | {l.PushRepairs} |");
+                text.AppendLine(inv, $"| {l.Length:N0} | {l.Build.TotalSeconds:N2} ({buildRate:N0}) | {l.ListCount} x {l.Rounds} | {l.ReadRepairs:N0} | {repair.P50Us - inSync.P50Us:N0} | {Mean(repair) - Mean(inSync):N0} | {repair.ClientCpuUsPerOp - inSync.ClientCpuUsPerOp:N0} | {RedisUs(repair) - RedisUs(inSync):N0} | {(l.ReadRepairVerified ? "yes" : "**no**")} | {l.PassRepair.Passes} | {l.PassInSync.MeanMilliseconds:N0} | {l.PassRepair.MeanMilliseconds:N0} | {l.PassRepair.ListsRepaired:N0} | {(listsPerSecond > 0 ? 1000 / listsPerSecond : 0):N1} | {clientPerList:N0} | {redisPerList:N0} | {(l.PassVerified ? "yes" : "**no**")} | {l.LengthAfter:N0} | {l.PushRepairs} | {(l.PushSlowCommands.Length == 0 ? "none" : l.PushSlowCommands)} |");
             }
         }
 
@@ -706,6 +715,9 @@ internal static class GrowthBench
 
         public long LengthAfter { get; set; }
 
+        /// <summary>Commands of 10 ms or more on any node during the concurrent PUSH row (Redis' slow log), summarized.</summary>
+        public string PushSlowCommands { get; set; } = string.Empty;
+
         /// <summary>Blocking full-list repairs the SDK counted in the read repair rows (one per list and round).</summary>
         public long ReadRepairs { get; set; }
 
@@ -875,6 +887,40 @@ internal static class GrowthBench
             }
 
             return (0, usec);
+        }
+
+        public async Task ResetSlowLogAsync()
+        {
+            foreach (var connection in _raw)
+            {
+                await connection.GetServer(connection.GetEndPoints()[0]).SlowlogResetAsync();
+            }
+        }
+
+        /// <summary>The slow log of every node since the last reset, as "script or command x count (max ms)" per node.</summary>
+        public async Task<string> SlowLogAsync()
+        {
+            var scripts = new[] { LuaScript.ListPush, LuaScript.ListRead, LuaScript.ListReplace, LuaScript.ListRemove, LuaScript.ValueWrite, LuaScript.ValueRead }
+                .ToDictionary(script => Convert.ToHexStringLower(script.Sha1), script => script.Name, StringComparer.OrdinalIgnoreCase);
+            var parts = new List<string>();
+            for (var node = 0; node < _raw.Length; node++)
+            {
+                var traces = await _raw[node].GetServer(_raw[node].GetEndPoints()[0]).SlowlogGetAsync(128);
+                var groups = traces
+                    .Select(t => t.Arguments.Length > 1 && string.Equals((string?)t.Arguments[0], "EVALSHA", StringComparison.OrdinalIgnoreCase) && scripts.TryGetValue((string?)t.Arguments[1] ?? string.Empty, out var name)
+                        ? (Name: name, t.Duration)
+                        : (Name: t.Arguments.Length > 0 ? ((string?)t.Arguments[0] ?? "?").ToUpperInvariant() : "?", t.Duration))
+                    .Where(t => t.Name is not ("SLOWLOG" or "INFO"))
+                    .GroupBy(t => t.Name)
+                    .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Key} x{g.Count()} (max {g.Max(t => t.Duration.TotalMilliseconds):0} ms)"));
+                var text = string.Join(", ", groups);
+                if (text.Length > 0)
+                {
+                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"node {node}: {text}"));
+                }
+            }
+
+            return string.Join("; ", parts);
         }
 
         /// <summary>LLEN of <paramref name="key"/> on every node.</summary>
