@@ -101,9 +101,9 @@ internal static class GrowthBench
 
     /// <summary>
     /// One value size (or node count) on <paramref name="cluster"/>: SET at W=majority and GET at R=majority under
-    /// time-bounded load; then every key made stale on the last node and read once each with R=All (the blocking read
-    /// repair rewrites the last node), then read again in sync; then an anti-entropy digest pass with nothing to do and
-    /// one that repairs every key made stale once more.
+    /// time-bounded load; then rounds of: every key made stale on the last node and read once each with R=All (the
+    /// blocking read repair rewrites the last node), then the same keys read in sync; then pairs of anti-entropy digest
+    /// passes, one with nothing to do and one that repairs every key made stale again.
     /// </summary>
     private static async Task<ValueFigures> MeasureValuesAsync(GrowthCluster cluster, BenchArguments options, Figures figures, int size, string label)
     {
@@ -170,7 +170,8 @@ internal static class GrowthBench
     /// <summary>
     /// One list length: build the lists, time RANGE 0..9 and the full RANGE at R=2, then the read repair of one missed
     /// push (rounds of: a push the last node misses, then RANGE 0..9 at R=All on each list) against the same read in
-    /// sync, then an anti-entropy pass, then one more PUSH (last: it grows the lists).
+    /// sync, then pairs of anti-entropy passes (in sync; one missed push per list), then PUSH one at a time and several
+    /// in flight (last: the pushes grow the lists).
     /// </summary>
     private static async Task<ListFigures> MeasureListsAsync(GrowthCluster cluster, BenchArguments options, Figures figures, int length)
     {
@@ -277,6 +278,7 @@ internal static class GrowthBench
         {
             Console.Error.WriteLine($"    slow commands in the {options.InFlight}-in-flight PUSH row: {result.PushSlowCommands}");
         }
+
         result.PushRepairs = string.Create(CultureInfo.InvariantCulture, $"{between.Blocking - before.Blocking}+{between.Background - before.Background} / {after.Blocking - between.Blocking}+{after.Background - between.Background}");
         Console.Error.WriteLine($"    PUSH {pushOne.OpsPerSecond:N0}/s (1 in flight), {push.OpsPerSecond:N0}/s ({options.InFlight} in flight); p99 {pushOne.P99Us:N0} / {push.P99Us:N0} µs");
         result.LengthAfter = (await cluster.LengthsAsync(keys[0]))[0];
