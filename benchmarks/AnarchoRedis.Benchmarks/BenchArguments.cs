@@ -38,6 +38,13 @@ internal sealed record BenchArguments
           --load-inflight N   writes in flight while loading and diverging (default 256)
           --ae-concurrency N  AntiEntropyOptions.Concurrency of the passes (default 32, the library default)
           --memory-keys LIST  key counts for the digest memory overhead measurement, 0 to skip (default 100000)
+
+        Cost growth (instead of the cases above; fresh servers per phase, --inflight 4, --duration 2, --warmup 1,
+        --timeout 30 unless given):
+          --growth            write, read and repair costs by value size, list length and node count
+          --growth-sizes LIST value sizes in bytes, 0 to skip (default 100,1024,10240,102400,1048576)
+          --growth-lengths L  list lengths, 0 to skip (default 10,100,1000,10000,100000)
+          --growth-nodes LIST node counts at 100 B, W=R=majority, 0 to skip (default 3,5,7)
         """;
 
     private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nodigest", "sdk-one", "sdk-all", "sdk-r", "sdk-one-r", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest", "list-sdk-one", "list-sdk-all", "list-sdk-r", "list-sdk-one-r"];
@@ -85,6 +92,15 @@ internal sealed record BenchArguments
 
     public IReadOnlyList<int> MemoryKeys { get; init; } = [100_000];
 
+    /// <summary>The cost growth mode (<see cref="GrowthBench"/>).</summary>
+    public bool Growth { get; init; }
+
+    public IReadOnlyList<int> GrowthSizes { get; init; } = [100, 1024, 10 * 1024, 100 * 1024, 1024 * 1024];
+
+    public IReadOnlyList<int> GrowthLengths { get; init; } = [10, 100, 1_000, 10_000, 100_000];
+
+    public IReadOnlyList<int> GrowthNodes { get; init; } = [3, 5, 7];
+
     public bool Runs(string selector) => Cases.Contains(selector);
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out BenchArguments? parsed, out string? error)
@@ -93,6 +109,7 @@ internal sealed record BenchArguments
         parsed = null;
         error = null;
         var keysGiven = false;
+        bool durationGiven = false, warmupGiven = false, inFlightGiven = false, timeoutGiven = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -119,6 +136,12 @@ internal sealed record BenchArguments
                 continue;
             }
 
+            if (name == "--growth")
+            {
+                result = result with { Growth = true };
+                continue;
+            }
+
             if (i + 1 >= args.Length)
             {
                 error = $"Option '{name}' needs a value.";
@@ -130,12 +153,15 @@ internal sealed record BenchArguments
             {
                 case "--duration" when TryPositive(value, out var seconds):
                     result = result with { Duration = TimeSpan.FromSeconds(seconds) };
+                    durationGiven = true;
                     break;
                 case "--warmup" when double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var warmup) && warmup >= 0:
                     result = result with { Warmup = TimeSpan.FromSeconds(warmup) };
+                    warmupGiven = true;
                     break;
                 case "--inflight" when int.TryParse(value, CultureInfo.InvariantCulture, out var inFlight) && inFlight > 0:
                     result = result with { InFlight = inFlight };
+                    inFlightGiven = true;
                     break;
                 case "--rounds" when int.TryParse(value, CultureInfo.InvariantCulture, out var rounds) && rounds > 0:
                     result = result with { Rounds = rounds };
@@ -159,6 +185,15 @@ internal sealed record BenchArguments
                 case "--memory-keys" when TryList(value, out int[] memoryKeys, k => k >= 0):
                     result = result with { MemoryKeys = memoryKeys.Where(k => k > 0).ToArray() };
                     break;
+                case "--growth-sizes" when TryList(value, out int[] sizes, k => k is >= 0 and <= 8 * 1024 * 1024):
+                    result = result with { GrowthSizes = sizes.Where(k => k > 0).ToArray() };
+                    break;
+                case "--growth-lengths" when TryList(value, out int[] lengths, k => k is >= 0 and <= 10_000_000):
+                    result = result with { GrowthLengths = lengths.Where(k => k > 0).ToArray() };
+                    break;
+                case "--growth-nodes" when TryList(value, out int[] nodeCounts, k => k is 0 or (>= 2 and <= 15)):
+                    result = result with { GrowthNodes = nodeCounts.Where(k => k > 0).ToArray() };
+                    break;
                 case "--nodes" when int.TryParse(value, CultureInfo.InvariantCulture, out var nodes) && nodes is >= 1 and <= 15:
                     result = result with { Nodes = nodes };
                     break;
@@ -170,6 +205,7 @@ internal sealed record BenchArguments
                     break;
                 case "--timeout" when int.TryParse(value, CultureInfo.InvariantCulture, out var timeout) && timeout > 0:
                     result = result with { TimeoutSeconds = timeout };
+                    timeoutGiven = true;
                     break;
                 case "--cases":
                     var cases = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -198,6 +234,20 @@ internal sealed record BenchArguments
         {
             error = "--keys takes one positive count unless --antientropy is given.";
             return false;
+        }
+
+        if (result.Growth)
+        {
+            // A few operations in flight and short rows: the point is how one operation's cost grows, not throughput.
+            result = result with
+            {
+                Duration = durationGiven ? result.Duration : TimeSpan.FromSeconds(2),
+                Warmup = warmupGiven ? result.Warmup : TimeSpan.FromSeconds(1),
+                InFlight = inFlightGiven ? result.InFlight : 4,
+
+                // Whole 100,000-element lists (~14 MB per node reply) on a busy machine: a slow read is not the subject.
+                TimeoutSeconds = timeoutGiven ? result.TimeoutSeconds : 30,
+            };
         }
 
         parsed = result;

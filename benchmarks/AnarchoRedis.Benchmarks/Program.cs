@@ -76,6 +76,12 @@ internal static class Program
             return await AntiEntropyBench.RunAsync(options, redisPath, args);
         }
 
+        if (options.Growth)
+        {
+            // Cost growth by value size, list length and node count, on its own fresh servers per phase.
+            return await GrowthBench.RunAsync(options, redisPath, args);
+        }
+
         await using var servers = await RedisServers.StartAsync(redisPath, options.Nodes);
         Console.Error.WriteLine($"Started {options.Nodes} redis-server processes (pids {string.Join(", ", servers.ProcessIds)}) on {string.Join(", ", servers.EndPoints)}");
         try
