@@ -50,9 +50,12 @@ internal static class GeneratorRuns
     /// A fresh driver. Step tracking is off by default, as in a real build; it costs time and memory, so only the
     /// checks (which read the per-step run reasons) and the timing report turn it on.
     /// </summary>
-    public static GeneratorDriver CreateDriver(bool trackSteps = false) =>
+    public static GeneratorDriver CreateDriver(bool trackSteps = false) => CreateDriver(new AnarchoRedisGenerator(), trackSteps);
+
+    /// <summary>A fresh driver for another generator (the floor the benchmarks compare with).</summary>
+    public static GeneratorDriver CreateDriver(IIncrementalGenerator generator, bool trackSteps = false) =>
         CSharpGeneratorDriver.Create(
-            new[] { new AnarchoRedisGenerator().AsSourceGenerator() },
+            new[] { generator.AsSourceGenerator() },
             parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: trackSteps));
 

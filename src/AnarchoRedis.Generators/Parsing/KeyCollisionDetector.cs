@@ -12,10 +12,23 @@ namespace AnarchoRedis.Generators.Parsing;
 internal static class KeyCollisionDetector
 {
     /// <summary>Returns a key both templates can produce (the shortest found), or null when they are disjoint.</summary>
-    public static string? FindCommonKey(IEnumerable<KeyPart> first, IEnumerable<KeyPart> second)
+    public static string? FindCommonKey(IEnumerable<KeyPart> first, IEnumerable<KeyPart> second) =>
+        FindCommonKey(KeyLanguage.For(first), KeyLanguage.For(second));
+
+    /// <summary>
+    /// The same for languages already built: the assembly check compares every pair of types, so it builds each
+    /// type's automaton once rather than once per pair.
+    /// </summary>
+    public static string? FindCommonKey(KeyLanguage a, KeyLanguage b)
     {
-        var a = KeyLanguage.For(first);
-        var b = KeyLanguage.For(second);
+        // Every key of a starts with a.Prefix and every key of b with b.Prefix, so a common key needs one prefix to
+        // start the other (likewise for the suffixes). Distinct leading literals ("order:", "user:") are the usual
+        // case, and this settles it without the search: exact, since only provably disjoint pairs are skipped.
+        if (!StartsEitherWay(a.Prefix, b.Prefix) || !EndsEitherWay(a.Suffix, b.Suffix))
+        {
+            return null;
+        }
+
         var start = (a.Start, b.Start);
 
         // Each visited pair remembers how it was reached, to rebuild the example key.
@@ -30,31 +43,45 @@ internal static class KeyCollisionDetector
                 return Rebuild(parents, start, state);
             }
 
-            foreach (var (label, to) in a.EdgesFrom(state.A))
+            // Plain loops rather than LINQ: this is the inner loop of a check over every pair of types.
+            var edgesA = a.EdgesFrom(state.A);
+            var edgesB = b.EdgesFrom(state.B);
+            for (var i = 0; i < edgesA.Count; i++)
             {
+                var (label, to) = edgesA[i];
                 if (label is null)
                 {
                     Visit(parents, queue, state, (to, state.B), null);
                     continue;
                 }
 
-                foreach (var (otherLabel, otherTo) in b.EdgesFrom(state.B).Where(e => e.Label is not null))
+                for (var j = 0; j < edgesB.Count; j++)
                 {
-                    if (label.CommonChar(otherLabel!) is { } c)
+                    var (otherLabel, otherTo) = edgesB[j];
+                    if (otherLabel is not null && label.CommonChar(otherLabel) is { } c)
                     {
                         Visit(parents, queue, state, (to, otherTo), c);
                     }
                 }
             }
 
-            foreach (var (label, to) in b.EdgesFrom(state.B).Where(e => e.Label is null))
+            for (var j = 0; j < edgesB.Count; j++)
             {
-                Visit(parents, queue, state, (state.A, to), null);
+                if (edgesB[j].Label is null)
+                {
+                    Visit(parents, queue, state, (state.A, edgesB[j].To), null);
+                }
             }
         }
 
         return null;
     }
+
+    private static bool StartsEitherWay(string first, string second) =>
+        first.StartsWith(second, System.StringComparison.Ordinal) || second.StartsWith(first, System.StringComparison.Ordinal);
+
+    private static bool EndsEitherWay(string first, string second) =>
+        first.EndsWith(second, System.StringComparison.Ordinal) || second.EndsWith(first, System.StringComparison.Ordinal);
 
     private static void Visit(
         Dictionary<(int, int), ((int, int) From, char? Char)> parents, Queue<(int, int)> queue, (int, int) from, (int, int) to, char? c)
