@@ -124,6 +124,9 @@ internal sealed class KeyLanguage
     /// <summary>The literal text every key of the language ends with (empty when the template ends with a placeholder).</summary>
     public string Suffix { get; private set; } = string.Empty;
 
+    /// <summary>The number of states; states are numbered from 0.</summary>
+    public int StateCount => _edges.Count;
+
     public IReadOnlyList<(CharSet? Label, int To)> EdgesFrom(int state) => _edges[state];
 
     public static KeyLanguage For(IEnumerable<KeyPart> parts)
