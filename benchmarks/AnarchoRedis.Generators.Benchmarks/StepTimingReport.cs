@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
@@ -18,52 +19,86 @@ internal static class StepTimingReport
         var typeCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
         var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
         var files = ModelCorpus.Create(typeCount);
-        Console.WriteLine($"{typeCount} annotated types in {files.Count} files; {runs} runs of each, after one warm-up run (JIT).");
+        var times = new Dictionary<string, List<(TimeSpan Wall, TimeSpan Cpu)>>();
+        void Record(string scenario, (TimeSpan Wall, TimeSpan Cpu) time)
+        {
+            if (!times.TryGetValue(scenario, out var list))
+            {
+                times[scenario] = list = new List<(TimeSpan Wall, TimeSpan Cpu)>();
+            }
 
+            list.Add(time);
+        }
+
+        Console.WriteLine($"{typeCount} annotated types in {files.Count} files; {runs} runs of each after one warm-up run (JIT); steps of the last run.");
         for (var i = 0; i <= runs; i++)
         {
-            // Each scenario twice: untracked for the time (as a build runs it), then with step tracking for the split.
+            var last = i == runs;
+
+            // Each scenario is timed untracked (as a build runs it); the step split comes from a second, tracked run.
             // Parsing and the compilation are made outside the measured span, as in the benchmarks.
             var fresh = GeneratorRuns.Compile(GeneratorRuns.Parse(files));
             var cold = Measure(() => GeneratorRuns.CreateDriver().RunGenerators(fresh), out var coldDriver);
-            var coldTracked = GeneratorRuns.CreateDriver(trackSteps: true).RunGenerators(GeneratorRuns.Compile(GeneratorRuns.Parse(files)));
             if (i == 0)
             {
                 GeneratorRuns.CheckCleanRun(coldDriver.GetRunResult(), typeCount);
                 continue;
             }
 
-            // The driver parses every generated file into a syntax tree within the run; this is that share, alone.
+            Record("cold", cold);
+
+            // What the compiler pays later for the output: parsing the generated text (context, not the generator's time).
             var generatedTexts = coldDriver.GetRunResult().Results.Single().GeneratedSources.Select(g => g.SourceText).ToList();
-            var parseGenerated = Stopwatch.StartNew();
-            foreach (var text in generatedTexts)
-            {
-                Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(text, GeneratorRuns.ParseOptions).GetRoot();
-            }
+            Record(
+                $"context: parse the generated text ({generatedTexts.Count} files, {generatedTexts.Sum(t => t.Length) / 1024} KiB)",
+                Measure(() =>
+                {
+                    foreach (var text in generatedTexts)
+                    {
+                        Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(text, GeneratorRuns.ParseOptions).GetRoot();
+                    }
 
-            Console.WriteLine($"generated: {generatedTexts.Count} files, {generatedTexts.Sum(t => t.Length) / 1024} KiB of text; parsing it alone takes {Ms(parseGenerated.Elapsed)}");
+                    return coldDriver;
+                }, out _));
 
-            Console.WriteLine();
-            Report($"cold run {i}", cold, coldDriver, coldTracked);
             var freshForFloor = GeneratorRuns.Compile(GeneratorRuns.Parse(files));
             var floor = Measure(() => GeneratorRuns.CreateDriver(new FloorGenerator()).RunGenerators(freshForFloor), out var floorDriver);
-            Report($"cold run {i} of the floor generator (attributes found, nothing done)", floor, floorDriver,
-                GeneratorRuns.CreateDriver(new FloorGenerator(), trackSteps: true).RunGenerators(GeneratorRuns.Compile(GeneratorRuns.Parse(files))));
+            Record("cold, floor generator (attributes found, nothing done)", floor);
 
             var baseCompilation = GeneratorRuns.Compile(GeneratorRuns.Parse(files));
             var warm = GeneratorRuns.CreateDriver().RunGenerators(baseCompilation);
-            var warmTracked = GeneratorRuns.CreateDriver(trackSteps: true).RunGenerators(baseCompilation);
             var edit = i.ToString(CultureInfo.InvariantCulture);
             Compilation ModelEdit() => GeneratorRuns.Edit(baseCompilation, ModelCorpus.EditedModelPath, ModelCorpus.EditedTemplate, "\"order0000v" + edit + ":{Id}\"");
             Compilation UnrelatedEdit() => GeneratorRuns.Edit(baseCompilation, ModelCorpus.UnrelatedPath, ModelCorpus.UnrelatedLiteral, "return " + edit + ";");
 
             var modelEdited = ModelEdit();
             var modelTime = Measure(() => warm.RunGenerators(modelEdited), out var afterModelEdit);
-            Report($"warm run {i}, one template edited", modelTime, afterModelEdit, warmTracked.RunGenerators(ModelEdit()));
+            Record("warm, one template edited", modelTime);
 
             var unrelatedEdited = UnrelatedEdit();
             var unrelatedTime = Measure(() => warm.RunGenerators(unrelatedEdited), out var afterUnrelatedEdit);
-            Report($"warm run {i}, unrelated edit", unrelatedTime, afterUnrelatedEdit, warmTracked.RunGenerators(UnrelatedEdit()));
+            Record("warm, unrelated edit", unrelatedTime);
+
+            if (last)
+            {
+                Console.WriteLine();
+                Report("cold", cold, coldDriver, GeneratorRuns.CreateDriver(trackSteps: true).RunGenerators(GeneratorRuns.Compile(GeneratorRuns.Parse(files))));
+                Report("cold, floor generator", floor, floorDriver,
+                    GeneratorRuns.CreateDriver(new FloorGenerator(), trackSteps: true).RunGenerators(GeneratorRuns.Compile(GeneratorRuns.Parse(files))));
+                var warmTracked = GeneratorRuns.CreateDriver(trackSteps: true).RunGenerators(baseCompilation);
+                Report("warm, one template edited", modelTime, afterModelEdit, warmTracked.RunGenerators(ModelEdit()));
+                Report("warm, unrelated edit", unrelatedTime, afterUnrelatedEdit, warmTracked.RunGenerators(UnrelatedEdit()));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("| scenario | runs | wall min | wall median | CPU min | CPU median |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var (scenario, list) in times)
+        {
+            var walls = list.Select(t => t.Wall).OrderBy(t => t).ToList();
+            var cpus = list.Select(t => t.Cpu).OrderBy(t => t).ToList();
+            Console.WriteLine($"| {scenario} | {list.Count} | {Ms(walls[0])} | {Ms(walls[walls.Count / 2])} | {Ms(cpus[0])} | {Ms(cpus[cpus.Count / 2])} |");
         }
 
         return 0;
@@ -73,6 +108,10 @@ internal static class StepTimingReport
     // measures waiting for a core, the CPU time (all threads, the GC's included) what the run itself consumed.
     private static (TimeSpan Wall, TimeSpan Cpu) Measure(Func<GeneratorDriver> run, out GeneratorDriver driver)
     {
+        // Earlier runs' garbage is collected first, as BenchmarkDotNet does between iterations.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
