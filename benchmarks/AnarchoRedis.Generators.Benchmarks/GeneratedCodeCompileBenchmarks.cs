@@ -24,6 +24,8 @@ public class GeneratedCodeCompileBenchmarks
     private IReadOnlyList<SourceFile> _models = [];
     private IReadOnlyList<SourceFile> _generated = [];
     private Compilation _iterationCompilation = null!;
+    private string _running = string.Empty;
+    private readonly ProcessCpu _cpu = new();
 
     /// <summary>Annotated model types in the project (ten per file).</summary>
     [Params(50, 500)]
@@ -48,10 +50,23 @@ public class GeneratedCodeCompileBenchmarks
     }
 
     [IterationSetup(Target = nameof(ModelsOnly))]
-    public void FreshModels() => _iterationCompilation = GeneratorRuns.Compile(GeneratorRuns.Parse(_models));
+    public void FreshModels() => Ready(GeneratorRuns.Compile(GeneratorRuns.Parse(_models)), nameof(ModelsOnly));
 
     [IterationSetup(Target = nameof(ModelsAndGeneratedCode))]
-    public void FreshModelsAndGenerated() => _iterationCompilation = GeneratorRuns.Compile(GeneratorRuns.Parse(_models.Concat(_generated)));
+    public void FreshModelsAndGenerated() => Ready(GeneratorRuns.Compile(GeneratorRuns.Parse(_models.Concat(_generated))), nameof(ModelsAndGeneratedCode));
+
+    [IterationCleanup]
+    public void IterationCleanup() => _cpu.Stop();
+
+    [GlobalCleanup]
+    public void GlobalCleanup() => _cpu.Print(_running + " TypeCount=" + TypeCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    private void Ready(Compilation compilation, string benchmark)
+    {
+        _iterationCompilation = compilation;
+        _running = benchmark;
+        _cpu.Start();
+    }
 
     /// <summary>The hand-written project alone.</summary>
     [Benchmark(Baseline = true)]

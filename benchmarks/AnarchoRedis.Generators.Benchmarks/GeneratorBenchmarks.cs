@@ -29,6 +29,8 @@ public class GeneratorBenchmarks
     private GeneratorDriver _warmDriver = null!;
     private Compilation _iterationCompilation = null!;
     private int _edit;
+    private string _running = string.Empty;
+    private readonly ProcessCpu _cpu = new();
 
     /// <summary>Annotated model types in the project (ten per file).</summary>
     [Params(50, 500)]
@@ -51,13 +53,19 @@ public class GeneratorBenchmarks
     }
 
     [IterationSetup(Targets = new[] { nameof(Cold), nameof(ColdFloor) })]
-    public void FreshCompilation() => _iterationCompilation = GeneratorRuns.Compile(GeneratorRuns.Parse(_files));
+    public void FreshCompilation() => Ready(GeneratorRuns.Compile(GeneratorRuns.Parse(_files)), "Cold/ColdFloor");
 
     [IterationSetup(Target = nameof(WarmUnrelatedEdit))]
-    public void UnrelatedEditedCompilation() => _iterationCompilation = UnrelatedEdit();
+    public void UnrelatedEditedCompilation() => Ready(UnrelatedEdit(), nameof(WarmUnrelatedEdit));
 
     [IterationSetup(Target = nameof(WarmOneModelEdited))]
-    public void ModelEditedCompilation() => _iterationCompilation = ModelEdit();
+    public void ModelEditedCompilation() => Ready(ModelEdit(), nameof(WarmOneModelEdited));
+
+    [IterationCleanup]
+    public void IterationCleanup() => _cpu.Stop();
+
+    [GlobalCleanup]
+    public void GlobalCleanup() => _cpu.Print(_running + " TypeCount=" + TypeCount.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>A build: a new driver over a compilation nothing has run on.</summary>
     [Benchmark]
@@ -77,6 +85,13 @@ public class GeneratorBenchmarks
     /// <summary>The IDE after one model's key template changed: that model's repository, the catalog and the assembly checks re-run.</summary>
     [Benchmark]
     public GeneratorDriver WarmOneModelEdited() => _warmDriver.RunGenerators(_iterationCompilation);
+
+    private void Ready(Compilation compilation, string benchmark)
+    {
+        _iterationCompilation = compilation;
+        _running = benchmark;
+        _cpu.Start();
+    }
 
     // A different number each time, so every iteration is a real edit relative to what the warm driver saw.
     private Compilation UnrelatedEdit() =>

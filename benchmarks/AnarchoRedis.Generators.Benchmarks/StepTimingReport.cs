@@ -112,13 +112,11 @@ internal static class StepTimingReport
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        var process = Process.GetCurrentProcess();
-        var cpu = process.TotalProcessorTime;
+        var cpu = ProcessCpu.Now();
         var stopwatch = Stopwatch.StartNew();
         driver = run();
         var wall = stopwatch.Elapsed;
-        process.Refresh();
-        return (wall, process.TotalProcessorTime - cpu);
+        return (wall, ProcessCpu.Now() - cpu);
     }
 
     private static void Report(string title, (TimeSpan Wall, TimeSpan Cpu) time, GeneratorDriver untracked, GeneratorDriver tracked)
