@@ -31,9 +31,18 @@ internal static class StepTimingReport
         }
 
         Console.WriteLine($"{typeCount} annotated types in {files.Count} files; {runs} runs of each after one warm-up run (JIT); steps of the last run.");
+        // As the BenchmarkDotNet case does it: one base compilation and warm driver, a new edit of it in every run.
+        var sharedBase = GeneratorRuns.Compile(GeneratorRuns.Parse(files));
+        var sharedWarm = GeneratorRuns.CreateDriver().RunGenerators(sharedBase);
         for (var i = 0; i <= runs; i++)
         {
             var last = i == runs;
+            var sharedEdit = GeneratorRuns.Edit(sharedBase, ModelCorpus.UnrelatedPath, ModelCorpus.UnrelatedLiteral, "return " + (i + 1000).ToString(CultureInfo.InvariantCulture) + ";");
+            var shared = Measure(() => sharedWarm.RunGenerators(sharedEdit), out _);
+            if (i > 0)
+            {
+                Record("warm, unrelated edit, one base for all runs", shared);
+            }
 
             // Each scenario is timed untracked (as a build runs it); the step split comes from a second, tracked run.
             // Parsing and the compilation are made outside the measured span, as in the benchmarks.
