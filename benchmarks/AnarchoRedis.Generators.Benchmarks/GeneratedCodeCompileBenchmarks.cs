@@ -18,9 +18,11 @@ namespace AnarchoRedis.Generators.Benchmarks;
 // On a shared two-core machine other processes take the cores in bursts: the minimum is the closest to the cost of
 // the work itself, the median to what a user of a busy machine sees; both are shown beside the mean.
 [MinColumn, MedianColumn, MaxColumn]
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 3, invocationCount: 1)]
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: MeasuredRuns, invocationCount: 1)]
 public class GeneratedCodeCompileBenchmarks
 {
+    private const int MeasuredRuns = 3;
+
     private IReadOnlyList<SourceFile> _models = [];
     private IReadOnlyList<SourceFile> _generated = [];
     private Compilation _iterationCompilation = null!;
@@ -59,7 +61,7 @@ public class GeneratedCodeCompileBenchmarks
     public void IterationCleanup() => _cpu.Stop();
 
     [GlobalCleanup]
-    public void GlobalCleanup() => _cpu.Print(_running + " TypeCount=" + TypeCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public void GlobalCleanup() => _cpu.Print(_running + " TypeCount=" + TypeCount.ToString(System.Globalization.CultureInfo.InvariantCulture), MeasuredRuns);
 
     private void Ready(Compilation compilation, string benchmark)
     {

@@ -24,9 +24,11 @@ namespace AnarchoRedis.Generators.Benchmarks;
 // 30 warm-up runs: with tiered compilation and dynamic PGO, the generator's and Roslyn's binding code reach their final
 // tier only after some tens of runs (with 5 warm-ups a warm run measured 2-3x slower than in steady state). Steady
 // state is what the IDE's and the compiler server's long-lived processes run at.
-[SimpleJob(launchCount: 1, warmupCount: 30, iterationCount: 20, invocationCount: 1)]
+[SimpleJob(launchCount: 1, warmupCount: 30, iterationCount: MeasuredRuns, invocationCount: 1)]
 public class GeneratorBenchmarks
 {
+    private const int MeasuredRuns = 20;
+
     private IReadOnlyList<SourceFile> _files = [];
     private Compilation _baseCompilation = null!;
     private GeneratorDriver _warmDriver = null!;
@@ -71,7 +73,7 @@ public class GeneratorBenchmarks
     public void IterationCleanup() => _cpu.Stop();
 
     [GlobalCleanup]
-    public void GlobalCleanup() => _cpu.Print(_running + " TypeCount=" + TypeCount.ToString(CultureInfo.InvariantCulture));
+    public void GlobalCleanup() => _cpu.Print(_running + " TypeCount=" + TypeCount.ToString(CultureInfo.InvariantCulture), MeasuredRuns);
 
     /// <summary>A build: a new driver over a compilation nothing has run on.</summary>
     [Benchmark]

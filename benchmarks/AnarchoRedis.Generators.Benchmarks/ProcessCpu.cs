@@ -25,18 +25,22 @@ internal sealed class ProcessCpu
     /// <summary>Records the operation's CPU time (call in the iteration cleanup).</summary>
     public void Stop() => _milliseconds.Add((Now() - _start).TotalMilliseconds);
 
-    /// <summary>Prints min and median over the recorded iterations (warm-up ones included, so they lean high, not low).</summary>
-    public void Print(string benchmark)
+    /// <summary>
+    /// Prints min and median over the measured runs. BenchmarkDotNet runs, each through the iteration setup and
+    /// cleanup: one jitting run, the warm-ups, the measured runs, and one more for the memory diagnoser; the measured
+    /// runs are the <paramref name="measuredRuns"/> records before the last.
+    /// </summary>
+    public void Print(string benchmark, int measuredRuns)
     {
-        if (_milliseconds.Count == 0)
+        if (_milliseconds.Count < measuredRuns + 1)
         {
             return;
         }
 
-        var sorted = _milliseconds.OrderBy(m => m).ToList();
+        var sorted = _milliseconds.Skip(_milliseconds.Count - measuredRuns - 1).Take(measuredRuns).OrderBy(m => m).ToList();
         Console.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
-            $"// CPU {benchmark}: {sorted.Count} iterations (warm-up included), min {sorted[0]:0.0} ms, median {sorted[sorted.Count / 2]:0.0} ms, max {sorted[^1]:0.0} ms"));
+            $"// CPU {benchmark}: {sorted.Count} measured runs, min {sorted[0]:0.0} ms, median {sorted[sorted.Count / 2]:0.0} ms, max {sorted[^1]:0.0} ms"));
         _milliseconds.Clear();
     }
 
