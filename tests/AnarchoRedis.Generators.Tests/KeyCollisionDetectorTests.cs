@@ -24,6 +24,7 @@ public sealed class KeyCollisionDetectorTests
     [InlineData("{u}{u}", "12", "12")]
     [InlineData("{s}{s}", "ab", "ab")]
     [InlineData("k:{e}", "k:_Ünïcode", "k:_Ünïcode")]
+    [InlineData("user:{s}", "user:admin:{u}", "user:admin:0")] // one literal prefix extends the other: searched, not skipped
     public void Overlapping(string first, string second, string example)
     {
         Assert.Equal(example, KeyCollisionDetector.FindCommonKey(Parts(first), Parts(second)));
@@ -43,6 +44,8 @@ public sealed class KeyCollisionDetectorTests
     [InlineData("{u}{u}", "1")]
     [InlineData("x:{s}", "x:")]
     [InlineData("n:{u}", "n:{e}x:y")]
+    [InlineData("a:{s}:x", "a:{s}:y")] // settled by the literal suffixes alone
+    [InlineData("tenant:{s}:order:{i}", "tenant:{s}:orders:{i}")] // same prefix, no suffix: settled by the search
     public void Disjoint(string first, string second)
     {
         Assert.Null(KeyCollisionDetector.FindCommonKey(Parts(first), Parts(second)));

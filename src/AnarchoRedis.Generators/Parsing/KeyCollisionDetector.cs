@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Linq;
 using System.Text;
 using AnarchoRedis.Generators.Model;
 
@@ -12,72 +11,105 @@ namespace AnarchoRedis.Generators.Parsing;
 internal static class KeyCollisionDetector
 {
     /// <summary>Returns a key both templates can produce (the shortest found), or null when they are disjoint.</summary>
-    public static string? FindCommonKey(IEnumerable<KeyPart> first, IEnumerable<KeyPart> second)
-    {
-        var a = KeyLanguage.For(first);
-        var b = KeyLanguage.For(second);
-        var start = (a.Start, b.Start);
+    public static string? FindCommonKey(IEnumerable<KeyPart> first, IEnumerable<KeyPart> second) =>
+        FindCommonKey(KeyLanguage.For(first), KeyLanguage.For(second));
 
-        // Each visited pair remembers how it was reached, to rebuild the example key.
-        var parents = new Dictionary<(int, int), ((int, int) From, char? Char)> { [start] = (start, null) };
-        var queue = new Queue<(int A, int B)>();
+    /// <summary>
+    /// The same for languages already built: the assembly check compares every pair of types, so it builds each
+    /// type's automaton once rather than once per pair.
+    /// </summary>
+    public static string? FindCommonKey(KeyLanguage a, KeyLanguage b)
+    {
+        // Every key of a starts with a.Prefix and every key of b with b.Prefix, so a common key needs one prefix to
+        // start the other (likewise for the suffixes). Distinct leading literals ("order:", "user:") are the usual
+        // case, and this settles it without the search: exact, since only provably disjoint pairs are skipped.
+        if (!StartsEitherWay(a.Prefix, b.Prefix) || !EndsEitherWay(a.Suffix, b.Suffix))
+        {
+            return null;
+        }
+
+        // The product automaton's states are numbered a * width + b. Each visited state remembers its parent (+1, so 0
+        // means not visited yet) and the character that led to it (-1 for an epsilon move), to rebuild the example key.
+        // Flat arrays rather than a dictionary: the search runs for every pair of templates that share a prefix.
+        var width = b.StateCount;
+        var parents = new int[a.StateCount * width];
+        var chars = new int[parents.Length];
+        var start = (a.Start * width) + b.Start;
+        var accept = (a.Accept * width) + b.Accept;
+        parents[start] = start + 1;
+        var queue = new Queue<int>();
         queue.Enqueue(start);
         while (queue.Count > 0)
         {
             var state = queue.Dequeue();
-            if (state.A == a.Accept && state.B == b.Accept)
+            if (state == accept)
             {
-                return Rebuild(parents, start, state);
+                return Rebuild(parents, chars, start, state);
             }
 
-            foreach (var (label, to) in a.EdgesFrom(state.A))
+            var stateA = state / width;
+            var stateB = state % width;
+            var edgesA = a.EdgesFrom(stateA);
+            var edgesB = b.EdgesFrom(stateB);
+            for (var i = 0; i < edgesA.Count; i++)
             {
+                var (label, to) = edgesA[i];
                 if (label is null)
                 {
-                    Visit(parents, queue, state, (to, state.B), null);
+                    Visit(parents, chars, queue, state, (to * width) + stateB, -1);
                     continue;
                 }
 
-                foreach (var (otherLabel, otherTo) in b.EdgesFrom(state.B).Where(e => e.Label is not null))
+                for (var j = 0; j < edgesB.Count; j++)
                 {
-                    if (label.CommonChar(otherLabel!) is { } c)
+                    var (otherLabel, otherTo) = edgesB[j];
+                    if (otherLabel is not null && label.CommonChar(otherLabel) is { } c)
                     {
-                        Visit(parents, queue, state, (to, otherTo), c);
+                        Visit(parents, chars, queue, state, (to * width) + otherTo, c);
                     }
                 }
             }
 
-            foreach (var (label, to) in b.EdgesFrom(state.B).Where(e => e.Label is null))
+            for (var j = 0; j < edgesB.Count; j++)
             {
-                Visit(parents, queue, state, (state.A, to), null);
+                if (edgesB[j].Label is null)
+                {
+                    Visit(parents, chars, queue, state, (stateA * width) + edgesB[j].To, -1);
+                }
             }
         }
 
         return null;
     }
 
-    private static void Visit(
-        Dictionary<(int, int), ((int, int) From, char? Char)> parents, Queue<(int, int)> queue, (int, int) from, (int, int) to, char? c)
+    private static bool StartsEitherWay(string first, string second) =>
+        first.StartsWith(second, System.StringComparison.Ordinal) || second.StartsWith(first, System.StringComparison.Ordinal);
+
+    private static bool EndsEitherWay(string first, string second) =>
+        first.EndsWith(second, System.StringComparison.Ordinal) || second.EndsWith(first, System.StringComparison.Ordinal);
+
+    private static void Visit(int[] parents, int[] chars, Queue<int> queue, int from, int to, int c)
     {
-        if (!parents.ContainsKey(to))
+        if (parents[to] == 0)
         {
-            parents[to] = (from, c);
+            parents[to] = from + 1;
+            chars[to] = c;
             queue.Enqueue(to);
         }
     }
 
-    private static string Rebuild(Dictionary<(int, int), ((int, int) From, char? Char)> parents, (int, int) start, (int, int) end)
+    private static string Rebuild(int[] parents, int[] chars, int start, int end)
     {
-        var chars = new List<char>();
-        for (var state = end; state != start; state = parents[state].From)
+        var key = new List<char>();
+        for (var state = end; state != start; state = parents[state] - 1)
         {
-            if (parents[state].Char is { } c)
+            if (chars[state] >= 0)
             {
-                chars.Add(c);
+                key.Add((char)chars[state]);
             }
         }
 
-        chars.Reverse();
-        return new StringBuilder().Append(chars.ToArray()).ToString();
+        key.Reverse();
+        return new StringBuilder().Append(key.ToArray()).ToString();
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Text;
 using AnarchoRedis.Generators.Model;
 
 namespace AnarchoRedis.Generators.Parsing;
@@ -43,11 +44,35 @@ internal sealed class CharSet
         return new CharSet(merged.ToArray());
     }
 
-    public bool Contains(char c) => _ranges.Any(r => r.Low <= c && c <= r.High);
+    public bool Contains(char c)
+    {
+        // A loop, not LINQ: this runs in the innermost loop of the key-overlap search.
+        foreach (var (low, high) in _ranges)
+        {
+            if (low <= c && c <= high)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>A character in both sets, readable where possible (for the example key in the diagnostic), or null.</summary>
     public char? CommonChar(CharSet other)
     {
+        // Literal characters are single-character sets, most of the search's labels: the only candidate is that
+        // character, which is also what the general search below would return.
+        if (_ranges.Length == 1 && _ranges[0].Low == _ranges[0].High)
+        {
+            return other.Contains(_ranges[0].Low) ? _ranges[0].Low : null;
+        }
+
+        if (other._ranges.Length == 1 && other._ranges[0].Low == other._ranges[0].High)
+        {
+            return Contains(other._ranges[0].Low) ? other._ranges[0].Low : null;
+        }
+
         foreach (var preferred in "0a1b_x-:")
         {
             if (Contains(preferred) && other.Contains(preferred))
@@ -93,14 +118,36 @@ internal sealed class KeyLanguage
 
     public int Accept { get; private set; }
 
+    /// <summary>The literal text every key of the language starts with (empty when the template starts with a placeholder).</summary>
+    public string Prefix { get; private set; } = string.Empty;
+
+    /// <summary>The literal text every key of the language ends with (empty when the template ends with a placeholder).</summary>
+    public string Suffix { get; private set; } = string.Empty;
+
+    /// <summary>The number of states; states are numbered from 0.</summary>
+    public int StateCount => _edges.Count;
+
     public IReadOnlyList<(CharSet? Label, int To)> EdgesFrom(int state) => _edges[state];
 
     public static KeyLanguage For(IEnumerable<KeyPart> parts)
     {
         var language = new KeyLanguage();
         var current = language.Start;
+        var prefix = new StringBuilder();
+        var suffix = new StringBuilder();
+        var inPrefix = true;
         foreach (var part in parts)
         {
+            if (part.Kind == PlaceholderKind.None)
+            {
+                (inPrefix ? prefix : suffix).Append(part.Text);
+            }
+            else
+            {
+                inPrefix = false;
+                suffix.Clear();
+            }
+
             current = part.Kind switch
             {
                 PlaceholderKind.None => language.Literal(current, part.Text),
@@ -113,6 +160,8 @@ internal sealed class KeyLanguage
         }
 
         language.Accept = current;
+        language.Prefix = prefix.ToString();
+        language.Suffix = inPrefix ? language.Prefix : suffix.ToString();
         return language;
     }
 
