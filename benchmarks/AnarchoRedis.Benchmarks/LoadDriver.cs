@@ -64,6 +64,9 @@ internal sealed class CaseResult(string group, string operation)
     /// <summary>Redis' own time per EVALSHA, script and nested commands included (no network, no client noise).</summary>
     public double ScriptUsPerCall => ScriptCalls == 0 ? 0 : (double)ScriptUsec / ScriptCalls;
 
+    /// <summary>EVALSHA calls on all nodes per operation: how many nodes an operation's script went to (hedges included).</summary>
+    public double ScriptCallsPerOp => Operations == 0 ? 0 : (double)ScriptCalls / Operations;
+
     public void AddScripts(long calls, long usec)
     {
         ScriptCalls += calls;

@@ -21,12 +21,13 @@ internal static class Report
         }
 
         text.AppendLine().AppendLine("### Results").AppendLine();
-        text.AppendLine(inv, $"| case | op | ops/s | p50 µs | p99 µs | p99.9 µs | alloc B/op | client CPU µs/op | redis CPU µs/op ({n} nodes) | redis µs/EVALSHA | GCs gen0/1/2 | errors |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine(inv, $"| case | op | ops/s | p50 µs | p99 µs | p99.9 µs | alloc B/op | client CPU µs/op | redis CPU µs/op ({n} nodes) | redis µs/EVALSHA | EVALSHA/op | GCs gen0/1/2 | errors |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var r in results)
         {
             var script = r.ScriptCalls == 0 ? "-" : r.ScriptUsPerCall.ToString("N2", inv);
-            text.AppendLine(inv, $"| {r.Group} | {r.Operation} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {r.P999Us:N0} | {r.AllocatedBytesPerOp:N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {script} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.Errors} |");
+            var calls = r.ScriptCalls == 0 ? "-" : r.ScriptCallsPerOp.ToString("N2", inv);
+            text.AppendLine(inv, $"| {r.Group} | {r.Operation} | {r.OpsPerSecond:N0} | {r.P50Us:N0} | {r.P99Us:N0} | {r.P999Us:N0} | {r.AllocatedBytesPerOp:N0} | {r.ClientCpuUsPerOp:N1} | {r.ServerCpuUsPerOp:N1} | {script} | {calls} | {r.Gen0}/{r.Gen1}/{r.Gen2} | {r.Errors} |");
         }
 
         var ratios = new List<string>();

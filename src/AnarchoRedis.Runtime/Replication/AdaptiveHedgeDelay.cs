@@ -28,14 +28,11 @@ internal sealed class AdaptiveHedgeDelay
     }
 
     /// <summary>The wait before hedging the next targeted read.</summary>
-    public TimeSpan Current
-    {
-        get
-        {
-            var estimate = Volatile.Read(ref _smoothedTicks) + (4 * Volatile.Read(ref _deviationTicks));
-            return TimeSpan.FromSeconds((double)Math.Clamp(estimate, _floorTicks, _ceilingTicks) / Stopwatch.Frequency);
-        }
-    }
+    public TimeSpan Current => TimeSpan.FromSeconds((double)CurrentTicks / Stopwatch.Frequency);
+
+    /// <summary>The wait before hedging the next targeted read, in <see cref="Stopwatch"/> ticks.</summary>
+    public long CurrentTicks =>
+        Math.Clamp(Volatile.Read(ref _smoothedTicks) + (4 * Volatile.Read(ref _deviationTicks)), _floorTicks, _ceilingTicks);
 
     /// <summary>A targeted read's time from its first send to its quorum, in <see cref="Stopwatch"/> ticks.</summary>
     public void Observe(long elapsedTicks)

@@ -32,6 +32,8 @@ internal sealed class QuorumCall<TReply>
     private object? _lateState;
     private int[]? _order;
     private int _launched;
+    private AdaptiveHedgeDelay? _latency;
+    private long _started;
     private int _counted;
     private int _notCounted;
     private volatile bool _decided;
@@ -51,10 +53,16 @@ internal sealed class QuorumCall<TReply>
     /// are being asked by the caller. <see cref="TryTakeNext"/> hands out the rest. Until every node was asked, a
     /// quorum that cannot be reached from the replies so far is not yet a failure (the unasked nodes may still count).
     /// </summary>
-    public void Target(int[] order, int launched)
+    /// <param name="order">Node indexes in the order to ask them.</param>
+    /// <param name="launched">How many of them the caller asks now.</param>
+    /// <param name="latency">Gets the time from <paramref name="started"/> to the quorum, if one is reached (hedge delay estimate).</param>
+    /// <param name="started">When the first node was asked, in <see cref="System.Diagnostics.Stopwatch"/> ticks.</param>
+    public void Target(int[] order, int launched, AdaptiveHedgeDelay? latency = null, long started = 0)
     {
         _order = order;
         _launched = launched;
+        _latency = latency;
+        _started = started;
     }
 
     /// <summary>
@@ -167,6 +175,11 @@ internal sealed class QuorumCall<TReply>
         // Completions run outside the lock: continuations may run inline.
         if (decideNow)
         {
+            if (Reached)
+            {
+                _latency?.Observe(System.Diagnostics.Stopwatch.GetTimestamp() - _started);
+            }
+
             _decision.TrySetResult();
         }
 

@@ -28,6 +28,9 @@ internal abstract class Replicator
     /// <summary>How long a targeted read waits before hedging, adapted to this replicator's reads.</summary>
     private readonly AdaptiveHedgeDelay _hedgeDelay;
 
+    /// <summary>Hedges the targeted reads still undecided at their deadline, from one timer.</summary>
+    private readonly HedgeScheduler _hedges;
+
     private protected Replicator(
         ReplicaSet nodes,
         KeySpace keys,
@@ -47,6 +50,7 @@ internal abstract class Replicator
         _logger = logger;
         _time = time;
         _hedgeDelay = new AdaptiveHedgeDelay(options.HedgeDelay, options.NodeTimeout);
+        _hedges = new HedgeScheduler(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, options.HedgeDelay.Ticks / 2)));
     }
 
     /// <summary>Where missed writes become hints; <see langword="null"/> with hints off.</summary>
@@ -89,7 +93,8 @@ internal abstract class Replicator
     /// Sends a read and completes when its quorum is decided. With <see cref="ReadFanOut.All"/> (or R = N) every node is
     /// asked at once. With <see cref="ReadFanOut.Required"/> only the first R nodes of <see cref="ReplicaSet.ReadOrder"/>
     /// are; a node whose answer does not count is replaced by the sender itself (<see cref="QuorumCall{TReply}.TryTakeNext"/>),
-    /// and when no quorum has formed after <see cref="AnarchoRedisOptions.HedgeDelay"/> every remaining node is asked.
+    /// and when no quorum has formed after the adaptive hedge delay (<see cref="AdaptiveHedgeDelay"/>, at least
+    /// <see cref="AnarchoRedisOptions.HedgeDelay"/>) every remaining node is asked, by the shared <see cref="HedgeScheduler"/>.
     /// </summary>
     /// <param name="call">The quorum call the sends report to.</param>
     /// <param name="fanOut">All nodes, or R hedged.</param>
@@ -111,66 +116,41 @@ internal abstract class Replicator
 
         var started = Stopwatch.GetTimestamp();
         var order = _nodes.ReadOrder();
-        call.Target(order, call.Required);
+        call.Target(order, call.Required, _hedgeDelay, started);
         for (var i = 0; i < call.Required; i++)
         {
             send(state, _nodes.Nodes[order[i]]);
         }
 
-        if (call.Decision.IsCompleted)
+        if (!call.Decision.IsCompleted)
         {
-            if (call.Reached)
+            _hedges.Schedule(new TargetedRead<TReply, TState>(this, call, state, send, started + _hedgeDelay.CurrentTicks));
+        }
+
+        return call.Decision.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>A targeted read queued for hedging: at its deadline, every node not asked yet is asked.</summary>
+    private sealed class TargetedRead<TReply, TState>(Replicator owner, QuorumCall<TReply> call, TState state, Action<TState, ReplicaNode> send, long deadlineTicks) : IHedgeable
+        where TReply : struct, INodeReply
+    {
+        public long DeadlineTicks => deadlineTicks;
+
+        public bool IsDecided => call.Decision.IsCompleted;
+
+        public void Hedge()
+        {
+            var hedged = 0;
+            while (call.TryTakeNext(out var next))
             {
-                _hedgeDelay.Observe(Stopwatch.GetTimestamp() - started);
+                hedged++;
+                send(state, owner._nodes.Nodes[next]);
             }
 
-            return call.Decision;
-        }
-
-        return HedgeAsync(call, state, send, started, cancellationToken);
-    }
-
-    /// <summary>
-    /// After a targeted read's first sends: waits the adaptive hedge delay (<see cref="AdaptiveHedgeDelay"/>) for the
-    /// quorum, then asks every node not asked yet and waits for the decision. The time to the quorum, hedged or not,
-    /// feeds the estimate: reads that need hedging raise it, so hedging backs off when every node is slow.
-    /// </summary>
-    private async Task HedgeAsync<TReply, TState>(QuorumCall<TReply> call, TState state, Action<TState, ReplicaNode> send, long started, CancellationToken cancellationToken)
-        where TReply : struct, INodeReply
-    {
-        try
-        {
-            await call.Decision.WaitAsync(_hedgeDelay.Current, _time, cancellationToken).ConfigureAwait(false);
-            ObserveQuorum(call, started);
-            return;
-        }
-        catch (TimeoutException)
-        {
-            // No quorum yet: hedge below.
-        }
-
-        var hedged = 0;
-        while (call.TryTakeNext(out var next))
-        {
-            hedged++;
-            send(state, _nodes.Nodes[next]);
-        }
-
-        if (hedged > 0)
-        {
-            _metrics.ReadHedge("delay", hedged);
-        }
-
-        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
-        ObserveQuorum(call, started);
-    }
-
-    private void ObserveQuorum<TReply>(QuorumCall<TReply> call, long started)
-        where TReply : struct, INodeReply
-    {
-        if (call.Reached)
-        {
-            _hedgeDelay.Observe(Stopwatch.GetTimestamp() - started);
+            if (hedged > 0)
+            {
+                owner._metrics.ReadHedge("delay", hedged);
+            }
         }
     }
 
