@@ -19,6 +19,12 @@ internal sealed partial class ListReplicator
 
     private readonly ConcurrentDictionary<string, int> _backgroundSyncs = new(StringComparer.Ordinal);
 
+    /// <summary>This client's list writes in flight, per key.</summary>
+    private readonly ConcurrentDictionary<string, int> _writesInFlight = new(StringComparer.Ordinal);
+
+    /// <summary>Keys whose post-write check saw replicas differ while other writes on them were in flight.</summary>
+    private readonly ConcurrentDictionary<string, string> _checksAfterBurst = new(StringComparer.Ordinal);
+
     /// <summary>
     /// LRANGE start..stop with quorum R. When the counted replies agree on (count, digest), the first one's range is
     /// the answer; otherwise the full lists are merged, diverged nodes repaired, and the range taken from the merge.
@@ -191,6 +197,57 @@ internal sealed partial class ListReplicator
         if (Replacement(call, reply) is { } next)
         {
             _ = ReadOnNodeAsync(call, next, key, keys, args, typeName);
+        }
+    }
+
+    private void EnterWrite(string key) => _writesInFlight.AddOrUpdate(key, 1, static (_, count) => count + 1);
+
+    /// <summary>Whether writes of this client on the key other than the caller's own (<paramref name="self"/>) are in flight.</summary>
+    private bool OtherWritesInFlight(string key, int self = 1) => _writesInFlight.TryGetValue(key, out var count) && count > self;
+
+    /// <summary>
+    /// Ends a write. The last write of a burst on a key runs the checks its writes deferred: a meta read of every node
+    /// (count and digest, O(1)), and a full merge only if they still differ.
+    /// </summary>
+    private void ExitWrite(string key)
+    {
+        while (_writesInFlight.TryGetValue(key, out var count))
+        {
+            if (count > 1)
+            {
+                if (_writesInFlight.TryUpdate(key, count - 1, count))
+                {
+                    return;
+                }
+            }
+            else if (_writesInFlight.TryRemove(new KeyValuePair<string, int>(key, count)))
+            {
+                break;
+            }
+        }
+
+        if (_checksAfterBurst.TryRemove(key, out var typeName))
+        {
+            _ = ConfirmDivergenceAsync(key, typeName);
+        }
+    }
+
+    private async Task ConfirmDivergenceAsync(string key, string typeName)
+    {
+        try
+        {
+            // Background repair mode: a late reply that still differs starts the merge (SyncInBackground).
+            var (_, agreed) = await QuorumReadAsync("llen", key, typeName, [typeName, ModeMeta], _nodes.Majority, ReadRepairMode.Background, ReadFanOut.All, CancellationToken.None).ConfigureAwait(false);
+            if (agreed < 0)
+            {
+                SyncInBackground(key, typeName);
+            }
+        }
+        catch (Exception ex)
+        {
+            // No quorum for the check: the next write's check, hints and anti-entropy cover the key.
+            _metrics.ListRepair("background", "failed");
+            Log.ListRepairFailed(_logger, key, "*", ex);
         }
     }
 

@@ -153,6 +153,28 @@ internal sealed partial class ListReplicator : Replicator
         int required,
         CancellationToken cancellationToken)
     {
+        EnterWrite(key);
+        try
+        {
+            return await ExecuteWriteCoreAsync(operation, key, typeName, script, keys, args, version, required, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ExitWrite(key);
+        }
+    }
+
+    private async ValueTask<ListWriteResult> ExecuteWriteCoreAsync(
+        string operation,
+        string key,
+        string typeName,
+        LuaScript script,
+        RedisKey[] keys,
+        RedisValue[] args,
+        ReplicatedVersion version,
+        int required,
+        CancellationToken cancellationToken)
+    {
         var started = Stopwatch.GetTimestamp();
         var call = new QuorumCall<ListWriteReply>(_nodes.Count, required);
         foreach (var node in _nodes.Nodes)
@@ -193,6 +215,15 @@ internal sealed partial class ListReplicator : Replicator
         long length;
         long expectedCount;
         ulong expectedDigest;
+        if (diverged && OtherWritesInFlight(key))
+        {
+            // Other writes of this client on this key are still landing, in another interleaving on each node: the
+            // replies may differ for that alone. Merging the full lists now would cost O(length) per push while pushes
+            // overlap; the check runs once the key's writes have settled instead (ExitWrite).
+            _checksAfterBurst[key] = typeName;
+            diverged = false;
+        }
+
         if (diverged)
         {
             // The post-write check: the acknowledging nodes hold different lists. Merge them all and repair before returning.
@@ -230,7 +261,14 @@ internal sealed partial class ListReplicator : Replicator
                 var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
                 if (reply.Counts && (reply.Count != count || reply.Digest != digest))
                 {
-                    owner.SyncInBackground(key, typeName);
+                    if (owner.OtherWritesInFlight(key, self: 0))
+                    {
+                        owner._checksAfterBurst[key] = typeName;
+                    }
+                    else
+                    {
+                        owner.SyncInBackground(key, typeName);
+                    }
                 }
             },
             (this, key, typeName, expectedCount, expectedDigest));
