@@ -153,128 +153,116 @@ internal sealed partial class ListReplicator : Replicator
         int required,
         CancellationToken cancellationToken)
     {
+        // Counted while in flight, so that the post-write check of an overlapping write on the same key can tell a
+        // transient difference from a divergence (OtherWritesInFlight).
         EnterWrite(key);
         try
         {
-            return await ExecuteWriteCoreAsync(operation, key, typeName, script, keys, args, version, required, cancellationToken).ConfigureAwait(false);
+            var started = Stopwatch.GetTimestamp();
+            var call = new QuorumCall<ListWriteReply>(_nodes.Count, required);
+            foreach (var node in _nodes.Nodes)
+            {
+                _ = WriteOnNodeAsync(call, node, script, key, keys, args, version, typeName);
+            }
+
+            await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!call.Reached)
+            {
+                var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+                _metrics.Operation(operation, "quorum_failed", started);
+                throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Counts ? r.Stored : null, r.Error));
+            }
+
+            var (replies, arrived) = call.TakeSnapshot();
+            var acknowledged = 0;
+            var agreed = -1;
+            var diverged = false;
+            for (var i = 0; i < replies.Length; i++)
+            {
+                if (!arrived[i] || !replies[i].Counts)
+                {
+                    continue;
+                }
+
+                acknowledged++;
+                if (agreed < 0)
+                {
+                    agreed = i;
+                }
+                else if (replies[i].Count != replies[agreed].Count || replies[i].Digest != replies[agreed].Digest)
+                {
+                    diverged = true;
+                }
+            }
+
+            long length;
+            long expectedCount;
+            ulong expectedDigest;
+            if (diverged && OtherWritesInFlight(key))
+            {
+                // Other writes of this client on this key are still landing, in another interleaving on each node: the
+                // replies may differ for that alone. Merging the full lists now would cost O(length) per push while pushes
+                // overlap; the check runs once the key's writes have settled instead (ExitWrite).
+                _checksAfterBurst[key] = typeName;
+                diverged = false;
+            }
+
+            if (diverged)
+            {
+                // The post-write check: the acknowledging nodes hold different lists. Merge them all and repair before returning.
+                Log.ListDiverged(_logger, key, operation);
+                try
+                {
+                    var merged = await SyncAsync(key, typeName, required, "blocking", cancellationToken).ConfigureAwait(false);
+                    length = merged.Count;
+                    expectedCount = merged.Count;
+                    expectedDigest = merged.Digest;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // The write itself was acknowledged by W nodes: report it, and leave the repair to the next operation
+                    // or anti-entropy rather than fail a write that happened (whatever went wrong in the repair: a caller
+                    // must never take an acknowledged write for a failed one).
+                    _metrics.ListRepair("blocking", "failed");
+                    Log.ListRepairFailed(_logger, key, "*", ex);
+                    length = replies[agreed].Count;
+                    expectedCount = length;
+                    expectedDigest = replies[agreed].Digest;
+                }
+            }
+            else
+            {
+                length = replies[agreed].Count;
+                expectedCount = length;
+                expectedDigest = replies[agreed].Digest;
+            }
+
+            // A late reply that disagrees with what the quorum said starts a background merge and repair.
+            call.HandleLate(
+                static (index, reply, state) =>
+                {
+                    var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
+                    if (reply.Counts && (reply.Count != count || reply.Digest != digest))
+                    {
+                        if (owner.OtherWritesInFlight(key, self: 0))
+                        {
+                            owner._checksAfterBurst[key] = typeName;
+                        }
+                        else
+                        {
+                            owner.SyncInBackground(key, typeName);
+                        }
+                    }
+                },
+                (this, key, typeName, expectedCount, expectedDigest));
+
+            _metrics.Operation(operation, "ok", started);
+            return new ListWriteResult(version, length, acknowledged, required);
         }
         finally
         {
             ExitWrite(key);
         }
-    }
-
-    private async ValueTask<ListWriteResult> ExecuteWriteCoreAsync(
-        string operation,
-        string key,
-        string typeName,
-        LuaScript script,
-        RedisKey[] keys,
-        RedisValue[] args,
-        ReplicatedVersion version,
-        int required,
-        CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        var call = new QuorumCall<ListWriteReply>(_nodes.Count, required);
-        foreach (var node in _nodes.Nodes)
-        {
-            _ = WriteOnNodeAsync(call, node, script, key, keys, args, version, typeName);
-        }
-
-        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!call.Reached)
-        {
-            var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
-            _metrics.Operation(operation, "quorum_failed", started);
-            throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Counts ? r.Stored : null, r.Error));
-        }
-
-        var (replies, arrived) = call.TakeSnapshot();
-        var acknowledged = 0;
-        var agreed = -1;
-        var diverged = false;
-        for (var i = 0; i < replies.Length; i++)
-        {
-            if (!arrived[i] || !replies[i].Counts)
-            {
-                continue;
-            }
-
-            acknowledged++;
-            if (agreed < 0)
-            {
-                agreed = i;
-            }
-            else if (replies[i].Count != replies[agreed].Count || replies[i].Digest != replies[agreed].Digest)
-            {
-                diverged = true;
-            }
-        }
-
-        long length;
-        long expectedCount;
-        ulong expectedDigest;
-        if (diverged && OtherWritesInFlight(key))
-        {
-            // Other writes of this client on this key are still landing, in another interleaving on each node: the
-            // replies may differ for that alone. Merging the full lists now would cost O(length) per push while pushes
-            // overlap; the check runs once the key's writes have settled instead (ExitWrite).
-            _checksAfterBurst[key] = typeName;
-            diverged = false;
-        }
-
-        if (diverged)
-        {
-            // The post-write check: the acknowledging nodes hold different lists. Merge them all and repair before returning.
-            Log.ListDiverged(_logger, key, operation);
-            try
-            {
-                var merged = await SyncAsync(key, typeName, required, "blocking", cancellationToken).ConfigureAwait(false);
-                length = merged.Count;
-                expectedCount = merged.Count;
-                expectedDigest = merged.Digest;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The write itself was acknowledged by W nodes: report it, and leave the repair to the next operation
-                // or anti-entropy rather than fail a write that happened (whatever went wrong in the repair: a caller
-                // must never take an acknowledged write for a failed one).
-                _metrics.ListRepair("blocking", "failed");
-                Log.ListRepairFailed(_logger, key, "*", ex);
-                length = replies[agreed].Count;
-                expectedCount = length;
-                expectedDigest = replies[agreed].Digest;
-            }
-        }
-        else
-        {
-            length = replies[agreed].Count;
-            expectedCount = length;
-            expectedDigest = replies[agreed].Digest;
-        }
-
-        // A late reply that disagrees with what the quorum said starts a background merge and repair.
-        call.HandleLate(
-            static (index, reply, state) =>
-            {
-                var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
-                if (reply.Counts && (reply.Count != count || reply.Digest != digest))
-                {
-                    if (owner.OtherWritesInFlight(key, self: 0))
-                    {
-                        owner._checksAfterBurst[key] = typeName;
-                    }
-                    else
-                    {
-                        owner.SyncInBackground(key, typeName);
-                    }
-                }
-            },
-            (this, key, typeName, expectedCount, expectedDigest));
-
-        _metrics.Operation(operation, "ok", started);
-        return new ListWriteResult(version, length, acknowledged, required);
     }
 
     private async Task WriteOnNodeAsync(QuorumCall<ListWriteReply> call, ReplicaNode node, LuaScript script, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName)
