@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using StackExchange.Redis;
+using static AnarchoRedis.ReplyFields;
 
 namespace AnarchoRedis;
 
@@ -112,7 +113,7 @@ internal static class ListReplyParser
             for (var i = 0; i + 1 < tombs.Length; i += 2)
             {
                 if (!TryVersion(tombs[i], out var id) ||
-                    !System.Buffers.Text.Utf8Parser.TryParse(Bytes(tombs[i + 1]), out long at, out var used) || used != Bytes(tombs[i + 1]).Length)
+                    !TryInteger(tombs[i + 1], out var at))
                 {
                     return Corrupt(key, node, "an element tombstone is malformed");
                 }
@@ -143,42 +144,10 @@ internal static class ListReplyParser
     private static ListReadReply Corrupt(string key, string node, string detail) =>
         ListReadReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, detail));
 
-    /// <summary>A bulk reply's bytes, without a copy (empty for nil).</summary>
-    private static ReadOnlySpan<byte> Bytes(RedisResult item) => ((ReadOnlyMemory<byte>)(RedisValue)item).Span;
-
-    private static bool TryVersion(RedisResult item, out ReplicatedVersion version)
-    {
-        version = default;
-        return !item.IsNull && ReplicatedVersion.TryParse(Bytes(item), out version);
-    }
-
     private static bool TryWatermark(RedisResult item, out ReplicatedVersion version)
     {
         version = default;
         return Bytes(item).SequenceEqual("0"u8) || TryVersion(item, out version);
-    }
-
-    /// <summary>A non-negative decimal integer, digits only (as Lua's <c>%d</c> writes it).</summary>
-    private static bool TryCount(RedisResult item, out long value)
-    {
-        var bytes = Bytes(item);
-        value = 0;
-        if (bytes.IsEmpty || bytes.Length > 18)
-        {
-            return false;
-        }
-
-        foreach (var b in bytes)
-        {
-            if (b is < (byte)'0' or > (byte)'9')
-            {
-                return false;
-            }
-
-            value = (value * 10) + (b - '0');
-        }
-
-        return true;
     }
 
     /// <summary>The text form of an id or watermark on the nodes: 32 hex digits, or <c>0</c> for none.</summary>

@@ -1,5 +1,6 @@
 using System;
 using StackExchange.Redis;
+using static AnarchoRedis.ReplyFields;
 
 namespace AnarchoRedis;
 
@@ -186,21 +187,12 @@ internal static class ValueReplyParser
     private static ValueReadReply Corrupt(string key, string node, string detail) =>
         ValueReadReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, detail));
 
-    private static bool TryVersion(RedisResult item, out ReplicatedVersion version)
-    {
-        var bytes = (byte[]?)item;
-        version = default;
-        return bytes is not null && ReplicatedVersion.TryParse(bytes.AsSpan(), out version);
-    }
-
+    /// <summary>A time field: nil reads as 0 (absent), anything else must be a whole integer.</summary>
     private static bool TryLong(RedisResult item, out long value)
     {
         value = 0;
-        return item.IsNull || System.Buffers.Text.Utf8Parser.TryParse(Bytes(item), out value, out var consumed) && consumed == Bytes(item).Length;
+        return item.IsNull || ReplyFields.TryInteger(item, out value);
     }
-
-    /// <summary>A bulk reply's bytes, without a copy (empty for nil).</summary>
-    private static ReadOnlySpan<byte> Bytes(RedisResult item) => ((ReadOnlyMemory<byte>)(RedisValue)item).Span;
 
     /// <summary>Whether UTF-8 bytes spell <paramref name="name"/>; allocates only for a non-ASCII name.</summary>
     private static bool NameEquals(ReadOnlySpan<byte> utf8, string name) =>
