@@ -25,7 +25,7 @@ internal sealed partial class ValueReplicator
         var call = new QuorumCall<ValueReadReply>(_nodes.Count, required);
         await SendReadAsync(
             call,
-            options?.FanOut ?? _options.ReadFanOut,
+            FanOut(options),
             (Owner: this, Call: call, Key: key, Keys: keys, TypeName: descriptor.Name, NowMs: NowMs),
             static (s, node) => _ = s.Owner.ReadOnNodeAsync(s.Call, node, s.Key, s.Keys, s.TypeName, s.NowMs),
             cancellationToken).ConfigureAwait(false);
