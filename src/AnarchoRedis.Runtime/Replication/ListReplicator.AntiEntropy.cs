@@ -30,23 +30,10 @@ internal sealed partial class ListReplicator
             return;
         }
 
-        var version = ReplicatedVersion.Zero;
-        var expiresAt = 0L;
-        var maxLeft = ReplicatedVersion.Zero;
-        var maxRight = ReplicatedVersion.Zero;
-        foreach (var reply in answered)
-        {
-            if (reply.Version >= version)
-            {
-                version = reply.Version;
-                expiresAt = reply.ExpiresAt;
-            }
-
-            maxLeft = reply.MaxLeft > maxLeft ? reply.MaxLeft : maxLeft;
-            maxRight = reply.MaxRight > maxRight ? reply.MaxRight : maxRight;
-        }
-
-        var merged = ListMerge.Merge(answered.Select(r => r.ToState()).ToArray());
+        var basis = ListMergedReplicas.Of(answered, NowMs);
+        var merged = basis.Merged;
+        var version = basis.Version;
+        var expiresAt = basis.ExpiresAt;
 
         // Only nodes whose state differs are rewritten (their entry follows from the state). Entries that differ while
         // every state agrees (written with digests off, say) are rewritten from the state on every node.
@@ -54,12 +41,12 @@ internal sealed partial class ListReplicator
         var anyDiffers = false;
         for (var i = 0; i < nodes.Length; i++)
         {
-            states[i] = replies[i].Ok && SameState(replies[i], merged, version, expiresAt, maxLeft, maxRight);
+            states[i] = replies[i].Ok && basis.IsHeldBy(replies[i]);
             anyDiffers |= replies[i].Ok && !states[i];
         }
 
         var entriesDiffer = !anyDiffers && entries is not null && entries.Select(e => e?.Hash).Distinct().Count() > 1;
-        var plan = new ReplacePlan(this, key, writeKeys, typeName, merged, version, expiresAt, maxLeft, maxRight);
+        var plan = new ReplacePlan(this, key, writeKeys, typeName, basis);
         var writes = new List<Task<bool>>();
         var allAgree = answered.Length == replies.Length;
         for (var i = 0; i < nodes.Length; i++)
@@ -150,40 +137,6 @@ internal sealed partial class ListReplicator
         }
 
         return due;
-    }
-
-    private static bool SameState(in ListReadReply reply, ListReplicaState merged, ReplicatedVersion version, long expiresAt, ReplicatedVersion maxLeft, ReplicatedVersion maxRight)
-    {
-        if (reply.Version != version || reply.Count != merged.Count || reply.Digest != merged.Digest || reply.DeletedUpTo != merged.DeletedUpTo
-            || reply.ExpiresAt != expiresAt || reply.MaxLeft != maxLeft || reply.MaxRight != maxRight)
-        {
-            return false;
-        }
-
-        var tombstones = (IReadOnlyDictionary<ReplicatedVersion, long>?)reply.Tombstones ?? new Dictionary<ReplicatedVersion, long>();
-        if (tombstones.Count != merged.Tombstones.Count)
-        {
-            return false;
-        }
-
-        foreach (var (id, removedAt) in merged.Tombstones)
-        {
-            if (!tombstones.TryGetValue(id, out var other) || other != removedAt)
-            {
-                return false;
-            }
-        }
-
-        // Same elements in the same (canonical) order.
-        for (var i = 0; i < reply.Elements.Length; i++)
-        {
-            if (reply.Elements[i].Id != merged.Elements[i].Id)
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     private async Task ReadFullForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, PassState state)

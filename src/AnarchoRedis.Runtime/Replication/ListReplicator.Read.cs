@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -327,35 +328,15 @@ internal sealed partial class ListReplicator
         }
 
         var (replies, arrived) = call.TakeSnapshot();
-        var states = new List<ListReplicaState>();
-        var version = ReplicatedVersion.Zero;
-        var expiresAt = 0L;
-        var maxLeft = ReplicatedVersion.Zero;
-        var maxRight = ReplicatedVersion.Zero;
-        for (var i = 0; i < replies.Length; i++)
-        {
-            if (arrived[i] && replies[i].Ok)
-            {
-                states.Add(replies[i].ToState());
-                if (replies[i].Version >= version)
-                {
-                    version = replies[i].Version;
-                    expiresAt = replies[i].ExpiresAt;
-                }
-
-                maxLeft = Max(maxLeft, replies[i].MaxLeft);
-                maxRight = Max(maxRight, replies[i].MaxRight);
-            }
-        }
-
-        var merged = ListMerge.Merge(states);
+        var basis = ListMergedReplicas.Of(replies.Where((_, i) => arrived[i]), NowMs);
+        var merged = basis.Merged;
         if (mode == "off")
         {
             // Read repair is off for this call: the merge answers the read, the nodes are left to anti-entropy.
             return merged;
         }
 
-        var plan = new ReplacePlan(this, key, WriteKeys(key), typeName, merged, version, expiresAt, maxLeft, maxRight);
+        var plan = new ReplacePlan(this, key, WriteKeys(key), typeName, basis);
         List<Task>? repairs = null;
         for (var i = 0; i < replies.Length; i++)
         {

@@ -7,52 +7,33 @@ namespace AnarchoRedis;
 /// <content>The full-value repair of diverged list replicas (list_replace.lua).</content>
 internal sealed partial class ListReplicator
 {
-    private static ReplicatedVersion Max(ReplicatedVersion a, ReplicatedVersion b) => a >= b ? a : b;
-
     /// <summary>
-    /// Writes one merged list to diverged nodes with list_replace.lua. The watermarks it writes (highest left/right id
-    /// ever inserted) are the highest of the merged elements and of every reply's, so that every node it repairs ends
-    /// with the same meta (and the same slot entry).
+    /// Writes one merge (<see cref="ListMergedReplicas"/>) to diverged nodes with list_replace.lua. The watermarks it
+    /// writes (highest left/right id ever inserted) are the highest of the merged elements and of every reply's, so that
+    /// every node it repairs ends with the same meta (and the same slot entry).
     /// </summary>
     private sealed class ReplacePlan
     {
         private readonly string _key;
         private readonly RedisKey[] _keys;
         private readonly string _typeName;
-        private readonly ReplicatedVersion _version;
-        private readonly long _expiresAt;
-        private readonly ReplicatedVersion _maxLeft;
-        private readonly ReplicatedVersion _maxRight;
+        private readonly ListMergedReplicas _basis;
         private RedisValue[]? _tail;
 
-        public ReplacePlan(ListReplicator owner, string key, RedisKey[] keys, string typeName, ListReplicaState merged, ReplicatedVersion version, long expiresAt, ReplicatedVersion maxLeft, ReplicatedVersion maxRight)
+        public ReplacePlan(ListReplicator owner, string key, RedisKey[] keys, string typeName, ListMergedReplicas basis)
         {
             Owner = owner;
             _key = key;
             _keys = keys;
             _typeName = typeName;
-            Merged = merged;
-            _version = version;
-            _expiresAt = expiresAt;
-            _maxLeft = maxLeft;
-            _maxRight = maxRight;
+            _basis = basis;
         }
 
         public ListReplicator Owner { get; }
 
-        public ListReplicaState Merged { get; }
+        public ListReplicaState Merged => _basis.Merged;
 
-        public ReplacePlan Widen(ListReadReply late) =>
-            new(
-                Owner,
-                _key,
-                _keys,
-                _typeName,
-                ListMerge.Merge(Merged, late.ToState()),
-                late.Version > _version ? late.Version : _version,
-                late.Version > _version ? late.ExpiresAt : _expiresAt,
-                Max(_maxLeft, late.MaxLeft),
-                Max(_maxRight, late.MaxRight));
+        public ReplacePlan Widen(ListReadReply late) => new(Owner, _key, _keys, _typeName, _basis.With(late, Owner.NowMs));
 
         /// <summary>Writes the merge to one node (conditionally on what it was seen holding) and returns its reply; throws on failure.</summary>
         public async Task<ListWriteReply> ApplyAsync(ReplicaNode node, ListReadReply seen)
@@ -104,9 +85,9 @@ internal sealed partial class ListReplicator
         {
             var elements = Merged.Elements;
             var tombstones = Merged.Tombstones;
-            var tail = new RedisValue[10 + elements.Count + (2 * tombstones.Count)];
-            var maxLeft = _maxLeft;
-            var maxRight = _maxRight;
+            var tail = new RedisValue[11 + elements.Count + (2 * tombstones.Count)];
+            var maxLeft = _basis.MaxLeft;
+            var maxRight = _basis.MaxRight;
             foreach (var element in elements)
             {
                 if (element.Side == ListSide.Left && element.Id > maxLeft)
@@ -127,19 +108,20 @@ internal sealed partial class ListReplicator
                 earliestRemoval = earliestRemoval == 0 ? at : Math.Min(earliestRemoval, at);
             }
 
-            var metaExpiresAt = Owner.MetaExpiresAt(_expiresAt);
+            var metaExpiresAt = Owner.MetaExpiresAt(_basis.ExpiresAt);
             var due = EarliestDue(tombstones.Count == 0 ? 0 : earliestRemoval + Owner.GraceMs, metaExpiresAt);
-            tail[0] = _version.ToString();
+            tail[0] = _basis.Version.ToString();
             tail[1] = ListReplyParser.Watermark(Merged.DeletedUpTo);
-            tail[2] = _expiresAt;
+            tail[2] = _basis.ExpiresAt;
             tail[3] = metaExpiresAt;
             tail[4] = Merged.Count;
             tail[5] = ListDigest.Format(Merged.Digest);
             tail[6] = ListReplyParser.Watermark(maxLeft);
             tail[7] = ListReplyParser.Watermark(maxRight);
             tail[8] = due;
-            tail[9] = elements.Count;
-            var i = 10;
+            tail[9] = ListReplyParser.Watermark(_basis.ExpiryVersion);
+            tail[10] = elements.Count;
+            var i = 11;
             foreach (var element in elements)
             {
                 tail[i++] = element.ToEnvelope();

@@ -13,7 +13,11 @@ internal readonly record struct ListWriteReply(NodeOutcomeKind Kind, long Count,
     public static ListWriteReply Failed(NodeOutcomeKind kind, Exception error) => new(kind, 0, 0, default, error);
 }
 
-/// <summary>One node's reply to the list read script. <see cref="MaxLeft"/>/<see cref="MaxRight"/>: the highest left/right id the node ever inserted (<see cref="ReplicatedVersion.Zero"/> for none).</summary>
+/// <summary>
+/// One node's reply to the list read script. <see cref="MaxLeft"/>/<see cref="MaxRight"/>: the highest left/right id the
+/// node ever inserted (<see cref="ReplicatedVersion.Zero"/> for none); <see cref="ExpiresAt"/>: the data expiry set by the
+/// push <see cref="ExpiryVersion"/> (0 and <see cref="ReplicatedVersion.Zero"/> for none).
+/// </summary>
 internal readonly record struct ListReadReply(
     bool Ok,
     ReplicatedVersion Version,
@@ -25,6 +29,7 @@ internal readonly record struct ListReadReply(
     Dictionary<ReplicatedVersion, long>? Tombstones,
     ReplicatedVersion MaxLeft,
     ReplicatedVersion MaxRight,
+    ReplicatedVersion ExpiryVersion,
     NodeOutcomeKind ErrorKind,
     Exception? Error) : INodeReply
 {
@@ -39,7 +44,7 @@ internal readonly record struct ListReadReply(
     /// <summary>This answer, marked as not counting toward R, with the reason.</summary>
     public ListReadReply NotCounted(Exception reason) => this with { IsNotCounted = true, ErrorKind = NodeOutcomeKind.Skipped, Error = reason };
 
-    public static ListReadReply Failed(NodeOutcomeKind kind, Exception error) => new(false, default, 0, 0, default, 0, [], null, default, default, kind, error);
+    public static ListReadReply Failed(NodeOutcomeKind kind, Exception error) => new(false, default, 0, 0, default, 0, [], null, default, default, default, kind, error);
 
     /// <summary>The node's state, for a reply to a full read.</summary>
     public ListReplicaState ToState() =>
@@ -87,9 +92,10 @@ internal static class ListReplyParser
             !ListDigest.TryParse(Bytes(items[3]), out var digest) ||
             !TryWatermark(items[4], out var deletedUpTo) ||
             !TryCount(items[5], out var expiresAt) ||
-            items.Length < 10 ||
+            items.Length < 11 ||
             !TryWatermark(items[8], out var maxLeft) ||
-            !TryWatermark(items[9], out var maxRight))
+            !TryWatermark(items[9], out var maxRight) ||
+            !TryWatermark(items[10], out var expiryVersion))
         {
             return Corrupt(key, node, "count, digest, watermark or expiry is malformed");
         }
@@ -122,7 +128,7 @@ internal static class ListReplyParser
             }
         }
 
-        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, default, null);
+        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, expiryVersion, default, null);
     }
 
     internal static Exception ScriptError(long code, RedisResult[] items, string key, string node, string typeName)

@@ -28,8 +28,9 @@ local function hex16(h)
 end
 
 -- Type and meta checks shared by every list script (before any write). Returns nil and the meta table, or an error reply.
+-- meta: 1 v, 2 k, 3 n, 4 c, 5 h, 6 dv, 7 ml, 8 mr, 9 x (data expiry), 10 xv (the write that set x), 11 mx (meta expiry).
 local function check(name)
-  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x')
+  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx')
   if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
   -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
   if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
@@ -42,13 +43,14 @@ local function check(name)
     if not valid(meta[1]) then return {-3, 'version is not 32 lowercase hex digits'} end
     if meta[2] ~= 'l' or meta[3] ~= name then return {-4, meta[2] or '', meta[3] or ''} end
     if not hex16(meta[5]) then return {-3, 'digest is not 16 lowercase hex digits'} end
-    for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0'}) do
+    for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0', meta[10] or '0'}) do
       if w ~= '0' and not valid(w) then return {-3, 'a watermark is not 32 lowercase hex digits'} end
     end
     if len == 0 and (meta[9] or '0') ~= '0' and tonumber(meta[9]) ~= nil and tonumber(meta[4] or '') ~= 0 then
-      -- The data expired (Redis dropped it at x): every element written so far is dead, as after a delete at v.
-      meta[4], meta[5], meta[9] = '0', '0000000000000000', '0'
-      if meta[6] == nil or meta[6] == '0' or newer(meta[1], meta[6]) then meta[6] = meta[1] end
+      -- The data expired (Redis dropped it at x): this node holds no element. That is all it says: x is the expiry of
+      -- the write xv, and a newer write that this node missed may have renewed the list elsewhere, so an expiry is
+      -- never turned into a delete (only the expiry of the newest xv, applied by the merge, removes anything).
+      meta[4], meta[5] = '0', '0000000000000000'
     end
     if tonumber(meta[4] or '') ~= len then
       -- The data changed under the meta (evicted, or edited outside AnarchoRedis): describe what is really there, so
@@ -84,9 +86,9 @@ end
 local function entry_hash(old)
   return old and tonumber(string.match(old, '^%d+') or '') or 0
 end
-local function list_entry(v, c, h, dv, ml, mr, x, due, exact)
+local function list_entry(v, c, h, dv, ml, mr, x, xv, due, exact)
   if not KEYS[5] then return end
-  local text = table.concat({KEYS[1], v, string.format('%d', c), h, dv, ml, mr, x,
+  local text = table.concat({KEYS[1], v, string.format('%d', c), h, dv, ml, mr, x, xv,
     string.format('%d', redis.call('HLEN', KEYS[3]))}, '\0')
   local hash = tonumber(string.sub(redis.sha1hex(text), 1, 10), 16)
   local old = redis.call('HGET', KEYS[4], KEYS[1])
@@ -103,6 +105,23 @@ local function list_entry(v, c, h, dv, ml, mr, x, due, exact)
     if m == nil or due < m then redis.call('HSET', KEYS[5], 'm', string.format('%d', due)) end
   end
 end
+-- Gives the data, meta and tombstone keys exactly the expiry the list's meta names after a write: none (PERSIST) when x
+-- is '0', else the data at x and the meta and tombstones at mx (x + grace). Every list write ends with it, so a write that
+-- removes or replaces a time to live does so on every key (PEXPIREAT and PERSIST do nothing to a key that is absent).
+local function apply_expiry(x, mx)
+  if x == '0' then
+    redis.call('PERSIST', KEYS[1])
+    redis.call('PERSIST', KEYS[2])
+    redis.call('PERSIST', KEYS[3])
+  else
+    redis.call('PEXPIREAT', KEYS[1], x)
+    if mx ~= '0' then
+      redis.call('PEXPIREAT', KEYS[2], mx)
+      redis.call('PEXPIREAT', KEYS[3], mx)
+    end
+  end
+end
+
 -- Removes the key's entry from the slot index and its hash from the slot sum.
 local function drop_entry()
   if not KEYS[5] then return end

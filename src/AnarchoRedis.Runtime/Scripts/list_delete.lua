@@ -42,12 +42,11 @@ if dv == '0' or newer(D, dv) then dv = D end
 local version = meta[1] or D
 if newer(D, version) then version = D end
 local c = redis.call('LLEN', KEYS[1])
-local x = c > 0 and (meta[9] or '0') or '0'
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x)
-if c == 0 then
-  redis.call('PERSIST', KEYS[2])
-elseif (meta[9] or '0') ~= '0' then
-  redis.call('PEXPIREAT', KEYS[1], meta[9])
-end
-list_entry(version, c, h, dv, ml, mr, x, ARGV[3], false)
+-- The expiry goes with the push that set it (xv): deleted with it when the delete covers it, else kept. (Not "when the
+-- list is left empty": a newer push whose elements were removed still holds the expiry on every node.)
+local x, xv, mx = meta[9] or '0', meta[10] or '0', meta[11] or '0'
+if xv == '0' or not newer(xv, dv) then x, xv, mx = '0', '0', '0' end
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx)
+apply_expiry(x, mx)
+list_entry(version, c, h, dv, ml, mr, x, xv, ARGV[3], false)
 return {0, c, h, version}

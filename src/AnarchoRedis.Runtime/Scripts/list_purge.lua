@@ -30,6 +30,6 @@ if ARGV[4] ~= '' and len == 0 and meta[1] == ARGV[4] and redis.call('HLEN', KEYS
   return {0, purged, 1}
 end
 -- The entry describes the meta as stored (check() may have adjusted its copy in memory).
-local m = redis.call('HMGET', KEYS[2], 'v', 'c', 'h', 'dv', 'ml', 'mr', 'x')
-list_entry(m[1], m[2] or '0', m[3] or '0000000000000000', m[4] or '0', m[5] or '0', m[6] or '0', m[7] or '0', ARGV[3], true)
+local m = redis.call('HMGET', KEYS[2], 'v', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv')
+list_entry(m[1], m[2] or '0', m[3] or '0000000000000000', m[4] or '0', m[5] or '0', m[6] or '0', m[7] or '0', m[8] or '0', ARGV[3], true)
 return {0, purged, 0}

@@ -83,12 +83,15 @@ for i = 6, #ARGV, 2 do
   end
 end
 
-local c = redis.call('LLEN', KEYS[1])
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', ARGV[3])
-if ARGV[3] ~= '0' then
-  if c > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[3]) end
-  redis.call('PEXPIREAT', KEYS[2], ARGV[4])
-  if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIREAT', KEYS[3], ARGV[4]) end
+-- The list's expiry is the one of its newest push (xv), not of the push that arrived last: a push takes it over only
+-- when it is newer than xv and not under the delete watermark (a dead push says nothing), so replicas that get the
+-- same pushes in another order end with the same expiry.
+local x, xv, mx = meta[9] or '0', meta[10] or '0', meta[11] or '0'
+if (xv == '0' or newer(ARGV[2], xv)) and (dv == '0' or newer(ARGV[2], dv)) then
+  x, xv, mx = ARGV[3], ARGV[2], ARGV[4]
 end
-list_entry(version, c, h, dv, ml, mr, ARGV[3], ARGV[5], false)
+local c = redis.call('LLEN', KEYS[1])
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx)
+apply_expiry(x, mx)
+list_entry(version, c, h, dv, ml, mr, x, xv, ARGV[5], false)
 return {0, c, h, version}

@@ -2,7 +2,8 @@
 -- replica cannot bring the element back.
 --
 -- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones   KEYS[4] slot index, KEYS[5] slot digest (optional)
--- ARGV[1] registry name   ARGV[2] operation version   ARGV[3] removal time ms   ARGV[4] meta expiry ms or '0'
+-- ARGV[1] registry name   ARGV[2] operation version   ARGV[3] removal time ms   ARGV[4] unused ('0'; the
+-- tombstones take the list's own expiry)
 -- ARGV[5] due candidate for the key's slot entry, Unix ms or '0' (removal time + grace: the tombstones' purge)
 -- ARGV[6..] pairs: id (32 hex), element hash (16 hex)
 --
@@ -39,7 +40,9 @@ end
 local version = meta[1] or ARGV[2]
 if newer(ARGV[2], version) then version = ARGV[2] end
 local c = redis.call('LLEN', KEYS[1])
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', meta[9] or '0')
-if ARGV[4] ~= '0' then redis.call('PEXPIREAT', KEYS[3], ARGV[4]) end
-list_entry(version, c, h, meta[6] or '0', meta[7] or '0', meta[8] or '0', meta[9] or '0', ARGV[5], false)
+local x, xv, mx = meta[9] or '0', meta[10] or '0', meta[11] or '0'
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', x, 'xv', xv, 'mx', mx)
+-- A removal keeps the list's expiry, and its tombstones get it too.
+apply_expiry(x, mx)
+list_entry(version, c, h, meta[6] or '0', meta[7] or '0', meta[8] or '0', x, xv, ARGV[5], false)
 return {0, c, h, version}

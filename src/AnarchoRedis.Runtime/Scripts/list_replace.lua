@@ -1,12 +1,16 @@
 -- Full-value repair: replaces the node's list with the merged one, only if the node still holds the (count, digest)
--- the client saw (else it changed meanwhile: nothing is done, the next read or anti-entropy pass repairs it).
+-- the client saw (else it changed meanwhile: nothing is done, the next read or anti-entropy pass repairs it). Even
+-- then, a removal or delete can have reached the node after the client read it without changing its (count, digest)
+-- (the node never held the element): so no merged element that the node has tombstoned, or that its delete watermark
+-- covers, is written, and the reply's (count, digest) describe what the node holds in the end.
 --
 -- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones   KEYS[4] slot index, KEYS[5] slot digest (optional)
 -- ARGV[1] registry name   ARGV[2] expected count   ARGV[3] expected digest   ARGV[4] merged version
 -- ARGV[5] deleted-up-to   ARGV[6] data expiry ms or '0'   ARGV[7] meta expiry ms or '0'
 -- ARGV[8] merged count   ARGV[9] merged digest   ARGV[10] max left id   ARGV[11] max right id
 -- ARGV[12] due candidate for the key's slot entry, Unix ms or '0' (earliest tombstone + grace, or the meta expiry)
--- ARGV[13] number of envelopes n; ARGV[14 .. 13+n] envelopes in canonical order; then tombstone pairs (id, time)
+-- ARGV[13] the version of the write that set the expiry (xv), or '0'
+-- ARGV[14] number of envelopes n; ARGV[15 .. 14+n] envelopes in canonical order; then tombstone pairs (id, time)
 --
 -- Returns {0, count, digest, version} replaced; {1, count, digest, version} the node changed meanwhile; errors as list_push.lua.
 -- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
@@ -17,15 +21,27 @@ local c0, h0 = meta[4] or '0', meta[5] or '0000000000000000'
 if tostring(c0) ~= ARGV[2] or h0 ~= ARGV[3] then
   return {1, tonumber(c0), h0, meta[1] or ''}
 end
-local n = tonumber(ARGV[13])
+local dv = ARGV[5]
+if meta[6] and meta[6] ~= '0' and (dv == '0' or newer(meta[6], dv)) then dv = meta[6] end
+local n = tonumber(ARGV[14])
+local elements, h = {}, ARGV[9]
+for i = 15, 14 + n do
+  local id = string.sub(ARGV[i], 2, 33)
+  if (dv ~= '0' and not newer(id, dv)) or redis.call('HEXISTS', KEYS[3], id) == 1 then
+    -- Removed here after the client's read: the node's removal wins; the element hash leaves the digest.
+    h = xor16(h, string.sub(redis.sha1hex(id), 1, 16))
+  else
+    elements[#elements + 1] = ARGV[i]
+  end
+end
 redis.call('DEL', KEYS[1])
-local first = 14
-while first <= 13 + n do
-  local last = math.min(first + 999, 13 + n)
-  redis.call('RPUSH', KEYS[1], unpack(ARGV, first, last))
+local first = 1
+while first <= #elements do
+  local last = math.min(first + 999, #elements)
+  redis.call('RPUSH', KEYS[1], unpack(elements, first, last))
   first = last + 1
 end
-first = 14 + n
+first = 15 + n
 while first < #ARGV do
   local last = math.min(first + 999, #ARGV)
   redis.call('HSET', KEYS[3], unpack(ARGV, first, last))
@@ -33,17 +49,15 @@ while first < #ARGV do
 end
 local version = ARGV[4]
 if meta[1] and newer(meta[1], version) then version = meta[1] end
-local dv = ARGV[5]
-if meta[6] and meta[6] ~= '0' and (dv == '0' or newer(meta[6], dv)) then dv = meta[6] end
 local ml, mr = ARGV[10], ARGV[11]
 if meta[7] and meta[7] ~= '0' and (ml == '0' or newer(meta[7], ml)) then ml = meta[7] end
 if meta[8] and meta[8] ~= '0' and (mr == '0' or newer(meta[8], mr)) then mr = meta[8] end
+-- The expiry of the newest push wins (see list_push.lua), and goes when the delete watermark covers that push.
+local x, xv, mx = ARGV[6], ARGV[13], ARGV[7]
+if meta[10] and meta[10] ~= '0' and (xv == '0' or newer(meta[10], xv)) then x, xv, mx = meta[9] or '0', meta[10], meta[11] or '0' end
+if xv == '0' or (dv ~= '0' and not newer(xv, dv)) then x, xv, mx = '0', '0', '0' end
 local c = redis.call('LLEN', KEYS[1])
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', ARGV[9], 'dv', dv, 'ml', ml, 'mr', mr, 'x', ARGV[6])
-if ARGV[6] ~= '0' then
-  if c > 0 then redis.call('PEXPIREAT', KEYS[1], ARGV[6]) end
-  redis.call('PEXPIREAT', KEYS[2], ARGV[7])
-  if redis.call('EXISTS', KEYS[3]) == 1 then redis.call('PEXPIREAT', KEYS[3], ARGV[7]) end
-end
-list_entry(version, c, ARGV[9], dv, ml, mr, ARGV[6], ARGV[12], false)
-return {0, c, ARGV[9], version}
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx)
+apply_expiry(x, mx)
+list_entry(version, c, h, dv, ml, mr, x, xv, ARGV[12], false)
+return {0, c, h, version}

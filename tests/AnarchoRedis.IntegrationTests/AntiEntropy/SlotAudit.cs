@@ -212,12 +212,12 @@ internal sealed class SlotAudit
         Digests.GetValueOrDefault(slot)?.GetValueOrDefault("s") is { } s ? long.Parse(s, CultureInfo.InvariantCulture) : 0;
 
     /// <summary>
-    /// A list's entry hash as design.md defines it: the first 10 hex digits of the SHA-1 of key, v, c, h, dv, ml, mr, x
-    /// and the number of element tombstones, joined by NUL. Computed here independently of the scripts.
+    /// A list's entry hash as design.md defines it: the first 10 hex digits of the SHA-1 of key, v, c, h, dv, ml, mr, x,
+    /// xv and the number of element tombstones, joined by NUL. Computed here independently of the scripts.
     /// </summary>
     public static long ListEntryHash(string key, IReadOnlyDictionary<string, string> meta, long tombstones)
     {
-        var text = string.Join('\0', key, meta["v"], meta["c"], meta["h"], meta["dv"], meta["ml"], meta["mr"], meta["x"], tombstones.ToString(CultureInfo.InvariantCulture));
+        var text = string.Join('\0', key, meta["v"], meta["c"], meta["h"], meta["dv"], meta["ml"], meta["mr"], meta["x"], meta["xv"], tombstones.ToString(CultureInfo.InvariantCulture));
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(text)));
         return long.Parse(sha.AsSpan(0, 10), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
     }

@@ -25,7 +25,7 @@ public sealed class ListReplaceSafetyTests
     private static RedisValue[] ReplaceWithElement(ReplicatedVersion version)
     {
         var envelope = new ListElement(Element, ListSide.Right, new byte[] { 0xA1, 0x65 }).ToEnvelope();
-        return [TypeName, 0, "0000000000000000", version.ToString(), "0", "0", "0", 1, Hash(Element), "0", Element.ToString(), "0", 1, envelope];
+        return [TypeName, 0, "0000000000000000", version.ToString(), "0", "0", "0", 1, Hash(Element), "0", Element.ToString(), "0", "0", 1, envelope];
     }
 
     [Fact]
@@ -90,7 +90,7 @@ public sealed class ListReplaceSafetyTests
         var reply = (RedisResult[])(await db.ScriptEvaluateAsync(
             ListTestHelpers.Script("list_replace"),
             keys,
-            [TypeName, 0, "0000000000000000", other.ToString(), "0", "0", "0", 2, digest, "0", other.ToString(), "0", 2, first, second]))!;
+            [TypeName, 0, "0000000000000000", other.ToString(), "0", "0", "0", 2, digest, "0", other.ToString(), "0", "0", 2, first, second]))!;
 
         Assert.Equal(0, (long)reply[0]);
         Assert.Equal(1, (long)reply[1]);

@@ -26,7 +26,7 @@ public sealed class NotCountedReplyTests
     [Fact]
     public void A_list_answer_that_does_not_count_is_still_ok_for_the_merge()
     {
-        var reply = new ListReadReply(true, ReplicatedVersion.Zero, 0, 0, default, 0, [], null, default, default, default, null);
+        var reply = new ListReadReply(true, ReplicatedVersion.Zero, 0, 0, default, 0, [], null, default, default, default, default, null);
 
         var notCounted = reply.NotCounted(Reason);
 
