@@ -245,4 +245,40 @@ public sealed class NodeHealthTests
         Assert.Contains("epoch key", error.Reason, StringComparison.Ordinal);
         Assert.Equal((client.Health[0].EpochId, "ready"), await EpochOnNodeAsync(cluster, 0));
     }
+    [Fact]
+    public async Task A_new_client_that_sees_only_a_wiped_node_keeps_it_filling()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var writer = await cluster.CreateClientAsync();
+        await writer.GetValueStore(Profile.Descriptor).SetAsync("profile:kept", new Profile { Id = 1, Name = "kept" }, WriteOptions.All);
+
+        // Nodes 1 and 2 are down and node 0 comes back empty: a client started now sees no epoch anywhere it can reach.
+        cluster[1].Kill();
+        cluster[2].Kill();
+        await cluster[0].RestartAsync(RestartMode.LoseData);
+        var fresh = await cluster.CreateClientAsync();
+
+        Assert.Equal(NodeHealthState.Filling, fresh.Health[0].State);
+        Assert.Equal("filling", (await EpochOnNodeAsync(cluster, 0)).State);
+        var read = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await fresh.GetValueStore(Profile.Descriptor).GetAsync("profile:kept", ReadOptions.One));
+        Assert.Equal(NodeOutcomeKind.Skipped, read.Outcomes[0].Kind);
+    }
+
+    [Fact]
+    public async Task A_new_client_that_finds_data_but_no_epoch_on_every_node_keeps_the_empty_ones_filling()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var writer = await cluster.CreateClientAsync();
+        await writer.GetValueStore(Profile.Descriptor).SetAsync("profile:kept", new Profile { Id = 1, Name = "kept" }, WriteOptions.All);
+
+        // Every epoch is gone (deleted by hand), and node 2 lost its data too: not a new cluster.
+        await cluster[0].Db.KeyDeleteAsync(NodeDump.EpochKey);
+        await cluster[1].Db.KeyDeleteAsync(NodeDump.EpochKey);
+        await cluster[2].Db.ExecuteAsync("FLUSHALL");
+        var fresh = await cluster.CreateClientAsync();
+
+        Assert.Equal(NodeHealthState.Filling, fresh.Health[2].State);
+        Assert.Equal(NodeHealthState.Healthy, fresh.Health[0].State);
+        Assert.Equal(NodeHealthState.Healthy, fresh.Health[1].State);
+    }
 }
