@@ -75,12 +75,13 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             var epochs = new NodeEpoch[_nodes.Count];
             var generations = new int[_nodes.Count];
             var absent = new bool[_nodes.Count];
+            var answered = new bool[_nodes.Count];
             var reads = new Task[nodes.Count];
             for (var i = 0; i < nodes.Count; i++)
             {
                 var node = nodes[i];
                 generations[node.Index] = node.Health.Generation;
-                reads[i] = ReadAsync(node, epochs, absent);
+                reads[i] = ReadAsync(node, epochs, absent, answered);
             }
 
             await Task.WhenAll(reads).ConfigureAwait(false);
@@ -95,15 +96,19 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
 
             if (clusterHasEpochs)
             {
-                await SettleBootstrapAsync(nodes, epochs, absent, cancellationToken).ConfigureAwait(false);
+                await SettleBootstrapAsync(nodes, epochs, absent, answered, cancellationToken).ConfigureAwait(false);
             }
 
+            // Without any epoch known, a node is ready only on a new cluster: every configured node answered, and none
+            // holds anything (a wiped node and unreachable others look the same as a new cluster to a new client).
+            var holdsData = clusterHasEpochs ? null : await NewClusterCheckAsync(nodes, answered, absent).ConfigureAwait(false);
             var creations = new List<Task>();
             foreach (var node in nodes)
             {
                 if (absent[node.Index])
                 {
-                    creations.Add(CreateAsync(node, clusterHasEpochs ? NodeEpoch.Filling : NodeEpoch.Ready, epochs));
+                    var ready = holdsData is not null && (!holdsData.Contains(true) || holdsData[node.Index]);
+                    creations.Add(CreateAsync(node, ready ? NodeEpoch.Ready : NodeEpoch.Filling, epochs));
                 }
             }
 
@@ -197,7 +202,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// a client bootstrapping a new cluster writes every node's epoch in parallel, and one that read the cluster halfway
     /// through would otherwise leave a new node filling (its reads not counted) until the next anti-entropy pass.
     /// </summary>
-    private async Task SettleBootstrapAsync(IReadOnlyList<ReplicaNode> nodes, NodeEpoch[] epochs, bool[] absent, CancellationToken cancellationToken)
+    private async Task SettleBootstrapAsync(IReadOnlyList<ReplicaNode> nodes, NodeEpoch[] epochs, bool[] absent, bool[] answered, CancellationToken cancellationToken)
     {
         var unseen = nodes.Where(n => absent[n.Index] && n.Health.EpochId is null).ToArray();
         if (unseen.Length == 0)
@@ -209,17 +214,49 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         await Task.WhenAll(unseen.Select(node =>
         {
             absent[node.Index] = false;
-            return ReadAsync(node, epochs, absent);
+            return ReadAsync(node, epochs, absent, answered);
         })).ConfigureAwait(false);
     }
 
-    private async Task ReadAsync(ReplicaNode node, NodeEpoch[] epochs, bool[] absent)
+    /// <summary>
+    /// When no node has (or had) an epoch: whether each node holds keys (DBSIZE), or <see langword="null"/> when the
+    /// cluster cannot be called new because some configured node was not asked or did not answer. With every node
+    /// answering, a node that holds keys is an old replica (ready) and an empty one beside it lost its data (filling);
+    /// only when all are empty is the cluster new.
+    /// </summary>
+    private async Task<bool[]?> NewClusterCheckAsync(IReadOnlyList<ReplicaNode> nodes, bool[] answered, bool[] absent)
+    {
+        if (nodes.Count != _nodes.Count || _nodes.Any(n => !answered[n.Index] || !absent[n.Index]))
+        {
+            return null;
+        }
+
+        var holdsData = new bool[_nodes.Count];
+        try
+        {
+            await Task.WhenAll(_nodes.Select(async node =>
+            {
+                var size = await node.Database.ExecuteAsync("DBSIZE").ConfigureAwait(false);
+                holdsData[node.Index] = (long)size > 0;
+            })).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.EpochCheckFailed(_logger, "(new cluster check)", ex);
+            return null;
+        }
+
+        return holdsData;
+    }
+
+    private async Task ReadAsync(ReplicaNode node, NodeEpoch[] epochs, bool[] absent, bool[] answered)
     {
         var started = Stopwatch.GetTimestamp();
         try
         {
             var values = await node.Database.HashGetAsync(_epochKey, EpochFields).ConfigureAwait(false);
             node.Health.OnAnswer(started);
+            answered[node.Index] = true;
             if (values[0].IsNull)
             {
                 absent[node.Index] = !values[1].HasValue && !values[2].HasValue;
@@ -233,6 +270,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         {
             // WRONGTYPE: something else holds the epoch key's name. The node answers; its reads cannot count.
             node.Health.Observe(ex, started);
+            answered[node.Index] = true;
             epochs[node.Index] = new NodeEpoch(string.Empty, ex.Message);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
