@@ -122,14 +122,33 @@ public sealed class HybridLogicalClockTests
     }
 
     [Fact]
-    public void Observe_of_a_version_with_the_top_clock_bit_set_still_makes_next_greater()
+    public void A_version_beyond_the_skew_bound_is_not_adopted_so_one_bad_version_cannot_poison_the_clock()
     {
-        var clock = new HybridLogicalClock(new FakeTimeProvider(Start), writerId: 1);
-        var seen = new ReplicatedVersion(1UL << 63, 0);
+        var time = new FakeTimeProvider(Start);
+        var clock = new HybridLogicalClock(time, writerId: 1, maxAhead: TimeSpan.FromMinutes(5));
 
-        clock.Observe(seen);
+        // An all-ff meta, or a node whose clock is a year ahead: neither is adopted, and Next stays at the wall clock.
+        Assert.False(clock.Observe(new ReplicatedVersion(ulong.MaxValue, ulong.MaxValue)));
+        Assert.False(clock.Observe(new ReplicatedVersion((Ms(Start) + 365L * 24 * 3_600_000) << 16, 0)));
+        Assert.Equal(Ms(Start) << 16, clock.Next().Clock);
 
-        Assert.True(clock.Next() > seen);
+        // Within the bound, a version ahead is adopted as always: a client that read it writes above it.
+        var ahead = new ReplicatedVersion((Ms(Start) + 60_000) << 16, 0);
+        Assert.True(clock.Observe(ahead));
+        Assert.True(clock.Next() > ahead);
+    }
+
+    [Fact]
+    public void The_skew_bound_follows_the_wall_clock()
+    {
+        var time = new FakeTimeProvider(Start);
+        var clock = new HybridLogicalClock(time, writerId: 1, maxAhead: TimeSpan.FromMinutes(5));
+        var later = new ReplicatedVersion((Ms(Start) + 600_000) << 16, 0);
+
+        Assert.False(clock.Observe(later));
+        time.Advance(TimeSpan.FromMinutes(6));
+        Assert.True(clock.Observe(later));
+        Assert.True(clock.Next() > later);
     }
 
     [Fact]
