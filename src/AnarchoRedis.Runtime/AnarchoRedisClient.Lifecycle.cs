@@ -47,7 +47,7 @@ public sealed partial class AnarchoRedisClient
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("AnarchoRedis");
         _replicaSet = replicaSet;
         _metrics = new AnarchoRedisMetrics(meterFactory);
-        Clock = new HybridLogicalClock(time, options.WriterId);
+        Clock = new HybridLogicalClock(time, options.WriterId, options.MaxClockSkew);
         SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
         // The slot prefix is reserved whether or not this client keeps digests: another client of the nodes may.
         var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix, options.EpochKey, options.Hints.StreamPrefix);

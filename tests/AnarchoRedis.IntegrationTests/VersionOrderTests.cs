@@ -20,16 +20,19 @@ public sealed class VersionOrderTests : IClassFixture<RedisCluster>
     [Fact]
     public async Task Older_write_whose_clock_differs_only_in_the_lowest_bit_is_superseded_and_reads_return_the_newer()
     {
+        // A cluster of its own: the fixture's nodes hold the other tests' keys, and a client that finds keys but no
+        // epoch anywhere does not call the cluster new (the empty nodes would start filling).
+        await using var cluster = await RedisCluster.StartAsync();
         const string key = "profile:low-bits";
         var now = DateTimeOffset.UtcNow;
 
         // Created first: a client that knows every node finds the cluster new and makes every node's epoch ready. (A
         // client that knows node 0 alone would make only node 0's, and every node without one would then be taken for
         // a node that lost its data: filling, its reads not counted.)
-        var olderClient = await _cluster.CreateClientAsync(o => o.WriterId = ulong.MaxValue, new FakeTimeProvider(now));
+        var olderClient = await cluster.CreateClientAsync(o => o.WriterId = ulong.MaxValue, new FakeTimeProvider(now));
 
         // The newer write: second version of a client whose fake clock stands still, so its clock is c + 1; writer id 1.
-        var newerClient = await _cluster.CreateClientAsync(o => o.WriterId = 1, new FakeTimeProvider(now), nodes: [0]);
+        var newerClient = await cluster.CreateClientAsync(o => o.WriterId = 1, new FakeTimeProvider(now), nodes: [0]);
         var newerStore = newerClient.GetValueStore(Profile.Descriptor);
         await newerStore.SetAsync(key, new Profile { Id = 1, Name = "first" }, WriteOptions.One);
         var newer = new Profile { Id = 1, Name = "newer" };
@@ -46,8 +49,8 @@ public sealed class VersionOrderTests : IClassFixture<RedisCluster>
 
         // Node 0 answered "superseded" (it acknowledged without applying): it still holds the newer write.
         Assert.Equal(3, olderWrite.Acknowledged);
-        Assert.Equal(newerWrite.Version.ToString(), await _cluster.VersionAsync(0, key));
-        Assert.Equal(olderWrite.Version.ToString(), await _cluster.VersionAsync(1, key));
+        Assert.Equal(newerWrite.Version.ToString(), await cluster.VersionAsync(0, key));
+        Assert.Equal(olderWrite.Version.ToString(), await cluster.VersionAsync(1, key));
 
         var read = await olderStore.GetVersionedAsync(key, ReadOptions.All);
 
@@ -55,8 +58,8 @@ public sealed class VersionOrderTests : IClassFixture<RedisCluster>
         Assert.Equal(newerWrite.Version, read?.Version);
         for (var node = 0; node < 3; node++)
         {
-            Assert.Equal(newerWrite.Version.ToString(), await _cluster.VersionAsync(node, key));
-            Assert.Equal(await _cluster.DataAsync(0, key), await _cluster.DataAsync(node, key));
+            Assert.Equal(newerWrite.Version.ToString(), await cluster.VersionAsync(node, key));
+            Assert.Equal(await cluster.DataAsync(0, key), await cluster.DataAsync(node, key));
         }
 
         // The superseded client has seen the newer version: its next write goes above it although its clock stands still.

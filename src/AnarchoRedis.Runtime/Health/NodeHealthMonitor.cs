@@ -36,6 +36,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly RedisKey _epochKey;
+    private readonly RedisValue _metaPattern;
     private readonly TimeSpan _interval;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -48,6 +49,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         _logger = logger;
         _time = time;
         _epochKey = options.EpochKey;
+        _metaPattern = options.MetaKeyPrefix + "*";
         _interval = options.Health.ProbeInterval;
         foreach (var node in nodes)
         {
@@ -99,8 +101,8 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
                 await SettleBootstrapAsync(nodes, epochs, absent, answered, cancellationToken).ConfigureAwait(false);
             }
 
-            // Without any epoch known, a node is ready only on a new cluster: every configured node answered, and none
-            // holds anything (a wiped node and unreachable others look the same as a new cluster to a new client).
+            // Without any epoch known, a node is ready only on a new cluster: a majority of the nodes answered, none of
+            // them holds anything (a wiped node and unreachable others look the same as a new cluster to a new client).
             var holdsData = clusterHasEpochs ? null : await NewClusterCheckAsync(nodes, answered, absent).ConfigureAwait(false);
             var creations = new List<Task>();
             foreach (var node in nodes)
@@ -219,14 +221,17 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     }
 
     /// <summary>
-    /// When no node has (or had) an epoch: whether each node holds keys (DBSIZE), or <see langword="null"/> when the
-    /// cluster cannot be called new because some configured node was not asked or did not answer. With every node
-    /// answering, a node that holds keys is an old replica (ready) and an empty one beside it lost its data (filling);
-    /// only when all are empty is the cluster new.
+    /// When no node has (or had) an epoch: whether each answering node holds keys (DBSIZE), or <see langword="null"/> when
+    /// the cluster cannot be called new. It can when every node was asked and a majority answered, all without an epoch:
+    /// a wiped node whose peers are unreachable looks like a new cluster to a client that starts then, and only a
+    /// majority of empty nodes cannot be that (it would be more wiped nodes than the N - W losses the guarantees allow).
+    /// A node that holds replicated keys is an old replica (ready) and an empty one beside it lost its data (filling);
+    /// only when none that answered holds any is the cluster new (<see cref="HoldsReplicatedKeysAsync"/>).
     /// </summary>
     private async Task<bool[]?> NewClusterCheckAsync(IReadOnlyList<ReplicaNode> nodes, bool[] answered, bool[] absent)
     {
-        if (nodes.Count != _nodes.Count || _nodes.Any(n => !answered[n.Index] || !absent[n.Index]))
+        var asked = _nodes.Where(n => answered[n.Index]).ToArray();
+        if (nodes.Count != _nodes.Count || asked.Length < (_nodes.Count / 2) + 1 || asked.Any(n => !absent[n.Index]))
         {
             return null;
         }
@@ -234,11 +239,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         var holdsData = new bool[_nodes.Count];
         try
         {
-            await Task.WhenAll(_nodes.Select(async node =>
-            {
-                var size = await node.Database.ExecuteAsync("DBSIZE").ConfigureAwait(false);
-                holdsData[node.Index] = (long)size > 0;
-            })).ConfigureAwait(false);
+            await Task.WhenAll(asked.Select(async node => holdsData[node.Index] = await HoldsReplicatedKeysAsync(node).ConfigureAwait(false))).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -247,6 +248,32 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         }
 
         return holdsData;
+    }
+
+    /// <summary>
+    /// Whether a node holds meta keys of the library: SCAN for the meta prefix, at most 10 rounds of 1,000 keys. Other
+    /// applications' keys do not count (a new cluster on databases shared with them is still new); a node too large to
+    /// scan that far is taken to hold some (conservative: its empty peers start filling).
+    /// </summary>
+    private async Task<bool> HoldsReplicatedKeysAsync(ReplicaNode node)
+    {
+        var cursor = 0L;
+        for (var round = 0; round < 10; round++)
+        {
+            var reply = (RedisResult[])(await node.Database.ExecuteAsync("SCAN", cursor, "MATCH", _metaPattern, "COUNT", 1000).ConfigureAwait(false))!;
+            if (((RedisResult[])reply[1]!).Length > 0)
+            {
+                return true;
+            }
+
+            cursor = long.Parse((string)reply[0]!, System.Globalization.CultureInfo.InvariantCulture);
+            if (cursor == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private async Task ReadAsync(ReplicaNode node, NodeEpoch[] epochs, bool[] absent, bool[] answered)

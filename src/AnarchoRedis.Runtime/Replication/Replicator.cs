@@ -176,15 +176,17 @@ internal abstract class Replicator
     public int RequiredForRead(ReplicatedTypeDescriptor descriptor, ReadOptions? options) =>
         _nodes.Required(options?.RequiredReplies, options?.Consistency ?? Consistency.Default, descriptor.ReadConsistency, _options.ReadConsistency);
 
-    /// <summary>Advances the clock past a version seen in a reply; one far ahead of the local clock is logged and counted.</summary>
+    /// <summary>
+    /// Advances the clock past a version seen in a reply. One more than <see cref="AnarchoRedisOptions.MaxClockSkew"/>
+    /// ahead of the local clock is not adopted (the clock refuses it): it is logged and counted, and the operation goes on
+    /// (the version is still data, and wins its comparisons).
+    /// </summary>
     private protected void Observe(ReplicatedVersion version, string key)
     {
-        _clock.Observe(version);
-        var skew = _clock.AheadOfWallClock(version);
-        if (skew > _options.MaxClockSkew)
+        if (!_clock.Observe(version))
         {
             _metrics.ClockSkew();
-            Log.ClockSkew(_logger, version, key, skew, _options.MaxClockSkew);
+            Log.ClockSkew(_logger, version, key, _clock.AheadOfWallClock(version), _options.MaxClockSkew);
         }
     }
 

@@ -7,21 +7,35 @@ namespace AnarchoRedis;
 /// <summary>
 /// Makes versions: a hybrid logical clock (48 bits of Unix milliseconds, 16 bits of counter) and a writer id.
 /// Each new clock value is <c>max(now, last + 1)</c>, and every version the client sees advances <c>last</c>, so a
-/// client that has read version v always writes above v, even with a slow wall clock. Thread-safe, lock-free.
+/// client that has read version v always writes above v, even with a slow wall clock. A version more than the skew bound
+/// ahead of the wall clock is not adopted (a node with a broken clock, or a hand-edited meta, would otherwise drag every
+/// later version of this client into the future, and one at the top of the range would make <see cref="Next"/> fail
+/// forever). Thread-safe, lock-free.
 /// </summary>
 public sealed class HybridLogicalClock
 {
     private readonly TimeProvider _timeProvider;
+    private readonly ulong _maxAheadClock;
     private ulong _last;
 
     /// <summary>Creates a clock.</summary>
     /// <param name="timeProvider">The wall clock.</param>
     /// <param name="writerId">The writer id, or <see langword="null"/> for a random one.</param>
-    public HybridLogicalClock(TimeProvider timeProvider, ulong? writerId = null)
+    /// <param name="maxAhead">
+    /// How far ahead of the wall clock a seen version may be and still be adopted (<see cref="AnarchoRedisOptions.MaxClockSkew"/>);
+    /// <see langword="null"/> for no bound.
+    /// </param>
+    public HybridLogicalClock(TimeProvider timeProvider, ulong? writerId = null, TimeSpan? maxAhead = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
+        if (maxAhead is { } bound && bound < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxAhead), bound, "The skew bound cannot be negative.");
+        }
+
         _timeProvider = timeProvider;
         WriterId = writerId ?? RandomWriterId();
+        _maxAheadClock = maxAhead is { } ahead ? (ulong)Math.Min((long)ahead.TotalMilliseconds, long.MaxValue >> 16) << 16 : ulong.MaxValue;
     }
 
     /// <summary>The writer id of every version this clock makes.</summary>
@@ -55,17 +69,24 @@ public sealed class HybridLogicalClock
         }
     }
 
-    /// <summary>Advances the clock past a version seen in a reply.</summary>
+    /// <summary>Advances the clock past a version seen in a reply, unless it is beyond the skew bound.</summary>
     /// <param name="version">The version seen.</param>
-    public void Observe(ReplicatedVersion version)
+    /// <returns><see langword="false"/> when the version is more than the skew bound ahead of the wall clock and was not adopted.</returns>
+    public bool Observe(ReplicatedVersion version)
     {
         var seen = version.Clock;
+        var wall = WallClock;
+        if (seen > wall && seen - wall > _maxAheadClock)
+        {
+            return false;
+        }
+
         while (true)
         {
             var last = Volatile.Read(ref _last);
             if (seen <= last || Interlocked.CompareExchange(ref _last, seen, last) == last)
             {
-                return;
+                return true;
             }
         }
     }
