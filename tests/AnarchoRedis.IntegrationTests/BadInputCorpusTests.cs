@@ -264,7 +264,7 @@ public sealed class BadInputCorpusTests
     }
 
     [Fact]
-    public async Task Version_a_day_ahead_of_the_clock_wins_as_documented_is_counted_and_the_reader_writes_above_it()
+    public async Task Version_a_day_ahead_of_the_clock_wins_is_counted_and_never_adopted_and_a_write_it_beats_is_not_acknowledged()
     {
         await using var cluster = await RedisCluster.StartAsync();
         using var meters = new TestMeterFactory();
@@ -283,10 +283,14 @@ public sealed class BadInputCorpusTests
         Assert.Equal(ahead.Version, read?.Version);
         Assert.True(metrics.Count(NodeErrorRecorder.ClockSkew) >= 1, "the skew is counted");
 
-        // The reader's clock has moved past it, so its own next write is not silently superseded: nothing it writes is lost.
-        var next = await store.SetAsync(key, new Profile { Id = 1, Name = "present" }, WriteOptions.All);
-        Assert.True(next.Version > ahead.Version);
-        Assert.Equal("present", (await future.GetAsync(key, ReadOptions.All))?.Name);
+        // The reader's clock does not jump a day (every key it writes would then beat other clients' writes for a day).
+        // Its write to this key cannot win anywhere: it fails, definitely not applied, each node naming the version.
+        var refused = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.SetAsync(key, new Profile { Id = 1, Name = "present" }, WriteOptions.Quorum));
+        Assert.False(refused.IsIndeterminate);
+        Assert.All(refused.Outcomes, o => Assert.Equal(ahead.Version, Assert.IsType<VersionAheadException>(o.Error).Stored));
+        Assert.Equal("future", (await future.GetAsync(key, ReadOptions.All))?.Name);
+        var elsewhere = await store.SetAsync("profile:present", new Profile { Id = 2 }, WriteOptions.All);
+        Assert.InRange(elsewhere.Version.Timestamp, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
     }
 
     private static async Task WaitUntilConnectedAsync(AnarchoRedisClient client, int node)

@@ -27,5 +27,11 @@ public sealed class ClockSkewTests
         var written = await profiles.SetAsync("profile:other", new Profile { Id = 2, Name = "b" });
         Assert.InRange(written.Version.Timestamp, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(1));
         Assert.True(skewEvents.Total >= 1);
+
+        // The read repaired the other nodes with the winning version (it is data), so a write to that key now cannot
+        // win on any node: it fails, definitely not applied, instead of being acknowledged as "superseded".
+        var refused = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await profiles.SetAsync("profile:broken", new Profile { Id = 1, Name = "c" }));
+        Assert.False(refused.IsIndeterminate);
+        Assert.All(refused.Outcomes, o => Assert.IsType<VersionAheadException>(o.Error));
     }
 }

@@ -121,3 +121,30 @@ public sealed class ForeignListDataException : NodeDataException
     /// <summary>What was found.</summary>
     public string Detail { get; }
 }
+
+/// <summary>
+/// A node holds a key at a version further ahead of this client's clock than <see cref="AnarchoRedisOptions.MaxClockSkew"/>
+/// (a writer with a broken clock, or a hand-edited meta key). The version wins every comparison, so a write made now is
+/// not applied there; the node's answer does not count as an acknowledgement, so such a write is never reported as
+/// done. Once the wall clock passes the version, or the key is deleted by hand on the node, writes apply again.
+/// </summary>
+public sealed class VersionAheadException : NodeDataException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="node">The node.</param>
+    /// <param name="stored">The version the node holds.</param>
+    /// <param name="ahead">How far it is ahead of this client's clock.</param>
+    public VersionAheadException(string key, string node, ReplicatedVersion stored, TimeSpan ahead)
+        : base($"Key '{key}' on node {node} holds version {stored}, {ahead} ahead of this client's clock (beyond MaxClockSkew): a write made now cannot win there, so it is not counted as acknowledged. The node's copy is left as is.", key, node)
+    {
+        Stored = stored;
+        Ahead = ahead;
+    }
+
+    /// <summary>The version the node holds.</summary>
+    public ReplicatedVersion Stored { get; }
+
+    /// <summary>How far the stored version is ahead of this client's clock.</summary>
+    public TimeSpan Ahead { get; }
+}

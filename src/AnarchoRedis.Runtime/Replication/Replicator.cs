@@ -181,14 +181,22 @@ internal abstract class Replicator
     /// ahead of the local clock is not adopted (the clock refuses it): it is logged and counted, and the operation goes on
     /// (the version is still data, and wins its comparisons).
     /// </summary>
-    private protected void Observe(ReplicatedVersion version, string key)
+    /// <returns><see langword="false"/> for a version beyond the skew bound.</returns>
+    private protected bool Observe(ReplicatedVersion version, string key)
     {
-        if (!_clock.Observe(version))
+        if (_clock.Observe(version))
         {
-            _metrics.ClockSkew();
-            Log.ClockSkew(_logger, version, key, _clock.AheadOfWallClock(version), _options.MaxClockSkew);
+            return true;
         }
+
+        _metrics.ClockSkew();
+        Log.ClockSkew(_logger, version, key, _clock.AheadOfWallClock(version), _options.MaxClockSkew);
+        return false;
     }
+
+    /// <summary>A write's "superseded" answer from a node whose version is beyond the skew bound: not an acknowledgement.</summary>
+    private protected VersionAheadException AheadOfClock(string key, ReplicaNode node, ReplicatedVersion stored) =>
+        new(key, node.Name, stored, _clock.AheadOfWallClock(stored));
 
     private protected void NoteNodeError(ReplicaNode node, string key, NodeOutcomeKind kind, Exception? error)
     {
@@ -198,6 +206,7 @@ internal abstract class Replicator
             WrongRedisTypeException => "wrong_type",
             KeyTypeMismatchException => "type_mismatch",
             ForeignListDataException => "foreign_data",
+            VersionAheadException => "version_ahead",
             _ => kind switch
             {
                 NodeOutcomeKind.TimedOut => "timeout",

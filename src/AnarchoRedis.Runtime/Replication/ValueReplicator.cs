@@ -167,9 +167,11 @@ internal sealed partial class ValueReplicator : Replicator
 
                 node.Health.OnAnswer(started);
                 reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName, version);
-                if (reply.Kind == NodeOutcomeKind.Superseded)
+                if (reply.Kind == NodeOutcomeKind.Superseded && !Observe(reply.Stored, key))
                 {
-                    Observe(reply.Stored, key);
+                    // The node holds a version from beyond the skew bound: this write cannot win there, so the node does
+                    // not acknowledge it (else a write that never becomes visible would be reported as done).
+                    reply = new ValueWriteReply(NodeOutcomeKind.Failed, reply.Stored, AheadOfClock(key, node, reply.Stored));
                 }
             }
             catch (Exception ex)
