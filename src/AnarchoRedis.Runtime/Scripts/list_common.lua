@@ -34,6 +34,11 @@ local function check(name)
   if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
   -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
   if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
+  -- The slot index and digest (write scripts, with slot digests on): a wrong type fails here, before any write.
+  if KEYS[5] then
+    redis.call('HGET', KEYS[4], KEYS[1])
+    redis.call('HGET', KEYS[5], 's')
+  end
   local dataType = redis.call('TYPE', KEYS[1])['ok']
   if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
   local tombType = redis.call('TYPE', KEYS[3])['ok']
@@ -82,7 +87,7 @@ end
 -- ends in): the first 10 hex digits (40 bits) of the SHA-1 of key, v, c, h, dv, ml, mr, x and the number of element
 -- tombstones, joined by NUL. Its due time is the earlier of the entry's current one and the candidate (zeros ignored),
 -- or exactly the given one when exact. Integers are printed with %d: tostring prints Lua's doubles with %.14g.
--- (The slot keys carry the reserved prefix, so their types are not checked before the first write.)
+-- (check() has already read both slot keys, so a wrong type failed the script before its first write.)
 local function entry_hash(old)
   return old and tonumber(string.match(old, '^%d+') or '') or 0
 end
