@@ -31,7 +31,10 @@ public sealed class PassParticipationTests
         await store.SetAsync(key, new Profile { Id = 1, Name = "doomed" }, WriteOptions.All);
 
         // Node 2 misses the delete (a client that only knows nodes 0 and 1 makes it): it still holds the live value.
+        // (It reads the key first: both clients share a stopped fake clock, and only a version it has seen is one its
+        // delete is sure to be above.)
         var deleter = (await cluster.CreateClientAsync(Unthrottled, time, nodes: [0, 1])).GetValueStore(Profile.Descriptor);
+        Assert.NotNull(await deleter.GetAsync(key, ReadOptions.All));
         var deleted = await deleter.DeleteAsync(key, WriteOptions.All);
 
         // Node 2 answers the pass, but with an error for the key's slot index (another Redis type under its name).
