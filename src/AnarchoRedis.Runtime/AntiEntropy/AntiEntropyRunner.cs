@@ -82,7 +82,7 @@ public sealed class AntiEntropyRunner
             }
 
             var report = state.ToReport(resolved, startedAt, Stopwatch.GetElapsedTime(started), slotsCompared, slotsDiffering, slotsDue);
-            if (state.AllReachable && report.ProblemCount == 0 && report.UnreachableNodes.Count == 0)
+            if (state.AllTookPart && report.ProblemCount == 0 && report.UnreachableNodes.Count == 0)
             {
                 await MarkRefilledAsync(epochs, cancellationToken).ConfigureAwait(false);
             }

@@ -39,6 +39,7 @@ internal sealed class KeyComparer
         }
         else
         {
+            state.MarkIncomplete(node);
             var kind = error is RedisServerException server && server.Message.StartsWith("WRONGTYPE", StringComparison.Ordinal)
                 ? AntiEntropyProblemKind.CorruptMeta
                 : AntiEntropyProblemKind.Failed;
@@ -49,6 +50,7 @@ internal sealed class KeyComparer
     /// <summary>Reports a node whose copy of a key the read script could not use (corrupt, of another type, foreign).</summary>
     public static void Unreadable(PassState state, ReplicaNode node, string key, Exception? error)
     {
+        state.MarkIncomplete(node);
         var kind = error is CorruptMetadataException or WrongRedisTypeException or ForeignListDataException ? AntiEntropyProblemKind.CorruptMeta
             : error is KeyTypeMismatchException ? AntiEntropyProblemKind.KindConflict
             : AntiEntropyProblemKind.Failed;
@@ -157,7 +159,7 @@ internal sealed class KeyComparer
         // Nodes whose meta could not be read are left out of this key's repair (and block its purges).
         var usable = anyFailed ? nodes.Where((_, i) => probes[i].Ok).ToArray() : nodes;
         var usableEntries = entries is null || !anyFailed ? entries : entries.Where((_, i) => probes[i].Ok).ToArray();
-        var complete = !anyFailed && _state.AllReachable;
+        var complete = !anyFailed && nodes.Length == _state.NodeCount && _state.AllTookPart;
         if (expected == ReplicatedKind.Value)
         {
             var metas = anyFailed ? probes.Where(p => p.Ok).Select(p => p.Fields).ToArray() : probes.Select(p => p.Fields).ToArray();

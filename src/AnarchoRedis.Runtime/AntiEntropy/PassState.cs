@@ -14,6 +14,7 @@ internal sealed class PassState
     private readonly ConcurrentQueue<AntiEntropyProblem> _problems = new();
     private readonly int _maxProblems;
     private readonly bool[] _unreachable;
+    private readonly bool[] _incomplete;
     private readonly IReadOnlyList<ReplicaNode> _nodes;
     private readonly AnarchoRedisMetrics _metrics;
     private readonly ILogger _logger;
@@ -36,6 +37,7 @@ internal sealed class PassState
     {
         _nodes = nodes;
         _unreachable = new bool[nodes.Count];
+        _incomplete = new bool[nodes.Count];
         _maxProblems = options.MaxReportedProblems;
         _metrics = metrics;
         _logger = logger;
@@ -53,8 +55,15 @@ internal sealed class PassState
 
     public long KeysRepaired => Interlocked.Read(ref _valuesRepaired) + Interlocked.Read(ref _listsRepaired);
 
-    /// <summary>Whether every node has answered so far: purges need it.</summary>
-    public bool AllReachable => Array.IndexOf(_unreachable, true) < 0;
+    /// <summary>
+    /// Whether every node has taken part so far: reachable, and no command of this pass failed on it (an error reply such
+    /// as LOADING, BUSY, NOPERM or OOM, or a key it could not read). Purges need it: a node that did not show what it
+    /// holds may hold the very value a tombstone keeps dead.
+    /// </summary>
+    public bool AllTookPart => Array.IndexOf(_unreachable, true) < 0 && Array.IndexOf(_incomplete, true) < 0;
+
+    /// <summary>How many nodes the pass is over (a key's comparison must include every one of them to purge it).</summary>
+    public int NodeCount => _nodes.Count;
 
     public bool IsReachable(ReplicaNode node) => !Volatile.Read(ref _unreachable[node.Index]);
 
@@ -69,6 +78,9 @@ internal sealed class PassState
             Problem(new AntiEntropyProblem(AntiEntropyProblemKind.NodeUnreachable, null, node.Name, error.Message, error));
         }
     }
+
+    /// <summary>A command of this pass failed on a node that still answers: the node did not take part in full.</summary>
+    public void MarkIncomplete(ReplicaNode node) => Volatile.Write(ref _incomplete[node.Index], true);
 
     /// <summary>
     /// Leaves a node known not to answer out of the comparison without reporting it (a hint replay pings first); like

@@ -75,7 +75,7 @@ internal sealed partial class ListReplicator
             return;
         }
 
-        if (!complete || !allAgree || !state.AllReachable)
+        if (!complete || !allAgree || !state.AllTookPart)
         {
             return;
         }

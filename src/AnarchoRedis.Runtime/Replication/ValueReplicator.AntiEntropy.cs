@@ -194,7 +194,7 @@ internal sealed partial class ValueReplicator
             state.ValueRepaired();
         }
 
-        if (complete && allHold && state.AllReachable && best.State == ValueState.Tombstone && best.DeletedAt <= NowMs - GraceMs)
+        if (complete && allHold && state.AllTookPart && best.State == ValueState.Tombstone && best.DeletedAt <= NowMs - GraceMs)
         {
             await PurgeTombstoneAsync(key, keys, nodes, best.Version, typeName, state).ConfigureAwait(false);
         }
