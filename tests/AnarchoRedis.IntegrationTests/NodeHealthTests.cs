@@ -281,4 +281,26 @@ public sealed class NodeHealthTests
         Assert.Equal(NodeHealthState.Healthy, fresh.Health[0].State);
         Assert.Equal(NodeHealthState.Healthy, fresh.Health[1].State);
     }
+    [Fact]
+    public async Task A_key_of_a_type_this_process_does_not_know_does_not_keep_a_refilled_node_filling()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o => o.Hints.Enabled = false);
+        await client.GetValueStore(Profile.Descriptor).SetAsync("profile:known", new Profile { Id = 1, Name = "known" }, WriteOptions.All);
+
+        // Another application's type shares the nodes: this process's registry does not know it.
+        var foreign = new ReplicatedValueDescriptor<Profile>("another.app.type", "other:{Id}");
+        await client.GetValueStore(foreign).SetAsync("other:1", new Profile { Id = 2 }, WriteOptions.All);
+        await cluster[2].RestartAsync(RestartMode.LoseData);
+        await StateIsAsync(client, 2, NodeHealthState.Filling);
+
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        // The unknown key is reported (and left alone); every registered key is in sync, so the node is ready.
+        Assert.Equal(1, report.UnknownKeys);
+        Assert.True(report.IsClean, report.ToString());
+        Assert.Equal(NodeHealthState.Healthy, client.Health[2].State);
+        Assert.Equal("known", (await client.GetValueStore(Profile.Descriptor).GetAsync("profile:known", ReadOptions.All))?.Name);
+        Assert.Null(await cluster.VersionAsync(2, "other:1"));
+    }
 }
