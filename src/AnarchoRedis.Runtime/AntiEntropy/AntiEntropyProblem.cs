@@ -8,7 +8,11 @@ public enum AntiEntropyProblemKind
     /// <summary>A node did not answer; it is not compared, and nothing is purged in this pass.</summary>
     NodeUnreachable = 0,
 
-    /// <summary>A key's meta names a replicated type this process does not know: the key is left as it is.</summary>
+    /// <summary>
+    /// A key's meta names a replicated type this process does not know: the key is left as it is. Counted in
+    /// <see cref="AntiEntropyReport.UnknownKeys"/> (and the problems metric), not listed among the problems: it does not
+    /// make a pass unclean.
+    /// </summary>
     UnknownType,
 
     /// <summary>A key's meta key is corrupt or has the wrong Redis type on a node: that node's copy is left as it is.</summary>

@@ -65,7 +65,7 @@ public sealed class AntiEntropyReport
     /// <summary>Nodes that did not answer during the pass. While any is listed, nothing is purged.</summary>
     public IReadOnlyList<string> UnreachableNodes { get; internal init; } = [];
 
-    /// <summary>Problems met (unknown types, corrupt meta, failed commands), all counted in <see cref="ProblemCount"/>.</summary>
+    /// <summary>Problems met (corrupt meta, kind conflicts, failed commands), all counted in <see cref="ProblemCount"/>; keys of unknown types are in <see cref="UnknownKeys"/> instead.</summary>
     public long ProblemCount { get; internal init; }
 
     /// <summary>The first problems met (at most <see cref="AntiEntropyOptions.MaxReportedProblems"/>).</summary>

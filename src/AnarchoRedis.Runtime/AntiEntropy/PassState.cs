@@ -135,10 +135,16 @@ internal sealed class PassState
         _metrics.AntiEntropyPurge("empty_list", 1);
     }
 
+    /// <summary>
+    /// A key whose meta names a type this process's registry does not hold: counted, logged and left as it is, but not a
+    /// problem of the pass. Another application's types may share the nodes; readiness depends on the registered types
+    /// (a pass that compared every one of them, on every node, is clean whatever else the nodes hold).
+    /// </summary>
     public void UnknownKey(string key, string node, string typeName)
     {
         Interlocked.Increment(ref _unknownKeys);
-        Problem(new AntiEntropyProblem(AntiEntropyProblemKind.UnknownType, key, node, $"the meta names the type '{typeName}', which this process's registry does not hold; the key is left as it is"));
+        _metrics.AntiEntropyProblem(AntiEntropyProblemKind.UnknownType);
+        Log.AntiEntropyUnknownKey(_logger, key, node, typeName);
     }
 
     public void Phase(AntiEntropyPhase phase, long total)

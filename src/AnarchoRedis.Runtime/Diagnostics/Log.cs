@@ -48,6 +48,9 @@ internal static partial class Log
     [LoggerMessage(403, LogLevel.Warning, "Anti-entropy: {Kind} (key {Key}, node {Node}): {Message}")]
     public static partial void AntiEntropyProblem(ILogger logger, AntiEntropyProblemKind kind, string key, string node, string message, Exception? error);
 
+    [LoggerMessage(405, LogLevel.Warning, "Anti-entropy: key {Key} (on {Node}) is of type '{TypeName}', which this process's registry does not hold; it is left as it is")]
+    public static partial void AntiEntropyUnknownKey(ILogger logger, string key, string node, string typeName);
+
     [LoggerMessage(404, LogLevel.Debug, "Anti-entropy repaired {Kind} {Key} on {Node}: {Result}")]
     public static partial void AntiEntropyRepaired(ILogger logger, string kind, string key, string node, string result);
 
