@@ -148,3 +148,24 @@ public sealed class VersionAheadException : NodeDataException
     /// <summary>How far the stored version is ahead of this client's clock.</summary>
     public TimeSpan Ahead { get; }
 }
+
+/// <summary>
+/// A node's meta key says it holds data for a key (a live value, or a list of some elements) but the data is gone before
+/// its expiry: evicted under <c>maxmemory</c>, or deleted outside AnarchoRedis. Such a replica is "missing": its answer
+/// does not count toward R (it would otherwise vote for "nothing" beside a stale node), and it is repaired.
+/// </summary>
+public sealed class ReplicaDataMissingException : NodeDataException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="node">The node.</param>
+    /// <param name="version">The version the node's meta names.</param>
+    public ReplicaDataMissingException(string key, string node, ReplicatedVersion version)
+        : base($"Key '{key}' on node {node}: the meta names version {version}, but the data is gone before its expiry (evicted, or deleted outside AnarchoRedis). The answer does not count toward R; the copy is repaired.", key, node)
+    {
+        Version = version;
+    }
+
+    /// <summary>The version the node's meta names.</summary>
+    public ReplicatedVersion Version { get; }
+}
