@@ -183,11 +183,20 @@ internal sealed partial class ListReplicator
             reply = ListReadReply.Failed(ValueReplyParser.Classify(ex), ex);
         }
 
+        if (reply.Ok && reply.DataChanged && (reply.ExpiresAt == 0 || reply.ExpiresAt > NowMs + ValueReplyParser.ExpiryToleranceMs))
+        {
+            // The list's data is gone (or changed) under its meta while its expiry is not due: evicted or edited outside
+            // AnarchoRedis. Merged and repaired like any answer, but it does not count toward R (it would "agree" with a
+            // node that never had the list).
+            reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
+            NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+        }
+
         if (!reply.Ok)
         {
             NoteNodeError(node, key, reply.ErrorKind, reply.Error);
         }
-        else if (!node.Health.CountsForReads)
+        else if (!reply.IsNotCounted && !node.Health.CountsForReads)
         {
             // Filling after an empty restart, or not verified since it reconnected: merged and repaired like any other
             // answer, but not counted toward R.

@@ -41,6 +41,12 @@ internal readonly record struct ListReadReply(
     /// </summary>
     public bool IsNotCounted { get; init; }
 
+    /// <summary>
+    /// Whether the node's data did not match its meta's count when read: expired (<see cref="ExpiresAt"/> passed), or
+    /// evicted or edited outside AnarchoRedis (missing: not counted toward R, repaired).
+    /// </summary>
+    public bool DataChanged { get; init; }
+
     /// <summary>This answer, marked as not counting toward R, with the reason.</summary>
     public ListReadReply NotCounted(Exception reason) => this with { IsNotCounted = true, ErrorKind = NodeOutcomeKind.Skipped, Error = reason };
 
@@ -92,7 +98,7 @@ internal static class ListReplyParser
             !ListDigest.TryParse(Bytes(items[3]), out var digest) ||
             !TryWatermark(items[4], out var deletedUpTo) ||
             !TryCount(items[5], out var expiresAt) ||
-            items.Length < 11 ||
+            items.Length < 12 ||
             !TryWatermark(items[8], out var maxLeft) ||
             !TryWatermark(items[9], out var maxRight) ||
             !TryWatermark(items[10], out var expiryVersion))
@@ -128,7 +134,10 @@ internal static class ListReplyParser
             }
         }
 
-        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, expiryVersion, default, null);
+        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, expiryVersion, default, null)
+        {
+            DataChanged = items[11].Resp2Type == ResultType.Integer && (long)items[11] == 1,
+        };
     }
 
     internal static Exception ScriptError(long code, RedisResult[] items, string key, string node, string typeName)

@@ -207,6 +207,7 @@ internal abstract class Replicator
             KeyTypeMismatchException => "type_mismatch",
             ForeignListDataException => "foreign_data",
             VersionAheadException => "version_ahead",
+            ReplicaDataMissingException => "missing",
             _ => kind switch
             {
                 NodeOutcomeKind.TimedOut => "timeout",

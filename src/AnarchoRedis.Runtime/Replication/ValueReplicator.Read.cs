@@ -32,6 +32,11 @@ internal sealed partial class ValueReplicator
         if (!call.Reached)
         {
             var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+            if (repairMode != ReadRepairMode.Off)
+            {
+                RefillMissing(key, descriptor.Name, failed, failedArrived);
+            }
+
             _metrics.Operation("get", "quorum_failed", started);
             throw QuorumFailure("get", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
         }
@@ -98,6 +103,39 @@ internal sealed partial class ValueReplicator
         return winner.State == ValueState.Live ? new ValueReadResult(true, value, winner.Version) : new ValueReadResult(false, null, winner.Version);
     }
 
+    /// <summary>
+    /// A read that missed R because of missing replicas (data gone under their meta) still refills them, in the
+    /// background, from the newest state among the answers: else a missing replica would fail every R = All read until
+    /// anti-entropy got to it.
+    /// </summary>
+    private void RefillMissing(string key, string typeName, ValueReadReply[] replies, bool[] arrived)
+    {
+        var winnerIndex = -1;
+        var anyMissing = false;
+        for (var i = 0; i < replies.Length; i++)
+        {
+            anyMissing |= arrived[i] && replies[i].State == ValueState.Damaged;
+            if (arrived[i] && replies[i].IsCandidate && (winnerIndex < 0 || replies[i].Version > replies[winnerIndex].Version))
+            {
+                winnerIndex = i;
+            }
+        }
+
+        if (!anyMissing || winnerIndex < 0 || (replies[winnerIndex].State == ValueState.Live && !MessagePackShape.IsWellFormed(replies[winnerIndex].Payload)))
+        {
+            return;
+        }
+
+        var repair = new RepairPlan(this, key, typeName, replies[winnerIndex]);
+        for (var i = 0; i < replies.Length; i++)
+        {
+            if (arrived[i] && replies[i].State == ValueState.Damaged && NeedsRepair(replies[i], repair.Winner))
+            {
+                _ = repair.RunAsync(_nodes.Nodes[i], replies[i], "background");
+            }
+        }
+    }
+
     private async Task ReadOnNodeAsync(QuorumCall<ValueReadReply> call, ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs)
     {
         if (node.Health.IsOpen)
@@ -143,11 +181,19 @@ internal sealed partial class ValueReplicator
             reply = ValueReadReply.Failed(ValueReplyParser.Classify(ex), ex);
         }
 
+        if (reply.State == ValueState.Damaged)
+        {
+            // The meta names a live value whose data is gone (evicted, deleted by hand): a candidate for nothing, and
+            // not an answer that counts (with a stale node it would outvote the acknowledged write). It is repaired.
+            reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
+            NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+        }
+
         if (reply.State == ValueState.Error)
         {
             NoteNodeError(node, key, reply.ErrorKind, reply.Error);
         }
-        else if (!node.Health.CountsForReads)
+        else if (!reply.IsNotCounted && !node.Health.CountsForReads)
         {
             // Filling after an empty restart, or not verified since it reconnected: the answer is used (a candidate, and
             // repaired when stale) but does not count toward R.

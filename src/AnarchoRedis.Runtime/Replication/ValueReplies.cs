@@ -65,6 +65,12 @@ internal readonly record struct ValueReadReply(
 /// <summary>Turns script replies and client exceptions into node replies.</summary>
 internal static class ValueReplyParser
 {
+    /// <summary>
+    /// How far ahead of the client's clock a node's clock may be for data gone before its expiry to still read as
+    /// expired (Redis expires by the node's clock); data gone earlier than that is missing, not expired.
+    /// </summary>
+    public const long ExpiryToleranceMs = 2_000;
+
     /// <summary>Parses a value_write.lua reply.</summary>
     /// <param name="result">The reply.</param>
     /// <param name="key">The key, for errors.</param>
@@ -148,8 +154,9 @@ internal static class ValueReplyParser
             return new ValueReadReply(ValueState.Tombstone, version, null, 0, deletedAt, default, null);
         }
 
-        // Redis expires the data by its own clock, which may be slightly ahead of ours: data gone under a TTL is expiry.
-        if (expiresAt != 0 && (expiresAt <= nowMs || data is null))
+        // Redis expires the data by its own clock, which may be slightly ahead of ours: data gone under a TTL that is
+        // (nearly) due is expiry. Data gone long before its expiry was evicted or deleted outside the library: damaged.
+        if (expiresAt != 0 && (expiresAt <= nowMs || (data is null && expiresAt <= nowMs + ExpiryToleranceMs)))
         {
             return new ValueReadReply(ValueState.Expired, version, null, expiresAt, 0, default, null);
         }

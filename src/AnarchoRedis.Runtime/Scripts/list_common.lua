@@ -27,7 +27,8 @@ local function hex16(h)
   return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
 end
 
--- Type and meta checks shared by every list script (before any write). Returns nil and the meta table, or an error reply.
+-- Type and meta checks shared by every list script (before any write). Returns nil, the meta table (count and digest
+-- describing the data as it really is), LLEN and 1 when the data did not match the meta's count; or an error reply.
 -- meta: 1 v, 2 k, 3 n, 4 c, 5 h, 6 dv, 7 ml, 8 mr, 9 x (data expiry), 10 xv (the write that set x), 11 mx (meta expiry).
 local function check(name)
   local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx')
@@ -44,6 +45,7 @@ local function check(name)
   local tombType = redis.call('TYPE', KEYS[3])['ok']
   if tombType ~= 'hash' and tombType ~= 'none' then return {-6, tombType} end
   local len = redis.call('LLEN', KEYS[1])
+  local damaged = 0
   if meta[1] then
     if not valid(meta[1]) then return {-3, 'version is not 32 lowercase hex digits'} end
     if meta[2] ~= 'l' or meta[3] ~= name then return {-4, meta[2] or '', meta[3] or ''} end
@@ -51,6 +53,9 @@ local function check(name)
     for _, w in ipairs({meta[6] or '0', meta[7] or '0', meta[8] or '0', meta[10] or '0'}) do
       if w ~= '0' and not valid(w) then return {-3, 'a watermark is not 32 lowercase hex digits'} end
     end
+    -- The data no longer matches the meta (expired, evicted, or edited outside AnarchoRedis): the client tells an expiry
+    -- (x passed) from a missing replica, whose answer must not count toward R.
+    if tonumber(meta[4] or '') ~= len then damaged = 1 end
     if len == 0 and (meta[9] or '0') ~= '0' and tonumber(meta[9]) ~= nil and tonumber(meta[4] or '') ~= 0 then
       -- The data expired (Redis dropped it at x): this node holds no element. That is all it says: x is the expiry of
       -- the write xv, and a newer write that this node missed may have renewed the list elsewhere, so an expiry is
@@ -77,7 +82,7 @@ local function check(name)
     local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
     if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
   end
-  return nil, meta, len
+  return nil, meta, len, damaged
 end
 
 

@@ -4,12 +4,13 @@
 -- ARGV[1] registry name   ARGV[2] mode: 'range' (ARGV[3] start, ARGV[4] stop), 'full' or 'meta'
 --
 -- Returns {0, version, count, digest, dv, expiry, elements, tombstones (id, time pairs; 'full' only), max left id,
--- max right id, the version of the push that set the expiry} (the watermarks and that version as 32 hex or '0', so that
--- a repair can give every node the same ones);
+-- max right id, the version of the push that set the expiry, 1 when the data did not match the meta's count (expired,
+-- evicted or edited outside AnarchoRedis) else 0} (the watermarks and that version as 32 hex or '0', so that a repair
+-- can give every node the same ones);
 -- errors as list_push.lua.
 -- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
 
-local err, meta = check(ARGV[1])
+local err, meta, len, damaged = check(ARGV[1])
 if err then return err end
 local items = {}
 local tombs = {}
@@ -20,4 +21,4 @@ elseif ARGV[2] == 'full' then
   tombs = redis.call('HGETALL', KEYS[3])
 end
 return {0, meta[1] or '', meta[4] or '0', meta[5] or '0000000000000000', meta[6] or '0', meta[9] or '0', items, tombs,
-  meta[7] or '0', meta[8] or '0', meta[10] or '0'}
+  meta[7] or '0', meta[8] or '0', meta[10] or '0', damaged}

@@ -22,7 +22,7 @@ public sealed class ListReplyParserTests
     private static RedisResult Array(params RedisResult[] items) => RedisResult.Create(items, ResultType.Array);
 
     private static RedisResult Read(RedisResult elements, RedisResult tombstones, string version = "", string count = "1", string digest = "00000000000000ff", string dv = "0") =>
-        Array(Int(0), Bulk(version), Bulk(count), Bulk(digest), Bulk(dv), Bulk("0"), elements, tombstones, Bulk("0"), Bulk(version.Length == 0 ? "0" : version), Bulk("0"));
+        Array(Int(0), Bulk(version), Bulk(count), Bulk(digest), Bulk(dv), Bulk("0"), elements, tombstones, Bulk("0"), Bulk(version.Length == 0 ? "0" : version), Bulk("0"), Int(0));
 
     [Fact]
     public void Write_reply_carries_count_digest_and_version()
@@ -91,7 +91,7 @@ public sealed class ListReplyParserTests
     public void Malformed_max_left_or_right_ids_are_corrupt_meta(string maxLeft, string maxRight)
     {
         var reply = ListReplyParser.ParseRead(
-            Array(Int(0), Bulk(""), Bulk("0"), Bulk("0000000000000000"), Bulk("0"), Bulk("0"), Array(), Array(), Bulk(maxLeft), Bulk(maxRight), Bulk("0")),
+            Array(Int(0), Bulk(""), Bulk("0"), Bulk("0000000000000000"), Bulk("0"), Bulk("0"), Array(), Array(), Bulk(maxLeft), Bulk(maxRight), Bulk("0"), Int(0)),
             Key,
             Node,
             TypeName);
