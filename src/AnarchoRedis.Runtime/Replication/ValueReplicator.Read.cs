@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -69,7 +70,7 @@ internal sealed partial class ValueReplicator
         if (repairMode != ReadRepairMode.Off)
         {
             var repair = new RepairPlan(this, key, descriptor.Name, winner);
-            List<Task>? blocking = null;
+            Task<Exception?>?[]? blocking = null;
             for (var i = 0; i < replies.Length; i++)
             {
                 if (arrived[i] && NeedsRepair(replies[i], winner))
@@ -77,7 +78,7 @@ internal sealed partial class ValueReplicator
                     var task = repair.RunAsync(_nodes.Nodes[i], replies[i], repairMode == ReadRepairMode.Blocking ? "blocking" : "background");
                     if (repairMode == ReadRepairMode.Blocking)
                     {
-                        (blocking ??= []).Add(task);
+                        (blocking ??= new Task<Exception?>?[replies.Length])[i] = task;
                     }
                 }
             }
@@ -95,12 +96,54 @@ internal sealed partial class ValueReplicator
 
             if (blocking is not null)
             {
-                await Task.WhenAll(blocking).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(Array.FindAll(blocking, t => t is not null)!).WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (RepairFailure(key, required, replies, arrived, winner, blocking) is { } failure)
+                {
+                    _metrics.Operation("get", "repair_failed", started);
+                    throw failure;
+                }
             }
         }
 
         _metrics.Operation("get", "ok", started);
         return winner.State == ValueState.Live ? new ValueReadResult(true, value, winner.Version) : new ValueReadResult(false, null, winner.Version);
+    }
+
+    /// <summary>
+    /// After a blocking repair: the read may return the winner only if a quorum of the nodes whose answers counted now
+    /// hold it (or R of them, when R is below a quorum), so that every later quorum read sees it (monotonic reads). A
+    /// repair that failed leaves fewer: the read fails, not indeterminate, naming each node's part.
+    /// </summary>
+    private QuorumNotReachedException? RepairFailure(string key, int required, ValueReadReply[] replies, bool[] arrived, ValueReadReply winner, Task<Exception?>?[] repairs)
+    {
+        var holders = 0;
+        for (var i = 0; i < replies.Length; i++)
+        {
+            if (arrived[i] && replies[i].Counts && (repairs[i] is { } repair ? repair.Result is null : !NeedsRepair(replies[i], winner)))
+            {
+                holders++;
+            }
+        }
+
+        var needed = Math.Min(required, (_nodes.Count / 2) + 1);
+        if (holders >= needed)
+        {
+            return null;
+        }
+
+        var outcomes = new NodeOutcome[replies.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var node = _nodes.Nodes[i].Name;
+            outcomes[i] = !arrived[i] ? new NodeOutcome(node, NodeOutcomeKind.Pending)
+                : repairs[i] is { Result: { } error } ? new NodeOutcome(node, NodeOutcomeKind.Failed, null, error)
+                : replies[i].Counts ? new NodeOutcome(node, NodeOutcomeKind.Applied, winner.Version)
+                : new NodeOutcome(node, replies[i].ErrorKind, null, replies[i].Error);
+        }
+
+        var exception = new QuorumNotReachedException("read_repair", key, needed, outcomes, isWrite: false);
+        Log.QuorumNotReached(_logger, "read_repair", key, holders, needed, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
+        return exception;
     }
 
     /// <summary>
@@ -279,7 +322,8 @@ internal sealed partial class ValueReplicator
 
         public ValueReadReply Winner { get; }
 
-        public async Task RunAsync(ReplicaNode node, ValueReadReply stale, string mode)
+        /// <summary>Writes the winner to one node; returns <see langword="null"/> when the node now holds it (or newer), else the failure.</summary>
+        public async Task<Exception?> RunAsync(ReplicaNode node, ValueReadReply stale, string mode)
         {
             // A copy at the winner's own version is damaged or corrupt: it may only be replaced by the same version.
             var replaceEqual = stale.Version == Winner.Version;
@@ -302,11 +346,14 @@ internal sealed partial class ValueReplicator
                 {
                     Log.ReadRepairFailed(Owner._logger, _key, node.Name, reply.Error);
                 }
+
+                return reply.Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.Superseded ? null : reply.Error ?? new AnarchoRedisException($"The read repair of key '{_key}' on node {node.Name} was not applied.", _key);
             }
             catch (Exception ex)
             {
                 Owner._metrics.ReadRepair(mode, "failed");
                 Log.ReadRepairFailed(Owner._logger, _key, node.Name, ex);
+                return ex;
             }
         }
 
