@@ -55,7 +55,7 @@ internal sealed class DigestPass
 
             var digests = await Task.WhenAll(nodes.Select(node => ReadDigestsAsync(node, start, count))).ConfigureAwait(false);
             var nowMs = _state.NowMs;
-            var visits = new List<(int Slot, bool Due)>();
+            var visits = new List<int>();
             for (var offset = 0; offset < count; offset++)
             {
                 long? sum = null;
@@ -100,7 +100,7 @@ internal sealed class DigestPass
 
                 if (differs || due)
                 {
-                    visits.Add((start + offset, due));
+                    visits.Add(start + offset);
                 }
             }
 
@@ -109,7 +109,7 @@ internal sealed class DigestPass
                 await Parallel.ForEachAsync(
                     visits,
                     new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = cancellationToken },
-                    (visit, ct) => new ValueTask(VisitSlotAsync(visit.Slot, visit.Due, ct))).ConfigureAwait(false);
+                    (slot, ct) => new ValueTask(VisitSlotAsync(slot, ct))).ConfigureAwait(false);
             }
 
             _state.Advance(count);
@@ -162,7 +162,7 @@ internal sealed class DigestPass
 
     private static long Number(RedisValue value) => value.IsNull ? 0 : value.TryParse(out long n) ? n : long.MinValue;
 
-    private async Task VisitSlotAsync(int slot, bool due, CancellationToken cancellationToken)
+    private async Task VisitSlotAsync(int slot, CancellationToken cancellationToken)
     {
         var nodes = _state.Reachable();
         var indexes = await Task.WhenAll(nodes.Select(node => ReadIndexAsync(node, slot))).ConfigureAwait(false);
@@ -205,10 +205,9 @@ internal sealed class DigestPass
             }
         }
 
-        if (due)
-        {
-            await SettleAsync(nodes, slot).ConfigureAwait(false);
-        }
+        // Settled after every visit, not only a due one: the slot's earliest due time only goes down between visits, so
+        // after a repair the nodes' `m` would differ although their entries agree.
+        await SettleAsync(nodes, slot).ConfigureAwait(false);
     }
 
     private async Task<Dictionary<string, IndexEntry>?> ReadIndexAsync(ReplicaNode node, int slot)

@@ -63,6 +63,7 @@ internal sealed partial class ListReplicator
             }
         }
 
+        var grace = (long)_options.TombstoneGracePeriod.TotalMilliseconds;
         if (writes.Count > 0)
         {
             var results = await Task.WhenAll(writes).ConfigureAwait(false);
@@ -71,7 +72,15 @@ internal sealed partial class ListReplicator
                 state.ListRepaired();
             }
 
-            // Purges wait for a pass that finds the nodes agreeing.
+            // Purges wait for a pass that finds the nodes agreeing. But the slot entries' due times are set now, on every
+            // node, to the one the merged state implies: a write only ever lowers a due time, so a node that saw the
+            // original writes and a node just refilled would otherwise keep different entries for the same state.
+            if (results.All(applied => applied) && answered.Length == replies.Length)
+            {
+                var exact = Due(merged, [], expiresAt, grace, version, drop: false);
+                await Task.WhenAll(nodes.Select(node => PurgeForRepairAsync(node, key, typeName, 0, exact, null, [], state))).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -81,13 +90,14 @@ internal sealed partial class ListReplicator
         }
 
         var nowMs = NowMs;
-        var grace = (long)_options.TombstoneGracePeriod.TotalMilliseconds;
         var cutoff = nowMs - grace;
         var old = merged.Tombstones.Where(t => t.Value < cutoff).Select(t => t.Key).ToArray();
         var remaining = merged.Tombstones.Count - old.Length;
         var drop = merged.Count == 0 && remaining == 0 && version.Timestamp.ToUnixTimeMilliseconds() < cutoff;
         var due = Due(merged, old, expiresAt, grace, version, drop);
-        var dueIsStale = entries is not null && entries.Any(e => e is { } entry && entry.Due != due && entry.IsDue(nowMs));
+        // An entry whose due time is not the one the state implies (lowered by a write whose reason is gone, say) is set
+        // exactly, on every node, so that equal states have equal entries.
+        var dueIsStale = entries is not null && entries.Any(e => e is { } entry && entry.Due != due);
         if (old.Length == 0 && !drop && !dueIsStale)
         {
             return;

@@ -106,7 +106,9 @@ internal sealed partial class ListReplicator : Replicator
         var keys = WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var version = _clock.Next();
-        RedisValue[] args = [descriptor.Name, version.ToString(), NowMs + GraceMs];
+        // Due: when the emptied list may be dropped, from the delete's own version (as anti-entropy computes it from the
+        // merged state), so every node's entry is the same whoever wrote it.
+        RedisValue[] args = [descriptor.Name, version.ToString(), version.Timestamp.ToUnixTimeMilliseconds() + GraceMs + 1];
         var result = await ExecuteWriteAsync("ldelete", key, descriptor.Name, LuaScript.ListDelete, keys, args, version, required, cancellationToken).ConfigureAwait(false);
         return new WriteResult(version, result.Acknowledged, required);
     }
