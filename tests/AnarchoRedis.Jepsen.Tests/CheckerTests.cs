@@ -174,6 +174,21 @@ public sealed class CheckerTests
     }
 
     [Fact]
+    public void A_slot_digest_or_index_that_differs_alone_makes_the_run_invalid()
+    {
+        var h = ValidHistory();
+        var nodes = h.ConsistentNodes();
+        nodes[1].SlotDump["anrcho_slot:{a}:keys"] = "hash jepsen:reg:0=123:456";
+
+        var result = Checker.Check(h.Operations, nodes);
+
+        Assert.Equal(0, result.ReplicaDifferences.Count);
+        Assert.Equal(1, result.SlotKeyDifferences.Count);
+        Assert.False(result.ReplicasIdentical);
+        Assert.False(result.Valid);
+    }
+
+    [Fact]
     public void A_read_that_misses_a_write_acknowledged_before_it_began_is_stale_and_counts_only_when_strict()
     {
         var h = ValidHistory();

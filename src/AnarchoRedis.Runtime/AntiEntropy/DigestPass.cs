@@ -59,6 +59,7 @@ internal sealed class DigestPass
             for (var offset = 0; offset < count; offset++)
             {
                 long? sum = null;
+                long? earliest = null;
                 var differs = false;
                 var due = false;
                 var compared = 0;
@@ -74,9 +75,12 @@ internal sealed class DigestPass
                     if (sum is null)
                     {
                         sum = s;
+                        earliest = m;
                     }
-                    else if (sum != s)
+                    else if (sum != s || earliest != m)
                     {
+                        // Equal sums with different earliest due times: the entries differ in a due time only (which the
+                        // sum does not cover), or a write lowered one node's `m`; the visit sets both right.
                         differs = true;
                     }
 
@@ -196,7 +200,7 @@ internal sealed class DigestPass
                     keyDue |= entry.IsDue(nowMs);
                 }
 
-                differs |= n > 0 && entries[n]?.Hash != entries[0]?.Hash;
+                differs |= n > 0 && entries[n] != entries[0];
             }
 
             if (differs || keyDue)

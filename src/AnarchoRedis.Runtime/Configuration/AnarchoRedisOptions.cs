@@ -10,6 +10,9 @@ namespace AnarchoRedis;
 /// </summary>
 public sealed class AnarchoRedisOptions
 {
+    /// <summary>The default <see cref="EpochKey"/>.</summary>
+    public const string DefaultEpochKey = "anrcho_epoch";
+
     /// <summary>The default meta key prefix, as the protocol names it.</summary>
     public const string DefaultMetaKeyPrefix = "anrcho_version:";
 
@@ -113,7 +116,7 @@ public sealed class AnarchoRedisOptions
     /// it. Default <c>anrcho_epoch</c>. It must not start with, nor be a prefix of, the meta, list tombstone or slot key
     /// prefix, and no user key may be named so. Every client of the nodes must use the same name.
     /// </summary>
-    public string EpochKey { get; set; } = "anrcho_epoch";
+    public string EpochKey { get; set; } = DefaultEpochKey;
 
     /// <summary>Node health: the circuit's failure threshold and the probe interval (configuration section <c>Health</c>).</summary>
     public NodeHealthOptions Health { get; set; } = new();

@@ -63,7 +63,7 @@ public sealed class CheckResult
     /// <summary>Replicated keys on which a node differs from node 0 (data, meta or list tombstones, byte for byte).</summary>
     public AnomalyList ReplicaDifferences { get; } = new();
 
-    /// <summary>Anti-entropy slot keys that differ (informational: a digest's due hint may legitimately differ).</summary>
+    /// <summary>Anti-entropy slot keys (digests and indexes) that differ after the final pass: part of the verdict (bookkeeping included).</summary>
     public AnomalyList SlotKeyDifferences { get; } = new();
 
     /// <summary>
@@ -100,10 +100,10 @@ public sealed class CheckResult
     /// <summary>Whether stale reads count against <see cref="Valid"/>.</summary>
     public bool StrictReads { get; set; }
 
-    public bool ReplicasIdentical => ReplicaDifferences.Count == 0;
+    public bool ReplicasIdentical => ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0;
 
     public bool Valid =>
         LostAppends.Count == 0 && DuplicateElements.Count == 0 && UnexpectedElements.Count == 0 &&
         LostRegisterWrites.Count == 0 && ResurrectedDeletes.Count == 0 && UnexpectedRegisterValues.Count == 0 &&
-        ReplicaDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0);
+        ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0);
 }

@@ -18,8 +18,8 @@ public static class NodeReader
 {
     private const string MetaPrefix = AnarchoRedisOptions.DefaultMetaKeyPrefix;
 
-    /// <summary>Keys that are legitimately per node: the epoch key and the durable hint streams (issue 5).</summary>
-    public static bool IsPerNode(string key) => key == "anrcho_epoch" || key.StartsWith("anrcho_hints:", StringComparison.Ordinal);
+    /// <summary>Keys that are legitimately per node: the epoch key and the durable hint streams (the testing kit's rule).</summary>
+    public static bool IsPerNode(string key) => KeyspaceComparison.IsPerNode(key);
 
     public static async Task<NodeSnapshot> ReadAsync(string name, string directEndPoint, CancellationToken cancellationToken = default)
     {
@@ -52,11 +52,9 @@ public static class NodeReader
 
             if (key.StartsWith("anrcho_slot:", StringComparison.Ordinal))
             {
-                // A digest's "m" (earliest due time) may be early on one node and is settled by a later visit, so
-                // only the sum is compared; the index is compared whole.
-                snapshot.SlotDump[key] = key.EndsWith(":digest", StringComparison.Ordinal)
-                    ? "s=" + (string?)await db.HashGetAsync(redisKey, "s")
-                    : await DumpAsync(db, redisKey);
+                // Compared whole, the digest's earliest due time "m" included: a pass visits a slot whose "m" differs
+                // and settles it, so after the final pass the slot keys are byte for byte the same on every node.
+                snapshot.SlotDump[key] = await DumpAsync(db, redisKey);
                 continue;
             }
 

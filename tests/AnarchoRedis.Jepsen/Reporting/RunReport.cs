@@ -78,7 +78,7 @@ public sealed class RunReport
         Line(s, "replicated keys not identical", c.ReplicaDifferences);
         Line(s, "unexpected read results", c.UnexpectedReads);
         Line(s, c.StrictReads ? "stale reads" : "stale reads (informational)", c.StaleReads);
-        Line(s, "slot digest/index keys differing (informational)", c.SlotKeyDifferences);
+        Line(s, "slot digest/index keys differing", c.SlotKeyDifferences);
         foreach (var note in Notes)
         {
             s.AppendLine("note: " + note);
