@@ -303,4 +303,33 @@ public sealed class NodeHealthTests
         Assert.Equal("known", (await client.GetValueStore(Profile.Descriptor).GetAsync("profile:known", ReadOptions.All))?.Name);
         Assert.Null(await cluster.VersionAsync(2, "other:1"));
     }
+    [Fact]
+    public async Task A_node_restarted_from_an_older_snapshot_is_filling_so_it_cannot_outvote_an_acknowledged_write()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o => o.Hints.Enabled = false);
+        var store = client.GetValueStore(Profile.Descriptor);
+        const string key = "profile:old-snapshot";
+        await store.SetAsync(key, new Profile { Id = 1, Name = "v1" }, WriteOptions.All);
+        await cluster[2].SnapshotAsync();
+
+        // v2 is acknowledged by nodes 0 and 2 (W = 2); node 1 keeps v1.
+        var partial = (await cluster.CreateClientAsync(o => o.Hints.Enabled = false, nodes: [0, 2])).GetValueStore(Profile.Descriptor);
+        await partial.GetAsync(key, ReadOptions.All);
+        var v2 = await partial.SetAsync(key, new Profile { Id = 1, Name = "v2" }, WriteOptions.All);
+
+        // Node 2 restarts from the snapshot taken before v2: same epoch, older data. Then node 0 dies.
+        cluster[2].Kill();
+        await cluster[2].RestartAsync(RestartMode.KeepData);
+        Assert.NotEqual(v2.Version.ToString(), await cluster.VersionAsync(2, key));
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(client.Health[2].State is NodeHealthState.Healthy or NodeHealthState.Filling),
+            "the client has checked node 2 again",
+            ProbeDeadline);
+        cluster[0].Kill();
+
+        // Nodes 1 and 2 both hold v1; node 2's answer must not count until a pass has compared it.
+        Assert.Equal(NodeHealthState.Filling, client.Health[2].State);
+        await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.GetAsync(key, ReadOptions.Quorum));
+    }
 }
