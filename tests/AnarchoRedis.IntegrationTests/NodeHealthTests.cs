@@ -135,7 +135,7 @@ public sealed class NodeHealthTests
         Assert.Equal(NodeOutcomeKind.Skipped, read.Outcomes[2].Kind);
         var reason = Assert.IsType<NodeUnavailableException>(read.Outcomes[2].Error);
         Assert.Equal(NodeHealthState.Filling, reason.State);
-        Assert.Contains("refilling after an empty restart", reason.Message, StringComparison.Ordinal);
+        Assert.Contains("refilling after a restart", reason.Message, StringComparison.Ordinal);
 
         // Its answers are still used for read repair, and its writes count toward W.
         Assert.Equal("kept", (await store.GetAsync(key, ReadOptions.Quorum))?.Name);

@@ -84,6 +84,9 @@ internal static partial class Log
     [LoggerMessage(509, LogLevel.Warning, "Anti-entropy could not set node {Node} ready (epoch {EpochId})")]
     public static partial void EpochMarkReadyFailed(ILogger logger, string node, string epochId, Exception error);
 
+    [LoggerMessage(511, LogLevel.Warning, "Node {Node} restarted (its server run id changed) under epoch {EpochId}: what it reloaded may be older than what it acknowledged, so it is filling; its reads do not count toward R until an anti-entropy pass has compared it")]
+    public static partial void EpochRestarted(ILogger logger, string node, string epochId);
+
     [LoggerMessage(510, LogLevel.Error, "The node health prober failed; it goes on at the next interval")]
     public static partial void ProbeFailed(ILogger logger, Exception error);
 

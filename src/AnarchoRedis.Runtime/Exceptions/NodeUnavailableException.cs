@@ -2,7 +2,7 @@ namespace AnarchoRedis;
 
 /// <summary>
 /// The error of a node's outcome when the node was not asked, or its answer did not count: its circuit is open
-/// (<see cref="NodeOutcomeKind.Skipped"/>), or it is refilling after an empty restart or not yet verified, so its read
+/// (<see cref="NodeOutcomeKind.Skipped"/>), or it is refilling after a restart (empty, or from older data) or not yet verified, so its read
 /// answer does not count toward R. Carried in <see cref="NodeOutcome.Error"/>, never thrown on its own.
 /// </summary>
 public sealed class NodeUnavailableException : AnarchoRedisException

@@ -128,7 +128,7 @@ internal sealed class NodeHealth
 
             var message = state switch
             {
-                NodeHealthState.Filling => $"Node {Name} is refilling after an empty restart (epoch {EpochId}): its answer is used for read repair but does not count toward R until an anti-entropy pass has refilled it.",
+                NodeHealthState.Filling => $"Node {Name} is refilling after a restart, empty or from data that may be older than what it acknowledged (epoch {EpochId}): its answer is used for read repair but does not count toward R until an anti-entropy pass has refilled it.",
                 NodeHealthState.Open => SkipError.Message,
                 _ => $"Node {Name} has not had its epoch verified since it (re)connected; it may have restarted empty, so its answer does not count toward R.",
             };

@@ -29,8 +29,6 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// <summary>How long a new cluster's bootstrap may take to reach every node before a node without an epoch is called wiped.</summary>
     private static readonly TimeSpan BootstrapSettle = TimeSpan.FromMilliseconds(250);
 
-    private static readonly RedisValue[] EpochFields = ["id", "state", "since"];
-
     private readonly IReadOnlyList<ReplicaNode> _nodes;
     private readonly AnarchoRedisMetrics _metrics;
     private readonly ILogger _logger;
@@ -93,7 +91,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             var clusterHasEpochs = false;
             foreach (var node in _nodes)
             {
-                clusterHasEpochs |= epochs[node.Index].Id is not null || node.Health.EpochId is not null;
+                clusterHasEpochs |= !string.IsNullOrEmpty(epochs[node.Index].Id) || node.Health.EpochId is not null;
             }
 
             if (clusterHasEpochs)
@@ -230,8 +228,9 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// </summary>
     private async Task<bool[]?> NewClusterCheckAsync(IReadOnlyList<ReplicaNode> nodes, bool[] answered, bool[] absent)
     {
-        var asked = _nodes.Where(n => answered[n.Index]).ToArray();
-        if (nodes.Count != _nodes.Count || asked.Length < (_nodes.Count / 2) + 1 || asked.Any(n => !absent[n.Index]))
+        // Nodes that answered with something else than an epoch (a wrong type, a refused script) are not counted.
+        var asked = _nodes.Where(n => answered[n.Index] && absent[n.Index]).ToArray();
+        if (nodes.Count != _nodes.Count || asked.Length < (_nodes.Count / 2) + 1)
         {
             return null;
         }
@@ -281,17 +280,26 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            var values = await node.Database.HashGetAsync(_epochKey, EpochFields).ConfigureAwait(false);
+            var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochCheck, [_epochKey], [NowMs]).ConfigureAwait(false))!;
             node.Health.OnAnswer(started);
             answered[node.Index] = true;
-            if (values[0].IsNull)
+            switch ((long)result[0])
             {
-                absent[node.Index] = !values[1].HasValue && !values[2].HasValue;
-                epochs[node.Index] = absent[node.Index] ? default : new NodeEpoch(string.Empty, null);
-                return;
+                case 0:
+                    absent[node.Index] = true;
+                    epochs[node.Index] = default;
+                    return;
+                case < 0:
+                    epochs[node.Index] = new NodeEpoch(string.Empty, $"the epoch key is a Redis {(string?)result[1]}, not a hash");
+                    return;
+                case 2:
+                    _metrics.EpochEvent(node.Name, "restarted");
+                    Log.EpochRestarted(_logger, node.Name, (string?)result[1] ?? string.Empty);
+                    break;
             }
 
-            epochs[node.Index] = new NodeEpoch(values[0], values[1]);
+            var id = (string?)result[1];
+            epochs[node.Index] = string.IsNullOrEmpty(id) ? new NodeEpoch(string.Empty, null) : new NodeEpoch(id, (string?)result[2]);
         }
         catch (RedisServerException ex)
         {

@@ -215,7 +215,9 @@ internal sealed partial class ListReplicator : Replicator
                 Log.ListDiverged(_logger, key, operation);
                 try
                 {
-                    var merged = await SyncAsync(key, typeName, required, "blocking", cancellationToken).ConfigureAwait(false);
+                    // One answer suffices (the write already has its W; the merge waits a moment for the others): the
+                    // merge may not need R countable answers, or a node that restarted (filling) would never be repaired.
+                    var merged = await SyncAsync(key, typeName, 1, "blocking", cancellationToken).ConfigureAwait(false);
                     length = merged.Count;
                     expectedCount = merged.Count;
                     expectedDigest = merged.Digest;

@@ -42,6 +42,9 @@ internal sealed class LuaScript
 
     public static LuaScript EpochReady { get; } = Load("epoch_ready");
 
+    /// <summary>epoch_check.lua: reads the epoch and turns a ready one filling when the server restarted (another run id).</summary>
+    public static LuaScript EpochCheck { get; } = Load("epoch_check");
+
     public static LuaScript HintDelete { get; } = Load("hint_delete");
 
     public string Name { get; }

@@ -125,7 +125,7 @@ public sealed class NodeHealthTests
         Assert.False(health.IsOpen);
         Assert.False(health.CountsForReads);
         Assert.Equal(NodeHealthState.Filling, health.NotCountedError.State);
-        Assert.Contains("refilling after an empty restart", health.NotCountedError.Message, StringComparison.Ordinal);
+        Assert.Contains("refilling after a restart", health.NotCountedError.Message, StringComparison.Ordinal);
         Assert.Contains(Id, health.NotCountedError.Message, StringComparison.Ordinal);
 
         Assert.True(health.OnEpochVerified(Id, ready: true, health.Generation, out _));
