@@ -332,4 +332,34 @@ public sealed class NodeHealthTests
         Assert.Equal(NodeHealthState.Filling, client.Health[2].State);
         await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.GetAsync(key, ReadOptions.Quorum));
     }
+    [Fact]
+    public async Task A_node_flushed_between_two_probes_cannot_count_toward_r()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+
+        // No probe during the test: a flush is noticed by the read itself, not by the prober's next round.
+        var client = await cluster.CreateClientAsync(o =>
+        {
+            o.Hints.Enabled = false;
+            o.Health.ProbeInterval = TimeSpan.FromMinutes(10);
+        });
+        var store = client.GetValueStore(Profile.Descriptor);
+        var lists = client.GetListStore(Lists.ChatMessage.Descriptor);
+        const string key = "profile:flushed";
+        await store.SetAsync(key, new Profile { Id = 1, Name = "v1" }, WriteOptions.All);
+
+        // v2 and a push are acknowledged by nodes 0 and 2 (W = 2); node 1 keeps v1 and no list. Then node 2 is flushed
+        // (it keeps its connection) and node 0 dies.
+        var partial = await cluster.CreateClientAsync(o => o.Hints.Enabled = false, nodes: [0, 2]);
+        await partial.GetValueStore(Profile.Descriptor).GetAsync(key, ReadOptions.All);
+        await partial.GetValueStore(Profile.Descriptor).SetAsync(key, new Profile { Id = 1, Name = "v2" }, WriteOptions.All);
+        await partial.GetListStore(Lists.ChatMessage.Descriptor).PushRightAsync("chat:flushed", Lists.ChatMessage.Of("a"), WriteOptions.All);
+        await cluster[2].Db.ExecuteAsync("FLUSHALL");
+        cluster[0].Kill();
+
+        // Node 1 (stale) and node 2 (empty) must not form a quorum that answers v1, or an empty list.
+        var read = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.GetAsync(key, ReadOptions.Quorum));
+        Assert.IsType<NodeUnavailableException>(read.Outcomes[2].Error);
+        await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await lists.RangeAsync("chat:flushed", options: ReadOptions.Quorum));
+    }
 }
