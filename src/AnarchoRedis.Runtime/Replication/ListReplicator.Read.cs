@@ -82,7 +82,7 @@ internal sealed partial class ListReplicator
     private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var keys = Keys(key);
+        var keys = ReadKeys(key);
         var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
         await SendReadAsync(
             call,
@@ -311,7 +311,7 @@ internal sealed partial class ListReplicator
     /// </summary>
     private async Task<ListReplicaState> SyncAsync(string key, string typeName, int required, string mode, CancellationToken cancellationToken)
     {
-        var keys = Keys(key);
+        var keys = ReadKeys(key);
         var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
         RedisValue[] args = [typeName, ModeFull];
         foreach (var node in _nodes.Nodes)

@@ -37,6 +37,12 @@ internal sealed partial class ListReplicator : Replicator
     /// <summary>KEYS of list_read.lua: data, meta, element tombstones. Checks the key.</summary>
     private RedisKey[] Keys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key)];
 
+    /// <summary>
+    /// KEYS of list_read.lua for a read whose answers may count toward R: <see cref="Keys"/> and the node's epoch key (a
+    /// node that lost it since its last check answers "not counted").
+    /// </summary>
+    private RedisKey[] ReadKeys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key), EpochKey];
+
     /// <summary>KEYS of the list write scripts: <see cref="Keys"/>, plus the slot index and digest when slot digests are on.</summary>
     internal RedisKey[] WriteKeys(string key)
     {

@@ -82,6 +82,11 @@ internal static class ListReplyParser
     {
         var items = (RedisResult[])result!;
         var code = (long)items[0];
+        if (code == -7)
+        {
+            return ListReadReply.Failed(NodeOutcomeKind.Skipped, ReplyFields.EpochGone(node));
+        }
+
         if (code != 0)
         {
             return ListReadReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));

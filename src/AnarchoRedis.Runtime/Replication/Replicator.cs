@@ -170,6 +170,9 @@ internal abstract class Replicator
         return _nodes.Nodes[next];
     }
 
+    /// <summary>The node's epoch key, passed to read scripts so that a node that lost its data since its last check cannot count.</summary>
+    private protected RedisKey EpochKey => _options.EpochKey;
+
     public int RequiredForWrite(ReplicatedTypeDescriptor descriptor, WriteOptions? options) =>
         _nodes.Required(options?.RequiredAcknowledgements, options?.Consistency ?? Consistency.Default, descriptor.WriteConsistency, _options.WriteConsistency);
 

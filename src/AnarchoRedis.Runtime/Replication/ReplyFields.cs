@@ -50,4 +50,8 @@ internal static class ReplyFields
 
         return true;
     }
+
+    /// <summary>A read script found the node's epoch key gone: the node lost its data since the client last checked it.</summary>
+    public static NodeUnavailableException EpochGone(string node) =>
+        new(node, NodeHealthState.Filling, $"Node {node} has lost its epoch key since it was last checked (FLUSHALL, or an empty restart): it lost its data, so its answer does not count toward R; the next check makes it filling.");
 }

@@ -19,7 +19,7 @@ internal sealed partial class ValueReplicator
         CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        RedisKey[] keys = [key, _keys.MetaKey(key)];
+        RedisKey[] keys = [key, _keys.MetaKey(key), EpochKey];
         var required = RequiredForRead(descriptor, options);
         var repairMode = options?.ReadRepair ?? _options.ReadRepair;
 

@@ -105,6 +105,11 @@ internal static class ValueReplyParser
     {
         var items = (RedisResult[])result!;
         var code = (long)items[0];
+        if (code == -7)
+        {
+            return ValueReadReply.Failed(NodeOutcomeKind.Skipped, ReplyFields.EpochGone(node));
+        }
+
         if (code != 0)
         {
             return ValueReadReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));

@@ -10,6 +10,9 @@
 -- errors as list_push.lua.
 -- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
 
+-- KEYS[4], when given: the node's epoch key (a read whose answer may count toward R); gone => {-7}: the node lost its
+-- data (FLUSHALL or an empty restart) since the client last checked it.
+if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 0 then return {-7} end
 local err, meta, len, damaged = check(ARGV[1])
 if err then return err end
 local items = {}
