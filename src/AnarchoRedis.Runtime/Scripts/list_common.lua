@@ -76,7 +76,17 @@ local function check(name)
       meta[4], meta[5] = tostring(len), h
     end
   elseif len > 0 then
-    return {-5, 'a list without meta data (written outside AnarchoRedis)'}
+    -- A list of envelopes without meta: its meta was evicted (maxmemory) or deleted by hand. If every element is an
+    -- envelope, the node describes what it holds (no version, the digest recomputed) and a merge repairs it; anything
+    -- else is foreign data, never touched.
+    local all = redis.call('LRANGE', KEYS[1], 0, -1)
+    local h = '0000000000000000'
+    for j = 1, #all do
+      if not envelope(all[j]) then return {-5, 'a list without meta data (written outside AnarchoRedis)'} end
+      h = xor16(h, string.sub(redis.sha1hex(string.sub(all[j], 2, 33)), 1, 16))
+    end
+    meta[4], meta[5] = tostring(len), h
+    damaged = 1
   end
   if len > 0 then
     local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)

@@ -65,6 +65,24 @@ public static class NodeReader
             }
 
             var dataKey = DataKeyOf(key);
+            try
+            {
+                await DecodeAsync(snapshot, db, redisKey, dataKey, registers, lists, one, cancellationToken);
+            }
+            catch (AnarchoRedisException e)
+            {
+                // A node the final pass could not set ready (or whose copy cannot be decoded): the run is not valid, and
+                // the dump says why instead of the checker crashing.
+                snapshot.Dump[key] += $" (unreadable through the library: {e.GetType().Name}: {e.Message})";
+            }
+        }
+
+        return snapshot;
+    }
+
+    private static async Task DecodeAsync(NodeSnapshot snapshot, IDatabase db, RedisKey redisKey, string dataKey, ReplicatedValueStore<Models.Register> registers, ReplicatedListStore<Models.Element> lists, ReadOptions one, CancellationToken cancellationToken)
+    {
+        {
             var meta = await db.HashGetAsync(redisKey, ["v", "t", "k"]);
             if (dataKey.StartsWith("jepsen:reg:", StringComparison.Ordinal) && ReplicatedVersion.TryParse(((string?)meta[0]).AsSpan(), out var version))
             {
@@ -84,8 +102,6 @@ public static class NodeReader
                 snapshot.Lists[dataKey] = items.Select(i => i.Value).ToList();
             }
         }
-
-        return snapshot;
     }
 
     /// <summary>The data key a meta key describes: <c>anrcho_version:{k}</c> → <c>k</c> (untagged keys are wrapped whole).</summary>

@@ -25,7 +25,19 @@ public static class FaultKind
     /// <summary>50-200 ms added each way through the proxy.</summary>
     public const string Latency = "latency";
 
-    public static IReadOnlyList<string> All { get; } = [KillEmpty, KillKeep, Pause, Stall, Reset, Latency];
+    /// <summary>FLUSHALL on a running node: it loses everything, epoch included, but keeps its connections; a pass follows.</summary>
+    public const string Flush = "flush";
+
+    /// <summary>A script that keeps the node busy for the window: every other command gets a BUSY error reply (not a timeout).</summary>
+    public const string Busy = "busy";
+
+    /// <summary>maxmemory cut below what the node holds, allkeys-random: random keys evicted (data, meta, bookkeeping, epoch); a pass follows.</summary>
+    public const string Evict = "evict";
+
+    public static IReadOnlyList<string> All { get; } = [KillEmpty, KillKeep, Pause, Stall, Reset, Latency, Flush, Busy, Evict];
+
+    /// <summary>The faults that lose data on one node: the protocol's guarantees need a repair before the next one.</summary>
+    public static bool LosesData(string kind) => kind is KillEmpty or Flush or Evict;
 
     public static IReadOnlyList<string> Parse(string list)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using AnarchoRedis.Jepsen.Checking;
@@ -90,6 +91,16 @@ public sealed class Nemesis
                 await Delay(hold, stop);
                 node.Latency = TimeSpan.Zero;
                 break;
+            case FaultKind.Flush:
+                await node.Db.ExecuteAsync("FLUSHALL");
+                await Delay(hold, stop);
+                break;
+            case FaultKind.Busy:
+                detail = await BusyAsync(node, hold);
+                break;
+            case FaultKind.Evict:
+                detail = await EvictAsync(node, hold, stop);
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown fault");
         }
@@ -97,12 +108,57 @@ public sealed class Nemesis
         var window = new FaultWindow(kind, node.Index, start, HistoryFile.Now(), detail);
         Faults.Add(window);
         _log($"fault {kind} on node {node.Index}{(detail is null ? string.Empty : " (" + detail + ")")} for {(window.End - window.Start) / 1000} ms");
-        if (kind == FaultKind.KillEmpty && _repair is not null)
+        if (FaultKind.LosesData(kind) && _repair is not null)
         {
             // Not cancelled by the stop: the final phase must start from a repaired cluster like every other fault.
-            var pass = await _repair($"after empty restart of node {node.Index}", CancellationToken.None);
+            var pass = await _repair($"after {kind} of node {node.Index}", CancellationToken.None);
             Passes.Add(pass);
         }
+    }
+
+    /// <summary>
+    /// Runs a script on the node that spins for the hold: other clients' commands get BUSY replies once the script has
+    /// run past busy-reply-threshold (lowered to 50 ms for the window). The script writes nothing, so it ends on its own.
+    /// </summary>
+    private static async Task<string> BusyAsync(LocalNode node, TimeSpan hold)
+    {
+        await node.Db.ExecuteAsync("CONFIG", "SET", "busy-reply-threshold", "50");
+        try
+        {
+            await node.Db.ScriptEvaluateAsync(
+                "local t = redis.call('TIME') local start = t[1] * 1000 + t[2] / 1000 " +
+                "while true do local n = redis.call('TIME') if n[1] * 1000 + n[2] / 1000 - start >= tonumber(ARGV[1]) then break end end return 1",
+                [],
+                [(long)hold.TotalMilliseconds]);
+        }
+        catch (Exception e) when (e is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // The direct connection's own timeout is longer than any hold; a failure here only shortens the window.
+            return "busy script: " + e.GetType().Name;
+        }
+
+        return $"{hold.TotalMilliseconds:0} ms";
+    }
+
+    /// <summary>Cuts maxmemory to 70% of what the node uses, with random eviction, for the hold; then lifts the limit.</summary>
+    private static async Task<string> EvictAsync(LocalNode node, TimeSpan hold, CancellationToken stop)
+    {
+        var info = (string?)await node.Db.ExecuteAsync("INFO", "memory") ?? string.Empty;
+        var line = info.Split('\n').FirstOrDefault(l => l.StartsWith("used_memory:", StringComparison.Ordinal)) ?? "used_memory:0";
+        var used = long.Parse(line["used_memory:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var limit = Math.Max(1L << 20, used * 7 / 10);
+        await node.Db.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "allkeys-random");
+        await node.Db.ExecuteAsync("CONFIG", "SET", "maxmemory", limit);
+        try
+        {
+            await Delay(hold, stop);
+        }
+        finally
+        {
+            await node.Db.ExecuteAsync("CONFIG", "SET", "maxmemory", 0);
+        }
+
+        return $"maxmemory {limit / 1024} KiB of {used / 1024} KiB used";
     }
 
     /// <summary>Waits; false when stopped meanwhile.</summary>

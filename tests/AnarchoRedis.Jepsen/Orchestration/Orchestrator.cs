@@ -130,8 +130,10 @@ public static class Orchestrator
     }
 
     /// <summary>
-    /// One anti-entropy pass that reached every node. A pass that found a node unreachable (the client has not
-    /// reconnected to a restarted node yet) repairs nothing on it, so it is retried, up to 20 s.
+    /// Anti-entropy passes until one is clean (reached every node and met no problem), up to 20 s: a pass that found a
+    /// node unreachable (the client has not reconnected to a restarted node yet) repairs nothing on it, and one whose
+    /// repairs lost to concurrent writes (or met a node answering errors) left something to do. The protocol promises no
+    /// loss with at most N − W node losses between repairs, so a data-losing fault is followed by a complete repair.
     /// </summary>
     private static async Task<PassSummary> PassAsync(AntiEntropyRunner runner, string reason, Action<string> log, CancellationToken cancellationToken)
     {
@@ -142,9 +144,14 @@ public static class Orchestrator
         {
             attempts++;
             report = await runner.RunPassAsync(cancellationToken: cancellationToken);
-            if (report.UnreachableNodes.Count == 0 || clock.Elapsed > TimeSpan.FromSeconds(20))
+            if (report.IsClean || clock.Elapsed > TimeSpan.FromSeconds(20))
             {
                 break;
+            }
+
+            foreach (var problem in report.Problems.Take(3))
+            {
+                log($"  pass problem: {problem}");
             }
 
             await Task.Delay(500, cancellationToken);
