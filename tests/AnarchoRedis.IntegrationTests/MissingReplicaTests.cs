@@ -76,4 +76,25 @@ public sealed class MissingReplicaTests
         var read = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await store.RangeAsync(key, options: ReadOptions.Quorum));
         Assert.IsType<ReplicaDataMissingException>(read.Outcomes[1].Error);
     }
+    [Fact]
+    public async Task A_list_whose_meta_was_evicted_is_repaired_by_a_pass_not_left_as_foreign_data()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o =>
+        {
+            o.Hints.Enabled = false;
+            o.AntiEntropy.MaxKeysPerSecond = 0;
+        });
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:meta-evicted";
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], WriteOptions.All);
+
+        // Eviction took the meta key and left the envelopes: not data written outside the library.
+        await cluster[1].Db.KeyDeleteAsync(RedisCluster.MetaKeyOf(key));
+        var report = await new AntiEntropyRunner(client, new ReplicatedTypeRegistry(ChatMessage.Descriptor)).RunPassAsync(AntiEntropyPassMode.Scan);
+
+        Assert.True(report.IsClean, report.ToString());
+        Assert.True(await cluster.ConvergedAsync(key, 2));
+        Assert.Equal(["a", "b"], (await store.RangeAsync(key, options: ReadOptions.All)).Select(m => m.Text).ToArray());
+    }
 }
