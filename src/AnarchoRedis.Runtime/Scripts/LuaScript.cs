@@ -38,12 +38,12 @@ internal sealed class LuaScript
 
     public static LuaScript SlotSettle { get; } = Load("slot_settle");
 
-    public static LuaScript EpochEnsure { get; } = Load("epoch_ensure");
+    public static LuaScript EpochEnsure { get; } = Load("epoch_ensure", prelude: "epoch_common");
 
-    public static LuaScript EpochReady { get; } = Load("epoch_ready");
+    public static LuaScript EpochReady { get; } = Load("epoch_ready", prelude: "epoch_common");
 
     /// <summary>epoch_check.lua: reads the epoch and turns a ready one filling when the server restarted (another run id).</summary>
-    public static LuaScript EpochCheck { get; } = Load("epoch_check");
+    public static LuaScript EpochCheck { get; } = Load("epoch_check", prelude: "epoch_common");
 
     public static LuaScript HintDelete { get; } = Load("hint_delete");
 

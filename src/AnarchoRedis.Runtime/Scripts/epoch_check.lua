@@ -12,8 +12,7 @@ local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'none' then return {0} end
 if t ~= 'hash' then return {-1, t} end
 local v = redis.call('HMGET', KEYS[1], 'id', 'state', 'rid')
-local info = redis.pcall('INFO', 'server')
-local rid = type(info) == 'string' and string.match(info, 'run_id:(%x+)') or nil
+local rid = run_id()
 if rid and v[1] and v[3] ~= rid then
   if v[3] and v[2] == 'ready' then
     redis.call('HSET', KEYS[1], 'state', 'filling', 'since', ARGV[1], 'rid', rid)

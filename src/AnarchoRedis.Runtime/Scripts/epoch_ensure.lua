@@ -8,8 +8,7 @@
 local t = redis.call('TYPE', KEYS[1])['ok']
 if t == 'none' then
   -- The server's run id goes with it, so that a later restart of the process is noticed (epoch_check.lua).
-  local info = redis.pcall('INFO', 'server')
-  local rid = type(info) == 'string' and string.match(info, 'run_id:(%x+)') or ''
+  local rid = run_id() or ''
   redis.call('HSET', KEYS[1], 'id', ARGV[1], 'state', ARGV[2], 'since', ARGV[3], 'rid', rid)
   return {1, ARGV[1], ARGV[2], ARGV[3]}
 end

@@ -11,8 +11,7 @@ if t ~= 'hash' then return {-1, t} end
 local v = redis.call('HMGET', KEYS[1], 'id', 'state', 'rid')
 if v[1] ~= ARGV[1] or v[2] ~= 'filling' then return {0, v[1] or '', v[2] or ''} end
 -- A server that restarted since its epoch was last checked (another run id) may have lost what the pass wrote.
-local info = redis.pcall('INFO', 'server')
-local rid = type(info) == 'string' and string.match(info, 'run_id:(%x+)') or nil
+local rid = run_id()
 if rid and v[3] and v[3] ~= rid then return {0, v[1], 'restarted'} end
 redis.call('HSET', KEYS[1], 'state', 'ready', 'since', ARGV[2])
 return {1}
