@@ -241,10 +241,12 @@ internal sealed class ProxyConnection
                         try
                         {
                             await _owner._proxy.UntilForwardingAsync(_cancellationToken).ConfigureAwait(false);
-                            var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), chunk.Due);
-                            if (wait > TimeSpan.Zero)
+                            // Never early: Task.Delay works in whole milliseconds and its timer may fire a little
+                            // before the requested time, so wait again (rounded up) until the chunk is due.
+                            TimeSpan wait;
+                            while ((wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), chunk.Due)) > TimeSpan.Zero)
                             {
-                                await Task.Delay(wait, _cancellationToken).ConfigureAwait(false);
+                                await Task.Delay(TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)), _cancellationToken).ConfigureAwait(false);
                             }
 
                             await SendAsync(_to, chunk.Buffer.AsMemory(0, chunk.Length), _cancellationToken).ConfigureAwait(false);
