@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using AnarchoRedis.Jepsen.Checking;
 using AnarchoRedis.Jepsen.History;
@@ -15,11 +16,26 @@ internal sealed class HistoryBuilder
 
     public ReplicatedVersion NextVersion() => new(++_clock << 16, 7);
 
-    public Operation Append(string list, string element, OpType outcome = OpType.Ok) =>
-        Add(OpFunction.Append, list, element, outcome, outcome == OpType.Ok ? NextVersion() : null);
+    /// <summary>The builder's clock, Unix µs (1 ms per operation).</summary>
+    public long Now => _now;
 
-    public Operation Write(string register, string value, OpType outcome = OpType.Ok) =>
-        Add(OpFunction.Write, register, value, outcome, outcome == OpType.Ok ? NextVersion() : null);
+    /// <summary>Moves the clock on (a pause between operations).</summary>
+    public void Advance(long ms) => _now += ms * 1000;
+
+    public Operation Append(string list, string element, OpType outcome = OpType.Ok, long? ttlMs = null) =>
+        Add(OpFunction.Append, list, element, outcome, outcome == OpType.Ok ? NextVersion() : null, ttlMs: ttlMs);
+
+    public Operation Write(string register, string value, OpType outcome = OpType.Ok, long? ttlMs = null) =>
+        Add(OpFunction.Write, register, value, outcome, outcome == OpType.Ok ? NextVersion() : null, ttlMs: ttlMs);
+
+    public Operation Remove(string list, string element, long count, OpType outcome = OpType.Ok) =>
+        Add(OpFunction.Remove, list, element, outcome, null, count: outcome == OpType.Ok ? count : null);
+
+    public Operation Trim(string list, OpType outcome = OpType.Ok) =>
+        Add(OpFunction.Trim, list, "-10..-1", outcome, outcome == OpType.Ok ? NextVersion() : null);
+
+    public Operation DeleteList(string list, OpType outcome = OpType.Ok) =>
+        Add(OpFunction.DeleteList, list, null, outcome, outcome == OpType.Ok ? NextVersion() : null);
 
     public Operation Delete(string register, OpType outcome = OpType.Ok) =>
         Add(OpFunction.Delete, register, null, outcome, outcome == OpType.Ok ? NextVersion() : null);
@@ -30,7 +46,7 @@ internal sealed class HistoryBuilder
     public Operation ReadList(string list, params string[] elements) =>
         Add(OpFunction.ReadList, list, null, OpType.Ok, null, elements: elements);
 
-    private Operation Add(OpFunction f, string key, string? input, OpType outcome, ReplicatedVersion? version, string? readValue = null, string[]? elements = null)
+    private Operation Add(OpFunction f, string key, string? input, OpType outcome, ReplicatedVersion? version, string? readValue = null, string[]? elements = null, long? ttlMs = null, long? count = null)
     {
         var op = new Operation
         {
@@ -47,19 +63,28 @@ internal sealed class HistoryBuilder
             Version = version,
             ReadValue = readValue,
             ReadElements = elements,
+            TtlMs = ttlMs,
+            // The client's clock is the builder's: the expiry is computed between invoke and completion.
+            ExpiryMin = ttlMs is { } t ? _now / 1000 + t : null,
+            ExpiryMax = ttlMs is { } u ? (_now + 500) / 1000 + u : null,
+            Count = count,
         };
         _now += 1000;
         _ops.Add(op);
         return op;
     }
 
-    /// <summary>Three nodes holding exactly what the acknowledged history says (the newest op of each register, every list), identical dumps.</summary>
+    /// <summary>
+    /// Three nodes holding exactly what the acknowledged history says (the newest op of each register, every list with
+    /// what removes and list deletes took out, expiries as written), identical dumps, read at the builder's clock.
+    /// </summary>
     public List<NodeSnapshot> ConsistentNodes()
     {
         var nodes = new List<NodeSnapshot>();
         for (var i = 0; i < 3; i++)
         {
-            var node = new NodeSnapshot { Name = "n" + i };
+            var node = new NodeSnapshot { Name = "n" + i, ReadAtMs = _now / 1000 };
+            var newestPush = new Dictionary<string, Operation>();
             foreach (var op in _ops)
             {
                 if (op.Outcome != OpType.Ok)
@@ -72,10 +97,18 @@ internal sealed class HistoryBuilder
                     case OpFunction.Append:
                         (node.Lists.TryGetValue(op.Key, out var list) ? list : node.Lists[op.Key] = new List<string>()).Add(op.Input!);
                         node.Dump["anrcho_version:{" + op.Key + "}"] = "hash v=" + op.Version;
+                        newestPush[op.Key] = op;
+                        node.ListExpiry[op.Key] = op.ExpiryMin ?? -1;
+                        break;
+                    case OpFunction.Remove when op.Count > 0:
+                        node.Lists[op.Key].Remove(op.Input!);
+                        break;
+                    case OpFunction.DeleteList:
+                        node.Lists[op.Key].RemoveAll(e => _ops.Any(a => a.F == OpFunction.Append && a.Input == e && a.Version <= op.Version));
                         break;
                     case OpFunction.Write:
                     case OpFunction.Delete:
-                        node.Registers[op.Key] = new RegisterState(op.Version!.Value, op.F == OpFunction.Delete, op.Input);
+                        node.Registers[op.Key] = new RegisterState(op.Version!.Value, op.F == OpFunction.Delete, op.Input, op.F == OpFunction.Delete ? null : op.ExpiryMin ?? -1);
                         node.Dump["anrcho_version:{" + op.Key + "}"] = "hash v=" + op.Version;
                         break;
                 }

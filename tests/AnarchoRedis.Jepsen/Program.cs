@@ -71,6 +71,7 @@ public static class Program
                         WriteConsistency = Enum.Parse<Consistency>(options.GetValueOrDefault("w", "Quorum"), ignoreCase: true),
                         ReadConsistency = Enum.Parse<Consistency>(options.GetValueOrDefault("r", "Quorum"), ignoreCase: true),
                         ReadFanOut = Enum.Parse<ReadFanOut>(options.GetValueOrDefault("read-fanout", "All"), ignoreCase: true),
+                        MaxClockSkew = TimeSpan.FromMilliseconds(Int(options, "max-clock-skew-ms", 300_000)),
                     });
                 case "run":
                 {

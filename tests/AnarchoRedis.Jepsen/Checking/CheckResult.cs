@@ -76,6 +76,25 @@ public sealed class CheckResult
     /// <summary>Ok reads that returned a value or element no write invoked.</summary>
     public AnomalyList UnexpectedReads { get; } = new();
 
+    /// <summary>
+    /// An element that was definitely removed (an ok remove that removed it, or an ok list delete whose version is at or
+    /// above the element's) held by a node at the end, or returned by a read invoked after that removal was acknowledged.
+    /// </summary>
+    public AnomalyList ResurrectedElements { get; } = new();
+
+    /// <summary>
+    /// A value or list whose expiry on a node is not the one its write set: a time to live where the write that made the
+    /// value (or the list's newest push) set none (it would vanish), or an expiry outside the window the writing client
+    /// computed it in (it would outlive its acknowledged expiry, or vanish early).
+    /// </summary>
+    public AnomalyList ExpiryMismatches { get; } = new();
+
+    /// <summary>A register whose meta holds a live version but whose value is gone, though that write set no time to live or its expiry is not due.</summary>
+    public AnomalyList VanishedValues { get; } = new();
+
+    /// <summary>An ok read that returned a value invoked after that value's acknowledged expiry had passed.</summary>
+    public AnomalyList ExpiredReads { get; } = new();
+
     public Dictionary<string, OutcomeCounts> Operations { get; } = new();
 
     public Dictionary<string, OutcomeCounts> OperationsDuringFaults { get; } = new();
@@ -95,6 +114,9 @@ public sealed class CheckResult
 
     public long AcknowledgedRegisterOps { get; set; }
 
+    /// <summary>Ok removes (that removed something), trims and list deletes.</summary>
+    public long AcknowledgedListRemovals { get; set; }
+
     public int KeysCompared { get; set; }
 
     /// <summary>Whether stale reads count against <see cref="Valid"/>.</summary>
@@ -105,5 +127,6 @@ public sealed class CheckResult
     public bool Valid =>
         LostAppends.Count == 0 && DuplicateElements.Count == 0 && UnexpectedElements.Count == 0 &&
         LostRegisterWrites.Count == 0 && ResurrectedDeletes.Count == 0 && UnexpectedRegisterValues.Count == 0 &&
-        ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0);
+        ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0) &&
+        ResurrectedElements.Count == 0 && ExpiryMismatches.Count == 0 && VanishedValues.Count == 0 && ExpiredReads.Count == 0;
 }

@@ -16,10 +16,11 @@ public static class Checker
     {
         var result = new CheckResult { StrictReads = strictReads };
         CountOperations(history, faults ?? [], result);
-        CheckLists(history, nodes, result);
+        var lists = new ListHistory(history);
+        CheckLists(history, nodes, lists, result);
         CheckRegisters(history, nodes, result);
         CheckReplicas(nodes, result);
-        CheckReads(history, result);
+        CheckReads(history, lists, result);
         return result;
     }
 
@@ -96,11 +97,156 @@ public static class Checker
             ? new LatencySummary(0, 0, 0, 0, 0)
             : new LatencySummary(h.TotalCount, h.GetValueAtPercentile(50) / 1000.0, h.GetValueAtPercentile(99) / 1000.0, h.GetValueAtPercentile(99.9) / 1000.0, h.GetMaxValue() / 1000.0);
 
-    private static void CheckLists(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, CheckResult result)
+    /// <summary>What the history says about lists: appends by element, and what may have removed an element.</summary>
+    private sealed class ListHistory
     {
-        // element → (its list, its append). Elements are unique across the whole run.
-        var appends = history.Where(o => o.F == OpFunction.Append && o.Input is not null).ToDictionary(o => o.Input!);
+        public ListHistory(IReadOnlyList<Operation> history)
+        {
+            foreach (var op in history)
+            {
+                switch (op.F)
+                {
+                    case OpFunction.Append when op.Input is not null:
+                        Appends[op.Input] = op;
+                        if (op.TtlMs is not null && op.MayHaveApplied)
+                        {
+                            Add(TtlPushes, op.Key, op);
+                        }
+
+                        Add(Pushes, op.Key, op);
+                        break;
+                    case OpFunction.Remove when op.Input is not null && op.MayHaveApplied:
+                        Add(Removes, op.Input, op);
+                        break;
+                    case OpFunction.Trim when op.MayHaveApplied:
+                        Add(Trims, op.Key, op);
+                        break;
+                    case OpFunction.DeleteList when op.MayHaveApplied:
+                        Add(Deletes, op.Key, op);
+                        break;
+                }
+            }
+        }
+
+        /// <summary>Element → its append (elements are unique across the run).</summary>
+        public Dictionary<string, Operation> Appends { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, List<Operation>> Pushes { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, List<Operation>> TtlPushes { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Element → removes that may have applied.</summary>
+        public Dictionary<string, List<Operation>> Removes { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, List<Operation>> Trims { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<string, List<Operation>> Deletes { get; } = new(StringComparer.Ordinal);
+
+        private static void Add(Dictionary<string, List<Operation>> map, string key, Operation op) =>
+            (map.TryGetValue(key, out var list) ? list : map[key] = new List<Operation>()).Add(op);
+
+        private static IEnumerable<Operation> Of(Dictionary<string, List<Operation>> map, string key) =>
+            map.TryGetValue(key, out var list) ? list : [];
+
+        /// <summary>
+        /// Why <paramref name="append"/>'s element may legitimately be gone by <paramref name="atMicros"/> (a final state:
+        /// the far future), or null when nothing may have removed it: a remove of it that may have applied (not an ok one
+        /// that removed nothing); a trim of its list that may have applied and had not completed before the append began
+        /// (a trim removes only what its read saw); a list delete that may have applied whose version may be at or above
+        /// the element's; a push with a time to live that may be the list's newest over the element and whose expiry may
+        /// have passed (the list expired with everything in it).
+        /// </summary>
+        public string? MayBeGone(Operation append, long atMicros)
+        {
+            var atMs = atMicros / 1000;
+            var element = append.Input!;
+            foreach (var remove in Of(Removes, element))
+            {
+                if (remove.InvokeTime < atMicros && !(remove.IsOk && remove.Count == 0))
+                {
+                    return $"remove (p{remove.Process} op {remove.Id}, {remove.Outcome})";
+                }
+            }
+
+            foreach (var trim in Of(Trims, append.Key))
+            {
+                if (trim.InvokeTime < atMicros && (trim.CompleteTime ?? long.MaxValue) > append.InvokeTime)
+                {
+                    return $"trim (p{trim.Process} op {trim.Id}, {trim.Outcome})";
+                }
+            }
+
+            foreach (var delete in Of(Deletes, append.Key))
+            {
+                if (delete.InvokeTime < atMicros && (delete.Version is null || append.Version is null || delete.Version >= append.Version))
+                {
+                    return $"list delete (p{delete.Process} op {delete.Id}, {delete.Outcome}, at {delete.Version?.ToString() ?? "?"})";
+                }
+            }
+
+            foreach (var push in Of(TtlPushes, append.Key))
+            {
+                if (push.InvokeTime < atMicros && (push.ExpiryMin is null || push.ExpiryMin <= atMs) &&
+                    (push.Version is null || append.Version is null || push.Version >= append.Version))
+                {
+                    return $"expiry of push {push.Input} (ttl {push.TtlMs} ms, expiry >= {push.ExpiryMin?.ToString() ?? "?"})";
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// Why <paramref name="element"/> must be gone from every node by <paramref name="atMicros"/> (acknowledged before
+        /// it), or null: an ok remove that removed it, an ok list delete at or above its ok append's version.
+        /// </summary>
+        public string? DefinitelyGone(string element, long atMicros)
+        {
+            foreach (var remove in Of(Removes, element))
+            {
+                if (remove.IsOk && remove.Count > 0 && remove.CompleteTime < atMicros)
+                {
+                    return $"removed by p{remove.Process} op {remove.Id} (acknowledged at {remove.CompleteTime})";
+                }
+            }
+
+            if (Appends.TryGetValue(element, out var append) && append.IsOk && append.Version is { } version)
+            {
+                foreach (var delete in Of(Deletes, append.Key))
+                {
+                    if (delete.IsOk && delete.Version >= version && delete.CompleteTime < atMicros)
+                    {
+                        return $"pushed at {version}, list deleted at {delete.Version} by p{delete.Process} op {delete.Id} (acknowledged at {delete.CompleteTime})";
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// The push whose expiry a list of <paramref name="key"/> must carry at the end (its newest acknowledged push), or
+        /// null when that cannot be told: a push or list delete with no known version may be newer, or an acknowledged
+        /// delete covers the newest push (the list is empty).
+        /// </summary>
+        public Operation? ExpiryOwner(string key)
+        {
+            var pushes = Of(Pushes, key).Where(p => p.MayHaveApplied).ToList();
+            if (pushes.Count == 0 || pushes.Any(p => p.Version is null) || Of(Deletes, key).Any(d => d.Version is null))
+            {
+                return null;
+            }
+
+            var newest = pushes.MaxBy(p => p.Version!.Value)!;
+            return Of(Deletes, key).Any(d => d.Version >= newest.Version) ? null : newest;
+        }
+    }
+
+    private static void CheckLists(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, ListHistory lists, CheckResult result)
+    {
+        var appends = lists.Appends;
         result.AcknowledgedAppends = appends.Values.Count(o => o.IsOk);
+        result.AcknowledgedListRemovals = history.Count(o => o.IsOk && (o.F is OpFunction.Trim or OpFunction.DeleteList || (o.F == OpFunction.Remove && o.Count > 0)));
         foreach (var node in nodes)
         {
             var held = new Dictionary<string, HashSet<string>>();
@@ -123,17 +269,62 @@ public static class Checker
                     {
                         result.UnexpectedElements.Add(new Anomaly(key, node.Name, $"{element} is present but its append was reported as definitely failed ({append.Error})"));
                     }
+                    else if (lists.DefinitelyGone(element, long.MaxValue) is { } why)
+                    {
+                        result.ResurrectedElements.Add(new Anomaly(key, node.Name, $"{element} is present but was {why}"));
+                    }
                 }
             }
 
+            var atMicros = node.ReadAtMs * 1000;
             foreach (var append in appends.Values.Where(o => o.IsOk))
             {
-                if (!held.TryGetValue(append.Key, out var elements) || !elements.Contains(append.Input!))
+                if ((!held.TryGetValue(append.Key, out var elements) || !elements.Contains(append.Input!)) && lists.MayBeGone(append, atMicros) is null)
                 {
                     result.LostAppends.Add(new Anomaly(append.Key, node.Name, $"{append.Input} (version {append.Version}, acknowledged at {append.CompleteTime}) is missing"));
                 }
             }
+
+            foreach (var (key, expiry) in node.ListExpiry)
+            {
+                if (!lists.TtlPushes.ContainsKey(key) && expiry == -1)
+                {
+                    continue;
+                }
+
+                if (lists.ExpiryOwner(key) is not { } owner)
+                {
+                    continue;
+                }
+
+                if (ExpiryMismatch(owner, expiry) is { } mismatch)
+                {
+                    result.ExpiryMismatches.Add(new Anomaly(key, node.Name, $"list newest push {owner.Input} at {owner.Version}: {mismatch}"));
+                }
+            }
         }
+    }
+
+    /// <summary>How an expiry a node holds differs from the one <paramref name="write"/> set, or null when it is that one (or cannot be told).</summary>
+    private static string? ExpiryMismatch(Operation write, long? expiry)
+    {
+        if (expiry is not { } x)
+        {
+            return null;
+        }
+
+        if (write.TtlMs is null)
+        {
+            return x == -1 ? null : $"the write set no time to live, the node expires it at {x}";
+        }
+
+        if (write.ExpiryMin is not { } min || write.ExpiryMax is not { } max)
+        {
+            return null;
+        }
+
+        return x == -1 ? $"the write set an expiry in [{min}, {max}], the node holds it without one" :
+            x < min || x > max ? $"the write set an expiry in [{min}, {max}], the node expires it at {x}" : null;
     }
 
     private static void CheckRegisters(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, CheckResult result)
@@ -171,7 +362,24 @@ public static class Checker
                     continue;
                 }
 
-                if (final.Value is null || !writesByValue.TryGetValue(final.Value, out var write) || write.Key != key)
+                if (final.Value is null)
+                {
+                    // A live version without a value: expired, which only a write with a time to live that may be due can explain.
+                    var ownWrite = byKey.GetValueOrDefault(key)?.FirstOrDefault(o => o.F == OpFunction.Write && o.IsOk && o.Version == final.Version);
+                    var explained = ownWrite is not null
+                        ? ownWrite.TtlMs is not null && (ownWrite.ExpiryMin ?? 0) <= node.ReadAtMs
+                        : byKey.GetValueOrDefault(key)?.Any(o => o.F == OpFunction.Write && o.Outcome == OpType.Info && o.TtlMs is not null && (o.ExpiryMin ?? 0) <= node.ReadAtMs) == true;
+                    if (!explained)
+                    {
+                        result.VanishedValues.Add(new Anomaly(key, node.Name, ownWrite is null
+                            ? $"holds no value at {final.Version}, and no write that may have set a time to live explains it"
+                            : $"holds no value at {final.Version}, written by {ownWrite.Input} (ttl {ownWrite.TtlMs?.ToString() ?? "none"}, expiry >= {ownWrite.ExpiryMin?.ToString() ?? "-"}), read at {node.ReadAtMs}"));
+                    }
+
+                    continue;
+                }
+
+                if (!writesByValue.TryGetValue(final.Value, out var write) || write.Key != key)
                 {
                     result.UnexpectedRegisterValues.Add(new Anomaly(key, node.Name, $"holds {Describe(final)}, which no write of this key invoked"));
                 }
@@ -182,6 +390,10 @@ public static class Checker
                 else if (write.IsOk && write.Version != final.Version)
                 {
                     result.UnexpectedRegisterValues.Add(new Anomaly(key, node.Name, $"holds {final.Value} at {final.Version}, but that write was acknowledged at {write.Version}"));
+                }
+                else if (ExpiryMismatch(write, final.DataExpiry) is { } mismatch)
+                {
+                    result.ExpiryMismatches.Add(new Anomaly(key, node.Name, $"holds {final.Value} at {final.Version}: {mismatch}"));
                 }
             }
         }
@@ -221,12 +433,12 @@ public static class Checker
 
     private static string Shorten(string? s) => s is null ? "absent" : s.Length <= 120 ? s : s[..120] + "…";
 
-    private static void CheckReads(IReadOnlyList<Operation> history, CheckResult result)
+    private static void CheckReads(IReadOnlyList<Operation> history, ListHistory lists, CheckResult result)
     {
         var ackedAppends = history.Where(o => o.F == OpFunction.Append && o.IsOk).GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.OrderBy(o => o.CompleteTime).ToList());
         var appended = history.Where(o => o.F == OpFunction.Append && o.Input is not null).ToDictionary(o => o.Input!, o => o.Key);
         var registerOps = history.Where(o => o.F is OpFunction.Write or OpFunction.Delete).GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.ToList());
-        var written = history.Where(o => o.F == OpFunction.Write && o.Input is not null).ToDictionary(o => o.Input!, o => o.Key);
+        var written = history.Where(o => o.F == OpFunction.Write && o.Input is not null).ToDictionary(o => o.Input!);
 
         foreach (var read in history.Where(o => o.IsOk && o.F == OpFunction.ReadList))
         {
@@ -237,15 +449,32 @@ public static class Checker
                 {
                     result.UnexpectedReads.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}) returned {element}, never appended to this list"));
                 }
+                else if (lists.DefinitelyGone(element, read.InvokeTime) is { } why)
+                {
+                    result.ResurrectedElements.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}, invoked {read.InvokeTime}) returned {element}, {why}"));
+                }
             }
 
             if (ackedAppends.TryGetValue(read.Key, out var acked))
             {
-                var missing = acked.TakeWhile(a => a.CompleteTime < read.InvokeTime).Where(a => !elements.Contains(a.Input!)).ToList();
+                var missing = acked.TakeWhile(a => a.CompleteTime < read.InvokeTime)
+                    .Where(a => !elements.Contains(a.Input!) && lists.MayBeGone(a, read.CompleteTime ?? long.MaxValue) is null)
+                    .ToList();
                 if (missing.Count > 0)
                 {
                     result.StaleReads.Add(new Anomaly(read.Key, null, $"list read (p{read.Process} op {read.Id}, invoked {read.InvokeTime}) missed {missing.Count} appends acknowledged before it, e.g. {missing[0].Input}"));
                 }
+            }
+        }
+
+        // A remove reads the merged list with W before it removes: one that found nothing must not have missed an
+        // element acknowledged before it began (unless something else may have removed it by then).
+        foreach (var remove in history.Where(o => o.IsOk && o.F == OpFunction.Remove && o.Count == 0 && o.Input is not null))
+        {
+            if (lists.Appends.TryGetValue(remove.Input!, out var append) && append.IsOk && append.CompleteTime < remove.InvokeTime &&
+                lists.MayBeGone(append, remove.CompleteTime ?? long.MaxValue) is null)
+            {
+                result.StaleReads.Add(new Anomaly(remove.Key, null, $"remove (p{remove.Process} op {remove.Id}, invoked {remove.InvokeTime}) found no {remove.Input}, whose append was acknowledged at {append.CompleteTime}"));
             }
         }
 
@@ -261,9 +490,16 @@ public static class Checker
 
         foreach (var read in history.Where(o => o.IsOk && o.F == OpFunction.Read))
         {
-            if (read.ReadValue is { } value && (!written.TryGetValue(value, out var key) || key != read.Key))
+            var write = read.ReadValue is { } value ? written.GetValueOrDefault(value) : null;
+            if (read.ReadValue is not null && (write is null || write.Key != read.Key))
             {
-                result.UnexpectedReads.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}) returned {value}, never written to this key"));
+                result.UnexpectedReads.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}) returned {read.ReadValue}, never written to this key"));
+            }
+            else if (write is { TtlMs: not null, ExpiryMax: { } expiry } && expiry + 1 < read.InvokeTime / 1000)
+            {
+                // Nodes expire by their own clock (this machine's): once the real time is past the absolute expiry the
+                // writer computed, no node holds the value any more.
+                result.ExpiredReads.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}, invoked {read.InvokeTime / 1000} ms) returned {read.ReadValue}, which expired at {expiry} ms at the latest"));
             }
 
             // The newest write or delete acknowledged before the read began: the read must see it or something newer.
@@ -275,9 +511,14 @@ public static class Checker
             bool stale;
             if (read.ReadValue is null)
             {
-                // Absent is right when that op was a delete, or a delete that may be newer overlapped the read.
+                // Absent is right when that op was a delete, or a delete that may be newer overlapped the read, or a write
+                // with a time to live (that one, or one that may be newer) may have expired by the read's end.
                 var newestDelete = NewestBefore(deletes[read.Key], read.CompleteTime ?? long.MaxValue);
-                stale = before.F == OpFunction.Write && !(newestDelete is not null && (newestDelete.Version is null || newestDelete.Version > before.Version));
+                var endMs = (read.CompleteTime ?? long.MaxValue) / 1000;
+                var mayHaveExpired = registerOps[read.Key].Any(o =>
+                    o.F == OpFunction.Write && o.MayHaveApplied && o.TtlMs is not null && o.InvokeTime < (read.CompleteTime ?? long.MaxValue) &&
+                    (o.ExpiryMin ?? 0) <= endMs && (o.Version is null || o.Version >= before.Version));
+                stale = before.F == OpFunction.Write && !mayHaveExpired && !(newestDelete is not null && (newestDelete.Version is null || newestDelete.Version > before.Version));
             }
             else
             {

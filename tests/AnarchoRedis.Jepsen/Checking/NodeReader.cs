@@ -77,7 +77,24 @@ public static class NodeReader
             }
         }
 
-        return snapshot;
+        // Taken after the last key was read: anything due by then may have expired while the reader went through.
+        return new NodeSnapshot
+        {
+            Name = snapshot.Name,
+            Registers = snapshot.Registers,
+            Lists = snapshot.Lists,
+            ListExpiry = snapshot.ListExpiry,
+            Dump = snapshot.Dump,
+            SlotDump = snapshot.SlotDump,
+            ReadAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        };
+    }
+
+    /// <summary>PEXPIRETIME of a key: Unix ms, -1 without expiry, null when the key does not exist.</summary>
+    private static async Task<long?> ExpiryAsync(IDatabase db, string key)
+    {
+        var x = (long)await db.ExecuteAsync("PEXPIRETIME", key);
+        return x == -2 ? null : x;
     }
 
     private static async Task DecodeAsync(NodeSnapshot snapshot, IDatabase db, RedisKey redisKey, string dataKey, ReplicatedValueStore<Models.Register> registers, ReplicatedListStore<Models.Element> lists, ReadOptions one, CancellationToken cancellationToken)
@@ -94,12 +111,16 @@ public static class NodeReader
                     value = read?.Value.Value;
                 }
 
-                snapshot.Registers[dataKey] = new RegisterState(version, tombstone, value);
+                snapshot.Registers[dataKey] = new RegisterState(version, tombstone, value, value is null ? null : await ExpiryAsync(db, dataKey));
             }
             else if (dataKey.StartsWith("jepsen:list:", StringComparison.Ordinal))
             {
                 var items = await lists.RangeAsync(dataKey, 0, -1, one, cancellationToken);
                 snapshot.Lists[dataKey] = items.Select(i => i.Value).ToList();
+                if (await ExpiryAsync(db, dataKey) is { } expiry)
+                {
+                    snapshot.ListExpiry[dataKey] = expiry;
+                }
             }
         }
     }

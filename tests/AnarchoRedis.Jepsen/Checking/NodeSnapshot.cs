@@ -2,8 +2,11 @@ using System.Collections.Generic;
 
 namespace AnarchoRedis.Jepsen.Checking;
 
-/// <summary>What a register holds on one node: its meta version, tombstone flag and decoded value.</summary>
-public sealed record RegisterState(ReplicatedVersion Version, bool Tombstone, string? Value);
+/// <summary>
+/// What a register holds on one node: its meta version, tombstone flag and decoded value (null with a live version:
+/// expired, or gone), and the data key's absolute expiry in Unix ms (-1: none; null: no data key, or not read).
+/// </summary>
+public sealed record RegisterState(ReplicatedVersion Version, bool Tombstone, string? Value, long? DataExpiry = null);
 
 /// <summary>Everything the checker needs from one node, read directly from it after the final anti-entropy pass.</summary>
 public sealed class NodeSnapshot
@@ -15,6 +18,15 @@ public sealed class NodeSnapshot
 
     /// <summary>List key → the live elements in the node's order.</summary>
     public Dictionary<string, List<string>> Lists { get; init; } = new();
+
+    /// <summary>List key → the data key's absolute expiry, Unix ms (-1: none); only lists whose data key exists.</summary>
+    public Dictionary<string, long> ListExpiry { get; init; } = new();
+
+    /// <summary>
+    /// When the node was read (Unix ms, real clock): what may have expired by then. The default (the far future) lets
+    /// every time to live count as possibly expired.
+    /// </summary>
+    public long ReadAtMs { get; init; } = long.MaxValue / 2000;
 
     /// <summary>Every replicated key (data, meta, list tombstones) → comparable text (type, expiry, exact bytes).</summary>
     public SortedDictionary<string, string> Dump { get; init; } = new(System.StringComparer.Ordinal);

@@ -108,6 +108,10 @@ public sealed class HistoryFile : IDisposable
                 ReadValue = isRead ? done?.Value : null,
                 ReadElements = done?.Elements,
                 Error = done?.Error,
+                TtlMs = invoke.TtlMs,
+                ExpiryMin = done?.ExpiryMin,
+                ExpiryMax = done?.ExpiryMax,
+                Count = done?.Count,
             });
         }
 

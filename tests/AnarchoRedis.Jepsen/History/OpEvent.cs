@@ -21,6 +21,15 @@ public enum OpFunction
 
     /// <summary>Read a whole list.</summary>
     ReadList,
+
+    /// <summary>Remove one element from a list by value (every copy of it: elements are unique, so at most one).</summary>
+    Remove,
+
+    /// <summary>Trim a list to a range (LTRIM semantics): which elements go depends on what the trim read.</summary>
+    Trim,
+
+    /// <summary>Delete a whole list (a watermark: every element at or below the delete's version goes; later pushes start a new list).</summary>
+    DeleteList,
 }
 
 /// <summary>One line of a history: the invocation or the completion of an operation.</summary>
@@ -74,4 +83,20 @@ public sealed record OpEvent
     public long Time { get; init; }
 
     public string? Error { get; init; }
+
+    /// <summary>On the invoke of a write or append: its time to live in ms (null: none, the write clears any expiry).</summary>
+    public long? TtlMs { get; init; }
+
+    /// <summary>
+    /// On the completion of a write or append with a time to live: the earliest and latest absolute expiry (Unix ms) it
+    /// can have set: the client's own clock (its TimeProvider, which a clock-jump nemesis moves) read before and after
+    /// the call, plus the time to live. The library computes <c>now + ttl</c> once in between.
+    /// </summary>
+    public long? ExpiryMin { get; init; }
+
+    /// <inheritdoc cref="ExpiryMin"/>
+    public long? ExpiryMax { get; init; }
+
+    /// <summary>On the completion of an ok remove: how many elements it removed.</summary>
+    public long? Count { get; init; }
 }

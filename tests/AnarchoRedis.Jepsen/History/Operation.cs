@@ -39,6 +39,21 @@ public sealed record Operation
 
     public string? Error { get; init; }
 
+    /// <summary>The time to live of a write or append, ms (null: none).</summary>
+    public long? TtlMs { get; init; }
+
+    /// <summary>For a write or append with a time to live that completed: the earliest absolute expiry (Unix ms) it can have set; null: unknown (any).</summary>
+    public long? ExpiryMin { get; init; }
+
+    /// <summary>For a write or append with a time to live that completed: the latest absolute expiry (Unix ms) it can have set; null: unknown (any).</summary>
+    public long? ExpiryMax { get; init; }
+
+    /// <summary>For an ok remove: the number of elements removed.</summary>
+    public long? Count { get; init; }
+
+    /// <summary>Whether it may have taken effect (ok or indeterminate).</summary>
+    public bool MayHaveApplied => Outcome != OpType.Fail;
+
     public bool IsOk => Outcome == OpType.Ok;
 
     public long? LatencyMicros => CompleteTime - InvokeTime;

@@ -90,7 +90,7 @@ public sealed class WorkerPool : IAsyncDisposable
             "--keys", I(s.Keys), "--seed", I(s.Seed), "--start-ms", I(s.StartMillis),
             "--node-timeout-ms", I((long)s.NodeTimeout.TotalMilliseconds), "--mix", s.Mix, "--history", s.HistoryPath,
             "--w", s.WriteConsistency.ToString(), "--r", s.ReadConsistency.ToString(),
-            "--read-fanout", s.ReadFanOut.ToString(),
+            "--read-fanout", s.ReadFanOut.ToString(), "--max-clock-skew-ms", I((long)s.MaxClockSkew.TotalMilliseconds),
         })
         {
             info.ArgumentList.Add(arg);
@@ -126,6 +126,30 @@ public sealed class WorkerPool : IAsyncDisposable
 
         var self = Environment.ProcessPath;
         return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    }
+
+    public int Count => _processes.Count;
+
+    /// <summary>Writes one command line (<c>renew</c>, <c>clock N</c>) to one worker's standard input (all when <paramref name="worker"/> is null).</summary>
+    public async Task SendAsync(string command, int? worker = null)
+    {
+        for (var i = 0; i < _processes.Count; i++)
+        {
+            if (worker is { } w && w != i)
+            {
+                continue;
+            }
+
+            try
+            {
+                await _processes[i].StandardInput.WriteLineAsync(command);
+                await _processes[i].StandardInput.FlushAsync();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException)
+            {
+                // A worker that is gone gets nothing; the run's check says what that cost.
+            }
+        }
     }
 
     /// <summary>Asks every worker to stop, waits up to <paramref name="grace"/>, then kills the ones left by pid.</summary>

@@ -68,7 +68,7 @@ public sealed class RunReport
             s.AppendLine($"  {count} x {error}");
         }
 
-        s.AppendLine($"acknowledged appends: {c.AcknowledgedAppends}; acknowledged register writes and deletes: {c.AcknowledgedRegisterOps}; keys compared across nodes: {c.KeysCompared}");
+        s.AppendLine($"acknowledged appends: {c.AcknowledgedAppends}; acknowledged register writes and deletes: {c.AcknowledgedRegisterOps}; acknowledged removes, trims, list deletes: {c.AcknowledgedListRemovals}; keys compared across nodes: {c.KeysCompared}");
         Line(s, "acknowledged appends lost", c.LostAppends);
         Line(s, "duplicated elements", c.DuplicateElements);
         Line(s, "unexpected elements", c.UnexpectedElements);
@@ -79,6 +79,10 @@ public sealed class RunReport
         Line(s, "unexpected read results", c.UnexpectedReads);
         Line(s, c.StrictReads ? "stale reads" : "stale reads (informational)", c.StaleReads);
         Line(s, "slot digest/index keys differing", c.SlotKeyDifferences);
+        Line(s, "removed or deleted elements back", c.ResurrectedElements);
+        Line(s, "expiries not the one written", c.ExpiryMismatches);
+        Line(s, "values vanished before their expiry", c.VanishedValues);
+        Line(s, "values read after their expiry", c.ExpiredReads);
         foreach (var note in Notes)
         {
             s.AppendLine("note: " + note);

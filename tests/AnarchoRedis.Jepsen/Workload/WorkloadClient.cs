@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -18,19 +19,41 @@ public sealed class WorkloadClient : IAsyncDisposable
     private readonly int _client;
     private readonly HistoryFile _history;
     private readonly Random _random;
-    private readonly ServiceProvider _services;
-    private readonly IRegisterRepository _registers;
-    private readonly IElementListRepository _lists;
+    private readonly ShiftableTimeProvider _clock;
+    private readonly List<(string Key, int Id, string Element)> _recent = new();
+    private ServiceProvider _services;
+    private IRegisterRepository _registers;
+    private IElementListRepository _lists;
+    private (int Id, string[] Elements) _lastRead = (-1, []);
     private long _seq;
+    private int _renewRequests;
+    private int _renewed;
 
-    public WorkloadClient(WorkloadSettings settings, int client, HistoryFile history)
+    public WorkloadClient(WorkloadSettings settings, int client, HistoryFile history, ShiftableTimeProvider? clock = null)
     {
         _settings = settings;
         _client = client;
         _history = history;
+        _clock = clock ?? new ShiftableTimeProvider();
         // Not HashCode.Combine: it is randomized per process, and the seed must replay the same operation choices.
         _random = new Random(unchecked((settings.Seed * 1_000_003) + (settings.Process * 1_009) + client));
+        (_services, _registers, _lists) = Build();
+    }
+
+    /// <summary>The role of list and register ids: the workload uses times to live, trims and list deletes on some keys only, so the others keep the strictest checks.</summary>
+    public static KeyRole RoleOf(int id, int keys) => keys < 3 ? KeyRole.Plain : (id % keys) switch
+    {
+        0 => KeyRole.Ttl,
+        1 => KeyRole.Churn,
+        _ => KeyRole.Plain,
+    };
+
+    private (ServiceProvider, IRegisterRepository, IElementListRepository) Build()
+    {
+        var settings = _settings;
+        var client = _client;
         var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_clock);
         services.AddAnarchoRedis(o =>
         {
             foreach (var endPoint in settings.EndPoints)
@@ -43,13 +66,35 @@ public sealed class WorkloadClient : IAsyncDisposable
             o.WriteConsistency = settings.WriteConsistency;
             o.ReadConsistency = settings.ReadConsistency;
             o.ReadFanOut = settings.ReadFanOut;
+            o.MaxClockSkew = settings.MaxClockSkew;
             // Distinct per client instance across processes, so every version names its writer.
             o.WriterId = (ulong)(((settings.Process + 1) << 16) | (client + 1));
             o.AntiEntropy.Enabled = false;
         }).AddAnarchoRedisJepsenRepositories();
-        _services = services.BuildServiceProvider();
-        _registers = _services.GetRequiredService<IRegisterRepository>();
-        _lists = _services.GetRequiredService<IElementListRepository>();
+        var provider = services.BuildServiceProvider();
+        return (provider, provider.GetRequiredService<IRegisterRepository>(), provider.GetRequiredService<IElementListRepository>());
+    }
+
+    /// <summary>
+    /// Asks the client to drop its <see cref="AnarchoRedisClient"/> and start a new one before its next operation (the
+    /// fresh-client nemesis: a client that starts while a node is down or wiped). Thread-safe.
+    /// </summary>
+    public void RequestRenew() => Interlocked.Increment(ref _renewRequests);
+
+    /// <summary>How many times the client was replaced by a fresh one.</summary>
+    public int Renewed => Volatile.Read(ref _renewed);
+
+    private async Task RenewIfAskedAsync(CancellationToken stop)
+    {
+        if (Interlocked.Exchange(ref _renewRequests, 0) == 0)
+        {
+            return;
+        }
+
+        await _services.DisposeAsync();
+        (_services, _registers, _lists) = Build();
+        Interlocked.Increment(ref _renewed);
+        await WarmUpAsync(stop);
     }
 
     /// <summary>Connects (the DI client is created on first use) with one read that is not recorded.</summary>
@@ -59,7 +104,7 @@ public sealed class WorkloadClient : IAsyncDisposable
         {
             await _registers.GetAsync(-1, cancellationToken: cancellationToken);
         }
-        catch (AnarchoRedisException)
+        catch (Exception e) when (e is AnarchoRedisException or OperationCanceledException or TimeoutException)
         {
             // A node may be faulty already; the recorded operations say how that goes.
         }
@@ -69,16 +114,18 @@ public sealed class WorkloadClient : IAsyncDisposable
     {
         while (!stop.IsCancellationRequested)
         {
+            await RenewIfAskedAsync(stop);
             await RunOneAsync();
         }
     }
 
     private string Unique() => $"p{_settings.Process}c{_client}#{++_seq}";
 
-    private int ListId()
+    private int ListId(KeyRole? role = null)
     {
         var generation = (int)(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - _settings.StartMillis) / (long)_settings.ListGeneration.TotalMilliseconds);
-        return generation * _settings.Keys + _random.Next(_settings.Keys);
+        var slot = role == KeyRole.Churn && _settings.Keys >= 3 ? 1 : _random.Next(_settings.Keys);
+        return generation * _settings.Keys + slot;
     }
 
     private async Task RunOneAsync()
@@ -87,62 +134,132 @@ public sealed class WorkloadClient : IAsyncDisposable
         if (_settings.Mix == "registers")
         {
             // Half writes, half reads, registers only: what "operations succeed" means with one node faulty.
-            roll = roll < 50 ? 40 : 75;
+            roll = roll < 50 ? 40 : 65;
         }
 
-        if (roll < 35)
+        if (roll < 30)
         {
-            var id = ListId();
-            var element = Unique();
-            var left = _random.Next(2) == 0;
-            await RecordAsync(OpFunction.Append, ElementListRepository.FormatKey(id), element, left ? "L" : "R", async ct =>
-            {
-                var item = new Element { Id = id, Value = element };
-                var result = left ? await _lists.PushLeftAsync(id, item, cancellationToken: ct) : await _lists.PushRightAsync(id, item, cancellationToken: ct);
-                return Done(version: result.Version);
-            });
+            await AppendAsync();
         }
-        else if (roll < 60)
+        else if (roll < 52)
         {
             var id = _random.Next(_settings.Keys);
             var value = Unique();
-            await RecordAsync(OpFunction.Write, RegisterRepository.FormatKey(id), value, null, async ct =>
-                Done(version: (await _registers.SetAsync(new Register { Id = id, Value = value }, cancellationToken: ct)).Version));
+            long? ttl = RoleOf(id, _settings.Keys) == KeyRole.Ttl && _random.Next(2) == 0 ? _random.Next(300, 3000) : null;
+            var options = ttl is { } t ? new WriteOptions { TimeToLive = TimeSpan.FromMilliseconds(t) } : null;
+            await RecordAsync(OpFunction.Write, RegisterRepository.FormatKey(id), value, null, ttl, async ct =>
+                Done(version: (await _registers.SetAsync(new Register { Id = id, Value = value }, options, ct)).Version));
         }
-        else if (roll < 65)
+        else if (roll < 56)
         {
             var id = _random.Next(_settings.Keys);
-            await RecordAsync(OpFunction.Delete, RegisterRepository.FormatKey(id), null, null, async ct =>
+            await RecordAsync(OpFunction.Delete, RegisterRepository.FormatKey(id), null, null, null, async ct =>
                 Done(version: (await _registers.DeleteAsync(id, cancellationToken: ct)).Version));
         }
-        else if (roll < 85)
+        else if (roll < 74)
         {
             var id = _random.Next(_settings.Keys);
-            await RecordAsync(OpFunction.Read, RegisterRepository.FormatKey(id), null, null, async ct =>
+            await RecordAsync(OpFunction.Read, RegisterRepository.FormatKey(id), null, null, null, async ct =>
             {
                 var read = await _registers.GetVersionedAsync(id, cancellationToken: ct);
                 return read is { } r ? Done(version: r.Version, value: r.Value.Value) : Done();
             });
         }
-        else
+        else if (roll < 90)
         {
             var id = ListId();
-            await RecordAsync(OpFunction.ReadList, ElementListRepository.FormatKey(id), null, null, async ct =>
+            await RecordAsync(OpFunction.ReadList, ElementListRepository.FormatKey(id), null, null, null, async ct =>
             {
                 var items = await _lists.RangeAsync(id, cancellationToken: ct);
-                return Done(elements: items.Select(i => i.Value).ToArray());
+                var elements = items.Select(i => i.Value).ToArray();
+                _lastRead = (id, elements);
+                return Done(elements: elements);
             });
         }
+        else if (roll < 96)
+        {
+            await RemoveAsync();
+        }
+        else if (roll < 98)
+        {
+            // Trims and list deletes go to the churn lists only, so the other lists keep the strict "every acknowledged
+            // append is there" check. A trim keeps the newest half or so; a delete starts the list again (later pushes
+            // re-create it).
+            var id = ListId(KeyRole.Churn);
+            var keep = _random.Next(5, 40);
+            var left = _random.Next(2) == 0;
+            await RecordAsync(OpFunction.Trim, ElementListRepository.FormatKey(id), left ? $"0..{keep - 1}" : $"-{keep}..-1", null, null, async ct =>
+                Done(version: (left ? await _lists.TrimAsync(id, 0, keep - 1, cancellationToken: ct) : await _lists.TrimAsync(id, -keep, -1, cancellationToken: ct)).Version));
+        }
+        else
+        {
+            var id = ListId(KeyRole.Churn);
+            await RecordAsync(OpFunction.DeleteList, ElementListRepository.FormatKey(id), null, null, null, async ct =>
+                Done(version: (await _lists.DeleteAsync(id, cancellationToken: ct)).Version));
+        }
+    }
+
+    private async Task AppendAsync()
+    {
+        var id = ListId();
+        var element = Unique();
+        var left = _random.Next(2) == 0;
+        // Lists of the TTL role: half the pushes set a time to live (the list's expiry is its newest push's), half clear it.
+        long? ttl = RoleOf(id, _settings.Keys) == KeyRole.Ttl && _random.Next(2) == 0 ? _random.Next(500, 4000) : null;
+        var options = ttl is { } t ? new WriteOptions { TimeToLive = TimeSpan.FromMilliseconds(t) } : null;
+        var key = ElementListRepository.FormatKey(id);
+        await RecordAsync(OpFunction.Append, key, element, left ? "L" : "R", ttl, async ct =>
+        {
+            var item = new Element { Id = id, Value = element };
+            var result = left ? await _lists.PushLeftAsync(id, item, options, ct) : await _lists.PushRightAsync(id, item, options, ct);
+            _recent.Add((key, id, element));
+            if (_recent.Count > 20)
+            {
+                _recent.RemoveAt(0);
+            }
+
+            return Done(version: result.Version);
+        });
+    }
+
+    /// <summary>Removes an element this client appended lately, or one its last list read returned (another client's, maybe).</summary>
+    private async Task RemoveAsync()
+    {
+        int id;
+        string element;
+        if (_random.Next(2) == 0 && _lastRead.Elements.Length > 0)
+        {
+            id = _lastRead.Id;
+            element = _lastRead.Elements[_random.Next(_lastRead.Elements.Length)];
+        }
+        else if (_recent.Count > 0)
+        {
+            var pick = _random.Next(_recent.Count);
+            (_, id, element) = _recent[pick];
+            _recent.RemoveAt(pick);
+        }
+        else
+        {
+            return;
+        }
+
+        await RecordAsync(OpFunction.Remove, ElementListRepository.FormatKey(id), element, null, null, async ct =>
+        {
+            var removed = await _lists.RemoveAsync(id, new Element { Id = id, Value = element }, cancellationToken: ct);
+            return Done() with { Count = removed };
+        });
     }
 
     private static OpEvent Done(ReplicatedVersion? version = null, string? value = null, string[]? elements = null) =>
         new() { Version = version?.ToString(), Value = value, Elements = elements };
 
-    private async Task RecordAsync(OpFunction f, string key, string? input, string? side, Func<CancellationToken, Task<OpEvent>> operation)
+    private async Task RecordAsync(OpFunction f, string key, string? input, string? side, long? ttlMs, Func<CancellationToken, Task<OpEvent>> operation)
     {
         var id = Interlocked.Increment(ref _seq);
-        var invoke = new OpEvent { Id = id, Process = _settings.Process, Client = _client, Type = OpType.Invoke, F = f, Key = key, Value = input, Side = side, Time = HistoryFile.Now() };
+        var invoke = new OpEvent { Id = id, Process = _settings.Process, Client = _client, Type = OpType.Invoke, F = f, Key = key, Value = input, Side = side, TtlMs = ttlMs, Time = HistoryFile.Now() };
         _history.Append(invoke);
+        // The library computes the expiry from this same clock, once, during the call.
+        var clockBefore = _clock.NowMs();
         OpEvent completion;
         using var timeout = new CancellationTokenSource(_settings.OperationTimeout);
         try
@@ -158,6 +275,12 @@ public sealed class WorkloadClient : IAsyncDisposable
         {
             // Timeouts, cancellations, indeterminate quorum failures and anything unexpected: it may have applied.
             completion = new OpEvent { Type = OpType.Info, Error = Short(e) };
+        }
+
+        var clockAfter = _clock.NowMs();
+        if (ttlMs is { } ttl)
+        {
+            completion = completion with { ExpiryMin = clockBefore + ttl, ExpiryMax = clockAfter + ttl };
         }
 
         _history.Append(completion with { Id = id, Process = _settings.Process, Client = _client, F = f, Key = key, Time = HistoryFile.Now() });
@@ -191,4 +314,17 @@ public sealed class WorkloadClient : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
+}
+
+/// <summary>What the workload does with a key (by its id): see <see cref="WorkloadClient.RoleOf"/>.</summary>
+public enum KeyRole
+{
+    /// <summary>Appends, writes, deletes of registers, removes of single elements: every check at full strength.</summary>
+    Plain,
+
+    /// <summary>Also writes and pushes with a time to live (half of them), so values and lists expire, renew and lose their expiry.</summary>
+    Ttl,
+
+    /// <summary>Lists also trimmed and deleted (then re-created by later pushes).</summary>
+    Churn,
 }

@@ -41,5 +41,11 @@ public sealed record WorkloadSettings
     /// <summary>Which nodes reads go to (all, or R hedged).</summary>
     public ReadFanOut ReadFanOut { get; init; } = ReadFanOut.All;
 
+    /// <summary>
+    /// MaxClockSkew of every client. The run lowers it (2 s) when the clock-jump nemesis is on, so a jump beyond it
+    /// (4 s) blocks the keys it wrote for seconds, not minutes.
+    /// </summary>
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
     public required string HistoryPath { get; init; }
 }
