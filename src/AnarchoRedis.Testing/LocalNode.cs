@@ -106,15 +106,30 @@ public sealed class LocalNode : IAsyncDisposable
     }
 
     /// <summary>Kills the node if it runs and starts it again on the same port.</summary>
-    /// <param name="mode">Keep the node's data (append-only file, else last snapshot) or start empty.</param>
+    /// <param name="mode">Keep the node's data (append-only file, else last snapshot), start from the last snapshot, or start empty.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes when the node answers again.</returns>
-    /// <exception cref="InvalidOperationException"><see cref="RestartMode.KeepData"/> without persistence and without a snapshot.</exception>
-    /// <exception cref="NotSupportedException"><see cref="RestartMode.KeepData"/> on Garnet.</exception>
-    public async Task RestartAsync(RestartMode mode = RestartMode.LoseData, CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidOperationException"><see cref="RestartMode.KeepData"/> without persistence and without a snapshot, or <see cref="RestartMode.FromSnapshot"/> without a snapshot.</exception>
+    /// <exception cref="NotSupportedException"><see cref="RestartMode.KeepData"/> or <see cref="RestartMode.FromSnapshot"/> on Garnet.</exception>
+    public Task RestartAsync(RestartMode mode = RestartMode.LoseData, CancellationToken cancellationToken = default) =>
+        RestartWithArgumentsAsync(mode, [], cancellationToken);
+
+    /// <summary>
+    /// Kills the node if it runs and starts it again on the same port, with extra redis-server arguments for this start
+    /// only (for example <c>--key-load-delay</c> and <c>--loading-process-events-interval-bytes</c>, so the node answers
+    /// <c>LOADING</c> for a while). The returned task completes when the node answers PING, that is once it has loaded.
+    /// </summary>
+    /// <param name="mode">Keep the node's data (append-only file, else last snapshot), start from the last snapshot, or start empty.</param>
+    /// <param name="serverArguments">Arguments after the cluster's <see cref="LocalClusterOptions.ServerArguments"/>, for this start only.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <returns>A task that completes when the node answers again.</returns>
+    /// <exception cref="InvalidOperationException"><see cref="RestartMode.KeepData"/> without persistence and without a snapshot, or <see cref="RestartMode.FromSnapshot"/> without a snapshot.</exception>
+    /// <exception cref="NotSupportedException"><see cref="RestartMode.KeepData"/> or <see cref="RestartMode.FromSnapshot"/> on Garnet, or arguments for Garnet.</exception>
+    public async Task RestartWithArgumentsAsync(RestartMode mode, IReadOnlyList<string> serverArguments, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(serverArguments);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (mode == RestartMode.KeepData && Backend == LocalNodeBackend.Garnet)
+        if (mode != RestartMode.LoseData && Backend == LocalNodeBackend.Garnet)
         {
             throw new NotSupportedException("A Garnet node keeps its data in this process' memory only, so it can restart only with RestartMode.LoseData.");
         }
@@ -126,6 +141,11 @@ public sealed class LocalNode : IAsyncDisposable
                 $"Node {Index} ({DirectEndPoint}) has no data to restart with: turn LocalClusterOptions.Persistence on, or call SnapshotAsync before the kill.");
         }
 
+        if (mode == RestartMode.FromSnapshot && !_server.HasSnapshot)
+        {
+            throw new InvalidOperationException($"Node {Index} ({DirectEndPoint}) has no snapshot to restart from: call SnapshotAsync before.");
+        }
+
         await _restarting.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -135,7 +155,7 @@ public sealed class LocalNode : IAsyncDisposable
             {
                 try
                 {
-                    await _server.StartAsync(mode, cancellationToken).ConfigureAwait(false);
+                    await _server.StartAsync(mode, serverArguments, cancellationToken).ConfigureAwait(false);
                     break;
                 }
                 catch (PortTakenException) when (attempt < 40)
@@ -145,10 +165,32 @@ public sealed class LocalNode : IAsyncDisposable
             }
 
             await ConnectDirectAsync().ConfigureAwait(false);
+            if (mode == RestartMode.FromSnapshot && _server.Persistence)
+            {
+                await ResumeAppendOnlyAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
             _restarting.Release();
+        }
+    }
+
+    /// <summary>Turns the append-only file back on after a start from the snapshot, and waits for its first rewrite.</summary>
+    private async Task ResumeAppendOnlyAsync(CancellationToken cancellationToken)
+    {
+        await Db.ExecuteAsync("CONFIG", "SET", "appendonly", "yes").ConfigureAwait(false);
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var info = (string?)await Db.ExecuteAsync("INFO", "persistence").ConfigureAwait(false) ?? string.Empty;
+            if (info.Contains("aof_enabled:1", StringComparison.Ordinal) &&
+                info.Contains("aof_rewrite_in_progress:0", StringComparison.Ordinal) &&
+                info.Contains("aof_rewrite_scheduled:0", StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            await Task.Delay(10, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -261,7 +303,7 @@ public sealed class LocalNode : IAsyncDisposable
             var node = new LocalNode(index, options.Backend, server, password);
             try
             {
-                await server.StartAsync(RestartMode.LoseData, cancellationToken).ConfigureAwait(false);
+                await server.StartAsync(RestartMode.LoseData, [], cancellationToken).ConfigureAwait(false);
                 await node.ConnectDirectAsync().ConfigureAwait(false);
                 if (options.Proxies)
                 {

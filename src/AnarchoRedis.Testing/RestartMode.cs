@@ -11,4 +11,11 @@ public enum RestartMode
 
     /// <summary>The node's files are deleted first: a node that lost everything.</summary>
     LoseData,
+
+    /// <summary>
+    /// The node comes back with its last <see cref="LocalNode.SnapshotAsync"/> only: its append-only file is deleted
+    /// first, so what it acknowledged since the snapshot is gone (a node restored from an older backup). With
+    /// <see cref="LocalClusterOptions.Persistence"/> the append-only file is turned back on once the snapshot is loaded.
+    /// </summary>
+    FromSnapshot,
 }

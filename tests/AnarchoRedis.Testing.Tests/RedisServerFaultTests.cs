@@ -85,6 +85,76 @@ public sealed class RedisServerFaultTests
     }
 
     [Fact]
+    public async Task Restart_from_the_snapshot_with_persistence_loses_what_came_after_it_and_persists_again()
+    {
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = 1, Proxies = false, Persistence = true });
+        var node = cluster[0];
+        await Assert.ThrowsAsync<InvalidOperationException>(() => node.RestartAsync(RestartMode.FromSnapshot));
+        Assert.Equal(LocalNodeState.Running, node.State);
+
+        await node.Db.StringSetAsync("before", "1");
+        await node.SnapshotAsync();
+        await node.Db.StringSetAsync("after", "2");   // in the append-only file, not in the snapshot
+        await node.RestartAsync(RestartMode.FromSnapshot);
+
+        Assert.Equal("1", (string?)await node.Db.StringGetAsync("before"));
+        Assert.False(await node.Db.KeyExistsAsync("after"));
+
+        // The append-only file is back on: a write acknowledged now survives a kill.
+        await node.Db.StringSetAsync("later", "3");
+        node.Kill();
+        await node.RestartAsync(RestartMode.KeepData);
+        Assert.Equal("3", (string?)await node.Db.StringGetAsync("later"));
+        Assert.Equal("1", (string?)await node.Db.StringGetAsync("before"));
+    }
+
+    [Fact]
+    public async Task A_restart_with_a_key_load_delay_answers_loading_until_the_data_is_in()
+    {
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = 1, Proxies = false });
+        var node = cluster[0];
+        for (var i = 0; i < 100; i++)
+        {
+            await node.Db.StringSetAsync("k" + i, new string('v', 200));
+        }
+
+        await node.SnapshotAsync();
+        // 100 keys x 15 ms: about 1.5 s of loading, during which the server answers LOADING (it serves clients between
+        // keys once every 1024 bytes read; 100 keys of 200 bytes are 20 KB).
+        var restart = node.RestartWithArgumentsAsync(RestartMode.KeepData, ["--key-load-delay", "15000", "--loading-process-events-interval-bytes", "1024"], default);
+        var sawLoading = false;
+        while (!restart.IsCompleted && !sawLoading)
+        {
+            sawLoading = (await PingAsync(node.Port)).StartsWith("-LOADING", StringComparison.Ordinal);
+            await Task.Delay(20);
+        }
+
+        await restart;
+        Assert.True(sawLoading, "no LOADING reply while the node loaded");
+        Assert.Equal(100L, (long)await node.Db.ExecuteAsync("DBSIZE"));
+    }
+
+    /// <summary>One PING on a fresh socket: the reply's first line, or empty when nothing answers.</summary>
+    private static async Task<string> PingAsync(int port)
+    {
+        try
+        {
+            using var client = new System.Net.Sockets.TcpClient();
+            using var timeout = new System.Threading.CancellationTokenSource(500);
+            await client.ConnectAsync(System.Net.IPAddress.Loopback, port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
+            var buffer = new byte[128];
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            return System.Text.Encoding.ASCII.GetString(buffer, 0, read);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or System.IO.IOException or OperationCanceledException)
+        {
+            return string.Empty;
+        }
+    }
+
+    [Fact]
     public async Task Pause_makes_a_command_time_out_and_after_resume_it_ran()
     {
         await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = 1 });

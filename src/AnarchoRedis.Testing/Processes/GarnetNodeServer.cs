@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading;
@@ -32,11 +33,16 @@ internal sealed class GarnetNodeServer(int port) : NodeServer(port)
 
     public override bool CanKeepData => false;
 
-    public override Task StartAsync(RestartMode mode, CancellationToken cancellationToken)
+    public override Task StartAsync(RestartMode mode, IReadOnlyList<string> extraArguments, CancellationToken cancellationToken)
     {
-        if (mode == RestartMode.KeepData)
+        if (mode != RestartMode.LoseData)
         {
             throw new NotSupportedException("A Garnet node keeps its data in this process' memory only, so it can restart only with RestartMode.LoseData.");
+        }
+
+        if (extraArguments.Count > 0)
+        {
+            throw new NotSupportedException("A Garnet node takes no redis-server arguments.");
         }
 
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -23,10 +24,17 @@ internal abstract class NodeServer : IDisposable
 
     /// <summary>Starts the server; it answers PING when this completes.</summary>
     /// <param name="mode">Whether to keep or delete what earlier runs stored.</param>
+    /// <param name="extraArguments">Server arguments for this start only, after the cluster's.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <returns>A task that completes when the server answers.</returns>
     /// <exception cref="PortTakenException">Another process holds the port.</exception>
-    public abstract Task StartAsync(RestartMode mode, CancellationToken cancellationToken);
+    public abstract Task StartAsync(RestartMode mode, IReadOnlyList<string> extraArguments, CancellationToken cancellationToken);
+
+    /// <summary>Whether a snapshot exists for <see cref="RestartMode.FromSnapshot"/>.</summary>
+    public virtual bool HasSnapshot => false;
+
+    /// <summary>Whether the server writes an append-only file (turned back on after a <see cref="RestartMode.FromSnapshot"/> start).</summary>
+    public virtual bool Persistence => false;
 
     /// <summary>Stops the server at once (SIGKILL, or dispose in-process); nothing when it is not running.</summary>
     public abstract void Kill();

@@ -62,11 +62,25 @@ internal sealed class RedisServerProcess : NodeServer
 
     private string DumpFile => Path.Combine(_directory, "dump.rdb");
 
-    public override async Task StartAsync(RestartMode mode, CancellationToken cancellationToken)
+    public override bool Persistence => _persistence;
+
+    public override bool HasSnapshot => File.Exists(DumpFile);
+
+    public override async Task StartAsync(RestartMode mode, IReadOnlyList<string> extraArguments, CancellationToken cancellationToken)
     {
         if (mode == RestartMode.LoseData)
         {
             DeleteData();
+        }
+        else if (mode == RestartMode.FromSnapshot)
+        {
+            if (!File.Exists(DumpFile))
+            {
+                throw new InvalidOperationException($"redis-server on port {Port} has no snapshot to restart from: call SnapshotAsync before.");
+            }
+
+            // An older backup restored: what the append-only file has since the snapshot is gone.
+            DeleteAppendOnlyFiles();
         }
         else if (!CanKeepData)
         {
@@ -84,6 +98,19 @@ internal sealed class RedisServerProcess : NodeServer
             WorkingDirectory = _directory,
         };
         foreach (var argument in Arguments(log))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (mode == RestartMode.FromSnapshot && _persistence)
+        {
+            // With appendonly on and no append-only file, redis-server starts empty and ignores dump.rdb: load the
+            // snapshot first; LocalNode turns the append-only file back on once the node answers.
+            start.ArgumentList.Add("--appendonly");
+            start.ArgumentList.Add("no");
+        }
+
+        foreach (var argument in extraArguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -272,6 +299,19 @@ internal sealed class RedisServerProcess : NodeServer
             {
                 File.Delete(file);
             }
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(_directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private void DeleteAppendOnlyFiles()
+    {
+        foreach (var file in Directory.EnumerateFiles(_directory, "appendonly*"))
+        {
+            File.Delete(file);
         }
 
         foreach (var directory in Directory.EnumerateDirectories(_directory))
