@@ -213,4 +213,32 @@ public sealed class ListAndExpiryCheckerTests
         Assert.Equal("n0", Assert.Single(result.ExpiryMismatches.Examples).Node);
         Assert.Equal("n1", Assert.Single(result.LostAppends.Examples).Node);
     }
+
+    [Fact]
+    public void A_write_acknowledged_below_a_version_beyond_max_clock_skew_is_invisible_but_within_it_is_superseded()
+    {
+        var h = new HistoryBuilder();
+        var skew = System.TimeSpan.FromSeconds(2);
+        // A list delete from a clock 5 s ahead, acknowledged; then a push from a clock on time: below the delete's
+        // watermark by more than MaxClockSkew, it can never be seen, so it must not be acknowledged.
+        var ahead = new ReplicatedVersion((ulong)(h.NextVersion().Timestamp.ToUnixTimeMilliseconds() + 5000) << 16, 9);
+        h.Append(List, "p0c0#1");
+        var delete = h.DeleteList(List) with { Version = ahead };
+        var push = h.Append(List, "p0c0#2");
+        var ops = h.Operations.Select(o => o.Id == delete.Id ? delete : o).ToList();
+        var nodes = h.ConsistentNodes();
+        foreach (var node in nodes)
+        {
+            node.Lists[List].Clear();
+        }
+
+        var result = Checker.Check(ops, nodes, maxClockSkew: skew);
+        var invisible = Assert.Single(result.InvisibleWrites.Examples);
+        Assert.Contains(push.Input!, invisible.Detail);
+        Assert.Equal(0, result.LostAppends.Count);   // the delete's version covers it: not "lost", invisible
+        Assert.False(result.Valid);
+
+        // Within MaxClockSkew, clock order decides: superseded, not an anomaly.
+        Assert.Equal(0, Checker.Check(ops, nodes, maxClockSkew: System.TimeSpan.FromSeconds(10)).InvisibleWrites.Count);
+    }
 }

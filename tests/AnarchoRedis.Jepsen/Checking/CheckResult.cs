@@ -92,6 +92,9 @@ public sealed class CheckResult
     /// <summary>A register whose meta holds a live version but whose value is gone, though that write set no time to live or its expiry is not due.</summary>
     public AnomalyList VanishedValues { get; } = new();
 
+    /// <summary>A write acknowledged below a version more than MaxClockSkew ahead that was acknowledged before it began: it can never be seen.</summary>
+    public AnomalyList InvisibleWrites { get; } = new();
+
     /// <summary>An ok read that returned a value invoked after that value's acknowledged expiry had passed.</summary>
     public AnomalyList ExpiredReads { get; } = new();
 
@@ -128,5 +131,5 @@ public sealed class CheckResult
         LostAppends.Count == 0 && DuplicateElements.Count == 0 && UnexpectedElements.Count == 0 &&
         LostRegisterWrites.Count == 0 && ResurrectedDeletes.Count == 0 && UnexpectedRegisterValues.Count == 0 &&
         ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0) &&
-        ResurrectedElements.Count == 0 && ExpiryMismatches.Count == 0 && VanishedValues.Count == 0 && ExpiredReads.Count == 0;
+        ResurrectedElements.Count == 0 && ExpiryMismatches.Count == 0 && VanishedValues.Count == 0 && ExpiredReads.Count == 0 && InvisibleWrites.Count == 0;
 }

@@ -12,7 +12,7 @@ namespace AnarchoRedis.Jepsen.Checking;
 /// </summary>
 public static class Checker
 {
-    public static CheckResult Check(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, IReadOnlyList<FaultWindow>? faults = null, bool strictReads = false)
+    public static CheckResult Check(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, IReadOnlyList<FaultWindow>? faults = null, bool strictReads = false, TimeSpan? maxClockSkew = null)
     {
         var result = new CheckResult { StrictReads = strictReads };
         CountOperations(history, faults ?? [], result);
@@ -21,6 +21,7 @@ public static class Checker
         CheckRegisters(history, nodes, result);
         CheckReplicas(nodes, result);
         CheckReads(history, lists, result);
+        CheckInvisibleWrites(history, maxClockSkew ?? TimeSpan.FromMinutes(5), result);
         return result;
     }
 
@@ -528,6 +529,42 @@ public static class Checker
             if (stale)
             {
                 result.StaleReads.Add(new Anomaly(read.Key, null, $"read (p{read.Process} op {read.Id}, invoked {read.InvokeTime}) returned {read.ReadValue ?? "nothing"} at {read.Version}, after {before.F} {before.Input} at {before.Version} was acknowledged"));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A write acknowledged although it can never become visible: a register write (or delete) below the version of a
+    /// write or delete of the key acknowledged before it began, or a push below the version of a list delete acknowledged
+    /// before it began, by more than MaxClockSkew. The acknowledged newer version is on at least one node of every
+    /// write quorum, and a node holding a version that far ahead must not count toward W (docs/reliability.md, row 11:
+    /// no write is reported done that cannot be seen); within MaxClockSkew, clock order decides and such a write is legitimately superseded.
+    /// </summary>
+    private static void CheckInvisibleWrites(IReadOnlyList<Operation> history, TimeSpan maxClockSkew, CheckResult result)
+    {
+        var skewMs = (long)maxClockSkew.TotalMilliseconds;
+        foreach (var group in history.Where(o => o.IsOk && o.Version is not null && o.F is OpFunction.Write or OpFunction.Delete or OpFunction.Append or OpFunction.DeleteList).GroupBy(o => o.Key))
+        {
+            // The acknowledged writes that supersede others (register writes and deletes; list deletes), by completion.
+            var superseding = group.Where(o => o.F is OpFunction.Write or OpFunction.Delete or OpFunction.DeleteList).OrderBy(o => o.CompleteTime).ToList();
+            if (superseding.Count == 0)
+            {
+                continue;
+            }
+
+            var (times, newest) = RunningNewest(superseding.Select(o => (o.CompleteTime!.Value, o)));
+            foreach (var write in group.Where(o => o.F is OpFunction.Write or OpFunction.Delete or OpFunction.Append))
+            {
+                if (NewestBefore((times, newest), write.InvokeTime) is not { } before || before.Version <= write.Version)
+                {
+                    continue;
+                }
+
+                var aheadMs = before.Version!.Value.Timestamp.ToUnixTimeMilliseconds() - write.Version!.Value.Timestamp.ToUnixTimeMilliseconds();
+                if (aheadMs > skewMs)
+                {
+                    result.InvisibleWrites.Add(new Anomaly(write.Key, null, $"{write.F} {write.Input} (p{write.Process} op {write.Id}) acknowledged at {write.Version}, {aheadMs} ms below {before.F} at {before.Version} acknowledged before it began (MaxClockSkew {skewMs} ms)"));
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using AnarchoRedis.Jepsen.Checking;
 using AnarchoRedis.Jepsen.History;
+using AnarchoRedis.Jepsen.Orchestration;
 using AnarchoRedis.Jepsen.Reporting;
 using AnarchoRedis.Testing;
 
@@ -23,14 +24,18 @@ public sealed class Nemesis
     private readonly Random _random;
     private readonly Func<string, CancellationToken, Task<PassSummary>>? _repair;
     private readonly Action<string> _log;
+    private readonly WorkerPool? _workers;
+    private readonly TimeSpan _maxClockSkew;
 
-    public Nemesis(LocalCluster cluster, IReadOnlyList<string> kinds, int seed, Func<string, CancellationToken, Task<PassSummary>>? repair, Action<string> log)
+    public Nemesis(LocalCluster cluster, IReadOnlyList<string> kinds, int seed, Func<string, CancellationToken, Task<PassSummary>>? repair, Action<string> log, WorkerPool? workers = null, TimeSpan? maxClockSkew = null)
     {
         _cluster = cluster;
         _kinds = kinds;
         _random = new Random(seed);
         _repair = repair;
         _log = log;
+        _workers = workers;
+        _maxClockSkew = maxClockSkew ?? TimeSpan.FromSeconds(2);
     }
 
     public List<FaultWindow> Faults { get; } = new();
@@ -53,9 +58,17 @@ public sealed class Nemesis
             var node = _random.Next(_cluster.Nodes.Count);
             var hold = TimeSpan.FromMilliseconds(_random.Next(1000, 4000));
             var latency = TimeSpan.FromMilliseconds(_random.Next(50, 201));
+            // Drawn for every fault, so adding a kind's parameter does not shift the others' schedule.
+            var beyond = _random.Next(2) == 0;
             if (!await Delay(gap, stop))
             {
                 return;
+            }
+
+            if (kind == FaultKind.ClockJump)
+            {
+                await ClockJumpAsync(node % Math.Max(1, _workers?.Count ?? 1), hold, beyond, stop);
+                continue;
             }
 
             await InjectAsync(kind, _cluster[node], hold, latency, stop);
@@ -101,6 +114,26 @@ public sealed class Nemesis
             case FaultKind.Evict:
                 detail = await EvictAsync(node, hold, stop);
                 break;
+            case FaultKind.Snapshot:
+                await node.SnapshotAsync();
+                await Delay(hold, stop);
+                await node.RestartAsync(RestartMode.FromSnapshot, CancellationToken.None);
+                detail = "restarted from the snapshot taken at the start";
+                break;
+            case FaultKind.Loading:
+                detail = await LoadingAsync(node, hold);
+                break;
+            case FaultKind.FreshClient:
+                node.Kill();
+                await Delay(hold / 2, stop);
+                await RenewClientsAsync();
+                await Delay(hold / 2, stop);
+                await node.RestartAsync(RestartMode.LoseData, CancellationToken.None);
+                await RenewClientsAsync();
+                // The fresh clients start against the wiped node before the pass refills it.
+                await Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+                detail = "clients renewed while down and while wiped";
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown fault");
         }
@@ -138,6 +171,70 @@ public sealed class Nemesis
         }
 
         return $"{hold.TotalMilliseconds:0} ms";
+    }
+
+    private async Task RenewClientsAsync()
+    {
+        if (_workers is not null)
+        {
+            await _workers.SendAsync("renew");
+        }
+    }
+
+    /// <summary>One worker's clock jumps forward (within or beyond MaxClockSkew) for the hold, then back.</summary>
+    private async Task ClockJumpAsync(int worker, TimeSpan hold, bool beyond, CancellationToken stop)
+    {
+        if (_workers is null)
+        {
+            return;
+        }
+
+        var jump = (long)(beyond ? _maxClockSkew.TotalMilliseconds * 2 : _maxClockSkew.TotalMilliseconds / 2);
+        var start = HistoryFile.Now();
+        await _workers.SendAsync($"clock {jump}", worker);
+        await Delay(hold, stop);
+        await _workers.SendAsync("clock 0", worker);
+        var detail = $"worker {worker} +{jump} ms ({(beyond ? "beyond" : "within")} MaxClockSkew {_maxClockSkew.TotalMilliseconds:0} ms)";
+        var window = new FaultWindow(FaultKind.ClockJump, worker, start, HistoryFile.Now(), detail);
+        Faults.Add(window);
+        _log($"fault {FaultKind.ClockJump}: {detail} for {(window.End - window.Start) / 1000} ms");
+    }
+
+    /// <summary>
+    /// Makes the node's data load slowly at a restart: the append-only file is rewritten (its base then holds every key
+    /// as a snapshot, which the key load delay applies to; without persistence, a snapshot is taken), the node is killed
+    /// and restarted with a delay per key that makes the load last about the hold, answering LOADING meanwhile.
+    /// </summary>
+    private static async Task<string> LoadingAsync(LocalNode node, TimeSpan hold)
+    {
+        var info = (string?)await node.Db.ExecuteAsync("INFO", "persistence") ?? string.Empty;
+        if (info.Contains("aof_enabled:1", StringComparison.Ordinal))
+        {
+            await node.Db.ExecuteAsync("BGREWRITEAOF");
+            for (var i = 0; i < 500; i++)
+            {
+                info = (string?)await node.Db.ExecuteAsync("INFO", "persistence") ?? string.Empty;
+                if (info.Contains("aof_rewrite_in_progress:0", StringComparison.Ordinal) && info.Contains("aof_rewrite_scheduled:0", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                await Task.Delay(10);
+            }
+        }
+        else
+        {
+            await node.SnapshotAsync();
+        }
+
+        var keys = Math.Max(1L, (long)await node.Db.ExecuteAsync("DBSIZE"));
+        var delayMicros = Math.Clamp((long)hold.TotalMilliseconds * 1000 / keys, 100, 200_000);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await node.RestartWithArgumentsAsync(
+            RestartMode.KeepData,
+            ["--key-load-delay", delayMicros.ToString(System.Globalization.CultureInfo.InvariantCulture), "--loading-process-events-interval-bytes", "1024"],
+            CancellationToken.None);
+        return $"{keys} keys at {delayMicros} µs each: loaded in {watch.ElapsedMilliseconds} ms";
     }
 
     /// <summary>Cuts maxmemory to 70% of what the node uses, with random eviction, for the hold; then lifts the limit.</summary>

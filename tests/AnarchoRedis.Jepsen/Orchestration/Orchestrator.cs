@@ -28,7 +28,10 @@ public static class Orchestrator
         var reportPath = settings.ReportPath ?? Path.Combine(folder, "report.json");
         log($"seed {settings.Seed}; histories in {folder}");
 
-        var clusterOptions = new LocalClusterOptions { NodeCount = 3, Persistence = settings.Faults.Contains(FaultKind.KillKeep) };
+        var clusterOptions = new LocalClusterOptions { NodeCount = 3, Persistence = FaultKind.NeedsPersistence(settings.Faults) };
+        // With the clock-jump nemesis, a small MaxClockSkew (every client's and the repairer's): a jump beyond it blocks
+        // the keys the jumped clients wrote for seconds, not for the default 5 minutes.
+        var maxClockSkew = settings.Faults.Contains(FaultKind.ClockJump) ? TimeSpan.FromSeconds(2) : TimeSpan.FromMinutes(5);
         if (clusterOptions.Persistence)
         {
             // The kit's "fsync always" makes every write wait for the disk. The nemesis kills processes, not the
@@ -39,12 +42,12 @@ public static class Orchestrator
         }
 
         await using var cluster = await LocalCluster.StartAsync(clusterOptions, cancellationToken);
-        await using var services = Services(cluster, settings.NodeTimeout);
+        await using var services = Services(cluster, settings.NodeTimeout, maxClockSkew);
         var runner = services.GetRequiredService<AntiEntropyRunner>();
         var notes = new List<string>
         {
             settings.RepairAfterEmptyRestart
-                ? "after every empty restart (kill-empty) the nemesis ran one anti-entropy pass before the next fault: the protocol's guarantee holds for at most N - W = 1 node loss between repairs"
+                ? "after every data-losing fault (kill-empty, flush, evict, snapshot, fresh-client) the nemesis repaired (passes until clean) before the next fault: the protocol's guarantee holds for at most N - W = 1 node loss between repairs"
                 : "NO anti-entropy pass after empty restarts (--no-interim-repair): several node losses may fall between repairs, outside the guarantee",
             "the final state was read after healing, stopping the workers and one anti-entropy pass",
         };
@@ -62,11 +65,12 @@ public static class Orchestrator
             WriteConsistency = settings.WriteConsistency,
             ReadConsistency = settings.ReadConsistency,
             ReadFanOut = settings.ReadFanOut,
+            MaxClockSkew = maxClockSkew,
             HistoryPath = Path.Combine(folder, $"history-p{p}.jsonl"),
         }, cancellationToken);
         log($"{settings.Workers} workers x {settings.Clients} clients running (pids {string.Join(", ", workers.Pids)}); faults: {string.Join(", ", settings.Faults)}");
 
-        var nemesis = new Nemesis.Nemesis(cluster, settings.Faults, settings.Seed, settings.RepairAfterEmptyRestart ? (reason, ct) => PassAsync(runner, reason, log, ct) : null, log);
+        var nemesis = new Nemesis.Nemesis(cluster, settings.Faults, settings.Seed, settings.RepairAfterEmptyRestart ? (reason, ct) => PassAsync(runner, reason, log, ct) : null, log, workers, maxClockSkew);
         using (var stopNemesis = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             stopNemesis.CancelAfter(settings.Duration);
@@ -87,7 +91,7 @@ public static class Orchestrator
         }
 
         var history = HistoryFile.ReadOperations(workers.HistoryPaths);
-        var check = Checker.Check(history, nodes, nemesis.Faults, settings.StrictReads);
+        var check = Checker.Check(history, nodes, nemesis.Faults, settings.StrictReads, maxClockSkew);
         var report = new RunReport
         {
             Seed = settings.Seed,
@@ -112,7 +116,7 @@ public static class Orchestrator
     }
 
     /// <summary>The orchestrator's own client (through the proxies), with the generated registry, for anti-entropy.</summary>
-    internal static ServiceProvider Services(LocalCluster cluster, TimeSpan nodeTimeout)
+    internal static ServiceProvider Services(LocalCluster cluster, TimeSpan nodeTimeout, TimeSpan? maxClockSkew = null)
     {
         var services = new ServiceCollection();
         services.AddAnarchoRedis(o =>
@@ -123,6 +127,7 @@ public static class Orchestrator
             }
 
             o.NodeTimeout = nodeTimeout;
+            o.MaxClockSkew = maxClockSkew ?? TimeSpan.FromMinutes(5);
             o.AntiEntropy.Enabled = false;
             o.AntiEntropy.MaxKeysPerSecond = 0;
         }).AddAnarchoRedisJepsenRepositories();

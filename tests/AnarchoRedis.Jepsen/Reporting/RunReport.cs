@@ -83,6 +83,7 @@ public sealed class RunReport
         Line(s, "expiries not the one written", c.ExpiryMismatches);
         Line(s, "values vanished before their expiry", c.VanishedValues);
         Line(s, "values read after their expiry", c.ExpiredReads);
+        Line(s, "writes acknowledged below a version beyond MaxClockSkew", c.InvisibleWrites);
         foreach (var note in Notes)
         {
             s.AppendLine("note: " + note);
