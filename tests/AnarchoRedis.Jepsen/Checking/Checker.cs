@@ -12,16 +12,26 @@ namespace AnarchoRedis.Jepsen.Checking;
 /// </summary>
 public static class Checker
 {
-    public static CheckResult Check(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, IReadOnlyList<FaultWindow>? faults = null, bool strictReads = false, TimeSpan? maxClockSkew = null)
+    /// <param name="history">The operations.</param>
+    /// <param name="nodes">What each node holds at the end.</param>
+    /// <param name="faults">The faults held (for the counts during faults).</param>
+    /// <param name="strictReads">Whether stale reads make the run invalid.</param>
+    /// <param name="maxClockSkew">The clients' MaxClockSkew (writes acknowledged below a version further ahead are invisible).</param>
+    /// <param name="clockAheadMs">
+    /// How far ahead of the real clock a client's clock may have run (a clock-jump nemesis): the library judges
+    /// expiries by the client's clock (a list merge keeps no element once its newest push's expiry has passed by it, and
+    /// repairs so), so an expiry may take effect that much early. 0 when every client used the real clock.
+    /// </param>
+    public static CheckResult Check(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, IReadOnlyList<FaultWindow>? faults = null, bool strictReads = false, TimeSpan? maxClockSkew = null, long clockAheadMs = 0)
     {
         var result = new CheckResult { StrictReads = strictReads };
         CountOperations(history, faults ?? [], result);
-        var lists = new ListHistory(history);
+        var lists = new ListHistory(history, clockAheadMs);
         CheckLists(history, nodes, lists, result);
-        CheckRegisters(history, nodes, result);
+        CheckRegisters(history, nodes, clockAheadMs, result);
         CheckReplicas(nodes, result);
-        CheckReads(history, lists, result);
-        CheckInvisibleWrites(history, maxClockSkew ?? TimeSpan.FromMinutes(5), result);
+        CheckReads(history, lists, clockAheadMs, result);
+        CheckInvisibleWrites(history, maxClockSkew ?? TimeSpan.FromMinutes(5), faults ?? [], result);
         return result;
     }
 
@@ -101,8 +111,11 @@ public static class Checker
     /// <summary>What the history says about lists: appends by element, and what may have removed an element.</summary>
     private sealed class ListHistory
     {
-        public ListHistory(IReadOnlyList<Operation> history)
+        private readonly long _clockAheadMs;
+
+        public ListHistory(IReadOnlyList<Operation> history, long clockAheadMs)
         {
+            _clockAheadMs = clockAheadMs;
             foreach (var op in history)
             {
                 switch (op.F)
@@ -159,7 +172,7 @@ public static class Checker
         /// </summary>
         public string? MayBeGone(Operation append, long atMicros)
         {
-            var atMs = atMicros / 1000;
+            var atMs = atMicros == long.MaxValue ? long.MaxValue / 2 : atMicros / 1000 + _clockAheadMs;
             var element = append.Input!;
             foreach (var remove in Of(Removes, element))
             {
@@ -328,7 +341,7 @@ public static class Checker
             x < min || x > max ? $"the write set an expiry in [{min}, {max}], the node expires it at {x}" : null;
     }
 
-    private static void CheckRegisters(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, CheckResult result)
+    private static void CheckRegisters(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, long clockAheadMs, CheckResult result)
     {
         var byKey = history.Where(o => o.F is OpFunction.Write or OpFunction.Delete).GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.ToList());
         var writesByValue = history.Where(o => o.F == OpFunction.Write && o.Input is not null).ToDictionary(o => o.Input!);
@@ -368,8 +381,8 @@ public static class Checker
                     // A live version without a value: expired, which only a write with a time to live that may be due can explain.
                     var ownWrite = byKey.GetValueOrDefault(key)?.FirstOrDefault(o => o.F == OpFunction.Write && o.IsOk && o.Version == final.Version);
                     var explained = ownWrite is not null
-                        ? ownWrite.TtlMs is not null && (ownWrite.ExpiryMin ?? 0) <= node.ReadAtMs
-                        : byKey.GetValueOrDefault(key)?.Any(o => o.F == OpFunction.Write && o.Outcome == OpType.Info && o.TtlMs is not null && (o.ExpiryMin ?? 0) <= node.ReadAtMs) == true;
+                        ? ownWrite.TtlMs is not null && (ownWrite.ExpiryMin ?? 0) <= node.ReadAtMs + clockAheadMs
+                        : byKey.GetValueOrDefault(key)?.Any(o => o.F == OpFunction.Write && o.Outcome == OpType.Info && o.TtlMs is not null && (o.ExpiryMin ?? 0) <= node.ReadAtMs + clockAheadMs) == true;
                     if (!explained)
                     {
                         result.VanishedValues.Add(new Anomaly(key, node.Name, ownWrite is null
@@ -434,7 +447,7 @@ public static class Checker
 
     private static string Shorten(string? s) => s is null ? "absent" : s.Length <= 120 ? s : s[..120] + "…";
 
-    private static void CheckReads(IReadOnlyList<Operation> history, ListHistory lists, CheckResult result)
+    private static void CheckReads(IReadOnlyList<Operation> history, ListHistory lists, long clockAheadMs, CheckResult result)
     {
         var ackedAppends = history.Where(o => o.F == OpFunction.Append && o.IsOk).GroupBy(o => o.Key).ToDictionary(g => g.Key, g => g.OrderBy(o => o.CompleteTime).ToList());
         var appended = history.Where(o => o.F == OpFunction.Append && o.Input is not null).ToDictionary(o => o.Input!, o => o.Key);
@@ -515,7 +528,7 @@ public static class Checker
                 // Absent is right when that op was a delete, or a delete that may be newer overlapped the read, or a write
                 // with a time to live (that one, or one that may be newer) may have expired by the read's end.
                 var newestDelete = NewestBefore(deletes[read.Key], read.CompleteTime ?? long.MaxValue);
-                var endMs = (read.CompleteTime ?? long.MaxValue) / 1000;
+                var endMs = read.CompleteTime is { } end ? end / 1000 + clockAheadMs : long.MaxValue;
                 var mayHaveExpired = registerOps[read.Key].Any(o =>
                     o.F == OpFunction.Write && o.MayHaveApplied && o.TtlMs is not null && o.InvokeTime < (read.CompleteTime ?? long.MaxValue) &&
                     (o.ExpiryMin ?? 0) <= endMs && (o.Version is null || o.Version >= before.Version));
@@ -540,9 +553,11 @@ public static class Checker
     /// write quorum, and a node holding a version that far ahead must not count toward W (docs/reliability.md, row 11:
     /// no write is reported done that cannot be seen); within MaxClockSkew, clock order decides and such a write is legitimately superseded.
     /// </summary>
-    private static void CheckInvisibleWrites(IReadOnlyList<Operation> history, TimeSpan maxClockSkew, CheckResult result)
+    private static void CheckInvisibleWrites(IReadOnlyList<Operation> history, TimeSpan maxClockSkew, IReadOnlyList<FaultWindow> faults, CheckResult result)
     {
         var skewMs = (long)maxClockSkew.TotalMilliseconds;
+        // A forward clock jump of the writer's process while its write was in flight: its clock at the reply is unknown.
+        var jumps = faults.Where(f => f.Kind == Nemesis.FaultKind.ClockJump).Select(f => (Process: f.Node, From: f.Start, To: f.Start + 200_000)).ToList();
         foreach (var group in history.Where(o => o.IsOk && o.Version is not null && o.F is OpFunction.Write or OpFunction.Delete or OpFunction.Append or OpFunction.DeleteList).GroupBy(o => o.Key))
         {
             // The acknowledged writes that supersede others (register writes and deletes; list deletes), by completion.
@@ -555,12 +570,16 @@ public static class Checker
             var (times, newest) = RunningNewest(superseding.Select(o => (o.CompleteTime!.Value, o)));
             foreach (var write in group.Where(o => o.F is OpFunction.Write or OpFunction.Delete or OpFunction.Append))
             {
-                if (NewestBefore((times, newest), write.InvokeTime) is not { } before || before.Version <= write.Version)
+                if (NewestBefore((times, newest), write.InvokeTime) is not { } before || before.Version <= write.Version ||
+                    jumps.Any(j => j.Process == write.Process && write.InvokeTime < j.To && (write.CompleteTime ?? long.MaxValue) > j.From))
                 {
                     continue;
                 }
 
-                var aheadMs = before.Version!.Value.Timestamp.ToUnixTimeMilliseconds() - write.Version!.Value.Timestamp.ToUnixTimeMilliseconds();
+                // The client compares with its wall clock when the reply arrives, which is at most the write's own version
+                // time (the HLC never runs behind the wall clock) plus the time the write took.
+                var clockAtReplyMs = write.Version!.Value.Timestamp.ToUnixTimeMilliseconds() + ((write.LatencyMicros ?? 0) + 999) / 1000;
+                var aheadMs = before.Version!.Value.Timestamp.ToUnixTimeMilliseconds() - clockAtReplyMs;
                 if (aheadMs > skewMs)
                 {
                     result.InvisibleWrites.Add(new Anomaly(write.Key, null, $"{write.F} {write.Input} (p{write.Process} op {write.Id}) acknowledged at {write.Version}, {aheadMs} ms below {before.F} at {before.Version} acknowledged before it began (MaxClockSkew {skewMs} ms)"));

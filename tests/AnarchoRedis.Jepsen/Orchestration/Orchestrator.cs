@@ -91,7 +91,9 @@ public static class Orchestrator
         }
 
         var history = HistoryFile.ReadOperations(workers.HistoryPaths);
-        var check = Checker.Check(history, nodes, nemesis.Faults, settings.StrictReads, maxClockSkew);
+        // A worker whose clock jumped judged expiries that much early (the library decides expiry by the client's clock).
+        var clockAheadMs = nemesis.Faults.Any(f => f.Kind == FaultKind.ClockJump) ? (long)(maxClockSkew.TotalMilliseconds * 2) : 0;
+        var check = Checker.Check(history, nodes, nemesis.Faults, settings.StrictReads, maxClockSkew, clockAheadMs);
         var report = new RunReport
         {
             Seed = settings.Seed,
