@@ -42,25 +42,53 @@ public static class KeyspaceComparison
             var name = (string)key!;
             if (!IsPerNode(name))
             {
-                result[name] = await KeyDump.DescribeAsync(database, key).ConfigureAwait(false);
+                var text = await KeyDump.DescribeAsync(database, key).ConfigureAwait(false);
+                // Gone between the scan and the read (expired, or deleted): absent.
+                if (!text.StartsWith(nameof(RedisType.None) + " ", StringComparison.Ordinal))
+                {
+                    result[name] = text;
+                }
             }
         }
 
         return result;
     }
 
+    /// <summary>Whether a <see cref="KeyDump"/> text carries an absolute expiry at or before <paramref name="unixMs"/> (the key is gone by then).</summary>
+    /// <param name="text">The key's description.</param>
+    /// <param name="unixMs">A time, Unix ms.</param>
+    /// <returns>Whether the key expires at or before that time.</returns>
+    public static bool ExpiredBy(string text, long unixMs)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var at = text.IndexOf(" exp=", StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return false;
+        }
+
+        var start = at + 5;
+        var end = text.IndexOf(' ', start);
+        return long.TryParse(text.AsSpan(start, (end < 0 ? text.Length : end) - start), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var expiry) &&
+            expiry >= 0 && expiry <= unixMs;
+    }
+
     /// <summary>Compares snapshots: every key that some node holds differently (or not at all).</summary>
     /// <param name="snapshots">Node name and snapshot, one per node.</param>
     /// <param name="maxDifferences">The most differences returned.</param>
+    /// <param name="expiredBy">
+    /// When the last snapshot was finished (Unix ms), or <see langword="null"/>: a key whose absolute expiry is at or
+    /// before it counts as absent wherever it was read (it may have expired between two nodes' reads).
+    /// </param>
     /// <returns>The differing keys, in ordinal order.</returns>
-    public static IReadOnlyList<KeyspaceDifference> Differences(IReadOnlyList<(string Node, IReadOnlyDictionary<string, string> Snapshot)> snapshots, int maxDifferences = 100)
+    public static IReadOnlyList<KeyspaceDifference> Differences(IReadOnlyList<(string Node, IReadOnlyDictionary<string, string> Snapshot)> snapshots, int maxDifferences = 100, long? expiredBy = null)
     {
         ArgumentNullException.ThrowIfNull(snapshots);
         var keys = new SortedSet<string>(snapshots.SelectMany(s => s.Snapshot.Keys), StringComparer.Ordinal);
         var differences = new List<KeyspaceDifference>();
         foreach (var key in keys)
         {
-            var texts = snapshots.Select(s => s.Snapshot.GetValueOrDefault(key)).ToArray();
+            var texts = snapshots.Select(s => s.Snapshot.GetValueOrDefault(key) is { } t && !(expiredBy is { } by && ExpiredBy(t, by)) ? t : null).ToArray();
             if (texts.Distinct(StringComparer.Ordinal).Count() > 1)
             {
                 differences.Add(new KeyspaceDifference(key, snapshots.Select((s, i) => (s.Node, texts[i])).ToArray()));
@@ -88,7 +116,7 @@ public static class KeyspaceComparison
             snapshots.Add((node.DirectEndPoint, await SnapshotAsync(node.Server, node.Db, cancellationToken).ConfigureAwait(false)));
         }
 
-        return Differences(snapshots, maxDifferences);
+        return Differences(snapshots, maxDifferences, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
 }
 

@@ -58,7 +58,14 @@ public static class NodeReader
                 continue;
             }
 
-            snapshot.Dump[key] = await DumpAsync(db, redisKey);
+            var dump = await DumpAsync(db, redisKey);
+            if (dump.StartsWith("None ", StringComparison.Ordinal))
+            {
+                // Expired (or deleted) between the scan and the read: absent.
+                continue;
+            }
+
+            snapshot.Dump[key] = dump;
             if (!key.StartsWith(MetaPrefix, StringComparison.Ordinal))
             {
                 continue;

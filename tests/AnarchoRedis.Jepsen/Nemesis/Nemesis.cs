@@ -201,40 +201,53 @@ public sealed class Nemesis
     }
 
     /// <summary>
-    /// Makes the node's data load slowly at a restart: the append-only file is rewritten (its base then holds every key
-    /// as a snapshot, which the key load delay applies to; without persistence, a snapshot is taken), the node is killed
-    /// and restarted with a delay per key that makes the load last about the hold, answering LOADING meanwhile.
+    /// Makes the node's data load slowly at a restart, answering LOADING meanwhile. The node is stalled at its proxy
+    /// first (clients' commands wait), so the append-only file's rewrite (its base then holds every key as a snapshot;
+    /// without persistence, a snapshot) is all there is to load: redis-server applies the key load delay to every key of
+    /// a snapshot and to every command of the append-only tail, which must stay empty. Then a kill, a restart with a
+    /// delay per key that makes the load last about the hold, and the heal while it loads, so the clients' commands meet
+    /// LOADING replies. Nothing acknowledged is lost.
     /// </summary>
     private static async Task<string> LoadingAsync(LocalNode node, TimeSpan hold)
     {
-        var info = (string?)await node.Db.ExecuteAsync("INFO", "persistence") ?? string.Empty;
-        if (info.Contains("aof_enabled:1", StringComparison.Ordinal))
+        node.Partition(PartitionMode.Stall);
+        try
         {
-            await node.Db.ExecuteAsync("BGREWRITEAOF");
-            for (var i = 0; i < 500; i++)
+            var info = (string?)await node.Db.ExecuteAsync("INFO", "persistence") ?? string.Empty;
+            if (info.Contains("aof_enabled:1", StringComparison.Ordinal))
             {
-                info = (string?)await node.Db.ExecuteAsync("INFO", "persistence") ?? string.Empty;
-                if (info.Contains("aof_rewrite_in_progress:0", StringComparison.Ordinal) && info.Contains("aof_rewrite_scheduled:0", StringComparison.Ordinal))
+                await node.Db.ExecuteAsync("BGREWRITEAOF");
+                for (var i = 0; i < 1000; i++)
                 {
-                    break;
+                    await Task.Delay(10);
+                    info = (string?)await node.Db.ExecuteAsync("INFO", "persistence") ?? string.Empty;
+                    if (info.Contains("aof_rewrite_in_progress:0", StringComparison.Ordinal) && info.Contains("aof_rewrite_scheduled:0", StringComparison.Ordinal))
+                    {
+                        break;
+                    }
                 }
-
-                await Task.Delay(10);
             }
-        }
-        else
-        {
-            await node.SnapshotAsync();
-        }
+            else
+            {
+                await node.SnapshotAsync();
+            }
 
-        var keys = Math.Max(1L, (long)await node.Db.ExecuteAsync("DBSIZE"));
-        var delayMicros = Math.Clamp((long)hold.TotalMilliseconds * 1000 / keys, 100, 200_000);
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        await node.RestartWithArgumentsAsync(
-            RestartMode.KeepData,
-            ["--key-load-delay", delayMicros.ToString(System.Globalization.CultureInfo.InvariantCulture), "--loading-process-events-interval-bytes", "1024"],
-            CancellationToken.None);
-        return $"{keys} keys at {delayMicros} µs each: loaded in {watch.ElapsedMilliseconds} ms";
+            var keys = Math.Max(1L, (long)await node.Db.ExecuteAsync("DBSIZE"));
+            var delayMicros = Math.Clamp((long)hold.TotalMilliseconds * 1000 / keys, 50, 200_000);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            // The kill and the process start happen before the first await of the restart.
+            var restart = node.RestartWithArgumentsAsync(
+                RestartMode.KeepData,
+                ["--key-load-delay", delayMicros.ToString(System.Globalization.CultureInfo.InvariantCulture), "--loading-process-events-interval-bytes", "1024"],
+                CancellationToken.None);
+            node.Heal();
+            await restart;
+            return $"{keys} keys at {delayMicros} µs each: loaded in {watch.ElapsedMilliseconds} ms";
+        }
+        finally
+        {
+            node.Heal();
+        }
     }
 
     /// <summary>Cuts maxmemory to 70% of what the node uses, with random eviction, for the hold; then lifts the limit.</summary>
