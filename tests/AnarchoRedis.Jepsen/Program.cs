@@ -18,7 +18,8 @@ public static class Program
 {
     private const string Usage = """
         usage:
-          run           [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency]
+          run           [--seed N] [--duration S] [--workers N] [--clients N] [--keys N]
+                        [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency,flush,busy,evict,snapshot,loading,fresh-client,clock-jump]
                         [--node-timeout-ms N] [--lenient-reads] [--read-fanout All|Required] [--report path.json]
                         negative controls, outside the guarantee: [--w One|Quorum|All] [--r One|Quorum|All] [--no-interim-repair]
           availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
