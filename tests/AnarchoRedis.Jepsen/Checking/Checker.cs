@@ -163,6 +163,23 @@ public static class Checker
         private static IEnumerable<Operation> Of(Dictionary<string, List<Operation>> map, string key) =>
             map.TryGetValue(key, out var list) ? list : [];
 
+        /// <summary>An unknown version counts as the highest.</summary>
+        private static readonly ReplicatedVersion Unknown = new(ulong.MaxValue, ulong.MaxValue);
+
+        private Dictionary<string, PrefixMax<long>>? _trimIndex;
+        private Dictionary<string, PrefixMax<ReplicatedVersion>>? _deleteIndex;
+        private Dictionary<string, PrefixMax<ReplicatedVersion>>? _okDeleteIndex;
+        private Dictionary<string, PrefixMax<ReplicatedVersion>>? _ttlByExpiry;
+        private Dictionary<string, PrefixMax<ReplicatedVersion>>? _ttlUnknownExpiry;
+
+        private static Dictionary<string, PrefixMax<T>> Index<T>(Dictionary<string, List<Operation>> map, Func<Operation, bool> filter, Func<Operation, long> key, Func<Operation, T> value)
+            where T : IComparable<T> =>
+            map.ToDictionary(e => e.Key, e => new PrefixMax<T>(e.Value.Where(filter).Select(o => (key(o), value(o), o))), StringComparer.Ordinal);
+
+        private static (T Value, Operation Op)? Query<T>(Dictionary<string, PrefixMax<T>> index, string key, long bound, bool inclusive)
+            where T : IComparable<T> =>
+            index.TryGetValue(key, out var prefix) ? prefix.Before(bound, inclusive) : null;
+
         /// <summary>
         /// Why <paramref name="append"/>'s element may legitimately be gone by <paramref name="atMicros"/> (a final state:
         /// the far future), or null when nothing may have removed it: a remove of it that may have applied (not an ok one
@@ -183,29 +200,31 @@ public static class Checker
                 }
             }
 
-            foreach (var trim in Of(Trims, append.Key))
+            // Each rule is one lookup in a per-key index: the largest value among the operations invoked (or due) before
+            // the instant, so a long run's checks stay linear in practice.
+            _trimIndex ??= Index(Trims, _ => true, o => o.InvokeTime, o => o.CompleteTime ?? long.MaxValue);
+            if (Query(_trimIndex, append.Key, atMicros, inclusive: false) is { } trim && trim.Value > append.InvokeTime)
             {
-                if (trim.InvokeTime < atMicros && (trim.CompleteTime ?? long.MaxValue) > append.InvokeTime)
-                {
-                    return $"trim (p{trim.Process} op {trim.Id}, {trim.Outcome})";
-                }
+                return $"trim (p{trim.Op.Process} op {trim.Op.Id}, {trim.Op.Outcome})";
             }
 
-            foreach (var delete in Of(Deletes, append.Key))
+            var version = append.Version ?? ReplicatedVersion.Zero;
+            _deleteIndex ??= Index(Deletes, _ => true, o => o.InvokeTime, o => o.Version ?? Unknown);
+            if (Query(_deleteIndex, append.Key, atMicros, inclusive: false) is { } delete && delete.Value >= version)
             {
-                if (delete.InvokeTime < atMicros && (delete.Version is null || append.Version is null || delete.Version >= append.Version))
-                {
-                    return $"list delete (p{delete.Process} op {delete.Id}, {delete.Outcome}, at {delete.Version?.ToString() ?? "?"})";
-                }
+                return $"list delete (p{delete.Op.Process} op {delete.Op.Id}, {delete.Op.Outcome}, at {delete.Op.Version?.ToString() ?? "?"})";
             }
 
-            foreach (var push in Of(TtlPushes, append.Key))
+            // A push's earliest expiry is after its invocation, so "due by then" implies "invoked by then" for the
+            // pushes whose expiry window is known.
+            _ttlByExpiry ??= Index(TtlPushes, o => o.ExpiryMin is not null, o => o.ExpiryMin!.Value, o => o.Version ?? Unknown);
+            _ttlUnknownExpiry ??= Index(TtlPushes, o => o.ExpiryMin is null, o => o.InvokeTime, o => o.Version ?? Unknown);
+            var byExpiry = Query(_ttlByExpiry, append.Key, atMs, inclusive: true);
+            var unknown = Query(_ttlUnknownExpiry, append.Key, atMicros, inclusive: false);
+            var expired = byExpiry is { } e && e.Value >= version ? byExpiry : unknown is { } u && u.Value >= version ? unknown : null;
+            if (expired is { } push)
             {
-                if (push.InvokeTime < atMicros && (push.ExpiryMin is null || push.ExpiryMin <= atMs) &&
-                    (push.Version is null || append.Version is null || push.Version >= append.Version))
-                {
-                    return $"expiry of push {push.Input} (ttl {push.TtlMs} ms, expiry >= {push.ExpiryMin?.ToString() ?? "?"})";
-                }
+                return $"expiry of push {push.Op.Input} (ttl {push.Op.TtlMs} ms, expiry >= {push.Op.ExpiryMin?.ToString() ?? "?"})";
             }
 
             return null;
@@ -227,12 +246,10 @@ public static class Checker
 
             if (Appends.TryGetValue(element, out var append) && append.IsOk && append.Version is { } version)
             {
-                foreach (var delete in Of(Deletes, append.Key))
+                _okDeleteIndex ??= Index(Deletes, o => o.IsOk && o.Version is not null, o => o.CompleteTime!.Value, o => o.Version!.Value);
+                if (Query(_okDeleteIndex, append.Key, atMicros, inclusive: false) is { } delete && delete.Value >= version)
                 {
-                    if (delete.IsOk && delete.Version >= version && delete.CompleteTime < atMicros)
-                    {
-                        return $"pushed at {version}, list deleted at {delete.Version} by p{delete.Process} op {delete.Id} (acknowledged at {delete.CompleteTime})";
-                    }
+                    return $"pushed at {version}, list deleted at {delete.Op.Version} by p{delete.Op.Process} op {delete.Op.Id} (acknowledged at {delete.Op.CompleteTime})";
                 }
             }
 
@@ -254,6 +271,51 @@ public static class Checker
 
             var newest = pushes.MaxBy(p => p.Version!.Value)!;
             return Of(Deletes, key).Any(d => d.Version >= newest.Version) ? null : newest;
+        }
+    }
+
+    /// <summary>Items sorted by a key, with the largest value (and its operation) among each prefix.</summary>
+    private sealed class PrefixMax<T>
+        where T : IComparable<T>
+    {
+        private readonly long[] _keys;
+        private readonly T[] _max;
+        private readonly Operation[] _op;
+
+        public PrefixMax(IEnumerable<(long Key, T Value, Operation Op)> items)
+        {
+            var sorted = items.OrderBy(i => i.Key).ToArray();
+            _keys = new long[sorted.Length];
+            _max = new T[sorted.Length];
+            _op = new Operation[sorted.Length];
+            for (var i = 0; i < sorted.Length; i++)
+            {
+                _keys[i] = sorted[i].Key;
+                var better = i == 0 || sorted[i].Value.CompareTo(_max[i - 1]) > 0;
+                _max[i] = better ? sorted[i].Value : _max[i - 1];
+                _op[i] = better ? sorted[i].Op : _op[i - 1];
+            }
+        }
+
+        /// <summary>The largest value among the items whose key is below <paramref name="bound"/> (or at it, when inclusive).</summary>
+        public (T Value, Operation Op)? Before(long bound, bool inclusive)
+        {
+            // The number of keys below (or at) the bound.
+            int lo = 0, hi = _keys.Length;
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (_keys[mid] < bound || (inclusive && _keys[mid] == bound))
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+
+            return lo == 0 ? null : (_max[lo - 1], _op[lo - 1]);
         }
     }
 
