@@ -30,7 +30,7 @@ internal sealed partial class ListReplicator
             return;
         }
 
-        var basis = ListMergedReplicas.Of(answered, NowMs);
+        var basis = ListMergedReplicas.Of(answered, ExpiryJudgedAtMs);
         var merged = basis.Merged;
         var version = basis.Version;
         var expiresAt = basis.ExpiresAt;

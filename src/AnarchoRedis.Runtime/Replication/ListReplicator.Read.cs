@@ -337,7 +337,7 @@ internal sealed partial class ListReplicator
         }
 
         var (replies, arrived) = call.TakeSnapshot();
-        var basis = ListMergedReplicas.Of(replies.Where((_, i) => arrived[i]), NowMs);
+        var basis = ListMergedReplicas.Of(replies.Where((_, i) => arrived[i]), ExpiryJudgedAtMs);
         var merged = basis.Merged;
         if (mode == "off")
         {

@@ -33,7 +33,7 @@ internal sealed partial class ListReplicator
 
         public ListReplicaState Merged => _basis.Merged;
 
-        public ReplacePlan Widen(ListReadReply late) => new(Owner, _key, _keys, _typeName, _basis.With(late, Owner.NowMs));
+        public ReplacePlan Widen(ListReadReply late) => new(Owner, _key, _keys, _typeName, _basis.With(late, Owner.ExpiryJudgedAtMs));
 
         /// <summary>Writes the merge to one node (conditionally on what it was seen holding) and returns its reply; throws on failure.</summary>
         public async Task<ListWriteReply> ApplyAsync(ReplicaNode node, ListReadReply seen)

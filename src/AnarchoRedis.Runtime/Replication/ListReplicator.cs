@@ -302,9 +302,12 @@ internal sealed partial class ListReplicator : Replicator
 
                 node.Health.OnAnswer(started);
                 reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
-                if (reply.Counts && !reply.Stored.IsZero)
+                if (reply.Counts && !reply.Stored.IsZero && !Observe(reply.Stored, key) && reply.Stored > version)
                 {
-                    Observe(reply.Stored, key);
+                    // The node's list is at a version beyond the skew bound (a delete or a push from a clock far ahead):
+                    // what this write adds may sit under that delete's watermark and never be seen, so the node does
+                    // not acknowledge it, as for values (never a write reported done that cannot become visible).
+                    reply = ListWriteReply.Failed(NodeOutcomeKind.Failed, AheadOfClock(key, node, reply.Stored));
                 }
             }
             catch (Exception ex)

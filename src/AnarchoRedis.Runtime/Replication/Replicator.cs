@@ -170,6 +170,13 @@ internal abstract class Replicator
         return _nodes.Nodes[next];
     }
 
+    /// <summary>
+    /// The time a merge judges a list's expiry against: the client's clock less <see cref="AnarchoRedisOptions.MaxClockSkew"/>,
+    /// so that a client whose clock runs ahead (within the bound) never empties a list the nodes still keep; the nodes'
+    /// own expiry removes it at its time.
+    /// </summary>
+    private protected long ExpiryJudgedAtMs => NowMs - (long)_options.MaxClockSkew.TotalMilliseconds;
+
     /// <summary>The node's epoch key, passed to read scripts so that a node that lost its data since its last check cannot count.</summary>
     private protected RedisKey EpochKey => _options.EpochKey;
 
