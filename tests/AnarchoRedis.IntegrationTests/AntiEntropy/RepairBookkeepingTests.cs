@@ -49,4 +49,36 @@ public sealed class RepairBookkeepingTests
         Assert.True(report.KeysRepaired > 0, report.ToString());
         await NodeDump.AssertIdenticalAsync(cluster);
     }
+    /// <summary>
+    /// Found by the Jepsen-style checker (seed 1, CI): a removal that reached one node only and a later removal of the
+    /// same element that reached all leave every node with the same list, version and tombstone (the latest removal
+    /// wins), but the first node's slot entry keeps the first removal's purge time. Another key of the slot with an
+    /// earlier purge time keeps the slots' earliest due times equal, so only the entry itself tells them apart.
+    /// </summary>
+    [Fact]
+    public async Task One_pass_after_an_element_was_removed_twice_on_one_node_and_once_on_the_others_leaves_identical_bookkeeping()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o =>
+        {
+            o.AntiEntropy.MaxKeysPerSecond = 0;
+            o.Hints.Enabled = false;
+        });
+        var lists = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:{twice}:main";
+        await lists.PushRightAsync("chat:{twice}:other", [ChatMessage.Of("x"), ChatMessage.Of("y")], WriteOptions.All);
+        await lists.RemoveAsync("chat:{twice}:other", ChatMessage.Of("y"), WriteOptions.All);
+        await lists.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("c")], WriteOptions.All);
+        var b = (await client.ListReplicator.ReadMergedAsync(ChatMessage.Descriptor, key, 3, default)).Elements[1].Id;
+
+        await Task.Delay(20);
+        var nodeZero = await cluster.CreateClientAsync(o => o.Hints.Enabled = false, nodes: [0]);
+        await nodeZero.ListReplicator.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 1, default);
+        await Task.Delay(20);
+        await client.ListReplicator.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 3, default);
+
+        await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        await NodeDump.AssertIdenticalAsync(cluster);
+    }
 }
