@@ -302,11 +302,12 @@ internal sealed partial class ListReplicator : Replicator
 
                 node.Health.OnAnswer(started);
                 reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
-                if (reply.Counts && !reply.Stored.IsZero && !Observe(reply.Stored, key) && reply.Stored > version)
+                if (reply.Counts && !reply.Stored.IsZero && !Observe(reply.Stored, key) && reply.Buried > 0 && reply.Stored > version)
                 {
-                    // The node's list is at a version beyond the skew bound (a delete or a push from a clock far ahead):
-                    // what this write adds may sit under that delete's watermark and never be seen, so the node does
-                    // not acknowledge it, as for values (never a write reported done that cannot become visible).
+                    // The node's list is at a version beyond the skew bound (a delete from a clock far ahead) and elements
+                    // of this push fell under its watermark: they can never be seen, so the node does not acknowledge
+                    // the push, as for values (never a write reported done that cannot become visible). Anything else a
+                    // write does there (tombstones, elements above the watermark) takes effect and is acknowledged.
                     reply = ListWriteReply.Failed(NodeOutcomeKind.Failed, AheadOfClock(key, node, reply.Stored));
                 }
             }

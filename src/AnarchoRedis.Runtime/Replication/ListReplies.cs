@@ -6,7 +6,7 @@ using static AnarchoRedis.ReplyFields;
 namespace AnarchoRedis;
 
 /// <summary>One node's reply to a list write script (push, remove, delete, replace): what it holds afterwards.</summary>
-internal readonly record struct ListWriteReply(NodeOutcomeKind Kind, long Count, ulong Digest, ReplicatedVersion Stored, Exception? Error) : INodeReply
+internal readonly record struct ListWriteReply(NodeOutcomeKind Kind, long Count, ulong Digest, ReplicatedVersion Stored, Exception? Error, long Buried = 0) : INodeReply
 {
     public bool Counts => Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.Superseded;
 
@@ -71,7 +71,9 @@ internal static class ListReplyParser
                 return ListWriteReply.Failed(NodeOutcomeKind.Failed, new CorruptMetadataException(key, node, "the list script returned a malformed count, digest or version"));
             }
 
-            return new ListWriteReply(code == 0 ? NodeOutcomeKind.Applied : NodeOutcomeKind.Superseded, (long)items[1], h, v, null);
+            // A push says how many of its elements fell under the node's delete watermark (the other scripts do not).
+            var buried = items.Length > 4 ? (long)items[4] : 0;
+            return new ListWriteReply(code == 0 ? NodeOutcomeKind.Applied : NodeOutcomeKind.Superseded, (long)items[1], h, v, null, buried);
         }
 
         return ListWriteReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));

@@ -7,7 +7,8 @@
 -- ARGV[5] due candidate for the key's slot entry, Unix ms or '0' (the meta expiry of a push with a time to live)
 -- ARGV[6..] pairs: envelope (side byte, 32 hex id, payload), element hash (16 hex, computed by the client)
 --
--- Returns {0, count, digest, version}; {-1, type} meta is not a hash; {-2, type} data is not a list;
+-- Returns {0, count, digest, version, buried}: buried is the number of pushed elements at or below the delete watermark
+-- (dead on arrival: never visible); {-1, type} meta is not a hash; {-2, type} data is not a list;
 -- {-3, detail} corrupt meta; {-4, kind, name} key belongs to another type; {-5, detail} data holds a non-envelope;
 -- {-6, type} tombstones are not a hash.
 
@@ -58,11 +59,14 @@ end
 -- Every check passed: writes from here on (locate only reads; a non-envelope it meets fails the call, as before).
 local version = stored or ARGV[2]
 if newer(ARGV[2], version) then version = ARGV[2] end
+local buried = 0
 for i = 6, #ARGV, 2 do
   local e = ARGV[i]
   local side = string.sub(e, 1, 1)
   local id = string.sub(e, 2, 33)
-  local dead = (dv ~= '0' and not newer(id, dv)) or redis.call('HEXISTS', KEYS[3], id) == 1
+  local under = dv ~= '0' and not newer(id, dv)
+  if under then buried = buried + 1 end
+  local dead = under or redis.call('HEXISTS', KEYS[3], id) == 1
   if not dead then
     local inserted = false
     if side == 'L' and (ml == '0' or newer(id, ml)) then
@@ -94,4 +98,4 @@ local c = redis.call('LLEN', KEYS[1])
 redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx)
 apply_expiry(x, mx)
 list_entry(version, c, h, dv, ml, mr, x, xv, ARGV[5], false)
-return {0, c, h, version}
+return {0, c, h, version, buried}
