@@ -50,6 +50,12 @@ internal static class SlotEntry
         }
     }
 
+    /// <summary>
+    /// An entry's weight in its slot digest's sum <c>s</c>: <c>(hash + due) mod 2^40</c> (slot_common.lua), so that the sum
+    /// covers due times as well as states and two nodes whose entries differ only in a due time differ in <c>s</c>.
+    /// </summary>
+    public static long Weight(long hash, long due) => (hash + due) & Mask;
+
     /// <summary>Parses <c>"h"</c> or <c>"h:due"</c> (decimal, non-negative); <paramref name="due"/> is 0 when absent.</summary>
     public static bool TryParse(RedisValue entry, out long hash, out long due)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
@@ -16,34 +17,34 @@ internal sealed class LuaScript
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
     }
 
-    public static LuaScript ValueWrite { get; } = Load("value_write");
+    public static LuaScript ValueWrite { get; } = Load("value_write", "slot_common");
 
     public static LuaScript ValueRead { get; } = Load("value_read");
 
-    public static LuaScript ListPush { get; } = Load("list_push", prelude: "list_common");
+    public static LuaScript ListPush { get; } = Load("list_push", "slot_common", "list_common");
 
-    public static LuaScript ListRead { get; } = Load("list_read", prelude: "list_common");
+    public static LuaScript ListRead { get; } = Load("list_read", "slot_common", "list_common");
 
-    public static LuaScript ListRemove { get; } = Load("list_remove", prelude: "list_common");
+    public static LuaScript ListRemove { get; } = Load("list_remove", "slot_common", "list_common");
 
-    public static LuaScript ListReplace { get; } = Load("list_replace", prelude: "list_common");
+    public static LuaScript ListReplace { get; } = Load("list_replace", "slot_common", "list_common");
 
-    public static LuaScript ListDelete { get; } = Load("list_delete", prelude: "list_common");
+    public static LuaScript ListDelete { get; } = Load("list_delete", "slot_common", "list_common");
 
-    public static LuaScript ListPurge { get; } = Load("list_purge", prelude: "list_common");
+    public static LuaScript ListPurge { get; } = Load("list_purge", "slot_common", "list_common");
 
-    public static LuaScript ValuePurge { get; } = Load("value_purge");
+    public static LuaScript ValuePurge { get; } = Load("value_purge", "slot_common");
 
-    public static LuaScript IndexDrop { get; } = Load("index_drop");
+    public static LuaScript IndexDrop { get; } = Load("index_drop", "slot_common");
 
-    public static LuaScript SlotSettle { get; } = Load("slot_settle");
+    public static LuaScript SlotSettle { get; } = Load("slot_settle", "slot_common");
 
-    public static LuaScript EpochEnsure { get; } = Load("epoch_ensure", prelude: "epoch_common");
+    public static LuaScript EpochEnsure { get; } = Load("epoch_ensure", "epoch_common");
 
-    public static LuaScript EpochReady { get; } = Load("epoch_ready", prelude: "epoch_common");
+    public static LuaScript EpochReady { get; } = Load("epoch_ready", "epoch_common");
 
     /// <summary>epoch_check.lua: reads the epoch and turns a ready one filling when the server restarted (another run id).</summary>
-    public static LuaScript EpochCheck { get; } = Load("epoch_check", prelude: "epoch_common");
+    public static LuaScript EpochCheck { get; } = Load("epoch_check", "epoch_common");
 
     public static LuaScript HintDelete { get; } = Load("hint_delete");
 
@@ -53,9 +54,9 @@ internal sealed class LuaScript
 
     public byte[] Sha1 { get; }
 
-    /// <summary>Loads a script; <paramref name="prelude"/> names shared functions prepended to it (Redis has no include).</summary>
-    private static LuaScript Load(string name, string? prelude = null) =>
-        new(name, prelude is null ? Resource(name) : Resource(prelude) + Resource(name));
+    /// <summary>Loads a script; <paramref name="preludes"/> name files of shared functions prepended to it, in order (Redis has no include).</summary>
+    private static LuaScript Load(string name, params string[] preludes) =>
+        new(name, string.Concat(preludes.Select(Resource)) + Resource(name));
 
     private static string Resource(string name)
     {

@@ -9,6 +9,6 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
 local old = redis.call('HGET', KEYS[2], ARGV[1])
 if not old then return {0, 0} end
 redis.call('HDEL', KEYS[2], ARGV[1])
-local hash = tonumber(string.match(old, '^%d+') or '') or 0
-if hash ~= 0 then redis.call('HINCRBY', KEYS[3], 's', string.format('%d', -hash)) end
+local weight = slot_weight(old)
+if weight ~= 0 then redis.call('HINCRBY', KEYS[3], 's', string.format('%d', -weight)) end
 return {0, 1}

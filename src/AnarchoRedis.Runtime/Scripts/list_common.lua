@@ -97,15 +97,12 @@ end
 
 
 -- Slot digest upkeep, only when the client passes the slot keys (AnarchoRedisOptions.SlotDigests): KEYS[4] the slot
--- index (data key -> 'h' or 'h:due'), KEYS[5] the slot digest (s: sum of entry hashes, m: earliest due time). A list's
+-- index (data key -> 'h' or 'h:due'), KEYS[5] the slot digest (s: sum of entry weights, slot_common.lua, m: earliest due time). A list's
 -- entry hash is computed here, after the write, from the meta the node now holds (only the node knows the state it
 -- ends in): the first 10 hex digits (40 bits) of the SHA-1 of key, v, c, h, dv, ml, mr, x and the number of element
 -- tombstones, joined by NUL. Its due time is the earlier of the entry's current one and the candidate (zeros ignored),
 -- or exactly the given one when exact. Integers are printed with %d: tostring prints Lua's doubles with %.14g.
 -- (check() has already read both slot keys, so a wrong type failed the script before its first write.)
-local function entry_hash(old)
-  return old and tonumber(string.match(old, '^%d+') or '') or 0
-end
 local function list_entry(v, c, h, dv, ml, mr, x, xv, due, exact)
   if not KEYS[5] then return end
   local text = table.concat({KEYS[1], v, string.format('%d', c), h, dv, ml, mr, x, xv,
@@ -117,8 +114,9 @@ local function list_entry(v, c, h, dv, ml, mr, x, xv, due, exact)
     local oldDue = tonumber(string.match(old, ':(%d+)$') or '') or 0
     if oldDue ~= 0 and (due == 0 or oldDue < due) then due = oldDue end
   end
-  redis.call('HSET', KEYS[4], KEYS[1], due == 0 and string.format('%d', hash) or string.format('%d:%d', hash, due))
-  local delta = hash - entry_hash(old)
+  local entry = due == 0 and string.format('%d', hash) or string.format('%d:%d', hash, due)
+  redis.call('HSET', KEYS[4], KEYS[1], entry)
+  local delta = slot_weight(entry) - slot_weight(old)
   if delta ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', delta)) end
   if due ~= 0 then
     local m = tonumber(redis.call('HGET', KEYS[5], 'm') or '')
@@ -142,13 +140,13 @@ local function apply_expiry(x, mx)
   end
 end
 
--- Removes the key's entry from the slot index and its hash from the slot sum.
+-- Removes the key's entry from the slot index and its weight from the slot sum.
 local function drop_entry()
   if not KEYS[5] then return end
   local old = redis.call('HGET', KEYS[4], KEYS[1])
   if old then
     redis.call('HDEL', KEYS[4], KEYS[1])
-    local hash = entry_hash(old)
-    if hash ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', -hash)) end
+    local weight = slot_weight(old)
+    if weight ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', -weight)) end
   end
 end

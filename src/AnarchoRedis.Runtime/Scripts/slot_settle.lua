@@ -1,4 +1,4 @@
--- Settles one slot's digest after an anti-entropy visit: m (earliest due time) and s (sum of entry hashes) are
+-- Settles one slot's digest after an anti-entropy visit: m (earliest due time) and s (sum of entry weights) are
 -- recomputed from the slot index. Writes only lower m, so it may be early; s should already be right, and a
 -- difference (a bug, or an index edited outside AnarchoRedis) is corrected and reported.
 --
@@ -14,18 +14,15 @@ if #all == 0 then
   return {0}
 end
 
--- Lua numbers are doubles: partial sums of up to 4096 entries (each below 2^40) stay exact, and are added up by
+-- Lua numbers are doubles: partial sums of up to 4096 weights (each below 2^40) stay exact, and are added up by
 -- HINCRBY (64-bit integers) in a scratch field removed before the script ends.
 local scratch = '_settle'
 redis.call('HDEL', KEYS[2], scratch)
 local m, partial, count = nil, 0, 0
 for i = 2, #all, 2 do
-  local hash, due = string.match(all[i], '^(%d+):?(%d*)$')
-  if hash then
-    partial = partial + tonumber(hash)
-    due = tonumber(due)
-    if due and due ~= 0 and (m == nil or due < m) then m = due end
-  end
+  partial = partial + slot_weight(all[i])
+  local due = tonumber(string.match(all[i], '^%d+:(%d+)$') or '')
+  if due and due ~= 0 and (m == nil or due < m) then m = due end
   count = count + 1
   if count == 4096 then
     redis.call('HINCRBY', KEYS[2], scratch, string.format('%d', partial))

@@ -19,8 +19,8 @@ if KEYS[4] then
   local old = redis.call('HGET', KEYS[3], KEYS[1])
   if old then
     redis.call('HDEL', KEYS[3], KEYS[1])
-    local hash = tonumber(string.match(old, '^%d+') or '') or 0
-    if hash ~= 0 then redis.call('HINCRBY', KEYS[4], 's', string.format('%d', -hash)) end
+    local weight = slot_weight(old)
+    if weight ~= 0 then redis.call('HINCRBY', KEYS[4], 's', string.format('%d', -weight)) end
   end
 end
 return {0}

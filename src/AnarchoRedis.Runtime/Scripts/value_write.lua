@@ -91,13 +91,13 @@ elseif not (stored and meta[4] == '0') then
   redis.call('PERSIST', KEYS[2])
 end
 
--- Slot digest: the key's entry becomes ARGV[9] (with its due time), the slot sum moves by new - old (HINCRBY, exact
+-- Slot digest: the key's entry becomes ARGV[9] (with its due time), the slot sum moves by the new weight less the old (HINCRBY, exact
 -- 64-bit), and the slot's earliest due time only goes down (a visit settles it). Integers are printed with %d:
 -- tostring would print Lua's doubles with %.14g.
 if KEYS[4] then
-  local oldHash = oldEntry and tonumber(string.match(oldEntry, '^%d+') or '') or 0
-  redis.call('HSET', KEYS[3], KEYS[1], ARGV[10] == '0' and ARGV[9] or (ARGV[9] .. ':' .. ARGV[10]))
-  local delta = tonumber(ARGV[9]) - oldHash
+  local entry = ARGV[10] == '0' and ARGV[9] or (ARGV[9] .. ':' .. ARGV[10])
+  redis.call('HSET', KEYS[3], KEYS[1], entry)
+  local delta = slot_weight(entry) - slot_weight(oldEntry)
   if delta ~= 0 then
     redis.call('HINCRBY', KEYS[4], 's', string.format('%d', delta))
   end

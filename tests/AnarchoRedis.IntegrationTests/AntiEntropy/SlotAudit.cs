@@ -129,7 +129,7 @@ internal sealed class SlotAudit
                     continue;
                 }
 
-                sum += hash;
+                sum += SlotEntry.Weight(hash, due);
                 if (due != 0 && (earliestDue == 0 || due < earliestDue))
                 {
                     earliestDue = due;
@@ -144,7 +144,7 @@ internal sealed class SlotAudit
             var s = digest.TryGetValue("s", out var sText) ? long.Parse(sText, CultureInfo.InvariantCulture) : 0;
             if (s != sum)
             {
-                problems.Add($"slot {slot}: s = {s}, but the entries sum to {sum}");
+                problems.Add($"slot {slot}: s = {s}, but the entries' weights sum to {sum}");
             }
 
             if (earliestDue != 0)

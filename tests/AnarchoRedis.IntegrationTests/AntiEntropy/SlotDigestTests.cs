@@ -207,7 +207,7 @@ public sealed class SlotDigestTests
         Assert.Empty(await cluster.MetaAsync(0, "profile:gone"));
         var after = await SlotAudit.CheckAsync(cluster[0]);
         Assert.Null(after.Entry("profile:gone"));
-        Assert.Equal(before.Sum(slot) - entry.Hash, after.Sum(slot));
+        Assert.Equal(before.Sum(slot) - SlotEntry.Weight(entry.Hash, entry.Due), after.Sum(slot));
         Assert.Null(await values.GetAsync("profile:gone"));
 
         // A meta key of the wrong type is reported, not touched.
@@ -267,8 +267,8 @@ public sealed class SlotDigestTests
         await db.HashSetAsync(writeKeys[2], "other:{x}", "7:5000");
         await db.HashSetAsync(writeKeys[2], "other:{y}", "8:4000");
         await db.HashSetAsync(writeKeys[3], "m", 1);
-        var expected = (entry.Hash + 15).ToString(CultureInfo.InvariantCulture);
-        Assert.Equal(R(1L, (entry.Hash + 12345).ToString(CultureInfo.InvariantCulture), expected), Reply(await node.EvaluateOrReloadAsync(LuaScript.SlotSettle, keys, [])));
+        var expected = (SlotEntry.Weight(entry.Hash, entry.Due) + 5007 + 4008).ToString(CultureInfo.InvariantCulture);
+        Assert.Equal(R(1L, (SlotEntry.Weight(entry.Hash, entry.Due) + 12345).ToString(CultureInfo.InvariantCulture), expected), Reply(await node.EvaluateOrReloadAsync(LuaScript.SlotSettle, keys, [])));
         Assert.Equal(expected, (string?)await db.HashGetAsync(writeKeys[3], "s"));
         Assert.Equal("4000", (string?)await db.HashGetAsync(writeKeys[3], "m"));
         Assert.Equal(R(0L), Reply(await node.EvaluateOrReloadAsync(LuaScript.SlotSettle, keys, [])));
