@@ -307,7 +307,8 @@ internal sealed partial class ListReplicator : Replicator
                     // The node's list is at a version beyond the skew bound (a delete from a clock far ahead) and elements
                     // of this push fell under its watermark: they can never be seen, so the node does not acknowledge
                     // the push, as for values (never a write reported done that cannot become visible). Anything else a
-                    // write does there (tombstones, elements above the watermark) takes effect and is acknowledged.
+                    // write does there (tombstones, elements above the watermark) takes effect and is acknowledged. (A
+                    // watermark beyond the skew bound is above every id of a push made now: it buries all of them or none.)
                     reply = ListWriteReply.Failed(NodeOutcomeKind.Failed, AheadOfClock(key, node, reply.Stored));
                 }
             }
