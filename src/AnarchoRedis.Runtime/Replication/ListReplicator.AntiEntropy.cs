@@ -149,26 +149,40 @@ internal sealed partial class ListReplicator
         return due;
     }
 
-    private async Task ReadFullForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, PassState state)
+    private Task ReadFullForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, PassState state) =>
+        NodeCall.RunAsync<ListReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, args, typeName, replies, index, state), skipOpenCircuit: false);
+
+    /// <summary>A pass's full read of a list on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
+    private readonly struct RepairReadStep(ListReplicator owner, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, PassState state) : INodeStep<ListReadReply>
     {
-        try
+        public LuaScript Script => LuaScript.ListRead;
+
+        public RedisKey[] Keys => keys;
+
+        public RedisValue[] Args => args;
+
+        public ListReadReply Parse(ReplicaNode node, RedisResult result)
         {
-            var result = await node.EvaluateOrReloadAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
-            replies[index] = ListReplyParser.ParseRead(result, key, node.Name, typeName);
-            if (!replies[index].Ok)
+            var reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
+            if (!reply.Ok)
             {
-                KeyComparer.Unreadable(state, node, key, replies[index].Error);
+                KeyComparer.Unreadable(state, node, key, reply.Error);
             }
-            else if (!replies[index].Version.IsZero)
+            else if (!reply.Version.IsZero)
             {
-                Observe(replies[index].Version, key);
+                owner.Observe(reply.Version, key);
             }
+
+            return reply;
         }
-        catch (Exception ex)
+
+        public ListReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error)
         {
-            replies[index] = ListReadReply.Failed(ValueReplyParser.Classify(ex), ex);
-            KeyComparer.Failed(state, node, key, ex);
+            KeyComparer.Failed(state, node, key, error);
+            return ListReadReply.Failed(kind, error);
         }
+
+        public void Complete(ReplicaNode node, ListReadReply reply) => replies[index] = reply;
     }
 
     private async Task<bool> ReplaceOnNodeAsync(ReplacePlan plan, ReplicaNode node, ListReadReply seen, string key, PassState state)

@@ -88,7 +88,7 @@ internal sealed partial class ListReplicator
             call,
             fanOut,
             (Owner: this, Call: call, Key: key, Keys: keys, Args: args, TypeName: typeName),
-            static (s, node) => _ = s.Owner.ReadOnNodeAsync(s.Call, node, s.Key, s.Keys, s.Args, s.TypeName),
+            static (s, node) => s.Owner.ReadOnNode(s.Call, node, s.Key, s.Keys, s.Args, s.TypeName),
             cancellationToken).ConfigureAwait(false);
         if (!call.Reached)
         {
@@ -141,72 +141,62 @@ internal sealed partial class ListReplicator
         return (replies, agreed);
     }
 
-    private async Task ReadOnNodeAsync(QuorumCall<ListReadReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName)
+    /// <summary>Starts a list read on one node.</summary>
+    private void ReadOnNode(QuorumCall<ListReadReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName) =>
+        _ = NodeCall.RunAsync<ListReadReply, ReadStep>(node, new ReadStep(this, call, key, keys, args, typeName));
+
+    /// <summary>
+    /// A list read's part on one node: a copy whose data went missing under its meta, or a node that does not count for
+    /// reads yet, is merged but not counted; a reply that does not count lets a targeted read ask another node.
+    /// </summary>
+    private readonly struct ReadStep(ListReplicator owner, QuorumCall<ListReadReply> call, string key, RedisKey[] keys, RedisValue[] args, string typeName) : INodeStep<ListReadReply>
     {
-        if (node.Health.IsOpen)
+        public LuaScript Script => LuaScript.ListRead;
+
+        public RedisKey[] Keys => keys;
+
+        public RedisValue[] Args => args;
+
+        public ListReadReply Parse(ReplicaNode node, RedisResult result)
         {
-            var skipped = ListReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError);
-            call.OnReply(node.Index, skipped);
-            if (Replacement(call, skipped) is { } instead)
-            {
-                _ = ReadOnNodeAsync(call, instead, key, keys, args, typeName);
-            }
-
-            return;
-        }
-
-        ListReadReply reply;
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            // Inline NOSCRIPT reload and health, as in WriteOnNodeAsync: one async state machine per node per read.
-            RedisResult result;
-            try
-            {
-                result = await node.EvaluateAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
-            {
-                result = await node.ReloadAndEvaluateAsync(LuaScript.ListRead, keys, args).ConfigureAwait(false);
-            }
-
-            node.Health.OnAnswer(started);
-            reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
+            var reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
             if (reply.Ok && !reply.Version.IsZero)
             {
-                Observe(reply.Version, key);
+                owner.Observe(reply.Version, key);
             }
-        }
-        catch (Exception ex)
-        {
-            node.Health.Observe(ex, started);
-            reply = ListReadReply.Failed(ValueReplyParser.Classify(ex), ex);
+
+            return reply;
         }
 
-        if (reply.Ok && reply.DataChanged && (reply.ExpiresAt == 0 || reply.ExpiresAt > NowMs + ValueReplyParser.ExpiryToleranceMs))
-        {
-            // The list's data is gone (or changed) under its meta while its expiry is not due: evicted or edited outside
-            // AnarchoRedis. Merged and repaired like any answer, but it does not count toward R (it would "agree" with a
-            // node that never had the list).
-            reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
-            NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-        }
+        public ListReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error) => ListReadReply.Failed(kind, error);
 
-        if (!reply.Ok)
+        public void Complete(ReplicaNode node, ListReadReply reply)
         {
-            NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-        }
-        else if (!reply.IsNotCounted && !node.Health.CountsForReads)
-        {
-            // Filling after an empty restart, or not verified since it reconnected: merged and repaired like any other
-            // answer, but not counted toward R.
-            reply = reply.NotCounted(node.Health.NotCountedError);
-        }
+            if (reply.Ok && reply.DataChanged && (reply.ExpiresAt == 0 || reply.ExpiresAt > owner.NowMs + ValueReplyParser.ExpiryToleranceMs))
+            {
+                // The list's data is gone (or changed) under its meta while its expiry is not due: evicted or edited outside
+                // AnarchoRedis. Merged and repaired like any answer, but it does not count toward R (it would "agree" with a
+                // node that never had the list).
+                reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
+                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+            }
 
-        call.OnReply(node.Index, reply);
-        if (Replacement(call, reply) is { } next)
-        {
-            _ = ReadOnNodeAsync(call, next, key, keys, args, typeName);
+            if (!reply.Ok)
+            {
+                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+            }
+            else if (!reply.IsNotCounted && !node.Health.CountsForReads)
+            {
+                // Filling after an empty restart, or not verified since it reconnected: merged and repaired like any other
+                // answer, but not counted toward R.
+                reply = reply.NotCounted(node.Health.NotCountedError);
+            }
+
+            call.OnReply(node.Index, reply);
+            if (owner.Replacement(call, reply) is { } next)
+            {
+                owner.ReadOnNode(call, next, key, keys, args, typeName);
+            }
         }
     }
 
@@ -316,7 +306,7 @@ internal sealed partial class ListReplicator
         RedisValue[] args = [typeName, ModeFull];
         foreach (var node in _nodes.Nodes)
         {
-            _ = ReadOnNodeAsync(call, node, key, keys, args, typeName);
+            ReadOnNode(call, node, key, keys, args, typeName);
         }
 
         await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -170,7 +170,7 @@ internal sealed partial class ListReplicator : Replicator
             var call = new QuorumCall<ListWriteReply>(_nodes.Count, required);
             foreach (var node in _nodes.Nodes)
             {
-                _ = WriteOnNodeAsync(call, node, script, key, keys, args, version, typeName);
+                _ = NodeCall.RunAsync<ListWriteReply, WriteStep>(node, new WriteStep(this, call, script, key, keys, args, version, typeName));
             }
 
             await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -275,57 +275,45 @@ internal sealed partial class ListReplicator : Replicator
         }
     }
 
-    private async Task WriteOnNodeAsync(QuorumCall<ListWriteReply> call, ReplicaNode node, LuaScript script, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName)
+    /// <summary>
+    /// A list write's part on one node: a push buried under a delete watermark beyond the skew bound does not count, and
+    /// a node that does not acknowledge gets a hint.
+    /// </summary>
+    private readonly struct WriteStep(ListReplicator owner, QuorumCall<ListWriteReply> call, LuaScript script, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName) : INodeStep<ListWriteReply>
     {
-        ListWriteReply reply;
-        if (node.Health.IsOpen)
+        public LuaScript Script => script;
+
+        public RedisKey[] Keys => keys;
+
+        public RedisValue[] Args => args;
+
+        public ListWriteReply Parse(ReplicaNode node, RedisResult result)
         {
-            // The circuit is open: not sent, answered at once (a missed write like any other).
-            reply = ListWriteReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError);
-        }
-        else
-        {
-            // EVALSHA, reload on NOSCRIPT and health inline, as the value path does (not EvaluateOrReloadAsync): one async
-            // state machine per node per push instead of two.
-            var started = Stopwatch.GetTimestamp();
-            try
+            var reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
+            if (reply.Counts && !reply.Stored.IsZero && !owner.Observe(reply.Stored, key) && reply.Buried > 0 && reply.Stored > version)
             {
-                RedisResult result;
-                try
-                {
-                    result = await node.EvaluateAsync(script, keys, args).ConfigureAwait(false);
-                }
-                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
-                {
-                    result = await node.ReloadAndEvaluateAsync(script, keys, args).ConfigureAwait(false);
-                }
+                // The node's list is at a version beyond the skew bound (a delete from a clock far ahead) and elements
+                // of this push fell under its watermark: they can never be seen, so the node does not acknowledge
+                // the push, as for values (never a write reported done that cannot become visible). Anything else a
+                // write does there (tombstones, elements above the watermark) takes effect and is acknowledged. (A
+                // watermark beyond the skew bound is above every id of a push made now: it buries all of them or none.)
+                reply = ListWriteReply.Failed(NodeOutcomeKind.Failed, owner.AheadOfClock(key, node, reply.Stored));
+            }
 
-                node.Health.OnAnswer(started);
-                reply = ListReplyParser.ParseWrite(result, key, node.Name, typeName);
-                if (reply.Counts && !reply.Stored.IsZero && !Observe(reply.Stored, key) && reply.Buried > 0 && reply.Stored > version)
-                {
-                    // The node's list is at a version beyond the skew bound (a delete from a clock far ahead) and elements
-                    // of this push fell under its watermark: they can never be seen, so the node does not acknowledge
-                    // the push, as for values (never a write reported done that cannot become visible). Anything else a
-                    // write does there (tombstones, elements above the watermark) takes effect and is acknowledged. (A
-                    // watermark beyond the skew bound is above every id of a push made now: it buries all of them or none.)
-                    reply = ListWriteReply.Failed(NodeOutcomeKind.Failed, AheadOfClock(key, node, reply.Stored));
-                }
-            }
-            catch (Exception ex)
-            {
-                node.Health.Observe(ex, started);
-                reply = ListWriteReply.Failed(ValueReplyParser.Classify(ex), ex);
-            }
+            return reply;
         }
 
-        if (!reply.Counts)
+        public ListWriteReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error) => ListWriteReply.Failed(kind, error);
+
+        public void Complete(ReplicaNode node, ListWriteReply reply)
         {
-            NoteNodeError(node, key, reply.Kind, reply.Error);
-            OnMissedWrite(node, key, version, typeName, reply.Kind, reply.Error, call.Decision);
-        }
+            if (!reply.Counts)
+            {
+                owner.NoteNodeError(node, key, reply.Kind, reply.Error);
+                owner.OnMissedWrite(node, key, version, typeName, reply.Kind, reply.Error, call.Decision);
+            }
 
-        call.OnReply(node.Index, reply);
+            call.OnReply(node.Index, reply);
+        }
     }
-
 }

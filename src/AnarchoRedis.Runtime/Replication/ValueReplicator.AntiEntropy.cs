@@ -200,26 +200,40 @@ internal sealed partial class ValueReplicator
         }
     }
 
-    private async Task ReadForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, PassState state)
+    private Task ReadForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, PassState state) =>
+        NodeCall.RunAsync<ValueReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, typeName, nowMs, replies, index, state), skipOpenCircuit: false);
+
+    /// <summary>A pass's read of a value on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
+    private readonly struct RepairReadStep(ValueReplicator owner, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, PassState state) : INodeStep<ValueReadReply>
     {
-        try
+        public LuaScript Script => LuaScript.ValueRead;
+
+        public RedisKey[] Keys => keys;
+
+        public RedisValue[] Args => [];
+
+        public ValueReadReply Parse(ReplicaNode node, RedisResult result)
         {
-            var result = await node.EvaluateOrReloadAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
-            replies[index] = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
-            if (replies[index].State == ValueState.Error)
+            var reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
+            if (reply.State == ValueState.Error)
             {
-                KeyComparer.Unreadable(state, node, key, replies[index].Error);
+                KeyComparer.Unreadable(state, node, key, reply.Error);
             }
-            else if (!replies[index].Version.IsZero)
+            else if (!reply.Version.IsZero)
             {
-                Observe(replies[index].Version, key);
+                owner.Observe(reply.Version, key);
             }
+
+            return reply;
         }
-        catch (Exception ex)
+
+        public ValueReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error)
         {
-            replies[index] = ValueReadReply.Failed(ValueReplyParser.Classify(ex), ex);
-            KeyComparer.Failed(state, node, key, ex);
+            KeyComparer.Failed(state, node, key, error);
+            return ValueReadReply.Failed(kind, error);
         }
+
+        public void Complete(ReplicaNode node, ValueReadReply reply) => replies[index] = reply;
     }
 
     /// <summary>The write script's arguments that copy <paramref name="winner"/>'s state, version and times to a node.</summary>

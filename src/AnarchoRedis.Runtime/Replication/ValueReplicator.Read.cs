@@ -28,7 +28,7 @@ internal sealed partial class ValueReplicator
             call,
             FanOut(options),
             (Owner: this, Call: call, Key: key, Keys: keys, TypeName: descriptor.Name, NowMs: NowMs),
-            static (s, node) => _ = s.Owner.ReadOnNodeAsync(s.Call, node, s.Key, s.Keys, s.TypeName, s.NowMs),
+            static (s, node) => s.Owner.ReadOnNode(s.Call, node, s.Key, s.Keys, s.TypeName, s.NowMs),
             cancellationToken).ConfigureAwait(false);
         if (!call.Reached)
         {
@@ -179,74 +179,65 @@ internal sealed partial class ValueReplicator
         }
     }
 
-    private async Task ReadOnNodeAsync(QuorumCall<ValueReadReply> call, ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs)
+    /// <summary>Starts a value read on one node.</summary>
+    private void ReadOnNode(QuorumCall<ValueReadReply> call, ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs) =>
+        _ = NodeCall.RunAsync<ValueReadReply, ReadStep>(node, new ReadStep(this, call, key, keys, typeName, nowMs));
+
+    /// <summary>
+    /// A value read's part on one node: a damaged copy, or a node that does not count for reads yet, is used but not
+    /// counted; a reply that does not count lets a targeted read ask another node.
+    /// </summary>
+    private readonly struct ReadStep(ValueReplicator owner, QuorumCall<ValueReadReply> call, string key, RedisKey[] keys, string typeName, long nowMs) : INodeStep<ValueReadReply>
     {
-        if (node.Health.IsOpen)
+        public LuaScript Script => LuaScript.ValueRead;
+
+        public RedisKey[] Keys => keys;
+
+        public RedisValue[] Args => [];
+
+        public ValueReadReply Parse(ReplicaNode node, RedisResult result)
         {
-            var skipped = ValueReadReply.Failed(NodeOutcomeKind.Skipped, node.Health.SkipError);
-            call.OnReply(node.Index, skipped);
-            if (Replacement(call, skipped) is { } instead)
-            {
-                _ = ReadOnNodeAsync(call, instead, key, keys, typeName, nowMs);
-            }
-
-            return;
-        }
-
-        ValueReadReply reply;
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            RedisResult result;
-            try
-            {
-                result = await node.EvaluateAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
-            {
-                result = await node.ReloadAndEvaluateAsync(LuaScript.ValueRead, keys, []).ConfigureAwait(false);
-            }
-
-            node.Health.OnAnswer(started);
-            reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
+            var reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
             if (reply.State == ValueState.Unversioned)
             {
-                Log.UnversionedData(_logger, node.Name, key);
+                Log.UnversionedData(owner._logger, node.Name, key);
             }
             else if (reply.State != ValueState.Error && !reply.Version.IsZero)
             {
-                Observe(reply.Version, key);
+                owner.Observe(reply.Version, key);
             }
-        }
-        catch (Exception ex)
-        {
-            node.Health.Observe(ex, started);
-            reply = ValueReadReply.Failed(ValueReplyParser.Classify(ex), ex);
+
+            return reply;
         }
 
-        if (reply.State == ValueState.Damaged)
-        {
-            // The meta names a live value whose data is gone (evicted, deleted by hand): a candidate for nothing, and
-            // not an answer that counts (with a stale node it would outvote the acknowledged write). It is repaired.
-            reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
-            NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-        }
+        public ValueReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error) => ValueReadReply.Failed(kind, error);
 
-        if (reply.State == ValueState.Error)
+        public void Complete(ReplicaNode node, ValueReadReply reply)
         {
-            NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-        }
-        else if (!reply.IsNotCounted && !node.Health.CountsForReads)
-        {
-            // Filling after an empty restart, or not verified since it reconnected: the answer is used (a candidate, and
-            // repaired when stale) but does not count toward R.
-            reply = reply.NotCounted(node.Health.NotCountedError);
-        }
+            if (reply.State == ValueState.Damaged)
+            {
+                // The meta names a live value whose data is gone (evicted, deleted by hand): a candidate for nothing, and
+                // not an answer that counts (with a stale node it would outvote the acknowledged write). It is repaired.
+                reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
+                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+            }
 
-        call.OnReply(node.Index, reply);
-        if (Replacement(call, reply) is { } next)
-        {
-            _ = ReadOnNodeAsync(call, next, key, keys, typeName, nowMs);
+            if (reply.State == ValueState.Error)
+            {
+                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+            }
+            else if (!reply.IsNotCounted && !node.Health.CountsForReads)
+            {
+                // Filling after an empty restart, or not verified since it reconnected: the answer is used (a candidate, and
+                // repaired when stale) but does not count toward R.
+                reply = reply.NotCounted(node.Health.NotCountedError);
+            }
+
+            call.OnReply(node.Index, reply);
+            if (owner.Replacement(call, reply) is { } next)
+            {
+                owner.ReadOnNode(call, next, key, keys, typeName, nowMs);
+            }
         }
     }
 

@@ -125,7 +125,7 @@ internal sealed partial class ValueReplicator : Replicator
         var call = new QuorumCall<ValueWriteReply>(_nodes.Count, required);
         foreach (var node in _nodes.Nodes)
         {
-            _ = WriteOnNodeAsync(call, node, key, keys, args, version, typeName);
+            _ = NodeCall.RunAsync<ValueWriteReply, WriteStep>(node, new WriteStep(this, call, key, keys, args, version, typeName));
         }
 
         await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -136,58 +136,45 @@ internal sealed partial class ValueReplicator : Replicator
             throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Skipped ? null : r.Stored, r.Error));
         }
 
-        // Nodes that did not acknowledge were logged and counted as they answered (WriteOnNodeAsync).
+        // Nodes that did not acknowledge were logged and counted as they answered (WriteStep).
         var acknowledged = call.Counted;
         _metrics.Operation(operation, "ok", started);
         return new WriteResult(version, acknowledged, required);
     }
 
-    private async Task WriteOnNodeAsync(QuorumCall<ValueWriteReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName)
+    /// <summary>A value write's part on one node: the superseded answer of a node beyond the skew bound does not count, and a node that does not acknowledge gets a hint.</summary>
+    private readonly struct WriteStep(ValueReplicator owner, QuorumCall<ValueWriteReply> call, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName) : INodeStep<ValueWriteReply>
     {
-        ValueWriteReply reply;
-        if (node.Health.IsOpen)
+        public LuaScript Script => LuaScript.ValueWrite;
+
+        public RedisKey[] Keys => keys;
+
+        public RedisValue[] Args => args;
+
+        public ValueWriteReply Parse(ReplicaNode node, RedisResult result)
         {
-            // The circuit is open: not sent, answered at once (a missed write like any other).
-            reply = new ValueWriteReply(NodeOutcomeKind.Skipped, default, node.Health.SkipError);
-        }
-        else
-        {
-            var started = Stopwatch.GetTimestamp();
-            try
+            var reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName, version);
+            if (reply.Kind == NodeOutcomeKind.Superseded && !owner.Observe(reply.Stored, key))
             {
-                RedisResult result;
-                try
-                {
-                    result = await node.EvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
-                }
-                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
-                {
-                    result = await node.ReloadAndEvaluateAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
-                }
+                // The node holds a version from beyond the skew bound: this write cannot win there, so the node does
+                // not acknowledge it (else a write that never becomes visible would be reported as done).
+                reply = new ValueWriteReply(NodeOutcomeKind.Failed, reply.Stored, owner.AheadOfClock(key, node, reply.Stored));
+            }
 
-                node.Health.OnAnswer(started);
-                reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName, version);
-                if (reply.Kind == NodeOutcomeKind.Superseded && !Observe(reply.Stored, key))
-                {
-                    // The node holds a version from beyond the skew bound: this write cannot win there, so the node does
-                    // not acknowledge it (else a write that never becomes visible would be reported as done).
-                    reply = new ValueWriteReply(NodeOutcomeKind.Failed, reply.Stored, AheadOfClock(key, node, reply.Stored));
-                }
-            }
-            catch (Exception ex)
-            {
-                node.Health.Observe(ex, started);
-                reply = new ValueWriteReply(ValueReplyParser.Classify(ex), default, ex);
-            }
+            return reply;
         }
 
-        if (!reply.Counts)
+        public ValueWriteReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error) => new(kind, default, error);
+
+        public void Complete(ReplicaNode node, ValueWriteReply reply)
         {
-            NoteNodeError(node, key, reply.Kind, reply.Error);
-            OnMissedWrite(node, key, version, typeName, reply.Kind, reply.Error, call.Decision);
-        }
+            if (!reply.Counts)
+            {
+                owner.NoteNodeError(node, key, reply.Kind, reply.Error);
+                owner.OnMissedWrite(node, key, version, typeName, reply.Kind, reply.Error, call.Decision);
+            }
 
-        call.OnReply(node.Index, reply);
+            call.OnReply(node.Index, reply);
+        }
     }
-
 }

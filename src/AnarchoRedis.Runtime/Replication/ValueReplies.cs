@@ -171,17 +171,6 @@ internal static class ValueReplyParser
             : new ValueReadReply(ValueState.Live, version, data, expiresAt, 0, default, null);
     }
 
-    /// <summary>Classifies a client-side failure. A timeout, or a connection lost with the command in flight, is indeterminate.</summary>
-    public static NodeOutcomeKind Classify(Exception error) => error switch
-    {
-        RedisTimeoutException => NodeOutcomeKind.TimedOut,
-        RedisConnectionException connection when connection.FailureType is ConnectionFailureType.UnableToConnect
-            || connection.Message.Contains("No connection is active/available", StringComparison.Ordinal) => NodeOutcomeKind.Failed,
-        RedisConnectionException => NodeOutcomeKind.TimedOut,
-        TimeoutException => NodeOutcomeKind.TimedOut,
-        _ => NodeOutcomeKind.Failed,
-    };
-
     private static Exception ScriptError(long code, RedisResult[] items, string key, string node, string typeName)
     {
         var detail = items.Length > 1 ? (string?)items[1] ?? string.Empty : string.Empty;

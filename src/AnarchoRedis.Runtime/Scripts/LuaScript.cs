@@ -17,21 +17,21 @@ internal sealed class LuaScript
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
     }
 
-    public static LuaScript ValueWrite { get; } = Load("value_write", "slot_common");
+    public static LuaScript ValueWrite { get; } = Load("value_write", "version_common", "slot_common");
 
     public static LuaScript ValueRead { get; } = Load("value_read");
 
-    public static LuaScript ListPush { get; } = Load("list_push", "slot_common", "list_common");
+    public static LuaScript ListPush { get; } = Load("list_push", "version_common", "slot_common", "list_common");
 
-    public static LuaScript ListRead { get; } = Load("list_read", "slot_common", "list_common");
+    public static LuaScript ListRead { get; } = Load("list_read", "version_common", "slot_common", "list_common");
 
-    public static LuaScript ListRemove { get; } = Load("list_remove", "slot_common", "list_common");
+    public static LuaScript ListRemove { get; } = Load("list_remove", "version_common", "slot_common", "list_common");
 
-    public static LuaScript ListReplace { get; } = Load("list_replace", "slot_common", "list_common");
+    public static LuaScript ListReplace { get; } = Load("list_replace", "version_common", "slot_common", "list_common");
 
-    public static LuaScript ListDelete { get; } = Load("list_delete", "slot_common", "list_common");
+    public static LuaScript ListDelete { get; } = Load("list_delete", "version_common", "slot_common", "list_common");
 
-    public static LuaScript ListPurge { get; } = Load("list_purge", "slot_common", "list_common");
+    public static LuaScript ListPurge { get; } = Load("list_purge", "version_common", "slot_common", "list_common");
 
     public static LuaScript ValuePurge { get; } = Load("value_purge", "slot_common");
 

@@ -1,19 +1,9 @@
 -- Shared by every list script: LuaScript prepends this text to list_push, list_read, list_remove, list_replace,
 -- list_delete and list_purge when it loads them (Redis has no include), so the checks that run before any write are
 -- written once.
--- Versions and ids are compared 8 hex digits at a time (exact in Lua's doubles); digests are XORed as two 32-bit halves.
+-- valid and newer (versions and ids) come from version_common.lua, prepended before this text; digests are XORed as
+-- two 32-bit halves.
 
-local function valid(v)
-  return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
-end
-local function newer(a, b)
-  for i = 1, 32, 8 do
-    local x = tonumber(string.sub(a, i, i + 7), 16)
-    local y = tonumber(string.sub(b, i, i + 7), 16)
-    if x ~= y then return x > y end
-  end
-  return false
-end
 local function envelope(e)
   local s = string.sub(e, 1, 1)
   return (s == 'L' or s == 'R') and string.len(e) >= 33 and valid(string.sub(e, 2, 33))

@@ -9,7 +9,7 @@
 -- ARGV[5..] element ids (32 hex)
 --
 -- Returns {0, purged, dropped (0 or 1)}; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16, check, list_entry and drop_entry come from list_common.lua, prepended when the
+-- valid, newer, envelope, xor16, hex16, check, list_entry and drop_entry come from version_common.lua and list_common.lua, prepended when the
 -- script is loaded.
 
 local err, meta, len = check(ARGV[1])

@@ -12,7 +12,7 @@
 -- {-3, detail} corrupt meta; {-4, kind, name} key belongs to another type; {-5, detail} data holds a non-envelope;
 -- {-6, type} tombstones are not a hash.
 
--- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end

@@ -8,7 +8,7 @@
 -- evicted or edited outside AnarchoRedis) else 0} (the watermarks and that version as 32 hex or '0', so that a repair
 -- can give every node the same ones);
 -- errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
 
 -- KEYS[4], when given: the node's epoch key (a read whose answer may count toward R); gone => {-7}: the node lost its
 -- data (FLUSHALL or an empty restart) since the client last checked it.

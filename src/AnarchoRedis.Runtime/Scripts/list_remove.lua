@@ -8,7 +8,7 @@
 -- ARGV[6..] pairs: id (32 hex), element hash (16 hex)
 --
 -- Returns {0, count, digest, version}; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end

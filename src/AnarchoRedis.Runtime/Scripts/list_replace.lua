@@ -13,7 +13,7 @@
 -- ARGV[14] number of envelopes n; ARGV[15 .. 14+n] envelopes in canonical order; then tombstone pairs (id, time)
 --
 -- Returns {0, count, digest, version} replaced; {1, count, digest, version} the node changed meanwhile; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16, check and list_entry come from list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end

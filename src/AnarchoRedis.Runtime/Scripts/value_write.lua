@@ -18,19 +18,7 @@
 -- {-1, type} meta key has the wrong type; {-2, type} data key has the wrong type;
 -- {-3, detail} meta key is corrupt; {-4, stored_kind, stored_name} key belongs to another replicated type.
 
-local function valid(v)
-  return type(v) == 'string' and string.len(v) == 32 and not string.find(v, '[^0-9a-f]')
-end
-
--- Versions are compared 8 hex digits (32 bits) at a time: exact in Lua's doubles, unlike the whole 128 bits.
-local function newer(a, b)
-  for i = 1, 32, 8 do
-    local x = tonumber(string.sub(a, i, i + 7), 16)
-    local y = tonumber(string.sub(b, i, i + 7), 16)
-    if x ~= y then return x > y end
-  end
-  return false
-end
+-- valid and newer come from version_common.lua, prepended when the script is loaded.
 
 local incoming = ARGV[1]
 local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'x')

@@ -389,8 +389,8 @@ public sealed class ValueReplyParserTests
     [Fact]
     public void Classify_timeouts_as_indeterminate()
     {
-        Assert.Equal(NodeOutcomeKind.TimedOut, ValueReplyParser.Classify(new RedisTimeoutException(CommandFlags.None, "Timeout performing EVALSHA", CommandStatus.Sent)));
-        Assert.Equal(NodeOutcomeKind.TimedOut, ValueReplyParser.Classify(new TimeoutException()));
+        Assert.Equal(NodeOutcomeKind.TimedOut, NodeCall.Classify(new RedisTimeoutException(CommandFlags.None, "Timeout performing EVALSHA", CommandStatus.Sent)));
+        Assert.Equal(NodeOutcomeKind.TimedOut, NodeCall.Classify(new TimeoutException()));
     }
 
     [Fact]
@@ -398,10 +398,10 @@ public sealed class ValueReplyParserTests
     {
         Assert.Equal(
             NodeOutcomeKind.TimedOut,
-            ValueReplyParser.Classify(new RedisConnectionException(ConnectionFailureType.SocketFailure, CommandFlags.None, "SocketFailure on 127.0.0.1:6379/Interactive", null, CommandStatus.Sent)));
+            NodeCall.Classify(new RedisConnectionException(ConnectionFailureType.SocketFailure, CommandFlags.None, "SocketFailure on 127.0.0.1:6379/Interactive", null, CommandStatus.Sent)));
         Assert.Equal(
             NodeOutcomeKind.TimedOut,
-            ValueReplyParser.Classify(new RedisConnectionException(ConnectionFailureType.SocketClosed, CommandFlags.None, "socket closed", null, CommandStatus.Sent)));
+            NodeCall.Classify(new RedisConnectionException(ConnectionFailureType.SocketClosed, CommandFlags.None, "socket closed", null, CommandStatus.Sent)));
     }
 
     [Fact]
@@ -409,10 +409,10 @@ public sealed class ValueReplyParserTests
     {
         Assert.Equal(
             NodeOutcomeKind.Failed,
-            ValueReplyParser.Classify(new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "It was not possible to connect to the redis server(s).", null, CommandStatus.WaitingToBeSent)));
+            NodeCall.Classify(new RedisConnectionException(ConnectionFailureType.UnableToConnect, CommandFlags.None, "It was not possible to connect to the redis server(s).", null, CommandStatus.WaitingToBeSent)));
         Assert.Equal(
             NodeOutcomeKind.Failed,
-            ValueReplyParser.Classify(new RedisConnectionException(
+            NodeCall.Classify(new RedisConnectionException(
                 ConnectionFailureType.UnableToResolvePhysicalConnection,
                 CommandFlags.None,
                 "No connection is active/available to service this operation: EVALSHA",
@@ -423,9 +423,9 @@ public sealed class ValueReplyParserTests
     [Fact]
     public void Classify_server_errors_and_others_as_failed()
     {
-        Assert.Equal(NodeOutcomeKind.Failed, ValueReplyParser.Classify(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, "ERR Error running script")));
-        Assert.Equal(NodeOutcomeKind.Failed, ValueReplyParser.Classify(new RedisServerException(RedisErrorKind.Busy, CommandFlags.None, "BUSY Redis is busy running a script.")));
-        Assert.Equal(NodeOutcomeKind.Failed, ValueReplyParser.Classify(new InvalidOperationException()));
+        Assert.Equal(NodeOutcomeKind.Failed, NodeCall.Classify(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, "ERR Error running script")));
+        Assert.Equal(NodeOutcomeKind.Failed, NodeCall.Classify(new RedisServerException(RedisErrorKind.Busy, CommandFlags.None, "BUSY Redis is busy running a script.")));
+        Assert.Equal(NodeOutcomeKind.Failed, NodeCall.Classify(new InvalidOperationException()));
     }
 
     [Fact]

@@ -1,0 +1,101 @@
+using System;
+using System.Diagnostics;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// One node's part of a quorum operation, as <see cref="NodeCall.RunAsync{TReply, TStep}"/> runs it: what to send, how
+/// to read the answer or the failure, and what to do with the reply (report it to the quorum call, note errors, record
+/// a hint, ask another node). A struct, so that each operation's step is specialised and the node's whole part is one
+/// async state machine.
+/// </summary>
+/// <typeparam name="TReply">The parsed reply.</typeparam>
+internal interface INodeStep<TReply>
+    where TReply : struct, INodeReply
+{
+    /// <summary>The script sent.</summary>
+    LuaScript Script { get; }
+
+    /// <summary>The script's keys.</summary>
+    RedisKey[] Keys { get; }
+
+    /// <summary>The script's arguments.</summary>
+    RedisValue[] Args { get; }
+
+    /// <summary>Reads the node's answer (may throw: the node's answer then counts as a failure).</summary>
+    TReply Parse(ReplicaNode node, RedisResult result);
+
+    /// <summary>The reply of a node that was not asked (<see cref="NodeOutcomeKind.Skipped"/>: its circuit is open) or did not answer.</summary>
+    TReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error);
+
+    /// <summary>Takes the reply: whatever the node said, this is called once.</summary>
+    void Complete(ReplicaNode node, TReply reply);
+}
+
+/// <summary>
+/// The per-node call every quorum operation makes: skip a node whose circuit is open, EVALSHA, load the script and
+/// retry once on NOSCRIPT, tell the node's health what happened, parse the answer or classify the failure, complete.
+/// Written once; the write and read paths of values and lists pass their own <see cref="INodeStep{TReply}"/>.
+/// </summary>
+internal static class NodeCall
+{
+    /// <param name="node">The node asked.</param>
+    /// <param name="step">The operation's part on it.</param>
+    /// <param name="skipOpenCircuit">
+    /// <see langword="false"/> for anti-entropy, which asks every node it can reach whatever the operation path's circuit
+    /// says (a pass decides for itself who took part).
+    /// </param>
+    public static async Task RunAsync<TReply, TStep>(ReplicaNode node, TStep step, bool skipOpenCircuit = true)
+        where TReply : struct, INodeReply
+        where TStep : struct, INodeStep<TReply>
+    {
+        TReply reply;
+        if (skipOpenCircuit && node.Health.IsOpen)
+        {
+            // The circuit is open: not sent, answered at once.
+            reply = step.Failed(node, NodeOutcomeKind.Skipped, node.Health.SkipError);
+        }
+        else
+        {
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                RedisResult result;
+                try
+                {
+                    result = await node.EvaluateAsync(step.Script, step.Keys, step.Args).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+                {
+                    result = await node.ReloadAndEvaluateAsync(step.Script, step.Keys, step.Args).ConfigureAwait(false);
+                }
+
+                node.Health.OnAnswer(started);
+                reply = step.Parse(node, result);
+            }
+            catch (Exception ex)
+            {
+                node.Health.Observe(ex, started);
+                reply = step.Failed(node, Classify(ex), ex);
+            }
+        }
+
+        step.Complete(node, reply);
+    }
+
+    /// <summary>
+    /// How a node's failure counts: a timeout or a connection lost mid-command is <see cref="NodeOutcomeKind.TimedOut"/>
+    /// (a write may have been applied), a command never sent is <see cref="NodeOutcomeKind.Failed"/>.
+    /// </summary>
+    public static NodeOutcomeKind Classify(Exception error) => error switch
+    {
+        RedisTimeoutException => NodeOutcomeKind.TimedOut,
+        RedisConnectionException connection when connection.FailureType is ConnectionFailureType.UnableToConnect
+            || connection.Message.Contains("No connection is active/available", StringComparison.Ordinal) => NodeOutcomeKind.Failed,
+        RedisConnectionException => NodeOutcomeKind.TimedOut,
+        TimeoutException => NodeOutcomeKind.TimedOut,
+        _ => NodeOutcomeKind.Failed,
+    };
+}
