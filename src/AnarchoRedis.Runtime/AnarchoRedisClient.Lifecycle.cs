@@ -58,7 +58,7 @@ public sealed partial class AnarchoRedisClient
         ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
         ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
         HealthMonitor = new NodeHealthMonitor(replicaSet.Nodes, options, _metrics, logger, time);
-        _metrics.ObserveNodes(replicaSet.Nodes.Select(n => n.Health).ToArray());
+        _metrics.ObserveNodes(replicaSet.Nodes.Select(INodeGauge (n) => n.Health).ToArray());
         StartHints(logger);
         Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));
     }

@@ -47,7 +47,7 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        return (ReplicatedValueStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedValueStore<T>(client, (ReplicatedValueDescriptor<T>)d), this);
+        return (ReplicatedValueStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedValueStore<T>(client.ValueReplicator, client.CodecFor<T>(), (ReplicatedValueDescriptor<T>)d), this);
     }
 
     /// <summary>Returns the list store of a <see cref="ReplicatedListAttribute"/> element type.</summary>
@@ -58,6 +58,14 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        return (ReplicatedListStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedListStore<T>(client, (ReplicatedListDescriptor<T>)d), this);
+        return (ReplicatedListStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedListStore<T>(client.ListReplicator, client.CodecFor<T>(), (ReplicatedListDescriptor<T>)d), this);
     }
+
+    private ValueCodec<T> CodecFor<T>()
+        where T : class =>
+        new(SerializerOptions, Options.MaxValueBytes);
+
+    /// <summary>The repair of single keys across the nodes, for a pass or a hint replay over <paramref name="registry"/>'s types.</summary>
+    internal KeyRepairer CreateRepairer(ReplicatedTypeRegistry registry) =>
+        new(Keys, SlotKeys, registry, ValueReplicator, ListReplicator);
 }

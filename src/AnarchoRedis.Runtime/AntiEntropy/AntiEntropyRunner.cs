@@ -63,22 +63,22 @@ public sealed class AntiEntropyRunner
             var startedAt = time.GetUtcNow();
             var options = _client.Options.AntiEntropy;
             var state = new PassState(_client.ReplicaSet.Nodes, options, _client.Metrics, _logger, time, progress);
-            var comparer = new KeyComparer(_client, _registry, state);
+            var repairer = _client.CreateRepairer(_registry);
 
             // The epochs before the pass: a node filling now is ready after it if the pass reached every node and left
             // nothing unresolved, and only if its epoch is still this one (a node wiped again meanwhile stays filling).
             var epochs = await _client.HealthMonitor.VerifyEpochsAsync(_client.ReplicaSet.Nodes, cancellationToken).ConfigureAwait(false);
-            Log.AntiEntropyStarted(_logger, resolved, _client.ReplicaSet.Count);
+            AntiEntropyLog.Started(_logger, resolved, _client.ReplicaSet.Count);
             int slotsCompared = 0, slotsDiffering = 0, slotsDue = 0;
             if (resolved == AntiEntropyPassMode.Digests)
             {
-                var pass = new DigestPass(_client, comparer, state, options);
+                var pass = new DigestPass(_client.SlotKeys, repairer, state, options);
                 await pass.RunAsync(cancellationToken).ConfigureAwait(false);
                 (slotsCompared, slotsDiffering, slotsDue) = (pass.SlotsCompared, pass.SlotsDiffering, pass.SlotsDue);
             }
             else
             {
-                await new ScanPass(_client, comparer, state, options).RunAsync(cancellationToken).ConfigureAwait(false);
+                await new ScanPass(_client.Keys, _client.Options.TombstoneGracePeriod, repairer, state, options).RunAsync(cancellationToken).ConfigureAwait(false);
             }
 
             var report = state.ToReport(resolved, startedAt, Stopwatch.GetElapsedTime(started), slotsCompared, slotsDiffering, slotsDue);
@@ -92,7 +92,7 @@ public sealed class AntiEntropyRunner
             _client.Metrics.AntiEntropySlotsDivergent(slotsDiffering);
             _client.Metrics.AntiEntropyKeysCompared(report.KeysCompared);
             _client.Metrics.AntiEntropyPass(modeName, report.ProblemCount > 0 || report.UnreachableNodes.Count > 0 ? "problems" : report.KeysRepaired > 0 ? "repaired" : "clean", report.Duration);
-            Log.AntiEntropyCompleted(_logger, report);
+            AntiEntropyLog.Completed(_logger, report);
             return report;
         }
         catch (OperationCanceledException)

@@ -15,18 +15,18 @@ internal sealed class DigestPass
 {
     private static readonly RedisValue[] DigestFields = ["s", "m"];
 
-    private readonly AnarchoRedisClient _client;
-    private readonly KeyComparer _comparer;
+    private readonly SlotKeys _slots;
+    private readonly KeyRepairer _repairer;
     private readonly PassState _state;
     private readonly AntiEntropyOptions _options;
     private int _slotsCompared;
     private int _slotsDiffering;
     private int _slotsDue;
 
-    public DigestPass(AnarchoRedisClient client, KeyComparer comparer, PassState state, AntiEntropyOptions options)
+    public DigestPass(SlotKeys slots, KeyRepairer repairer, PassState state, AntiEntropyOptions options)
     {
-        _client = client;
-        _comparer = comparer;
+        _slots = slots;
+        _repairer = repairer;
         _state = state;
         _options = options;
     }
@@ -127,14 +127,14 @@ internal sealed class DigestPass
         var reads = new Task<RedisValue[]>[count];
         for (var i = 0; i < count; i++)
         {
-            reads[i] = db.HashGetAsync(_client.SlotKeys.DigestKey(start + i), DigestFields);
+            reads[i] = db.HashGetAsync(_slots.DigestKey(start + i), DigestFields);
         }
 
         try
         {
             await Task.WhenAll(reads).ConfigureAwait(false);
         }
-        catch (Exception ex) when (Array.Exists(reads, r => r.IsFaulted && KeyComparer.IsUnreachable(r.Exception!.GetBaseException())) || ex is OperationCanceledException)
+        catch (Exception ex) when (Array.Exists(reads, r => r.IsFaulted && RepairScope.IsUnreachable(r.Exception!.GetBaseException())) || ex is OperationCanceledException)
         {
             // Every slot of this node is unknown: it is left out of the pass.
             _state.MarkUnreachable(node, ex);
@@ -157,7 +157,7 @@ internal sealed class DigestPass
             {
                 // Unreadable: the slot differs from every node, so its keys get compared.
                 result[i] = (long.MinValue, 0);
-                KeyComparer.Failed(_state, node, null, reads[i].Exception!.GetBaseException());
+                _state.NodeFailed(node, null, reads[i].Exception!.GetBaseException());
             }
         }
 
@@ -205,7 +205,9 @@ internal sealed class DigestPass
 
             if (differs || keyDue)
             {
-                await _comparer.CompareAsync(key, nodes, entries, cancellationToken).ConfigureAwait(false);
+                await _state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
+                _state.Compared();
+                await _repairer.RepairAsync(key, nodes, entries, _state, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -218,7 +220,7 @@ internal sealed class DigestPass
     {
         try
         {
-            var fields = await node.Database.HashGetAllAsync(_client.SlotKeys.IndexKey(slot)).ConfigureAwait(false);
+            var fields = await node.Database.HashGetAllAsync(_slots.IndexKey(slot)).ConfigureAwait(false);
             var index = new Dictionary<string, IndexEntry>(fields.Length, StringComparer.Ordinal);
             foreach (var field in fields)
             {
@@ -237,14 +239,14 @@ internal sealed class DigestPass
         }
         catch (Exception ex)
         {
-            KeyComparer.Failed(_state, node, null, ex);
+            _state.NodeFailed(node, null, ex);
             return null;
         }
     }
 
     private async Task SettleAsync(ReplicaNode[] nodes, int slot)
     {
-        RedisKey[] keys = [_client.SlotKeys.IndexKey(slot), _client.SlotKeys.DigestKey(slot)];
+        RedisKey[] keys = [_slots.IndexKey(slot), _slots.DigestKey(slot)];
         foreach (var node in nodes)
         {
             try
@@ -257,7 +259,7 @@ internal sealed class DigestPass
             }
             catch (Exception ex)
             {
-                KeyComparer.Failed(_state, node, null, ex);
+                _state.NodeFailed(node, null, ex);
             }
         }
     }

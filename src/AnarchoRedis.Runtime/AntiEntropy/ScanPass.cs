@@ -17,15 +17,17 @@ internal sealed class ScanPass
     // Everything a replica's meta says about its state; equal on every node means the copies agree.
     private static readonly RedisValue[] MetaFields = ["k", "n", "v", "t", "d", "x", "c", "h", "dv", "ml", "mr"];
 
-    private readonly AnarchoRedisClient _client;
-    private readonly KeyComparer _comparer;
+    private readonly KeySpace _keys;
+    private readonly long _graceMs;
+    private readonly KeyRepairer _repairer;
     private readonly PassState _state;
     private readonly AntiEntropyOptions _options;
 
-    public ScanPass(AnarchoRedisClient client, KeyComparer comparer, PassState state, AntiEntropyOptions options)
+    public ScanPass(KeySpace keys, TimeSpan tombstoneGracePeriod, KeyRepairer repairer, PassState state, AntiEntropyOptions options)
     {
-        _client = client;
-        _comparer = comparer;
+        _keys = keys;
+        _graceMs = (long)tombstoneGracePeriod.TotalMilliseconds;
+        _repairer = repairer;
         _state = state;
         _options = options;
     }
@@ -52,7 +54,7 @@ internal sealed class ScanPass
 
     private async Task ScanNodeAsync(ReplicaNode node, HashSet<string> keys, CancellationToken cancellationToken)
     {
-        var pattern = Escape(_client.Keys.MetaPrefix) + "*";
+        var pattern = Escape(_keys.MetaPrefix) + "*";
         var cursor = 0L;
         try
         {
@@ -63,7 +65,7 @@ internal sealed class ScanPass
                 cursor = (long)reply[0];
                 foreach (var item in (RedisResult[])reply[1]!)
                 {
-                    if (_client.Keys.TryDataKeyFromMetaKey((string)item!, out var key))
+                    if (_keys.TryDataKeyFromMetaKey((string)item!, out var key))
                     {
                         keys.Add(key);
                     }
@@ -104,8 +106,8 @@ internal sealed class ScanPass
 
         await _state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
         _state.Compared();
-        var metaKey = _client.Keys.MetaKey(key);
-        var tombKey = _client.Keys.TombstoneKey(key);
+        var metaKey = _keys.MetaKey(key);
+        var tombKey = _keys.TombstoneKey(key);
         var probes = await Task.WhenAll(nodes.Select(async node =>
         {
             try
@@ -116,7 +118,7 @@ internal sealed class ScanPass
             }
             catch (Exception ex)
             {
-                KeyComparer.Failed(_state, node, key, ex);
+                _state.NodeFailed(node, key, ex);
                 return (Ok: false, Meta: Array.Empty<RedisValue>(), Tombstones: 0L);
             }
         })).ConfigureAwait(false);
@@ -125,11 +127,11 @@ internal sealed class ScanPass
         var same = probes.All(p => p.Ok) && probes.All(p => p.Tombstones == first.Tombstones && p.Meta.AsSpan().SequenceEqual(first.Meta));
 
         // Agreeing copies still need a visit when something in them may be purged.
-        var cutoff = _state.NowMs - (long)_client.Options.TombstoneGracePeriod.TotalMilliseconds;
+        var cutoff = _state.NowMs - _graceMs;
         var due = first.Tombstones > 0 || (first.Ok && first.Meta[3] == "1" && first.Meta[4].TryParse(out long deletedAt) && deletedAt <= cutoff);
         if (!same || due)
         {
-            await _comparer.CompareAsync(key, nodes, null, cancellationToken, counted: true).ConfigureAwait(false);
+            await _repairer.RepairAsync(key, nodes, null, _state, cancellationToken).ConfigureAwait(false);
         }
     }
 }

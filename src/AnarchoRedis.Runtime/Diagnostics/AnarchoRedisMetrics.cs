@@ -109,7 +109,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _epochEvents.Add(1, new KeyValuePair<string, object?>("node", node), new KeyValuePair<string, object?>("event", kind));
 
     /// <summary>Publishes the nodes' states (<see cref="NodeHealthState"/> as a number) and latency averages as gauges.</summary>
-    internal void ObserveNodes(IReadOnlyList<NodeHealth> nodes)
+    internal void ObserveNodes(IReadOnlyList<INodeGauge> nodes)
     {
         _meter.CreateObservableGauge(
             "anarchoredis.node.state",
@@ -123,7 +123,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
             "Each node's exponentially weighted average reply latency.");
     }
 
-    private static IEnumerable<Measurement<T>> Measure<T>(IReadOnlyList<NodeHealth> nodes, Func<NodeHealth, T> value)
+    private static IEnumerable<Measurement<T>> Measure<T>(IReadOnlyList<INodeGauge> nodes, Func<INodeGauge, T> value)
         where T : struct
     {
         foreach (var node in nodes)
@@ -142,4 +142,17 @@ public sealed class AnarchoRedisMetrics : IDisposable
             _meter.Dispose();
         }
     }
+}
+
+/// <summary>What the node gauges read from a node's health (Nodes/NodeHealth.cs).</summary>
+internal interface INodeGauge
+{
+    /// <summary>The node's name (its endpoint).</summary>
+    string Name { get; }
+
+    /// <summary>The node's state.</summary>
+    NodeHealthState State { get; }
+
+    /// <summary>The exponentially weighted average reply latency.</summary>
+    TimeSpan LatencyAverage { get; }
 }

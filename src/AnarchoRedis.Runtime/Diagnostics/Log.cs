@@ -36,12 +36,6 @@ internal static partial class Log
     [LoggerMessage(300, LogLevel.Warning, "Version {Version} seen for {Key} is {Skew} ahead of the local clock (limit {Limit}); it will win last-writer-wins comparisons")]
     public static partial void ClockSkew(ILogger logger, ReplicatedVersion version, string key, TimeSpan skew, TimeSpan limit);
 
-    [LoggerMessage(400, LogLevel.Debug, "Anti-entropy {Mode} pass started over {Nodes} nodes")]
-    public static partial void AntiEntropyStarted(ILogger logger, AntiEntropyPassMode mode, int nodes);
-
-    [LoggerMessage(401, LogLevel.Information, "Anti-entropy: {Report}")]
-    public static partial void AntiEntropyCompleted(ILogger logger, AntiEntropyReport report);
-
     [LoggerMessage(402, LogLevel.Error, "Anti-entropy pass failed")]
     public static partial void AntiEntropyFailed(ILogger logger, Exception error);
 

@@ -16,7 +16,7 @@ namespace AnarchoRedis;
 /// quorum decision (without ever delaying it), so a replay never runs before the nodes that acknowledged hold the write,
 /// and a durable entry is queued on each connection behind the write itself.
 /// </summary>
-internal sealed class HintRecorder
+internal sealed class HintRecorder : IMissedWriteSink
 {
     private static readonly RedisValue KeyField = "k";
     private static readonly RedisValue TypeField = "t";

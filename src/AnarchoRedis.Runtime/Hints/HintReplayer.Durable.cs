@@ -18,7 +18,7 @@ internal sealed partial class HintReplayer
     /// batches (XRANGE), repairs the batch's keys, and deletes the entries of the keys repaired on the node they came
     /// from. Entries of types this client does not know stay for a client that does.
     /// </summary>
-    private async Task<(long Replayed, long Failed)> ReplayDurableAsync(ReplicaNode target, ReplicaNode[] live, ReplicatedTypeRegistry registry, CancellationToken cancellationToken)
+    private async Task<(long Replayed, long Failed)> ReplayDurableAsync(ReplicaNode target, ReplicaNode[] live, KeyRepairer repairer, CancellationToken cancellationToken)
     {
         var stream = _recorder.StreamKey(target);
         var batchSize = _recorder.Options.BatchSize;
@@ -73,7 +73,7 @@ internal sealed partial class HintReplayer
                 }
 
                 var items = byKey.ToArray();
-                var outcomes = await RepairAllAsync(items.Select(i => (i.Key, i.Value.Type)).ToArray(), target, live, registry, cancellationToken).ConfigureAwait(false);
+                var outcomes = await RepairAllAsync(items.Select(i => (i.Key, i.Value.Type)).ToArray(), target, live, repairer, cancellationToken).ConfigureAwait(false);
                 long batchFailed = 0;
                 for (var i = 0; i < items.Length; i++)
                 {

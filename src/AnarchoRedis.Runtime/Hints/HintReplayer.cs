@@ -12,7 +12,7 @@ namespace AnarchoRedis;
 /// <summary>
 /// Replays hints as targeted repairs: every <see cref="HintOptions.ReplayInterval"/> it pings the nodes that have hints
 /// pending (all nodes with durable hints on), and for each that answers compares every hinted key across the answering
-/// nodes with anti-entropy's per-key comparison (<see cref="KeyComparer"/>): values get the newest copy, lists the
+/// nodes with the key repair anti-entropy uses (<see cref="KeyRepairer"/>): values get the newest copy, lists the
 /// merge, on every node that differs. A node that does not answer, or whose replay fails, keeps its hints and is
 /// skipped for a growing number of intervals (1, 2, 4 … 16). One replay runs at a time.
 /// </summary>
@@ -21,8 +21,12 @@ internal sealed partial class HintReplayer : IAsyncDisposable
     private const int MaxBackoffIntervals = 16;
     private const int Parallelism = 16;
 
-    private readonly AnarchoRedisClient _client;
+    private readonly ReplicaSet _nodes;
     private readonly HintRecorder _recorder;
+    private readonly Func<KeyRepairer> _repairer;
+    private readonly int _maxProblems;
+    private readonly AnarchoRedisMetrics _metrics;
+    private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int[] _skip;
@@ -31,14 +35,25 @@ internal sealed partial class HintReplayer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    public HintReplayer(AnarchoRedisClient client, HintRecorder recorder, ILogger logger)
+    /// <param name="nodes">The replica set.</param>
+    /// <param name="recorder">Where the hints are.</param>
+    /// <param name="repairer">The key repair over the types hints may name, as they are when a round starts.</param>
+    /// <param name="maxProblems">How many problems a key's repair keeps for its log.</param>
+    /// <param name="metrics">The client's metrics.</param>
+    /// <param name="time">The client's clock.</param>
+    /// <param name="logger">The log.</param>
+    public HintReplayer(ReplicaSet nodes, HintRecorder recorder, Func<KeyRepairer> repairer, int maxProblems, AnarchoRedisMetrics metrics, TimeProvider time, ILogger logger)
     {
-        _client = client;
+        _nodes = nodes;
         _recorder = recorder;
+        _repairer = repairer;
+        _maxProblems = maxProblems;
+        _metrics = metrics;
+        _time = time;
         _logger = logger;
-        _skip = new int[client.ReplicaSet.Count];
-        _backoff = new int[client.ReplicaSet.Count];
-        foreach (var node in client.ReplicaSet.Nodes)
+        _skip = new int[nodes.Count];
+        _backoff = new int[nodes.Count];
+        foreach (var node in nodes.Nodes)
         {
             node.Health.CircuitChanged += OnCircuitChanged;
         }
@@ -52,7 +67,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
             return;
         }
 
-        foreach (var node in _client.ReplicaSet.Nodes)
+        foreach (var node in _nodes.Nodes)
         {
             if (ReferenceEquals(node.Health, health))
             {
@@ -104,7 +119,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var nodes = _client.ReplicaSet.Nodes;
+            var nodes = _nodes.Nodes;
             var store = _recorder.Store;
             var durable = _recorder.Options.Durable;
             var targets = new List<ReplicaNode>();
@@ -130,7 +145,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
             {
                 var answering = await PingAsync(nodes).ConfigureAwait(false);
                 var live = nodes.Where(n => answering[n.Index]).ToArray();
-                var registry = _client.HintTypeRegistry();
+                var repairer = _repairer();
                 foreach (var target in targets)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
@@ -146,7 +161,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
                         continue;
                     }
 
-                    if (live.Length < _client.ReplicaSet.Majority)
+                    if (live.Length < _nodes.Majority)
                     {
                         Log.HintTooFewNodes(_logger, target.Name, live.Length, nodes.Count);
                         failed += store.Pending(target.Index);
@@ -154,9 +169,9 @@ internal sealed partial class HintReplayer : IAsyncDisposable
                         continue;
                     }
 
-                    var (memoryReplayed, memoryFailed) = await ReplayMemoryAsync(target, live, registry, cancellationToken).ConfigureAwait(false);
+                    var (memoryReplayed, memoryFailed) = await ReplayMemoryAsync(target, live, repairer, cancellationToken).ConfigureAwait(false);
                     var (durableReplayed, durableFailed) = durable
-                        ? await ReplayDurableAsync(target, live, registry, cancellationToken).ConfigureAwait(false)
+                        ? await ReplayDurableAsync(target, live, repairer, cancellationToken).ConfigureAwait(false)
                         : (0L, 0L);
                     replayed += memoryReplayed + durableReplayed;
                     failed += memoryFailed + durableFailed;
@@ -228,7 +243,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
     }
 
     /// <summary>Replays the in-memory hints of a node, batch by batch, until none is left or a replay fails.</summary>
-    private async Task<(long Replayed, long Failed)> ReplayMemoryAsync(ReplicaNode target, ReplicaNode[] live, ReplicatedTypeRegistry registry, CancellationToken cancellationToken)
+    private async Task<(long Replayed, long Failed)> ReplayMemoryAsync(ReplicaNode target, ReplicaNode[] live, KeyRepairer repairer, CancellationToken cancellationToken)
     {
         var store = _recorder.Store;
         long replayed = 0, failed = 0;
@@ -244,7 +259,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
             }
 
             budget -= batch.Count;
-            var outcomes = await RepairAllAsync(batch.Select(h => (h.Key, h.TypeName)).ToArray(), target, live, registry, cancellationToken).ConfigureAwait(false);
+            var outcomes = await RepairAllAsync(batch.Select(h => (h.Key, h.TypeName)).ToArray(), target, live, repairer, cancellationToken).ConfigureAwait(false);
             long batchFailed = 0;
             for (var i = 0; i < batch.Count; i++)
             {
@@ -270,13 +285,13 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         return (replayed, failed);
     }
 
-    private async Task<Outcome[]> RepairAllAsync((string Key, string Type)[] items, ReplicaNode target, ReplicaNode[] live, ReplicatedTypeRegistry registry, CancellationToken cancellationToken)
+    private async Task<Outcome[]> RepairAllAsync((string Key, string Type)[] items, ReplicaNode target, ReplicaNode[] live, KeyRepairer repairer, CancellationToken cancellationToken)
     {
         var outcomes = new Outcome[items.Length];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, items.Length),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (i, token) => outcomes[i] = await RepairAsync(items[i].Key, items[i].Type, target, live, registry, token).ConfigureAwait(false)).ConfigureAwait(false);
+            async (i, token) => outcomes[i] = await RepairAsync(items[i].Key, items[i].Type, target, live, repairer, token).ConfigureAwait(false)).ConfigureAwait(false);
         return outcomes;
     }
 
@@ -285,9 +300,9 @@ internal sealed partial class HintReplayer : IAsyncDisposable
     /// target was reached and nothing transient went wrong; a permanent problem (corrupt meta, a kind conflict) is
     /// reported by the comparison and is anti-entropy's to report again, so the hint is done.
     /// </summary>
-    private async Task<Outcome> RepairAsync(string key, string typeName, ReplicaNode target, ReplicaNode[] live, ReplicatedTypeRegistry registry, CancellationToken cancellationToken)
+    private async Task<Outcome> RepairAsync(string key, string typeName, ReplicaNode target, ReplicaNode[] live, KeyRepairer repairer, CancellationToken cancellationToken)
     {
-        if (!registry.TryGet(typeName, out _))
+        if (!repairer.Registry.TryGet(typeName, out _))
         {
             if (_unknownTypesLogged.TryAdd(typeName, 0))
             {
@@ -297,19 +312,17 @@ internal sealed partial class HintReplayer : IAsyncDisposable
             return Outcome.UnknownType;
         }
 
-        var nodes = _client.ReplicaSet.Nodes;
-        var state = new PassState(nodes, _client.Options.AntiEntropy, _client.Metrics, _logger, _client.Time, progress: null);
-        foreach (var node in nodes)
+        var scope = new RepairScope(_nodes.Nodes, _maxProblems, _metrics, _logger, _time);
+        foreach (var node in _nodes.Nodes)
         {
             if (Array.IndexOf(live, node) < 0)
             {
-                state.Exclude(node);
+                scope.Exclude(node);
             }
         }
 
-        await new KeyComparer(_client, registry, state).CompareAsync(key, live, entries: null, cancellationToken, counted: true).ConfigureAwait(false);
-        var report = state.ToReport(AntiEntropyPassMode.Scan, default, default, 0, 0, 0);
-        if (report.Problems.Any(p => p.Kind is AntiEntropyProblemKind.NodeUnreachable or AntiEntropyProblemKind.Failed))
+        await repairer.RepairAsync(key, live, entries: null, scope, cancellationToken).ConfigureAwait(false);
+        if (scope.AnyFailed)
         {
             Log.HintReplayFailed(_logger, key, target.Name);
             return Outcome.Failed;
@@ -320,7 +333,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _client.ReplicaSet.Nodes)
+        foreach (var node in _nodes.Nodes)
         {
             node.Health.CircuitChanged -= OnCircuitChanged;
         }

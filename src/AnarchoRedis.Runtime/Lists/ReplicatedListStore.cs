@@ -17,12 +17,11 @@ public sealed class ReplicatedListStore<T>
     private readonly ListReplicator _replicator;
     private readonly ValueCodec<T> _codec;
 
-    internal ReplicatedListStore(AnarchoRedisClient client, ReplicatedListDescriptor<T> descriptor)
+    internal ReplicatedListStore(ListReplicator replicator, ValueCodec<T> codec, ReplicatedListDescriptor<T> descriptor)
     {
-        ArgumentNullException.ThrowIfNull(client);
         Descriptor = descriptor;
-        _replicator = client.ListReplicator;
-        _codec = new ValueCodec<T>(client.SerializerOptions, client.Options.MaxValueBytes);
+        _replicator = replicator;
+        _codec = codec;
     }
 
     /// <summary>The type's descriptor.</summary>

@@ -5,13 +5,6 @@ using System.Threading.Tasks;
 
 namespace AnarchoRedis;
 
-/// <summary>A node's reply to one fanned-out command; it never throws, errors are part of the reply.</summary>
-internal interface INodeReply
-{
-    /// <summary>Whether the reply counts toward the quorum.</summary>
-    bool Counts { get; }
-}
-
 /// <summary>
 /// Tracks the replies of one command fanned out to all nodes and decides as soon as the quorum is reached or can
 /// no longer be. Replies that come after the caller took its snapshot are "late" and go to a handler the caller sets

@@ -54,7 +54,7 @@ internal abstract class Replicator
     }
 
     /// <summary>Where missed writes become hints; <see langword="null"/> with hints off.</summary>
-    internal HintRecorder? Hints { get; set; }
+    internal IMissedWriteSink? Hints { get; set; }
 
     private protected long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -259,4 +259,14 @@ internal abstract class Replicator
         Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
         return exception;
     }
+}
+
+/// <summary>Takes the writes a node missed (the hint recorder, Hints/HintRecorder.cs).</summary>
+internal interface IMissedWriteSink
+{
+    /// <summary>
+    /// A node missed a write of <paramref name="key"/>: recorded for it once <paramref name="decision"/> (the write's
+    /// quorum decision) completes.
+    /// </summary>
+    void Record(ReplicaNode missed, string key, string typeName, Exception? error, Task decision);
 }

@@ -16,11 +16,11 @@ public sealed class ReplicatedValueStore<T>
     private readonly ValueReplicator _replicator;
     private readonly ValueCodec<T> _codec;
 
-    internal ReplicatedValueStore(AnarchoRedisClient client, ReplicatedValueDescriptor<T> descriptor)
+    internal ReplicatedValueStore(ValueReplicator replicator, ValueCodec<T> codec, ReplicatedValueDescriptor<T> descriptor)
     {
         Descriptor = descriptor;
-        _replicator = client.ValueReplicator;
-        _codec = new ValueCodec<T>(client.SerializerOptions, client.Options.MaxValueBytes);
+        _replicator = replicator;
+        _codec = codec;
     }
 
     /// <summary>The type's descriptor.</summary>

@@ -11,7 +11,7 @@ namespace AnarchoRedis;
 /// <see cref="Observe"/>) is a few volatile reads and writes, without locks or allocations; state changes are rare and
 /// reported through <see cref="CircuitChanged"/>.
 /// </summary>
-internal sealed class NodeHealth
+internal sealed class NodeHealth : INodeGauge
 {
     /// <summary>The weight of a new latency sample in the average.</summary>
     internal const double LatencyWeight = 0.2;

@@ -5,6 +5,13 @@ using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
+/// <summary>A node's reply to one fanned-out command; it never throws, errors are part of the reply.</summary>
+internal interface INodeReply
+{
+    /// <summary>Whether the reply counts toward the quorum.</summary>
+    bool Counts { get; }
+}
+
 /// <summary>
 /// One node's part of a quorum operation, as <see cref="NodeCall.RunAsync{TReply, TStep}"/> runs it: what to send, how
 /// to read the answer or the failure, and what to do with the reply (report it to the quorum call, note errors, record

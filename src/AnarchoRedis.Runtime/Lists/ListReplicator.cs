@@ -15,7 +15,7 @@ namespace AnarchoRedis;
 /// extra round trip; then the full lists and tombstones are read, merged (<see cref="ListMerge"/>) and written back to
 /// each node that differs, conditionally on the (count, digest) it had. Untyped: payloads are bytes.
 /// </summary>
-internal sealed partial class ListReplicator : Replicator
+internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
 {
     private static readonly RedisValue Zero = "0";
     private static readonly RedisValue NoDropVersion = RedisValue.EmptyString;

@@ -15,7 +15,7 @@ internal sealed partial class ValueReplicator
     /// same version under another index entry), and purges a tombstone every node holds past the grace period when
     /// <paramref name="complete"/> (every configured node answered).
     /// </summary>
-    public async Task AntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    public async Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
     {
         // Fast path: the probed meta names the newest copy; only that node is read in full (atomically), and the others
         // are judged by their meta. Two of three value_read calls are saved per key, most of a repair's server CPU.
@@ -55,7 +55,7 @@ internal sealed partial class ValueReplicator
     /// another index entry). Returns false, having changed nothing, when that copy is not intact: the caller then
     /// reads every node.
     /// </summary>
-    private async Task<bool> FastAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, ReplicatedVersion?[] versions, int newest, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    private async Task<bool> FastAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, ReplicatedVersion?[] versions, int newest, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
     {
         var keys = WriteKeys(key);
         var replies = new ValueReadReply[nodes.Length];
@@ -90,7 +90,7 @@ internal sealed partial class ValueReplicator
     }
 
     /// <summary>Reads every node in full and copies the newest intact state (the path for corrupt or damaged copies).</summary>
-    private async Task FullAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    private async Task FullAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
     {
         var keys = WriteKeys(key);
         RedisKey[] readKeys = [keys[0], keys[1]];
@@ -165,7 +165,7 @@ internal sealed partial class ValueReplicator
     /// purges it when it is a tombstone past the grace period that every node holds, every node having answered.
     /// <paramref name="held"/> is the version each node holds (zero: none), or null for a node left alone.
     /// </summary>
-    private async Task CopyAndPurgeAsync(string key, string typeName, RedisKey[] keys, ReplicaNode[] nodes, ValueReadReply best, ReplicatedVersion?[] held, bool[] stale, bool complete, PassState state)
+    private async Task CopyAndPurgeAsync(string key, string typeName, RedisKey[] keys, ReplicaNode[] nodes, ValueReadReply best, ReplicatedVersion?[] held, bool[] stale, bool complete, RepairScope state)
     {
         var allHold = true;
         var writes = new List<Task<bool>>();
@@ -200,11 +200,11 @@ internal sealed partial class ValueReplicator
         }
     }
 
-    private Task ReadForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, PassState state) =>
+    private Task ReadForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, RepairScope state) =>
         NodeCall.RunAsync<ValueReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, typeName, nowMs, replies, index, state), skipOpenCircuit: false);
 
     /// <summary>A pass's read of a value on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
-    private readonly struct RepairReadStep(ValueReplicator owner, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, PassState state) : INodeStep<ValueReadReply>
+    private readonly struct RepairReadStep(ValueReplicator owner, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, RepairScope state) : INodeStep<ValueReadReply>
     {
         public LuaScript Script => LuaScript.ValueRead;
 
@@ -217,7 +217,7 @@ internal sealed partial class ValueReplicator
             var reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
             if (reply.State == ValueState.Error)
             {
-                KeyComparer.Unreadable(state, node, key, reply.Error);
+                state.Unreadable(node, key, reply.Error);
             }
             else if (!reply.Version.IsZero)
             {
@@ -229,7 +229,7 @@ internal sealed partial class ValueReplicator
 
         public ValueReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error)
         {
-            KeyComparer.Failed(state, node, key, error);
+            state.NodeFailed(node, key, error);
             return ValueReadReply.Failed(kind, error);
         }
 
@@ -248,7 +248,7 @@ internal sealed partial class ValueReplicator
         return WriteArguments(key, winner.Version, mode, winner.Payload ?? RedisValue.EmptyString, winner.ExpiresAt, winner.DeletedAt, typeName, replaceEqual);
     }
 
-    private async Task<bool> RepairOnNodeAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, PassState state)
+    private async Task<bool> RepairOnNodeAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, RepairScope state)
     {
         try
         {
@@ -265,12 +265,12 @@ internal sealed partial class ValueReplicator
         }
         catch (Exception ex)
         {
-            KeyComparer.Failed(state, node, key, ex);
+            state.NodeFailed(node, key, ex);
             return false;
         }
     }
 
-    private async Task PurgeTombstoneAsync(string key, RedisKey[] keys, ReplicaNode[] nodes, ReplicatedVersion version, string typeName, PassState state)
+    private async Task PurgeTombstoneAsync(string key, RedisKey[] keys, ReplicaNode[] nodes, ReplicatedVersion version, string typeName, RepairScope state)
     {
         RedisValue[] args = [version.ToString(), typeName];
         var purged = await Task.WhenAll(Array.ConvertAll(nodes, async node =>
@@ -282,7 +282,7 @@ internal sealed partial class ValueReplicator
             }
             catch (Exception ex)
             {
-                KeyComparer.Failed(state, node, key, ex);
+                state.NodeFailed(node, key, ex);
                 return false;
             }
         })).ConfigureAwait(false);

@@ -16,7 +16,7 @@ internal sealed partial class ListReplicator
     /// <paramref name="complete"/>, drops element tombstones older than the grace period (and the meta of a list left
     /// empty with nothing to remember).
     /// </summary>
-    public async Task AntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, PassState state, CancellationToken cancellationToken)
+    public async Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
     {
         var keys = Keys(key);
         var writeKeys = WriteKeys(key);
@@ -106,7 +106,7 @@ internal sealed partial class ListReplicator
         var outcomes = await Task.WhenAll(nodes.Select(node => PurgeForRepairAsync(node, key, typeName, cutoff, due, drop ? version : null, old, state))).ConfigureAwait(false);
         if (old.Length > 0 && outcomes.Any(o => o.Purged > 0))
         {
-            state.ListTombstonesPurged(old.Length);
+            state.ListTombstonesPurgedBy(old.Length);
         }
 
         if (drop && outcomes.Any(o => o.Dropped))
@@ -149,11 +149,11 @@ internal sealed partial class ListReplicator
         return due;
     }
 
-    private Task ReadFullForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, PassState state) =>
+    private Task ReadFullForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, RepairScope state) =>
         NodeCall.RunAsync<ListReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, args, typeName, replies, index, state), skipOpenCircuit: false);
 
     /// <summary>A pass's full read of a list on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
-    private readonly struct RepairReadStep(ListReplicator owner, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, PassState state) : INodeStep<ListReadReply>
+    private readonly struct RepairReadStep(ListReplicator owner, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, RepairScope state) : INodeStep<ListReadReply>
     {
         public LuaScript Script => LuaScript.ListRead;
 
@@ -166,7 +166,7 @@ internal sealed partial class ListReplicator
             var reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
             if (!reply.Ok)
             {
-                KeyComparer.Unreadable(state, node, key, reply.Error);
+                state.Unreadable(node, key, reply.Error);
             }
             else if (!reply.Version.IsZero)
             {
@@ -178,14 +178,14 @@ internal sealed partial class ListReplicator
 
         public ListReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error)
         {
-            KeyComparer.Failed(state, node, key, error);
+            state.NodeFailed(node, key, error);
             return ListReadReply.Failed(kind, error);
         }
 
         public void Complete(ReplicaNode node, ListReadReply reply) => replies[index] = reply;
     }
 
-    private async Task<bool> ReplaceOnNodeAsync(ReplacePlan plan, ReplicaNode node, ListReadReply seen, string key, PassState state)
+    private async Task<bool> ReplaceOnNodeAsync(ReplacePlan plan, ReplicaNode node, ListReadReply seen, string key, RepairScope state)
     {
         try
         {
@@ -207,12 +207,12 @@ internal sealed partial class ListReplicator
         }
         catch (Exception ex)
         {
-            KeyComparer.Failed(state, node, key, ex);
+            state.NodeFailed(node, key, ex);
             return false;
         }
     }
 
-    private async Task<(long Purged, bool Dropped)> PurgeForRepairAsync(ReplicaNode node, string key, string typeName, long cutoff, long due, ReplicatedVersion? dropVersion, ReplicatedVersion[] ids, PassState state)
+    private async Task<(long Purged, bool Dropped)> PurgeForRepairAsync(ReplicaNode node, string key, string typeName, long cutoff, long due, ReplicatedVersion? dropVersion, ReplicatedVersion[] ids, RepairScope state)
     {
         try
         {
@@ -220,7 +220,7 @@ internal sealed partial class ListReplicator
         }
         catch (Exception ex)
         {
-            KeyComparer.Failed(state, node, key, ex);
+            state.NodeFailed(node, key, ex);
             return (0, false);
         }
     }

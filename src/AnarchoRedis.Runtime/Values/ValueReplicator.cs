@@ -15,7 +15,7 @@ internal readonly record struct ValueReadResult(bool HasValue, object? Value, Re
 /// The replication core for single values: versioned conditional writes fanned out to every node with a W quorum,
 /// R-quorum reads with last-writer-wins and read repair. Untyped: payloads are bytes, decoding is the store's.
 /// </summary>
-internal sealed partial class ValueReplicator : Replicator
+internal sealed partial class ValueReplicator : Replicator, IKeyKindRepair
 {
     private static readonly RedisValue ModeValue = "v";
     private static readonly RedisValue ModeTombstone = "t";

@@ -1,0 +1,203 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// A key kind's repair (Values/ValueReplicator, Lists/ListReplicator): given the nodes' copies' meta, it reads what it
+/// needs, writes the newest state (values) or the merge (lists) to every node that differs with exactly the
+/// bookkeeping the write path writes, and purges what every node agrees is old enough, reporting to the scope.
+/// </summary>
+internal interface IKeyKindRepair
+{
+    /// <param name="key">The key.</param>
+    /// <param name="typeName">Its registered type's name.</param>
+    /// <param name="nodes">The nodes compared (those whose meta could be read).</param>
+    /// <param name="metas">Each node's meta fields <see cref="KeyRepairer.MetaFields"/> (null where the node holds no meta).</param>
+    /// <param name="entries">Each node's slot index entry (a digest pass), or null.</param>
+    /// <param name="complete">Whether every node of the scope is compared and took part so far: purges need it.</param>
+    /// <param name="scope">Where repairs, purges and problems are reported.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope scope, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The repair of one key across nodes, for anti-entropy passes and hint replays alike: the meta's kind and registry
+/// name choose the value or list repair (<see cref="IKeyKindRepair"/>); keys of unknown types are counted and never
+/// touched, keys nobody holds any more lose their stale slot index entries.
+/// </summary>
+internal sealed class KeyRepairer
+{
+    /// <summary>Kind and name choose the repair; a value's version, tombstone flag, deletion and expiry times let it skip full reads.</summary>
+    public static readonly RedisValue[] MetaFields = ["k", "n", "v", "t", "d", "x"];
+
+    private readonly KeySpace _keys;
+    private readonly SlotKeys? _slots;
+    private readonly IKeyKindRepair _values;
+    private readonly IKeyKindRepair _lists;
+
+    public KeyRepairer(KeySpace keys, SlotKeys? slots, ReplicatedTypeRegistry registry, IKeyKindRepair values, IKeyKindRepair lists)
+    {
+        _keys = keys;
+        _slots = slots;
+        Registry = registry;
+        _values = values;
+        _lists = lists;
+    }
+
+    /// <summary>The types this repairer knows.</summary>
+    public ReplicatedTypeRegistry Registry { get; }
+
+    /// <summary>
+    /// Compares and repairs one key. <paramref name="entries"/> are the nodes' index entries (digest pass) or null. Whatever
+    /// one key does, the caller goes on: a failure is a problem of the scope, and the key is compared again next time.
+    /// </summary>
+    public async Task RepairAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RepairCoreAsync(key, nodes, entries, scope, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, null, "comparing the key failed: " + ex.Message, ex));
+        }
+    }
+
+    private async Task RepairCoreAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken)
+    {
+        string metaKey;
+        try
+        {
+            metaKey = _keys.MetaKey(key);
+        }
+        catch (InvalidKeyException ex)
+        {
+            scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.CorruptMeta, key, null, "a slot index names a key the library cannot have written: " + ex.Message, ex));
+            return;
+        }
+
+        // Which type each node says the key belongs to.
+        var probes = await Task.WhenAll(nodes.Select(node => ProbeAsync(node, key, metaKey, scope))).ConfigureAwait(false);
+        string? kind = null;
+        string? name = null;
+        var anyMeta = false;
+        var anyFailed = false;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            var (ok, fields) = probes[i];
+            var (k, n) = ok ? ((string?)fields![0], (string?)fields[1]) : (null, null);
+            if (!ok)
+            {
+                anyFailed = true;
+                continue;
+            }
+
+            if (k is null && n is null)
+            {
+                continue;
+            }
+
+            if (k is not ("v" or "l") || string.IsNullOrEmpty(n))
+            {
+                scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.CorruptMeta, key, nodes[i].Name, $"the meta holds kind '{k}' and type name '{n}'; that node's copy is left as it is"));
+                anyFailed = true;
+                continue;
+            }
+
+            if (anyMeta && (k != kind || n != name))
+            {
+                scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.KindConflict, key, nodes[i].Name, $"the key is '{kind}' of '{name}' on one node and '{k}' of '{n}' on {nodes[i].Name}; it is left as it is"));
+                return;
+            }
+
+            anyMeta = true;
+            kind = k;
+            name = n;
+        }
+
+        if (!anyMeta)
+        {
+            // Nobody holds the key any more (its meta expired): the entries are stale. Only when every node answered.
+            if (!anyFailed && entries is not null)
+            {
+                await DropEntriesAsync(key, metaKey, nodes, entries, scope).ConfigureAwait(false);
+            }
+
+            return;
+        }
+
+        if (!Registry.TryGet(name!, out var descriptor))
+        {
+            scope.UnknownKey(key, string.Join(", ", nodes.Where((_, i) => probes[i].Ok && (string?)probes[i].Fields![1] == name).Select(n => n.Name)), name!);
+            return;
+        }
+
+        var expected = kind == "v" ? ReplicatedKind.Value : ReplicatedKind.List;
+        if (descriptor.Kind != expected)
+        {
+            scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.KindConflict, key, null, $"the meta says '{kind}' but the registry's '{name}' is a {descriptor.Kind}; the key is left as it is"));
+            return;
+        }
+
+        // Nodes whose meta could not be read are left out of this key's repair (and block its purges).
+        var usable = anyFailed ? nodes.Where((_, i) => probes[i].Ok).ToArray() : nodes;
+        var usableEntries = entries is null || !anyFailed ? entries : entries.Where((_, i) => probes[i].Ok).ToArray();
+        var complete = !anyFailed && nodes.Length == scope.NodeCount && scope.AllTookPart;
+        var metas = anyFailed ? probes.Where(p => p.Ok).Select(p => p.Fields).ToArray() : probes.Select(p => p.Fields).ToArray();
+        var repair = expected == ReplicatedKind.Value ? _values : _lists;
+        await repair.RepairAsync(key, name!, usable, metas, usableEntries, complete, scope, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<(bool Ok, RedisValue[]? Fields)> ProbeAsync(ReplicaNode node, string key, string metaKey, RepairScope scope)
+    {
+        try
+        {
+            return (true, await node.Database.HashGetAsync(metaKey, MetaFields).ConfigureAwait(false));
+        }
+        catch (Exception ex)
+        {
+            scope.NodeFailed(node, key, ex);
+            return (false, null);
+        }
+    }
+
+    private async Task DropEntriesAsync(string key, string metaKey, ReplicaNode[] nodes, IndexEntry?[] entries, RepairScope scope)
+    {
+        if (_slots is null)
+        {
+            return;
+        }
+
+        var (index, digest) = _slots.Of(key);
+        var dropped = 0;
+        for (var i = 0; i < nodes.Length; i++)
+        {
+            if (entries[i] is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                var result = (RedisResult[])(await nodes[i].EvaluateOrReloadAsync(
+                    LuaScript.IndexDrop,
+                    [metaKey, index, digest],
+                    [key]).ConfigureAwait(false))!;
+                if ((long)result[0] == 0 && (long)result[1] == 1)
+                {
+                    dropped++;
+                }
+            }
+            catch (Exception ex)
+            {
+                scope.NodeFailed(nodes[i], key, ex);
+            }
+        }
+
+        scope.IndexEntryDropped(dropped);
+    }
+}
