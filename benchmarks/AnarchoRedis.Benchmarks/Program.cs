@@ -352,7 +352,7 @@ internal static class Program
                 setOp: "PUSH",
                 getOp: "RANGE 0..9");
 
-            // L2. The SDK's own list scripts, hand-written fan-out: KEYS and ARGV exactly as ListReplicator.PushAsync builds
+            // L2. The SDK's own list scripts, hand-written fan-out: KEYS and ARGV exactly as ListWriter.PushAsync builds
             // them for a one-element left push without TTL (registry name, operation version, '0', '0', due '0', envelope,
             // element hash; KEYS data, meta, tombstones, plus slot index and digest when digests are on), and as
             // RangeAsync builds them for list_read.lua (registry name, 'range', 0, 9).

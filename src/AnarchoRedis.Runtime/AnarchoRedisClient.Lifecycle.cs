@@ -55,8 +55,12 @@ public sealed partial class AnarchoRedisClient
         SlotKeys = new SlotKeys(options.SlotKeyPrefix);
         Time = time;
         var slots = options.SlotDigests ? SlotKeys : null;
-        ValueReplicator = new ValueReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
-        ListReplicator = new ListReplicator(replicaSet, keys, Clock, options, _metrics, logger, time, slots);
+        var context = new ReplicationContext(replicaSet, keys, slots, Clock, options, _metrics, logger, time);
+        ValueReplicator = new ValueReplicator(context);
+        var listKeys = new ListKeys(keys, slots, options.EpochKey);
+        ListRepair = new ListRepair(context, listKeys);
+        ListReader = new ListReader(context, listKeys, ListRepair);
+        ListWriter = new ListWriter(context, listKeys, ListReader);
         HealthMonitor = new NodeHealthMonitor(replicaSet.Nodes, options, _metrics, logger, time);
         _metrics.ObserveNodes(replicaSet.Nodes.Select(INodeGauge (n) => n.Health).ToArray());
         StartHints(logger);

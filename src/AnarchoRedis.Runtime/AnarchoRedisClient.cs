@@ -27,7 +27,11 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
 
     internal ValueReplicator ValueReplicator { get; }
 
-    internal ListReplicator ListReplicator { get; }
+    internal ListWriter ListWriter { get; }
+
+    internal ListReader ListReader { get; }
+
+    internal ListRepair ListRepair { get; }
 
     internal ReplicaSet ReplicaSet => _replicaSet;
 
@@ -58,7 +62,7 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        return (ReplicatedListStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedListStore<T>(client.ListReplicator, client.CodecFor<T>(), (ReplicatedListDescriptor<T>)d), this);
+        return (ReplicatedListStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedListStore<T>(client.ListWriter, client.ListReader, client.CodecFor<T>(), (ReplicatedListDescriptor<T>)d), this);
     }
 
     private ValueCodec<T> CodecFor<T>()
@@ -67,5 +71,5 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
 
     /// <summary>The repair of single keys across the nodes, for a pass or a hint replay over <paramref name="registry"/>'s types.</summary>
     internal KeyRepairer CreateRepairer(ReplicatedTypeRegistry registry) =>
-        new(Keys, SlotKeys, registry, ValueReplicator, ListReplicator);
+        new(Keys, SlotKeys, registry, ValueReplicator, ListRepair);
 }

@@ -207,7 +207,7 @@ internal static class OperationPathProfile
             ("ListReplyParser.ParseRead (one node, 10 elements)", () => ListReplyParser.ParseRead(listRead, "lsdk:4242", "n", "bench.list")),
             ("QuorumCall<ListWriteReply>(3, 2)", () => _ = new QuorumCall<ListWriteReply>(3, 2)),
             ("ValueReplicator.RepairPlan object (made by every read with repair on)", () => RuntimeHelpers.GetUninitializedObject(typeof(ValueReplicator).GetNestedType("RepairPlan", BindingFlags.NonPublic)!)),
-            ("late-reply state tuple of a list operation, boxed", () => _ = (object)(client.ListReplicator, "k", "t", 1L, 1UL)),
+            ("late-reply state tuple of a list operation, boxed", () => _ = (object)(client.ListWriter, "k", "t", 1L, 1UL)),
             ("ListEnvelope.Encode (~100-byte payload)", () => ListEnvelope.Encode(version, ListSide.Left, bench.Payload)),
             ("ListDigest.Format (element hash text)", () => ListDigest.Format(ListDigest.ElementHash(version))),
         };
@@ -256,14 +256,14 @@ internal static class OperationPathProfile
         var boxDefinition = typeof(AsyncTaskMethodBuilder<>).GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic)!;
         var owners = new[]
         {
-            typeof(ValueReplicator), typeof(ListReplicator), typeof(ReplicaNode), typeof(ReplicatedValueStore<BenchValue>),
+            typeof(ValueReplicator), typeof(ListWriter), typeof(ListReader), typeof(ReplicaNode), typeof(ReplicatedValueStore<BenchValue>),
             typeof(ReplicatedListStore<BenchValue>),
         };
         string[] hotPath =
         [
-            "ValueReplicator.ExecuteWriteAsync", "ValueReplicator.WriteOnNodeAsync", "ValueReplicator.ReadAsync", "ValueReplicator.ReadOnNodeAsync",
-            "RepairPlan.RunAsync", "ListReplicator.ExecuteWriteAsync", "ListReplicator.WriteOnNodeAsync", "ListReplicator.RangeAsync",
-            "ListReplicator.QuorumReadAsync", "ListReplicator.ReadOnNodeAsync", "ReplicaNode.EvaluateOrReloadAsync",
+            "ValueReplicator.ExecuteWriteAsync", "ValueReplicator.ReadAsync",
+            "RepairPlan.RunAsync", "ListWriter.ExecuteWriteAsync", "ListReader.RangeAsync",
+            "ListReader.QuorumReadAsync", "ReplicaNode.EvaluateOrReloadAsync",
             "ReplicatedValueStore`1.GetAsync", "ReplicatedValueStore`1.GetVersionedAsync", "ReplicatedListStore`1.RangeAsync",
         ];
         foreach (var owner in owners.SelectMany(o => o.GetNestedTypes(BindingFlags.NonPublic).Append(o)))

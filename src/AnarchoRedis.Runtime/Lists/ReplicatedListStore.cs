@@ -14,13 +14,15 @@ namespace AnarchoRedis;
 public sealed class ReplicatedListStore<T>
     where T : class
 {
-    private readonly ListReplicator _replicator;
+    private readonly ListWriter _writer;
+    private readonly ListReader _reader;
     private readonly ValueCodec<T> _codec;
 
-    internal ReplicatedListStore(ListReplicator replicator, ValueCodec<T> codec, ReplicatedListDescriptor<T> descriptor)
+    internal ReplicatedListStore(ListWriter writer, ListReader reader, ValueCodec<T> codec, ReplicatedListDescriptor<T> descriptor)
     {
         Descriptor = descriptor;
-        _replicator = replicator;
+        _writer = writer;
+        _reader = reader;
         _codec = codec;
     }
 
@@ -39,7 +41,7 @@ public sealed class ReplicatedListStore<T>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return _replicator.PushAsync(Descriptor, key, ListSide.Left, [_codec.Encode(key, item)], options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Left, [_codec.Encode(key, item)], options, cancellationToken);
     }
 
     /// <summary>Pushes several elements at the head, like <c>LPUSH key a b c</c>: the last one ends first.</summary>
@@ -53,7 +55,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return _replicator.PushAsync(Descriptor, key, ListSide.Left, Encode(key, items), options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Left, Encode(key, items), options, cancellationToken);
     }
 
     /// <summary>Pushes one element at the tail (like RPUSH).</summary>
@@ -68,7 +70,7 @@ public sealed class ReplicatedListStore<T>
     public ValueTask<ListWriteResult> PushRightAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return _replicator.PushAsync(Descriptor, key, ListSide.Right, [_codec.Encode(key, item)], options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Right, [_codec.Encode(key, item)], options, cancellationToken);
     }
 
     /// <summary>Pushes several elements at the tail, like <c>RPUSH key a b c</c>.</summary>
@@ -82,7 +84,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushRightAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return _replicator.PushAsync(Descriptor, key, ListSide.Right, Encode(key, items), options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Right, Encode(key, items), options, cancellationToken);
     }
 
     /// <summary>Reads elements <paramref name="start"/>..<paramref name="stop"/> with LRANGE index semantics (negative indexes count from the tail).</summary>
@@ -96,7 +98,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="ValueDecodeException">An element cannot be decoded as <typeparamref name="T"/>.</exception>
     public async ValueTask<IReadOnlyList<T>> RangeAsync(string key, long start = 0, long stop = -1, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var elements = await _replicator.RangeAsync(Descriptor, key, start, stop, _replicator.RequiredForRead(Descriptor, options), _replicator.RepairMode(options), _replicator.FanOut(options), cancellationToken).ConfigureAwait(false);
+        var elements = await _reader.RangeAsync(Descriptor, key, start, stop, _reader.RequiredForRead(Descriptor, options), _reader.RepairMode(options), _reader.FanOut(options), cancellationToken).ConfigureAwait(false);
         var result = new T[elements.Count];
         for (var i = 0; i < result.Length; i++)
         {
@@ -114,7 +116,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="QuorumNotReachedException">Fewer than R nodes answered (a node with foreign or corrupt data does not count).</exception>
     public ValueTask<long> LengthAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return _replicator.LengthAsync(Descriptor, key, _replicator.RequiredForRead(Descriptor, options), _replicator.RepairMode(options), _replicator.FanOut(options), cancellationToken);
+        return _reader.LengthAsync(Descriptor, key, _reader.RequiredForRead(Descriptor, options), _reader.RepairMode(options), _reader.FanOut(options), cancellationToken);
     }
 
     /// <summary>Removes and returns the head: a quorum read of the canonical head, then its removal by id (at-least-once under concurrent pops).</summary>
@@ -160,8 +162,8 @@ public sealed class ReplicatedListStore<T>
     {
         ArgumentNullException.ThrowIfNull(item);
         var payload = _codec.Encode(key, item);
-        var required = _replicator.RequiredForWrite(Descriptor, options);
-        var merged = await _replicator.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
+        var required = _writer.RequiredForWrite(Descriptor, options);
+        var merged = await _reader.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
         var ids = new List<ReplicatedVersion>();
         foreach (var element in merged.Elements)
         {
@@ -173,7 +175,7 @@ public sealed class ReplicatedListStore<T>
 
         if (ids.Count > 0)
         {
-            await _replicator.RemoveIdsAsync("lrem", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+            await _writer.RemoveIdsAsync("lrem", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
         }
 
         return ids.Count;
@@ -190,8 +192,8 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     public async ValueTask<ListWriteResult> TrimAsync(string key, long start, long stop, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var required = _replicator.RequiredForWrite(Descriptor, options);
-        var merged = await _replicator.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
+        var required = _writer.RequiredForWrite(Descriptor, options);
+        var merged = await _reader.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
         var removed = ListMerge.TrimmedOut(merged.Elements, start, stop);
         var ids = new ReplicatedVersion[removed.Count];
         for (var i = 0; i < ids.Length; i++)
@@ -200,7 +202,7 @@ public sealed class ReplicatedListStore<T>
         }
 
         // Even an empty trim is a write: it makes a version and confirms the list on W nodes.
-        return await _replicator.RemoveIdsAsync("ltrim", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+        return await _writer.RemoveIdsAsync("ltrim", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the whole list: every element pushed before the delete is gone on every node, later pushes start a new list.</summary>
@@ -212,13 +214,13 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     public ValueTask<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return _replicator.DeleteAsync(Descriptor, key, options, cancellationToken);
+        return _writer.DeleteAsync(Descriptor, key, options, cancellationToken);
     }
 
     private async ValueTask<T?> PopAsync(string key, long index, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var required = _replicator.RequiredForWrite(Descriptor, options);
-        var elements = await _replicator.RangeAsync(Descriptor, key, index, index, required, ReadRepairMode.Blocking, ReadFanOut.All, cancellationToken).ConfigureAwait(false);
+        var required = _writer.RequiredForWrite(Descriptor, options);
+        var elements = await _reader.RangeAsync(Descriptor, key, index, index, required, ReadRepairMode.Blocking, ReadFanOut.All, cancellationToken).ConfigureAwait(false);
         if (elements.Count == 0)
         {
             return null;
@@ -226,7 +228,7 @@ public sealed class ReplicatedListStore<T>
 
         var element = elements[0];
         var item = Decode(key, element);
-        await _replicator.RemoveIdsAsync(index == 0 ? "lpop" : "rpop", Descriptor, key, [element.Id], required, cancellationToken).ConfigureAwait(false);
+        await _writer.RemoveIdsAsync(index == 0 ? "lpop" : "rpop", Descriptor, key, [element.Id], required, cancellationToken).ConfigureAwait(false);
         return item;
     }
 

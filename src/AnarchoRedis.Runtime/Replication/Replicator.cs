@@ -25,33 +25,27 @@ internal abstract class Replicator
     /// <summary>The slot digest and slot index key names; <see langword="null"/> when slot digests are off.</summary>
     private protected readonly SlotKeys? _slots;
 
-    /// <summary>How long a targeted read waits before hedging, adapted to this replicator's reads.</summary>
-    private readonly AdaptiveHedgeDelay _hedgeDelay;
+    /// <summary>How long a targeted read waits before hedging, adapted to this replicator's reads (made on the first).</summary>
+    private AdaptiveHedgeDelay? _hedgeDelay;
 
-    /// <summary>Hedges the targeted reads still undecided at their deadline, from one timer.</summary>
-    private readonly HedgeScheduler _hedges;
+    /// <summary>Hedges the targeted reads still undecided at their deadline, from one timer (made on the first).</summary>
+    private HedgeScheduler? _hedges;
 
-    private protected Replicator(
-        ReplicaSet nodes,
-        KeySpace keys,
-        HybridLogicalClock clock,
-        AnarchoRedisOptions options,
-        AnarchoRedisMetrics metrics,
-        ILogger logger,
-        TimeProvider time,
-        SlotKeys? slots)
+    private protected Replicator(ReplicationContext context)
     {
-        _slots = slots;
-        _nodes = nodes;
-        _keys = keys;
-        _clock = clock;
-        _options = options;
-        _metrics = metrics;
-        _logger = logger;
-        _time = time;
-        _hedgeDelay = new AdaptiveHedgeDelay(options.HedgeDelay, options.NodeTimeout);
-        _hedges = new HedgeScheduler(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, options.HedgeDelay.Ticks / 2)));
+        Context = context;
+        _slots = context.Slots;
+        _nodes = context.Nodes;
+        _keys = context.Keys;
+        _clock = context.Clock;
+        _options = context.Options;
+        _metrics = context.Metrics;
+        _logger = context.Logger;
+        _time = context.Time;
     }
+
+    /// <summary>What this replicator was built with.</summary>
+    internal ReplicationContext Context { get; }
 
     /// <summary>Where missed writes become hints; <see langword="null"/> with hints off.</summary>
     internal IMissedWriteSink? Hints { get; set; }
@@ -116,7 +110,8 @@ internal abstract class Replicator
 
         var started = Stopwatch.GetTimestamp();
         var order = _nodes.ReadOrder();
-        call.Target(order, call.Required, _hedgeDelay, started);
+        var hedgeDelay = _hedgeDelay ?? LazyInitializer.EnsureInitialized(ref _hedgeDelay, () => new AdaptiveHedgeDelay(_options.HedgeDelay, _options.NodeTimeout));
+        call.Target(order, call.Required, hedgeDelay, started);
         for (var i = 0; i < call.Required; i++)
         {
             send(state, _nodes.Nodes[order[i]]);
@@ -124,7 +119,8 @@ internal abstract class Replicator
 
         if (!call.Decision.IsCompleted)
         {
-            _hedges.Schedule(new TargetedRead<TReply, TState>(this, call, state, send, started + _hedgeDelay.CurrentTicks));
+            var hedges = _hedges ?? LazyInitializer.EnsureInitialized(ref _hedges, () => new HedgeScheduler(TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, _options.HedgeDelay.Ticks / 2))));
+            hedges.Schedule(new TargetedRead<TReply, TState>(this, call, state, send, started + hedgeDelay.CurrentTicks));
         }
 
         return call.Decision.WaitAsync(cancellationToken);

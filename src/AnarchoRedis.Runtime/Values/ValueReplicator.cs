@@ -24,16 +24,8 @@ internal sealed partial class ValueReplicator : Replicator, IKeyKindRepair
     private static readonly RedisValue One = "1";
 
 
-    public ValueReplicator(
-        ReplicaSet nodes,
-        KeySpace keys,
-        HybridLogicalClock clock,
-        AnarchoRedisOptions options,
-        AnarchoRedisMetrics metrics,
-        ILogger logger,
-        TimeProvider time,
-        SlotKeys? slots)
-        : base(nodes, keys, clock, options, metrics, logger, time, slots)
+    public ValueReplicator(ReplicationContext context)
+        : base(context)
     {
     }
 

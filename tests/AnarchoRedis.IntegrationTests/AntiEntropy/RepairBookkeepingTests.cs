@@ -69,13 +69,13 @@ public sealed class RepairBookkeepingTests
         await lists.PushRightAsync("chat:{twice}:other", [ChatMessage.Of("x"), ChatMessage.Of("y")], WriteOptions.All);
         await lists.RemoveAsync("chat:{twice}:other", ChatMessage.Of("y"), WriteOptions.All);
         await lists.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("c")], WriteOptions.All);
-        var b = (await client.ListReplicator.ReadMergedAsync(ChatMessage.Descriptor, key, 3, default)).Elements[1].Id;
+        var b = (await client.ListReader.ReadMergedAsync(ChatMessage.Descriptor, key, 3, default)).Elements[1].Id;
 
         await Task.Delay(20);
         var nodeZero = await cluster.CreateClientAsync(o => o.Hints.Enabled = false, nodes: [0]);
-        await nodeZero.ListReplicator.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 1, default);
+        await nodeZero.ListWriter.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 1, default);
         await Task.Delay(20);
-        await client.ListReplicator.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 3, default);
+        await client.ListWriter.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 3, default);
 
         await new AntiEntropyRunner(client, Registry).RunPassAsync();
 

@@ -296,7 +296,7 @@ public sealed class SlotDigestTests
         var client = await cluster.CreateClientAsync();
         var lists = client.GetListStore(ChatMessage.Descriptor);
         var node = client.ReplicaNodes[0];
-        var replicator = client.ListReplicator;
+        var replicator = client.ListRepair;
         const string key = "chat:purge";
         await lists.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("c")]);
         await lists.RemoveAsync(key, ChatMessage.Of("a"));

@@ -316,9 +316,9 @@ public sealed class ListReplicationTests
         Assert.Single(ids);
         foreach (var node in client.ReplicaNodes)
         {
-            var none = await client.ListReplicator.PurgeOnNodeAsync(node, key, "tests.chat", DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds(), 0, null, ids);
+            var none = await client.ListRepair.PurgeOnNodeAsync(node, key, "tests.chat", DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds(), 0, null, ids);
             Assert.Equal((0L, false), none);
-            var purged = await client.ListReplicator.PurgeOnNodeAsync(node, key, "tests.chat", DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds(), 0, null, ids);
+            var purged = await client.ListRepair.PurgeOnNodeAsync(node, key, "tests.chat", DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds(), 0, null, ids);
             Assert.Equal((1L, false), purged);
         }
 

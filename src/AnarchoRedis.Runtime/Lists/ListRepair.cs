@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -7,9 +9,27 @@ using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
-/// <summary>Anti-entropy for one list key: merge every node's full list and tombstones, replace what differs, purge old tombstones.</summary>
-internal sealed partial class ListReplicator
+/// <summary>
+/// The repair of a list key across nodes, for anti-entropy passes and hint replays (<see cref="IKeyKindRepair"/>): merge
+/// every node's full list and tombstones, replace what differs (<see cref="ReplacePlan"/>, which read repair uses too),
+/// and purge old tombstones and emptied lists once every node agrees and took part.
+/// </summary>
+internal sealed class ListRepair : Replicator, IKeyKindRepair
 {
+    private static readonly RedisValue Zero = "0";
+    private static readonly RedisValue NoDropVersion = RedisValue.EmptyString;
+
+    private readonly ListKeys _listKeys;
+
+    public ListRepair(ReplicationContext context, ListKeys keys)
+        : base(context)
+    {
+        _listKeys = keys;
+    }
+
+    /// <summary>The replace of <paramref name="basis"/> on the nodes that differ from it.</summary>
+    internal ReplacePlan PlanFor(string key, string typeName, ListMergedReplicas basis) => new(this, key, _listKeys.WriteKeys(key), typeName, basis);
+
     /// <summary>
     /// Reads the full list on <paramref name="nodes"/>, merges, and replaces every node whose state differs from the
     /// merge (conditionally on the count and digest it read). When every node already agrees and
@@ -18,8 +38,8 @@ internal sealed partial class ListReplicator
     /// </summary>
     public async Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
     {
-        var keys = Keys(key);
-        var writeKeys = WriteKeys(key);
+        var keys = _listKeys.Keys(key);
+        var writeKeys = _listKeys.WriteKeys(key);
         RedisValue[] args = [typeName, "full"];
         var replies = new ListReadReply[nodes.Length];
         await Task.WhenAll(nodes.Select((node, i) => ReadFullForRepairAsync(node, key, keys, args, typeName, replies, i, state))).WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -153,7 +173,7 @@ internal sealed partial class ListReplicator
         NodeCall.RunAsync<ListReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, args, typeName, replies, index, state), skipOpenCircuit: false);
 
     /// <summary>A pass's full read of a list on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
-    private readonly struct RepairReadStep(ListReplicator owner, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, RepairScope state) : INodeStep<ListReadReply>
+    private readonly struct RepairReadStep(ListRepair owner, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, RepairScope state) : INodeStep<ListReadReply>
     {
         public LuaScript Script => LuaScript.ListRead;
 
@@ -222,6 +242,167 @@ internal sealed partial class ListReplicator
         {
             state.NodeFailed(node, key, ex);
             return (0, false);
+        }
+    }
+
+    /// <summary>
+    /// Runs list_purge.lua on one node (for anti-entropy): drops those of <paramref name="ids"/> whose element tombstone
+    /// on the node was recorded before <paramref name="cutoffMs"/>, sets the key's slot entry due time to
+    /// <paramref name="due"/> (0 for none), and, with a <paramref name="dropVersion"/>, deletes the meta, tombstones and
+    /// slot entry of a list left empty, without tombstones, at exactly that version.
+    /// </summary>
+    /// <returns>How many tombstones the node dropped, and whether it dropped the whole list.</returns>
+    /// <exception cref="AnarchoRedisException">The node holds something the script refuses (a <see cref="NodeDataException"/>: wrong types, another type's key, corrupt meta).</exception>
+    internal async Task<(long Purged, bool Dropped)> PurgeOnNodeAsync(ReplicaNode node, string key, string typeName, long cutoffMs, long due, ReplicatedVersion? dropVersion, IReadOnlyList<ReplicatedVersion> ids)
+    {
+        var keys = _listKeys.WriteKeys(key);
+        var args = new RedisValue[4 + ids.Count];
+        args[0] = typeName;
+        args[1] = cutoffMs;
+        args[2] = due == 0 ? Zero : due;
+        args[3] = dropVersion is { } drop ? drop.ToString() : NoDropVersion;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            args[4 + i] = ids[i].ToString();
+        }
+
+        var items = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ListPurge, keys, args).ConfigureAwait(false))!;
+        var code = (long)items[0];
+        if (code != 0)
+        {
+            throw ListReplyParser.ScriptError(code, items, key, node.Name, typeName);
+        }
+
+        return ((long)items[1], (long)items[2] == 1);
+    }
+
+    /// <summary>
+    /// Writes one merge (<see cref="ListMergedReplicas"/>) to diverged nodes with list_replace.lua. The watermarks it
+    /// writes (highest left/right id ever inserted) are the highest of the merged elements and of every reply's, so that
+    /// every node it repairs ends with the same meta (and the same slot entry).
+    /// </summary>
+    internal sealed class ReplacePlan
+    {
+        private readonly string _key;
+        private readonly RedisKey[] _keys;
+        private readonly string _typeName;
+        private readonly ListMergedReplicas _basis;
+        private RedisValue[]? _tail;
+
+        public ReplacePlan(ListRepair owner, string key, RedisKey[] keys, string typeName, ListMergedReplicas basis)
+        {
+            Owner = owner;
+            _key = key;
+            _keys = keys;
+            _typeName = typeName;
+            _basis = basis;
+        }
+
+        public ListRepair Owner { get; }
+
+        public ListReplicaState Merged => _basis.Merged;
+
+        public ReplacePlan Widen(ListReadReply late) => new(Owner, _key, _keys, _typeName, _basis.With(late, Owner.ExpiryJudgedAtMs));
+
+        /// <summary>Writes the merge to one node (conditionally on what it was seen holding) and returns its reply; throws on failure.</summary>
+        public async Task<ListWriteReply> ApplyAsync(ReplicaNode node, ListReadReply seen)
+        {
+            var result = await node.EvaluateOrReloadAsync(LuaScript.ListReplace, _keys, Arguments(seen)).ConfigureAwait(false);
+            return ListReplyParser.ParseWrite(result, _key, node.Name, _typeName);
+        }
+
+        public async Task RunAsync(ReplicaNode node, ListReadReply seen, string mode)
+        {
+            try
+            {
+                var args = Arguments(seen);
+                var result = await node.EvaluateOrReloadAsync(LuaScript.ListReplace, _keys, args).ConfigureAwait(false);
+                var reply = ListReplyParser.ParseWrite(result, _key, node.Name, _typeName);
+                var outcome = reply.Kind switch
+                {
+                    NodeOutcomeKind.Applied => "applied",
+                    NodeOutcomeKind.Superseded => "changed",
+                    _ => "failed",
+                };
+                Owner._metrics.ListRepair(mode, outcome);
+                Log.ListRepaired(Owner._logger, _key, node.Name, mode, outcome, Merged.Count);
+                if (reply.Error is not null)
+                {
+                    Log.ListRepairFailed(Owner._logger, _key, node.Name, reply.Error);
+                }
+            }
+            catch (Exception ex)
+            {
+                Owner._metrics.ListRepair(mode, "failed");
+                Log.ListRepairFailed(Owner._logger, _key, node.Name, ex);
+            }
+        }
+
+        private RedisValue[] Arguments(ListReadReply seen)
+        {
+            var tail = _tail ??= Tail();
+            var args = new RedisValue[3 + tail.Length];
+            args[0] = _typeName;
+            args[1] = seen.Count;
+            args[2] = ListDigest.Format(seen.Digest);
+            tail.CopyTo(args, 3);
+            return args;
+        }
+
+        /// <summary>ARGV[4..] of list_replace.lua: the same for every node.</summary>
+        private RedisValue[] Tail()
+        {
+            var elements = Merged.Elements;
+            var tombstones = Merged.Tombstones;
+            var tail = new RedisValue[11 + elements.Count + (2 * tombstones.Count)];
+            var maxLeft = _basis.MaxLeft;
+            var maxRight = _basis.MaxRight;
+            foreach (var element in elements)
+            {
+                if (element.Side == ListSide.Left && element.Id > maxLeft)
+                {
+                    maxLeft = element.Id;
+                }
+                else if (element.Side == ListSide.Right && element.Id > maxRight)
+                {
+                    maxRight = element.Id;
+                }
+            }
+
+            // Due: the earliest merged tombstone may be purged when its grace period ends; an expiring list's meta
+            // key expires.
+            var earliestRemoval = 0L;
+            foreach (var at in tombstones.Values)
+            {
+                earliestRemoval = earliestRemoval == 0 ? at : Math.Min(earliestRemoval, at);
+            }
+
+            var metaExpiresAt = Owner.MetaExpiresAt(_basis.ExpiresAt);
+            var due = EarliestDue(tombstones.Count == 0 ? 0 : earliestRemoval + Owner.GraceMs, metaExpiresAt);
+            tail[0] = _basis.Version.ToString();
+            tail[1] = ListReplyParser.Watermark(Merged.DeletedUpTo);
+            tail[2] = _basis.ExpiresAt;
+            tail[3] = metaExpiresAt;
+            tail[4] = Merged.Count;
+            tail[5] = ListDigest.Format(Merged.Digest);
+            tail[6] = ListReplyParser.Watermark(maxLeft);
+            tail[7] = ListReplyParser.Watermark(maxRight);
+            tail[8] = due;
+            tail[9] = ListReplyParser.Watermark(_basis.ExpiryVersion);
+            tail[10] = elements.Count;
+            var i = 11;
+            foreach (var element in elements)
+            {
+                tail[i++] = element.ToEnvelope();
+            }
+
+            foreach (var (id, at) in tombstones)
+            {
+                tail[i++] = id.ToString();
+                tail[i++] = at;
+            }
+
+            return tail;
         }
     }
 }

@@ -9,8 +9,12 @@ using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
-/// <content>Quorum reads, and the full merge and repair of diverged replicas.</content>
-internal sealed partial class ListReplicator
+/// <summary>
+/// List reads with an R quorum. When the counted replies agree on (count, digest), one reply answers; otherwise the full
+/// lists and tombstones are read, merged (<see cref="ListMergedReplicas"/>) and written back to each node that differs
+/// (<see cref="ListRepair.ReplacePlan"/>), conditionally on the (count, digest) it had: read repair.
+/// </summary>
+internal sealed class ListReader : Replicator
 {
     private static readonly RedisValue ModeRange = "range";
     private static readonly RedisValue ModeFull = "full";
@@ -20,11 +24,15 @@ internal sealed partial class ListReplicator
 
     private readonly ConcurrentDictionary<string, int> _backgroundSyncs = new(StringComparer.Ordinal);
 
-    /// <summary>This client's list writes in flight, per key.</summary>
-    private readonly ConcurrentDictionary<string, int> _writesInFlight = new(StringComparer.Ordinal);
+    private readonly ListKeys _listKeys;
+    private readonly ListRepair _repair;
 
-    /// <summary>Keys whose post-write check saw replicas differ while other writes on them were in flight.</summary>
-    private readonly ConcurrentDictionary<string, string> _checksAfterBurst = new(StringComparer.Ordinal);
+    public ListReader(ReplicationContext context, ListKeys keys, ListRepair repair)
+        : base(context)
+    {
+        _listKeys = keys;
+        _repair = repair;
+    }
 
     /// <summary>
     /// LRANGE start..stop with quorum R. When the counted replies agree on (count, digest), the first one's range is
@@ -82,7 +90,7 @@ internal sealed partial class ListReplicator
     private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var keys = ReadKeys(key);
+        var keys = _listKeys.ReadKeys(key);
         var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
         await SendReadAsync(
             call,
@@ -131,7 +139,7 @@ internal sealed partial class ListReplicator
         call.HandleLate(
             static (index, reply, state) =>
             {
-                var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
+                var (owner, key, typeName, count, digest) = ((ListReader, string, string, long, ulong))state!;
                 if (reply.Ok && (reply.Count != count || reply.Digest != digest))
                 {
                     owner.SyncInBackground(key, typeName);
@@ -149,7 +157,7 @@ internal sealed partial class ListReplicator
     /// A list read's part on one node: a copy whose data went missing under its meta, or a node that does not count for
     /// reads yet, is merged but not counted; a reply that does not count lets a targeted read ask another node.
     /// </summary>
-    private readonly struct ReadStep(ListReplicator owner, QuorumCall<ListReadReply> call, string key, RedisKey[] keys, RedisValue[] args, string typeName) : INodeStep<ListReadReply>
+    private readonly struct ReadStep(ListReader owner, QuorumCall<ListReadReply> call, string key, RedisKey[] keys, RedisValue[] args, string typeName) : INodeStep<ListReadReply>
     {
         public LuaScript Script => LuaScript.ListRead;
 
@@ -200,39 +208,7 @@ internal sealed partial class ListReplicator
         }
     }
 
-    private void EnterWrite(string key) => _writesInFlight.AddOrUpdate(key, 1, static (_, count) => count + 1);
-
-    /// <summary>Whether writes of this client on the key other than the caller's own (<paramref name="self"/>) are in flight.</summary>
-    private bool OtherWritesInFlight(string key, int self = 1) => _writesInFlight.TryGetValue(key, out var count) && count > self;
-
-    /// <summary>
-    /// Ends a write. The last write of a burst on a key runs the checks its writes deferred: a meta read of every node
-    /// (count and digest, O(1)), and a full merge only if they still differ.
-    /// </summary>
-    private void ExitWrite(string key)
-    {
-        while (_writesInFlight.TryGetValue(key, out var count))
-        {
-            if (count > 1)
-            {
-                if (_writesInFlight.TryUpdate(key, count - 1, count))
-                {
-                    return;
-                }
-            }
-            else if (_writesInFlight.TryRemove(new KeyValuePair<string, int>(key, count)))
-            {
-                break;
-            }
-        }
-
-        if (_checksAfterBurst.TryRemove(key, out var typeName))
-        {
-            _ = ConfirmDivergenceAsync(key, typeName);
-        }
-    }
-
-    private async Task ConfirmDivergenceAsync(string key, string typeName)
+    internal async Task ConfirmDivergenceAsync(string key, string typeName)
     {
         try
         {
@@ -255,7 +231,7 @@ internal sealed partial class ListReplicator
     /// Starts a background merge and repair of a key, coalesced: while one runs for the key, further requests only
     /// make it run once more when it ends (under concurrent pushes, replicas disagree briefly after many writes).
     /// </summary>
-    private void SyncInBackground(string key, string typeName)
+    internal void SyncInBackground(string key, string typeName)
     {
         while (true)
         {
@@ -299,9 +275,9 @@ internal sealed partial class ListReplicator
     /// answered, and writes the merge to each node whose (count, digest) differs, conditionally on what it had.
     /// Repairs of the nodes in the snapshot are awaited; a node answering later is repaired in the background.
     /// </summary>
-    private async Task<ListReplicaState> SyncAsync(string key, string typeName, int required, string mode, CancellationToken cancellationToken)
+    internal async Task<ListReplicaState> SyncAsync(string key, string typeName, int required, string mode, CancellationToken cancellationToken)
     {
-        var keys = ReadKeys(key);
+        var keys = _listKeys.ReadKeys(key);
         var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
         RedisValue[] args = [typeName, ModeFull];
         foreach (var node in _nodes.Nodes)
@@ -335,7 +311,7 @@ internal sealed partial class ListReplicator
             return merged;
         }
 
-        var plan = new ReplacePlan(this, key, WriteKeys(key), typeName, basis);
+        var plan = _repair.PlanFor(key, typeName, basis);
         List<Task>? repairs = null;
         for (var i = 0; i < replies.Length; i++)
         {
@@ -348,13 +324,13 @@ internal sealed partial class ListReplicator
         call.HandleLate(
             static (index, reply, state) =>
             {
-                var plan = (ReplacePlan)state!;
+                var plan = (ListRepair.ReplacePlan)state!;
                 if (reply.Ok && (reply.Count != plan.Merged.Count || reply.Digest != plan.Merged.Digest))
                 {
                     // The late node may hold elements the others lack: merge it in, repair it; the others learn them
                     // at the next write's post-write check (or anti-entropy).
                     var widened = plan.Widen(reply);
-                    _ = widened.RunAsync(plan.Owner._nodes.Nodes[index], reply, "background");
+                    _ = widened.RunAsync(plan.Owner.Context.Nodes.Nodes[index], reply, "background");
                 }
             },
             plan);

@@ -1,64 +1,40 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
 /// <summary>
-/// The replication core for lists: pushes, removals by id and deletes fanned out to every node with a W quorum;
-/// R-quorum reads. Every list script returns the node's (count, digest), so replicas that disagree are seen without an
-/// extra round trip; then the full lists and tombstones are read, merged (<see cref="ListMerge"/>) and written back to
-/// each node that differs, conditionally on the (count, digest) it had. Untyped: payloads are bytes.
+/// List writes: pushes, removals by id and deletes fanned out to every node with a W quorum. Every list script returns
+/// the node's (count, digest), so replicas that disagree after a write are seen without an extra round trip: the
+/// post-write check then merges and repairs them (<see cref="ListReader"/>), at once or, while this client's writes on
+/// the key overlap, once they have settled (<see cref="ListWriteBursts"/>). Untyped: payloads are bytes.
 /// </summary>
-internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
+internal sealed class ListWriter : Replicator
 {
     private static readonly RedisValue Zero = "0";
-    private static readonly RedisValue NoDropVersion = RedisValue.EmptyString;
 
+    private readonly ListKeys _listKeys;
+    private readonly ListReader _reader;
+    private readonly ListWriteBursts _bursts;
 
-    public ListReplicator(
-        ReplicaSet nodes,
-        KeySpace keys,
-        HybridLogicalClock clock,
-        AnarchoRedisOptions options,
-        AnarchoRedisMetrics metrics,
-        ILogger logger,
-        TimeProvider time,
-        SlotKeys? slots)
-        : base(nodes, keys, clock, options, metrics, logger, time, slots)
+    public ListWriter(ReplicationContext context, ListKeys keys, ListReader reader)
+        : base(context)
     {
-    }
-
-    /// <summary>KEYS of list_read.lua: data, meta, element tombstones. Checks the key.</summary>
-    private RedisKey[] Keys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key)];
-
-    /// <summary>
-    /// KEYS of list_read.lua for a read whose answers may count toward R: <see cref="Keys"/> and the node's epoch key (a
-    /// node that lost it since its last check answers "not counted").
-    /// </summary>
-    private RedisKey[] ReadKeys(string key) => [key, _keys.MetaKey(key), _keys.TombstoneKey(key), EpochKey];
-
-    /// <summary>KEYS of the list write scripts: <see cref="Keys"/>, plus the slot index and digest when slot digests are on.</summary>
-    internal RedisKey[] WriteKeys(string key)
-    {
-        if (_slots is null)
-        {
-            return Keys(key);
-        }
-
-        var (index, digest) = _slots.Of(key);
-        return [key, _keys.MetaKey(key), _keys.TombstoneKey(key), index, digest];
+        _listKeys = keys;
+        _reader = reader;
+        _bursts = new ListWriteBursts();
     }
 
     /// <summary>Pushes elements at one side; each gets its own id (a new version), in order.</summary>
     public ValueTask<ListWriteResult> PushAsync(ReplicatedTypeDescriptor descriptor, string key, ListSide side, IReadOnlyList<byte[]> payloads, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var keys = WriteKeys(key);
+        var keys = _listKeys.WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var expiresAt = ExpiresAt(descriptor, options);
 
@@ -85,7 +61,7 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
     /// <summary>Removes elements by id (tombstoning every id on every node).</summary>
     public ValueTask<ListWriteResult> RemoveIdsAsync(string operation, ReplicatedTypeDescriptor descriptor, string key, IReadOnlyCollection<ReplicatedVersion> ids, int required, CancellationToken cancellationToken)
     {
-        var keys = WriteKeys(key);
+        var keys = _listKeys.WriteKeys(key);
         var version = _clock.Next();
         var now = NowMs;
         var args = new RedisValue[5 + (2 * ids.Count)];
@@ -109,7 +85,7 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
     /// <summary>Deletes the list: every element with an id up to the delete's version is dead everywhere.</summary>
     public async ValueTask<WriteResult> DeleteAsync(ReplicatedTypeDescriptor descriptor, string key, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var keys = WriteKeys(key);
+        var keys = _listKeys.WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var version = _clock.Next();
         // Due: when the emptied list may be dropped, from the delete's own version (as anti-entropy computes it from the
@@ -117,37 +93,6 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
         RedisValue[] args = [descriptor.Name, version.ToString(), version.Timestamp.ToUnixTimeMilliseconds() + GraceMs + 1];
         var result = await ExecuteWriteAsync("ldelete", key, descriptor.Name, LuaScript.ListDelete, keys, args, version, required, cancellationToken).ConfigureAwait(false);
         return new WriteResult(version, result.Acknowledged, required);
-    }
-
-    /// <summary>
-    /// Runs list_purge.lua on one node (for anti-entropy): drops those of <paramref name="ids"/> whose element tombstone
-    /// on the node was recorded before <paramref name="cutoffMs"/>, sets the key's slot entry due time to
-    /// <paramref name="due"/> (0 for none), and, with a <paramref name="dropVersion"/>, deletes the meta, tombstones and
-    /// slot entry of a list left empty, without tombstones, at exactly that version.
-    /// </summary>
-    /// <returns>How many tombstones the node dropped, and whether it dropped the whole list.</returns>
-    /// <exception cref="AnarchoRedisException">The node holds something the script refuses (a <see cref="NodeDataException"/>: wrong types, another type's key, corrupt meta).</exception>
-    internal async Task<(long Purged, bool Dropped)> PurgeOnNodeAsync(ReplicaNode node, string key, string typeName, long cutoffMs, long due, ReplicatedVersion? dropVersion, IReadOnlyList<ReplicatedVersion> ids)
-    {
-        var keys = WriteKeys(key);
-        var args = new RedisValue[4 + ids.Count];
-        args[0] = typeName;
-        args[1] = cutoffMs;
-        args[2] = due == 0 ? Zero : due;
-        args[3] = dropVersion is { } drop ? drop.ToString() : NoDropVersion;
-        for (var i = 0; i < ids.Count; i++)
-        {
-            args[4 + i] = ids[i].ToString();
-        }
-
-        var items = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ListPurge, keys, args).ConfigureAwait(false))!;
-        var code = (long)items[0];
-        if (code != 0)
-        {
-            throw ListReplyParser.ScriptError(code, items, key, node.Name, typeName);
-        }
-
-        return ((long)items[1], (long)items[2] == 1);
     }
 
     private async ValueTask<ListWriteResult> ExecuteWriteAsync(
@@ -163,7 +108,7 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
     {
         // Counted while in flight, so that the post-write check of an overlapping write on the same key can tell a
         // transient difference from a divergence (OtherWritesInFlight).
-        EnterWrite(key);
+        _bursts.Enter(key);
         try
         {
             var started = Stopwatch.GetTimestamp();
@@ -206,12 +151,12 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
             long length;
             long expectedCount;
             ulong expectedDigest;
-            if (diverged && OtherWritesInFlight(key))
+            if (diverged && _bursts.OthersInFlight(key))
             {
                 // Other writes of this client on this key are still landing, in another interleaving on each node: the
                 // replies may differ for that alone. Merging the full lists now would cost O(length) per push while pushes
-                // overlap; the check runs once the key's writes have settled instead (ExitWrite).
-                _checksAfterBurst[key] = typeName;
+                // overlap; the check runs once the key's writes have settled instead (ListWriteBursts.Exit).
+                _bursts.Defer(key, typeName);
                 diverged = false;
             }
 
@@ -223,7 +168,7 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
                 {
                     // One answer suffices (the write already has its W; the merge waits a moment for the others): the
                     // merge may not need R countable answers, or a node that restarted (filling) would never be repaired.
-                    var merged = await SyncAsync(key, typeName, 1, "blocking", cancellationToken).ConfigureAwait(false);
+                    var merged = await _reader.SyncAsync(key, typeName, 1, "blocking", cancellationToken).ConfigureAwait(false);
                     length = merged.Count;
                     expectedCount = merged.Count;
                     expectedDigest = merged.Digest;
@@ -251,16 +196,16 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
             call.HandleLate(
                 static (index, reply, state) =>
                 {
-                    var (owner, key, typeName, count, digest) = ((ListReplicator, string, string, long, ulong))state!;
+                    var (owner, key, typeName, count, digest) = ((ListWriter, string, string, long, ulong))state!;
                     if (reply.Counts && (reply.Count != count || reply.Digest != digest))
                     {
-                        if (owner.OtherWritesInFlight(key, self: 0))
+                        if (owner._bursts.OthersInFlight(key, self: 0))
                         {
-                            owner._checksAfterBurst[key] = typeName;
+                            owner._bursts.Defer(key, typeName);
                         }
                         else
                         {
-                            owner.SyncInBackground(key, typeName);
+                            owner._reader.SyncInBackground(key, typeName);
                         }
                     }
                 },
@@ -271,7 +216,11 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
         }
         finally
         {
-            ExitWrite(key);
+            if (_bursts.Exit(key) is { } deferred)
+            {
+                // The last write of a burst on the key: the check its writes deferred runs now.
+                _ = _reader.ConfirmDivergenceAsync(key, deferred);
+            }
         }
     }
 
@@ -279,7 +228,7 @@ internal sealed partial class ListReplicator : Replicator, IKeyKindRepair
     /// A list write's part on one node: a push buried under a delete watermark beyond the skew bound does not count, and
     /// a node that does not acknowledge gets a hint.
     /// </summary>
-    private readonly struct WriteStep(ListReplicator owner, QuorumCall<ListWriteReply> call, LuaScript script, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName) : INodeStep<ListWriteReply>
+    private readonly struct WriteStep(ListWriter owner, QuorumCall<ListWriteReply> call, LuaScript script, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName) : INodeStep<ListWriteReply>
     {
         public LuaScript Script => script;
 
