@@ -78,7 +78,7 @@ public sealed partial class AnarchoRedisClient
         }
 
         _hintRecorder = new HintRecorder(_replicaSet.Nodes, Options.Hints, _metrics.Meter, logger);
-        ValueReplicator.Hints = _hintRecorder;
+        ValueWriter.Hints = _hintRecorder;
         ListWriter.Hints = _hintRecorder;
         _hintReplayer = new HintReplayer(_replicaSet, _hintRecorder, () => CreateRepairer(HintTypeRegistry()), Options.AntiEntropy.MaxReportedProblems, _metrics, Time, logger);
         _hintReplayer.Start();

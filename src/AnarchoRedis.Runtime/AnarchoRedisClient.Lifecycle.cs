@@ -56,7 +56,10 @@ public sealed partial class AnarchoRedisClient
         Time = time;
         var slots = options.SlotDigests ? SlotKeys : null;
         var context = new ReplicationContext(replicaSet, keys, slots, Clock, options, _metrics, logger, time);
-        ValueReplicator = new ValueReplicator(context);
+        ValueScripts = new ValueScripts(context);
+        ValueRepair = new ValueRepair(context, ValueScripts);
+        ValueReader = new ValueReader(context, ValueRepair);
+        ValueWriter = new ValueWriter(context, ValueScripts);
         var listKeys = new ListKeys(keys, slots, options.EpochKey);
         ListRepair = new ListRepair(context, listKeys);
         ListReader = new ListReader(context, listKeys, ListRepair);

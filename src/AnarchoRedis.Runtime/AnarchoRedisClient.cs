@@ -25,7 +25,14 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
 
     internal MessagePackSerializerOptions SerializerOptions { get; }
 
-    internal ValueReplicator ValueReplicator { get; }
+    internal ValueWriter ValueWriter { get; }
+
+    internal ValueReader ValueReader { get; }
+
+    internal ValueRepair ValueRepair { get; }
+
+    /// <summary>The KEYS and ARGV of the value write script (tests read a key's slot keys through it).</summary>
+    internal ValueScripts ValueScripts { get; }
 
     internal ListWriter ListWriter { get; }
 
@@ -51,7 +58,7 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        return (ReplicatedValueStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedValueStore<T>(client.ValueReplicator, client.CodecFor<T>(), (ReplicatedValueDescriptor<T>)d), this);
+        return (ReplicatedValueStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedValueStore<T>(client.ValueWriter, client.ValueReader, client.CodecFor<T>(), (ReplicatedValueDescriptor<T>)d), this);
     }
 
     /// <summary>Returns the list store of a <see cref="ReplicatedListAttribute"/> element type.</summary>
@@ -71,5 +78,5 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
 
     /// <summary>The repair of single keys across the nodes, for a pass or a hint replay over <paramref name="registry"/>'s types.</summary>
     internal KeyRepairer CreateRepairer(ReplicatedTypeRegistry registry) =>
-        new(Keys, SlotKeys, registry, ValueReplicator, ListRepair);
+        new(Keys, SlotKeys, registry, ValueRepair, ListRepair);
 }

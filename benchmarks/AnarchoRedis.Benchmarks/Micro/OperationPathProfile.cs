@@ -195,7 +195,7 @@ internal static class OperationPathProfile
         var steps = new (string Name, Action Run)[]
         {
             ("meta key string (KeySpace.MetaKey)", () => keys.MetaKey("sdk:4242")),
-            ("value write KEYS, slot digests on (ValueReplicator.WriteKeys)", () => client.ValueReplicator.WriteKeys("sdk:4242")),
+            ("value write KEYS, slot digests on (ValueScripts.WriteKeys)", () => client.ValueScripts.WriteKeys("sdk:4242")),
             ("version text (ReplicatedVersion.ToString)", () => version.ToString()),
             ("RedisValue[10] (value write ARGV)", () => _ = new StackExchange.Redis.RedisValue[10]),
             ("QuorumCall<ValueWriteReply>(3, 2)", () => _ = new QuorumCall<ValueWriteReply>(3, 2)),
@@ -206,7 +206,7 @@ internal static class OperationPathProfile
             ("ListReplyParser.ParseWrite (one node)", () => ListReplyParser.ParseWrite(listPush, "lsdk:4242", "n", "bench.list")),
             ("ListReplyParser.ParseRead (one node, 10 elements)", () => ListReplyParser.ParseRead(listRead, "lsdk:4242", "n", "bench.list")),
             ("QuorumCall<ListWriteReply>(3, 2)", () => _ = new QuorumCall<ListWriteReply>(3, 2)),
-            ("ValueReplicator.RepairPlan object (made by every read with repair on)", () => RuntimeHelpers.GetUninitializedObject(typeof(ValueReplicator).GetNestedType("RepairPlan", BindingFlags.NonPublic)!)),
+            ("ValueRepair.RepairPlan object (made by every read with repair on)", () => RuntimeHelpers.GetUninitializedObject(typeof(ValueRepair.RepairPlan))),
             ("late-reply state tuple of a list operation, boxed", () => _ = (object)(client.ListWriter, "k", "t", 1L, 1UL)),
             ("ListEnvelope.Encode (~100-byte payload)", () => ListEnvelope.Encode(version, ListSide.Left, bench.Payload)),
             ("ListDigest.Format (element hash text)", () => ListDigest.Format(ListDigest.ElementHash(version))),
@@ -256,12 +256,12 @@ internal static class OperationPathProfile
         var boxDefinition = typeof(AsyncTaskMethodBuilder<>).GetNestedType("AsyncStateMachineBox`1", BindingFlags.NonPublic)!;
         var owners = new[]
         {
-            typeof(ValueReplicator), typeof(ListWriter), typeof(ListReader), typeof(ReplicaNode), typeof(ReplicatedValueStore<BenchValue>),
+            typeof(ValueWriter), typeof(ValueReader), typeof(ListWriter), typeof(ListReader), typeof(ReplicaNode), typeof(ReplicatedValueStore<BenchValue>),
             typeof(ReplicatedListStore<BenchValue>),
         };
         string[] hotPath =
         [
-            "ValueReplicator.ExecuteWriteAsync", "ValueReplicator.ReadAsync",
+            "ValueWriter.ExecuteWriteAsync", "ValueReader.ReadAsync",
             "RepairPlan.RunAsync", "ListWriter.ExecuteWriteAsync", "ListReader.RangeAsync",
             "ListReader.QuorumReadAsync", "ReplicaNode.EvaluateOrReloadAsync",
             "ReplicatedValueStore`1.GetAsync", "ReplicatedValueStore`1.GetVersionedAsync", "ReplicatedListStore`1.RangeAsync",

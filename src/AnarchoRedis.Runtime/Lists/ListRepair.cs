@@ -311,13 +311,12 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
             return ListReplyParser.ParseWrite(result, _key, node.Name, _typeName);
         }
 
+        /// <summary>Read repair of one node: the outcome is counted and logged, never thrown.</summary>
         public async Task RunAsync(ReplicaNode node, ListReadReply seen, string mode)
         {
             try
             {
-                var args = Arguments(seen);
-                var result = await node.EvaluateOrReloadAsync(LuaScript.ListReplace, _keys, args).ConfigureAwait(false);
-                var reply = ListReplyParser.ParseWrite(result, _key, node.Name, _typeName);
+                var reply = await ApplyAsync(node, seen).ConfigureAwait(false);
                 var outcome = reply.Kind switch
                 {
                     NodeOutcomeKind.Applied => "applied",

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace AnarchoRedis;
 
 /// <summary>
-/// A key kind's repair (Values/ValueReplicator, Lists/ListReplicator): given the nodes' copies' meta, it reads what it
+/// A key kind's repair (Values/ValueRepair, Lists/ListRepair): given the nodes' copies' meta, it reads what it
 /// needs, writes the newest state (values) or the merge (lists) to every node that differs with exactly the
 /// bookkeeping the write path writes, and purges what every node agrees is old enough, reporting to the scope.
 /// </summary>

@@ -13,13 +13,15 @@ namespace AnarchoRedis;
 public sealed class ReplicatedValueStore<T>
     where T : class
 {
-    private readonly ValueReplicator _replicator;
+    private readonly ValueWriter _writer;
+    private readonly ValueReader _reader;
     private readonly ValueCodec<T> _codec;
 
-    internal ReplicatedValueStore(ValueReplicator replicator, ValueCodec<T> codec, ReplicatedValueDescriptor<T> descriptor)
+    internal ReplicatedValueStore(ValueWriter writer, ValueReader reader, ValueCodec<T> codec, ReplicatedValueDescriptor<T> descriptor)
     {
         Descriptor = descriptor;
-        _replicator = replicator;
+        _writer = writer;
+        _reader = reader;
         _codec = codec;
     }
 
@@ -37,7 +39,7 @@ public sealed class ReplicatedValueStore<T>
     public async ValueTask<T?> GetAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         // Straight to the replicator (not through GetVersionedAsync): one async state machine and no Versioned<T> per read.
-        var read = await _replicator.ReadAsync(Descriptor, key, options, _codec, cancellationToken).ConfigureAwait(false);
+        var read = await _reader.ReadAsync(Descriptor, key, options, _codec, cancellationToken).ConfigureAwait(false);
         return read.HasValue ? (T)read.Value! : null;
     }
 
@@ -48,7 +50,7 @@ public sealed class ReplicatedValueStore<T>
     /// <returns>The value and its version, or <see langword="null"/> when absent, deleted or expired.</returns>
     public async ValueTask<Versioned<T>?> GetVersionedAsync(string key, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var read = await _replicator.ReadAsync(Descriptor, key, options, _codec, cancellationToken).ConfigureAwait(false);
+        var read = await _reader.ReadAsync(Descriptor, key, options, _codec, cancellationToken).ConfigureAwait(false);
         return read.HasValue ? new Versioned<T>((T)read.Value!, read.Version) : null;
     }
 
@@ -65,7 +67,7 @@ public sealed class ReplicatedValueStore<T>
     {
         ArgumentNullException.ThrowIfNull(value);
         var payload = _codec.Encode(key, value);
-        return _replicator.WriteAsync(Descriptor, key, payload, options, cancellationToken);
+        return _writer.WriteAsync(Descriptor, key, payload, options, cancellationToken);
     }
 
     /// <summary>Deletes a value: writes a tombstone that keeps the delete from being undone by stale replicas.</summary>
@@ -76,5 +78,5 @@ public sealed class ReplicatedValueStore<T>
     /// <exception cref="QuorumNotReachedException">Fewer than W nodes acknowledged; see <see cref="QuorumNotReachedException.IsIndeterminate"/>.</exception>
     /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     public ValueTask<WriteResult> DeleteAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
-        _replicator.DeleteAsync(Descriptor, key, options, cancellationToken);
+        _writer.DeleteAsync(Descriptor, key, options, cancellationToken);
 }

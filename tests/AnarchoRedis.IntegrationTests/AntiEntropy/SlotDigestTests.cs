@@ -189,7 +189,7 @@ public sealed class SlotDigestTests
         await values.SetAsync("profile:live", new Profile { Id = 1 });
         await values.SetAsync("profile:gone", new Profile { Id = 2 });
         var deleted = await values.DeleteAsync("profile:gone");
-        var keys = client.ValueReplicator.WriteKeys("profile:gone");
+        var keys = client.ValueScripts.WriteKeys("profile:gone");
         var slot = HashSlot.Of("profile:gone");
         var before = await SlotAudit.CheckAsync(cluster[0]);
         var entry = before.ParsedEntry("profile:gone");
@@ -199,8 +199,8 @@ public sealed class SlotDigestTests
         Assert.Equal(R(1L, deleted.Version.ToString()), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, keys, [other.ToString(), "tests.profile"])));
         Assert.Equal(R(1L, deleted.Version.ToString()), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, keys, [deleted.Version.ToString(), "tests.other"])));
         var live = await cluster.VersionAsync(0, "profile:live");
-        Assert.Equal(R(1L, live!), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, client.ValueReplicator.WriteKeys("profile:live"), [live!, "tests.profile"])));
-        Assert.Equal(R(1L, string.Empty), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, client.ValueReplicator.WriteKeys("profile:none"), [live!, "tests.profile"])));
+        Assert.Equal(R(1L, live!), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, client.ValueScripts.WriteKeys("profile:live"), [live!, "tests.profile"])));
+        Assert.Equal(R(1L, string.Empty), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, client.ValueScripts.WriteKeys("profile:none"), [live!, "tests.profile"])));
 
         Assert.Equal(R(0L), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, keys, [deleted.Version.ToString(), "tests.profile"])));
 
@@ -212,7 +212,7 @@ public sealed class SlotDigestTests
 
         // A meta key of the wrong type is reported, not touched.
         await cluster[0].Db.StringSetAsync(RedisCluster.MetaKeyOf("profile:bad"), "x");
-        Assert.Equal(R(-1L, "string"), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, client.ValueReplicator.WriteKeys("profile:bad"), [live!, "tests.profile"])));
+        Assert.Equal(R(-1L, "string"), Reply(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, client.ValueScripts.WriteKeys("profile:bad"), [live!, "tests.profile"])));
     }
 
     [Fact]
@@ -225,7 +225,7 @@ public sealed class SlotDigestTests
         const string key = "profile:expired";
         await values.SetAsync(key, new Profile { Id = 1 });
         await values.SetAsync("profile:neighbour", new Profile { Id = 2 });
-        var writeKeys = client.ValueReplicator.WriteKeys(key);
+        var writeKeys = client.ValueScripts.WriteKeys(key);
         RedisKey[] keys = [writeKeys[1], writeKeys[2], writeKeys[3]];
 
         Assert.Equal(R(1L), Reply(await node.EvaluateOrReloadAsync(LuaScript.IndexDrop, keys, [key])));
@@ -251,7 +251,7 @@ public sealed class SlotDigestTests
         var node = client.ReplicaNodes[0];
         const string key = "profile:settle";
         await values.SetAsync(key, new Profile { Id = 1 });
-        var writeKeys = client.ValueReplicator.WriteKeys(key);
+        var writeKeys = client.ValueScripts.WriteKeys(key);
         RedisKey[] keys = [writeKeys[2], writeKeys[3]];
         var db = cluster[0].Db;
         var entry = (await SlotAudit.CheckAsync(cluster[0])).ParsedEntry(key);

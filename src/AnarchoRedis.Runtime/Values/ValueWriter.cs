@@ -1,106 +1,42 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
-/// <summary>The outcome of a quorum read of a value.</summary>
-internal readonly record struct ValueReadResult(bool HasValue, object? Value, ReplicatedVersion Version);
-
-/// <summary>
-/// The replication core for single values: versioned conditional writes fanned out to every node with a W quorum,
-/// R-quorum reads with last-writer-wins and read repair. Untyped: payloads are bytes, decoding is the store's.
-/// </summary>
-internal sealed partial class ValueReplicator : Replicator, IKeyKindRepair
+/// <summary>Value writes: versioned conditional writes (and tombstones) fanned out to every node with a W quorum.</summary>
+internal sealed class ValueWriter : Replicator
 {
-    private static readonly RedisValue ModeValue = "v";
-    private static readonly RedisValue ModeTombstone = "t";
-    private static readonly RedisValue ModeExpired = "x";
-    private static readonly RedisValue Zero = "0";
-    private static readonly RedisValue One = "1";
+    private readonly ValueScripts _scripts;
 
-
-    public ValueReplicator(ReplicationContext context)
+    public ValueWriter(ReplicationContext context, ValueScripts scripts)
         : base(context)
     {
+        _scripts = scripts;
     }
 
     public ValueTask<WriteResult> WriteAsync(ReplicatedTypeDescriptor descriptor, string key, byte[] payload, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var keys = WriteKeys(key);
+        var keys = _scripts.WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var expiresAt = ExpiresAt(descriptor, options);
 
         var version = _clock.Next();
-        var args = WriteArguments(key, version, ModeValue, payload, expiresAt, deletedAt: 0, descriptor.Name, replaceEqual: false);
+        var args = _scripts.WriteArguments(key, version, ValueScripts.ModeValue, payload, expiresAt, deletedAt: 0, descriptor.Name, replaceEqual: false);
         return ExecuteWriteAsync("set", key, keys, args, version, required, descriptor.Name, cancellationToken);
     }
 
     public ValueTask<WriteResult> DeleteAsync(ReplicatedTypeDescriptor descriptor, string key, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var keys = WriteKeys(key);
+        var keys = _scripts.WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var version = _clock.Next();
-        var args = WriteArguments(key, version, ModeTombstone, RedisValue.EmptyString, expiresAt: 0, deletedAt: NowMs, descriptor.Name, replaceEqual: false);
+        var args = _scripts.WriteArguments(key, version, ValueScripts.ModeTombstone, RedisValue.EmptyString, expiresAt: 0, deletedAt: NowMs, descriptor.Name, replaceEqual: false);
         return ExecuteWriteAsync("delete", key, keys, args, version, required, descriptor.Name, cancellationToken);
-    }
-
-    /// <summary>
-    /// KEYS of value_write.lua (and value_purge.lua) for a key: data and meta, plus its slot's index and digest when
-    /// slot digests are on. Checks the key.
-    /// </summary>
-    internal RedisKey[] WriteKeys(string key)
-    {
-        var metaKey = _keys.MetaKey(key);
-        if (_slots is null)
-        {
-            return [key, metaKey];
-        }
-
-        var (index, digest) = _slots.Of(key);
-        return [key, metaKey, index, digest];
-    }
-
-    /// <summary>
-    /// ARGV of value_write.lua. With slot digests on, also the key's entry hash (of the key and version) and its due
-    /// time: a tombstone is due when its grace period ends, a value with a time to live when its meta key expires.
-    /// </summary>
-    private RedisValue[] WriteArguments(string key, ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
-    {
-        var metaExpiresAt = MetaExpiresAt(expiresAt);
-        if (_slots is null)
-        {
-            return
-            [
-                version.ToString(),
-                mode,
-                payload,
-                expiresAt == 0 ? Zero : expiresAt,
-                metaExpiresAt == 0 ? Zero : metaExpiresAt,
-                deletedAt == 0 ? Zero : deletedAt,
-                typeName,
-                replaceEqual ? One : Zero,
-            ];
-        }
-
-        var due = EarliestDue(deletedAt == 0 ? 0 : deletedAt + GraceMs, metaExpiresAt);
-        return
-        [
-            version.ToString(),
-            mode,
-            payload,
-            expiresAt == 0 ? Zero : expiresAt,
-            metaExpiresAt == 0 ? Zero : metaExpiresAt,
-            deletedAt == 0 ? Zero : deletedAt,
-            typeName,
-            replaceEqual ? One : Zero,
-            SlotEntry.ValueHash(key, version),
-            due == 0 ? Zero : due,
-        ];
     }
 
     private async ValueTask<WriteResult> ExecuteWriteAsync(
@@ -135,7 +71,7 @@ internal sealed partial class ValueReplicator : Replicator, IKeyKindRepair
     }
 
     /// <summary>A value write's part on one node: the superseded answer of a node beyond the skew bound does not count, and a node that does not acknowledge gets a hint.</summary>
-    private readonly struct WriteStep(ValueReplicator owner, QuorumCall<ValueWriteReply> call, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName) : INodeStep<ValueWriteReply>
+    private readonly struct WriteStep(ValueWriter owner, QuorumCall<ValueWriteReply> call, string key, RedisKey[] keys, RedisValue[] args, ReplicatedVersion version, string typeName) : INodeStep<ValueWriteReply>
     {
         public LuaScript Script => LuaScript.ValueWrite;
 

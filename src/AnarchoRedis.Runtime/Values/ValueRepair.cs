@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -7,9 +8,39 @@ using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
-/// <summary>Anti-entropy for one value key: compare every node's copy, copy the newest intact one, purge old tombstones.</summary>
-internal sealed partial class ValueReplicator
+/// <summary>
+/// The repair of a value key: the newest intact state wins and is written, with its own version and times, to every
+/// node that holds less (<see cref="RepairPlan"/>: read repair, anti-entropy and hint replay write through it), and a
+/// tombstone every node holds past the grace period is purged once every node took part (<see cref="IKeyKindRepair"/>).
+/// </summary>
+internal sealed class ValueRepair : Replicator, IKeyKindRepair
 {
+    private readonly ValueScripts _scripts;
+
+    public ValueRepair(ReplicationContext context, ValueScripts scripts)
+        : base(context)
+    {
+        _scripts = scripts;
+    }
+
+    /// <summary>The write of <paramref name="winner"/> to the replicas that hold less.</summary>
+    internal RepairPlan PlanFor(string key, string typeName, in ValueReadReply winner) => new(this, key, typeName, winner);
+
+    /// <summary>
+    /// Whether a replica must get the winner's state: it is older, absent, unversioned, damaged, or holds other bytes
+    /// under the winner's version (a corrupt copy). Replicas whose answer did not count are never touched.
+    /// </summary>
+    internal static bool NeedsRepair(in ValueReadReply reply, in ValueReadReply winner) => reply.State switch
+    {
+        ValueState.Error => false,
+        ValueState.Absent or ValueState.Unversioned => true,
+        ValueState.Damaged => reply.Version <= winner.Version,
+        _ when reply.Version < winner.Version => true,
+        ValueState.Live when reply.Version == winner.Version && winner.State == ValueState.Live =>
+            !reply.Payload.AsSpan().SequenceEqual(winner.Payload),
+        _ => false,
+    };
+
     /// <summary>
     /// Reads the key on <paramref name="nodes"/>, writes the newest intact state to every node that holds less (or the
     /// same version under another index entry), and purges a tombstone every node holds past the grace period when
@@ -57,7 +88,7 @@ internal sealed partial class ValueReplicator
     /// </summary>
     private async Task<bool> FastAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, ReplicatedVersion?[] versions, int newest, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
     {
-        var keys = WriteKeys(key);
+        var keys = _scripts.WriteKeys(key);
         var replies = new ValueReadReply[nodes.Length];
         await ReadForRepairAsync(nodes[newest], key, [keys[0], keys[1]], typeName, NowMs, replies, newest, state).WaitAsync(cancellationToken).ConfigureAwait(false);
         var best = replies[newest];
@@ -92,7 +123,7 @@ internal sealed partial class ValueReplicator
     /// <summary>Reads every node in full and copies the newest intact state (the path for corrupt or damaged copies).</summary>
     private async Task FullAntiEntropyAsync(string key, string typeName, ReplicaNode[] nodes, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
     {
-        var keys = WriteKeys(key);
+        var keys = _scripts.WriteKeys(key);
         RedisKey[] readKeys = [keys[0], keys[1]];
         var nowMs = NowMs;
         var replies = new ValueReadReply[nodes.Length];
@@ -169,8 +200,7 @@ internal sealed partial class ValueReplicator
     {
         var allHold = true;
         var writes = new List<Task<bool>>();
-        RedisValue[]? args = null;
-        RedisValue[]? replaceEqualArgs = null;
+        var plan = PlanFor(key, typeName, best);
         for (var i = 0; i < nodes.Length; i++)
         {
             if (held[i] is null || stale[i])
@@ -183,10 +213,7 @@ internal sealed partial class ValueReplicator
                 continue;
             }
 
-            var writeArgs = held[i] == best.Version
-                ? replaceEqualArgs ??= RepairArguments(key, best, typeName, true)
-                : args ??= RepairArguments(key, best, typeName, false);
-            writes.Add(RepairOnNodeAsync(nodes[i], key, keys, writeArgs, typeName, state));
+            writes.Add(RepairOnNodeAsync(plan, nodes[i], held[i]!.Value, state));
         }
 
         if ((await Task.WhenAll(writes).ConfigureAwait(false)).Contains(true))
@@ -204,7 +231,7 @@ internal sealed partial class ValueReplicator
         NodeCall.RunAsync<ValueReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, typeName, nowMs, replies, index, state), skipOpenCircuit: false);
 
     /// <summary>A pass's read of a value on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
-    private readonly struct RepairReadStep(ValueReplicator owner, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, RepairScope state) : INodeStep<ValueReadReply>
+    private readonly struct RepairReadStep(ValueRepair owner, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, RepairScope state) : INodeStep<ValueReadReply>
     {
         public LuaScript Script => LuaScript.ValueRead;
 
@@ -236,24 +263,12 @@ internal sealed partial class ValueReplicator
         public void Complete(ReplicaNode node, ValueReadReply reply) => replies[index] = reply;
     }
 
-    /// <summary>The write script's arguments that copy <paramref name="winner"/>'s state, version and times to a node.</summary>
-    private RedisValue[] RepairArguments(string key, in ValueReadReply winner, string typeName, bool replaceEqual)
+    private async Task<bool> RepairOnNodeAsync(RepairPlan plan, ReplicaNode node, ReplicatedVersion held, RepairScope state)
     {
-        var mode = winner.State switch
-        {
-            ValueState.Live => ModeValue,
-            ValueState.Tombstone => ModeTombstone,
-            _ => ModeExpired,
-        };
-        return WriteArguments(key, winner.Version, mode, winner.Payload ?? RedisValue.EmptyString, winner.ExpiresAt, winner.DeletedAt, typeName, replaceEqual);
-    }
-
-    private async Task<bool> RepairOnNodeAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, RepairScope state)
-    {
+        var key = plan.Key;
         try
         {
-            var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
-            var reply = ValueReplyParser.ParseWrite(result, key, node.Name, typeName);
+            var reply = await plan.WriteAsync(node, held).ConfigureAwait(false);
             Log.AntiEntropyRepaired(_logger, "value", key, node.Name, reply.Kind.ToString());
             if (reply.Error is not null)
             {
@@ -292,5 +307,77 @@ internal sealed partial class ValueReplicator
         {
             state.ValueTombstonePurged();
         }
+    }
+
+    /// <summary>Writes the winning state, with its original version, to stale replicas (conditionally: never over something newer).</summary>
+    internal sealed class RepairPlan
+    {
+        private readonly string _key;
+        private readonly string _typeName;
+        private RedisKey[]? _keys;
+        private RedisValue[]? _args;
+        private RedisValue[]? _replaceEqualArgs;
+
+        public RepairPlan(ValueRepair owner, string key, string typeName, ValueReadReply winner)
+        {
+            Owner = owner;
+            _key = key;
+            _typeName = typeName;
+            Winner = winner;
+        }
+
+        public ValueRepair Owner { get; }
+
+        public ValueReadReply Winner { get; }
+
+        public string Key => _key;
+
+        /// <summary>
+        /// Writes the winner to one node that holds <paramref name="held"/> (zero: nothing), conditionally: never over
+        /// something newer, and over the winner's own version only to replace a damaged or corrupt copy. Throws when the
+        /// node cannot be asked.
+        /// </summary>
+        public async Task<ValueWriteReply> WriteAsync(ReplicaNode node, ReplicatedVersion held)
+        {
+            // A copy at the winner's own version is damaged or corrupt: it may only be replaced by the same version.
+            var replaceEqual = held == Winner.Version;
+            var args = replaceEqual ? _replaceEqualArgs ??= Arguments(true) : _args ??= Arguments(false);
+
+            // Made on the first repair only: most reads repair nothing. (A race builds equal arrays twice.)
+            var keys = _keys ??= Owner._scripts.WriteKeys(_key);
+            var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+            return ValueReplyParser.ParseWrite(result, _key, node.Name, _typeName);
+        }
+
+        /// <summary>Read repair of one node: returns <see langword="null"/> when the node now holds the winner (or newer), else the failure.</summary>
+        public async Task<Exception?> RunAsync(ReplicaNode node, ValueReadReply stale, string mode)
+        {
+            try
+            {
+                var reply = await WriteAsync(node, stale.Version).ConfigureAwait(false);
+                var outcome = reply.Kind switch
+                {
+                    NodeOutcomeKind.Applied => "applied",
+                    NodeOutcomeKind.Superseded => "superseded",
+                    _ => "failed",
+                };
+                Owner._metrics.ReadRepair(mode, outcome);
+                Log.ReadRepaired(Owner._logger, _key, node.Name, Winner.Version, mode, outcome);
+                if (reply.Error is not null)
+                {
+                    Log.ReadRepairFailed(Owner._logger, _key, node.Name, reply.Error);
+                }
+
+                return reply.Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.Superseded ? null : reply.Error ?? new AnarchoRedisException($"The read repair of key '{_key}' on node {node.Name} was not applied.", _key);
+            }
+            catch (Exception ex)
+            {
+                Owner._metrics.ReadRepair(mode, "failed");
+                Log.ReadRepairFailed(Owner._logger, _key, node.Name, ex);
+                return ex;
+            }
+        }
+
+        private RedisValue[] Arguments(bool replaceEqual) => Owner._scripts.RepairArguments(_key, Winner, _typeName, replaceEqual);
     }
 }

@@ -8,9 +8,24 @@ using StackExchange.Redis;
 
 namespace AnarchoRedis;
 
-/// <content>Quorum reads and read repair.</content>
-internal sealed partial class ValueReplicator
+/// <summary>The outcome of a quorum read of a value.</summary>
+internal readonly record struct ValueReadResult(bool HasValue, object? Value, ReplicatedVersion Version);
+
+/// <summary>
+/// Value reads with an R quorum: the newest version wins (last writer wins), and the replicas seen holding less are
+/// repaired with it (<see cref="ValueRepair.RepairPlan"/>), before the read returns or in the background. Untyped:
+/// payloads are bytes, decoding is the store's.
+/// </summary>
+internal sealed class ValueReader : Replicator
 {
+    private readonly ValueRepair _repair;
+
+    public ValueReader(ReplicationContext context, ValueRepair repair)
+        : base(context)
+    {
+        _repair = repair;
+    }
+
     public async ValueTask<ValueReadResult> ReadAsync(
         ReplicatedTypeDescriptor descriptor,
         string key,
@@ -69,11 +84,11 @@ internal sealed partial class ValueReplicator
         var winner = replies[winnerIndex];
         if (repairMode != ReadRepairMode.Off)
         {
-            var repair = new RepairPlan(this, key, descriptor.Name, winner);
+            var repair = _repair.PlanFor(key, descriptor.Name, winner);
             Task<Exception?>?[]? blocking = null;
             for (var i = 0; i < replies.Length; i++)
             {
-                if (arrived[i] && NeedsRepair(replies[i], winner))
+                if (arrived[i] && ValueRepair.NeedsRepair(replies[i], winner))
                 {
                     var task = repair.RunAsync(_nodes.Nodes[i], replies[i], repairMode == ReadRepairMode.Blocking ? "blocking" : "background");
                     if (repairMode == ReadRepairMode.Blocking)
@@ -86,10 +101,10 @@ internal sealed partial class ValueReplicator
             call.HandleLate(
                 static (index, reply, state) =>
                 {
-                    var plan = (RepairPlan)state!;
-                    if (NeedsRepair(reply, plan.Winner))
+                    var plan = (ValueRepair.RepairPlan)state!;
+                    if (ValueRepair.NeedsRepair(reply, plan.Winner))
                     {
-                        _ = plan.RunAsync(plan.Owner._nodes.Nodes[index], reply, "background");
+                        _ = plan.RunAsync(plan.Owner.Context.Nodes.Nodes[index], reply, "background");
                     }
                 },
                 repair);
@@ -119,7 +134,7 @@ internal sealed partial class ValueReplicator
         var holders = 0;
         for (var i = 0; i < replies.Length; i++)
         {
-            if (arrived[i] && replies[i].Counts && (repairs[i] is { } repair ? repair.Result is null : !NeedsRepair(replies[i], winner)))
+            if (arrived[i] && replies[i].Counts && (repairs[i] is { } repair ? repair.Result is null : !ValueRepair.NeedsRepair(replies[i], winner)))
             {
                 holders++;
             }
@@ -169,10 +184,10 @@ internal sealed partial class ValueReplicator
             return;
         }
 
-        var repair = new RepairPlan(this, key, typeName, replies[winnerIndex]);
+        var repair = _repair.PlanFor(key, typeName, replies[winnerIndex]);
         for (var i = 0; i < replies.Length; i++)
         {
-            if (arrived[i] && replies[i].State == ValueState.Damaged && NeedsRepair(replies[i], repair.Winner))
+            if (arrived[i] && replies[i].State == ValueState.Damaged && ValueRepair.NeedsRepair(replies[i], repair.Winner))
             {
                 _ = repair.RunAsync(_nodes.Nodes[i], replies[i], "background");
             }
@@ -187,7 +202,7 @@ internal sealed partial class ValueReplicator
     /// A value read's part on one node: a damaged copy, or a node that does not count for reads yet, is used but not
     /// counted; a reply that does not count lets a targeted read ask another node.
     /// </summary>
-    private readonly struct ReadStep(ValueReplicator owner, QuorumCall<ValueReadReply> call, string key, RedisKey[] keys, string typeName, long nowMs) : INodeStep<ValueReadReply>
+    private readonly struct ReadStep(ValueReader owner, QuorumCall<ValueReadReply> call, string key, RedisKey[] keys, string typeName, long nowMs) : INodeStep<ValueReadReply>
     {
         public LuaScript Script => LuaScript.ValueRead;
 
@@ -277,77 +292,4 @@ internal sealed partial class ValueReplicator
         throw first!;
     }
 
-    /// <summary>
-    /// Whether a replica must get the winner's state: it is older, absent, unversioned, damaged, or holds other bytes
-    /// under the winner's version (a corrupt copy). Replicas whose answer did not count are never touched.
-    /// </summary>
-    private static bool NeedsRepair(in ValueReadReply reply, in ValueReadReply winner) => reply.State switch
-    {
-        ValueState.Error => false,
-        ValueState.Absent or ValueState.Unversioned => true,
-        ValueState.Damaged => reply.Version <= winner.Version,
-        _ when reply.Version < winner.Version => true,
-        ValueState.Live when reply.Version == winner.Version && winner.State == ValueState.Live =>
-            !reply.Payload.AsSpan().SequenceEqual(winner.Payload),
-        _ => false,
-    };
-
-    /// <summary>Writes the winning state, with its original version, to stale replicas (conditionally: never over something newer).</summary>
-    private sealed class RepairPlan
-    {
-        private readonly string _key;
-        private readonly string _typeName;
-        private RedisKey[]? _keys;
-        private RedisValue[]? _args;
-        private RedisValue[]? _replaceEqualArgs;
-
-        public RepairPlan(ValueReplicator owner, string key, string typeName, ValueReadReply winner)
-        {
-            Owner = owner;
-            _key = key;
-            _typeName = typeName;
-            Winner = winner;
-        }
-
-        public ValueReplicator Owner { get; }
-
-        public ValueReadReply Winner { get; }
-
-        /// <summary>Writes the winner to one node; returns <see langword="null"/> when the node now holds it (or newer), else the failure.</summary>
-        public async Task<Exception?> RunAsync(ReplicaNode node, ValueReadReply stale, string mode)
-        {
-            // A copy at the winner's own version is damaged or corrupt: it may only be replaced by the same version.
-            var replaceEqual = stale.Version == Winner.Version;
-            var args = replaceEqual ? _replaceEqualArgs ??= Arguments(true) : _args ??= Arguments(false);
-            try
-            {
-                // Made on the first repair only: most reads repair nothing. (A race builds equal arrays twice.)
-                var keys = _keys ??= Owner.WriteKeys(_key);
-                var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
-                var reply = ValueReplyParser.ParseWrite(result, _key, node.Name, _typeName);
-                var outcome = reply.Kind switch
-                {
-                    NodeOutcomeKind.Applied => "applied",
-                    NodeOutcomeKind.Superseded => "superseded",
-                    _ => "failed",
-                };
-                Owner._metrics.ReadRepair(mode, outcome);
-                Log.ReadRepaired(Owner._logger, _key, node.Name, Winner.Version, mode, outcome);
-                if (reply.Error is not null)
-                {
-                    Log.ReadRepairFailed(Owner._logger, _key, node.Name, reply.Error);
-                }
-
-                return reply.Kind is NodeOutcomeKind.Applied or NodeOutcomeKind.Superseded ? null : reply.Error ?? new AnarchoRedisException($"The read repair of key '{_key}' on node {node.Name} was not applied.", _key);
-            }
-            catch (Exception ex)
-            {
-                Owner._metrics.ReadRepair(mode, "failed");
-                Log.ReadRepairFailed(Owner._logger, _key, node.Name, ex);
-                return ex;
-            }
-        }
-
-        private RedisValue[] Arguments(bool replaceEqual) => Owner.RepairArguments(_key, Winner, _typeName, replaceEqual);
-    }
 }

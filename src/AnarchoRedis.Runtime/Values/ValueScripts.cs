@@ -1,0 +1,91 @@
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// The KEYS and ARGV of value_write.lua, for a write and for a repair alike: a repair writes exactly what the write path
+/// writes for the same version (entry hash, due time, meta expiry), so every node ends with the same bookkeeping.
+/// </summary>
+internal sealed class ValueScripts(ReplicationContext context)
+{
+    public static readonly RedisValue ModeValue = "v";
+    public static readonly RedisValue ModeTombstone = "t";
+    public static readonly RedisValue ModeExpired = "x";
+    private static readonly RedisValue Zero = "0";
+    private static readonly RedisValue One = "1";
+
+    private readonly KeySpace _keys = context.Keys;
+    private readonly SlotKeys? _slots = context.Slots;
+    private readonly long _graceMs = (long)context.Options.TombstoneGracePeriod.TotalMilliseconds;
+
+    /// <summary>
+    /// KEYS of value_write.lua (and value_purge.lua) for a key: data and meta, plus its slot's index and digest when
+    /// slot digests are on. Checks the key.
+    /// </summary>
+    public RedisKey[] WriteKeys(string key)
+    {
+        var metaKey = _keys.MetaKey(key);
+        if (_slots is null)
+        {
+            return [key, metaKey];
+        }
+
+        var (index, digest) = _slots.Of(key);
+        return [key, metaKey, index, digest];
+    }
+
+    /// <summary>
+    /// ARGV of value_write.lua. With slot digests on, also the key's entry hash (of the key and version) and its due
+    /// time: a tombstone is due when its grace period ends, a value with a time to live when its meta key expires.
+    /// </summary>
+    public RedisValue[] WriteArguments(string key, ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
+    {
+        var metaExpiresAt = MetaExpiresAt(expiresAt);
+        if (_slots is null)
+        {
+            return
+            [
+                version.ToString(),
+                mode,
+                payload,
+                expiresAt == 0 ? Zero : expiresAt,
+                metaExpiresAt == 0 ? Zero : metaExpiresAt,
+                deletedAt == 0 ? Zero : deletedAt,
+                typeName,
+                replaceEqual ? One : Zero,
+            ];
+        }
+
+        var due = EarliestDue(deletedAt == 0 ? 0 : deletedAt + _graceMs, metaExpiresAt);
+        return
+        [
+            version.ToString(),
+            mode,
+            payload,
+            expiresAt == 0 ? Zero : expiresAt,
+            metaExpiresAt == 0 ? Zero : metaExpiresAt,
+            deletedAt == 0 ? Zero : deletedAt,
+            typeName,
+            replaceEqual ? One : Zero,
+            SlotEntry.ValueHash(key, version),
+            due == 0 ? Zero : due,
+        ];
+    }
+
+    /// <summary>The write script's arguments that copy <paramref name="winner"/>'s state, version and times to a node.</summary>
+    public RedisValue[] RepairArguments(string key, in ValueReadReply winner, string typeName, bool replaceEqual)
+    {
+        var mode = winner.State switch
+        {
+            ValueState.Live => ModeValue,
+            ValueState.Tombstone => ModeTombstone,
+            _ => ModeExpired,
+        };
+        return WriteArguments(key, winner.Version, mode, winner.Payload ?? RedisValue.EmptyString, winner.ExpiresAt, winner.DeletedAt, typeName, replaceEqual);
+    }
+
+    /// <summary>The meta key's expiry: the data's plus the grace period (so a stale replica cannot bring the value back); 0 for none.</summary>
+    private long MetaExpiresAt(long expiresAt) => expiresAt == 0 ? 0 : expiresAt + _graceMs;
+
+    private static long EarliestDue(long a, long b) => a == 0 ? b : b == 0 ? a : System.Math.Min(a, b);
+}
