@@ -151,62 +151,7 @@ internal sealed class ListReader : Replicator
 
     /// <summary>Starts a list read on one node.</summary>
     private void ReadOnNode(QuorumCall<ListReadReply> call, ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName) =>
-        _ = NodeCall.RunAsync<ListReadReply, ReadStep>(node, new ReadStep(this, call, key, keys, args, typeName));
-
-    /// <summary>
-    /// A list read's part on one node: a copy whose data went missing under its meta, or a node that does not count for
-    /// reads yet, is merged but not counted; a reply that does not count lets a targeted read ask another node.
-    /// </summary>
-    private readonly struct ReadStep(ListReader owner, QuorumCall<ListReadReply> call, string key, RedisKey[] keys, RedisValue[] args, string typeName) : INodeStep<ListReadReply>
-    {
-        public LuaScript Script => LuaScript.ListRead;
-
-        public RedisKey[] Keys => keys;
-
-        public RedisValue[] Args => args;
-
-        public ListReadReply Parse(ReplicaNode node, RedisResult result)
-        {
-            var reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
-            if (reply.Ok && !reply.Version.IsZero)
-            {
-                owner.Observe(reply.Version, key);
-            }
-
-            return reply;
-        }
-
-        public ListReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error) => ListReadReply.Failed(kind, error);
-
-        public void Complete(ReplicaNode node, ListReadReply reply)
-        {
-            if (reply.Ok && reply.DataChanged && (reply.ExpiresAt == 0 || reply.ExpiresAt > owner.NowMs + ValueReplyParser.ExpiryToleranceMs))
-            {
-                // The list's data is gone (or changed) under its meta while its expiry is not due: evicted or edited outside
-                // AnarchoRedis. Merged and repaired like any answer, but it does not count toward R (it would "agree" with a
-                // node that never had the list).
-                reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
-                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-            }
-
-            if (!reply.Ok)
-            {
-                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-            }
-            else if (!reply.IsNotCounted && !node.Health.CountsForReads)
-            {
-                // Filling after an empty restart, or not verified since it reconnected: merged and repaired like any other
-                // answer, but not counted toward R.
-                reply = reply.NotCounted(node.Health.NotCountedError);
-            }
-
-            call.OnReply(node.Index, reply);
-            if (owner.Replacement(call, reply) is { } next)
-            {
-                owner.ReadOnNode(call, next, key, keys, args, typeName);
-            }
-        }
-    }
+        new QuorumReadStep<ListReadReply, ListReadParser>(this, call, key, keys, args, new ListReadParser(typeName, NowMs)).Send(node);
 
     internal async Task ConfirmDivergenceAsync(string key, string typeName)
     {

@@ -170,40 +170,7 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
     }
 
     private Task ReadFullForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, RepairScope state) =>
-        NodeCall.RunAsync<ListReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, args, typeName, replies, index, state), skipOpenCircuit: false);
-
-    /// <summary>A pass's full read of a list on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
-    private readonly struct RepairReadStep(ListRepair owner, string key, RedisKey[] keys, RedisValue[] args, string typeName, ListReadReply[] replies, int index, RepairScope state) : INodeStep<ListReadReply>
-    {
-        public LuaScript Script => LuaScript.ListRead;
-
-        public RedisKey[] Keys => keys;
-
-        public RedisValue[] Args => args;
-
-        public ListReadReply Parse(ReplicaNode node, RedisResult result)
-        {
-            var reply = ListReplyParser.ParseRead(result, key, node.Name, typeName);
-            if (!reply.Ok)
-            {
-                state.Unreadable(node, key, reply.Error);
-            }
-            else if (!reply.Version.IsZero)
-            {
-                owner.Observe(reply.Version, key);
-            }
-
-            return reply;
-        }
-
-        public ListReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error)
-        {
-            state.NodeFailed(node, key, error);
-            return ListReadReply.Failed(kind, error);
-        }
-
-        public void Complete(ReplicaNode node, ListReadReply reply) => replies[index] = reply;
-    }
+        new RepairReadStep<ListReadReply, ListReadParser>(this, key, keys, args, new ListReadParser(typeName, NowMs), replies, index, state).RunAsync(node);
 
     private async Task<bool> ReplaceOnNodeAsync(ReplacePlan plan, ReplicaNode node, ListReadReply seen, string key, RepairScope state)
     {

@@ -31,9 +31,11 @@ internal readonly record struct ListReadReply(
     ReplicatedVersion MaxRight,
     ReplicatedVersion ExpiryVersion,
     NodeOutcomeKind ErrorKind,
-    Exception? Error) : INodeReply
+    Exception? Error) : INodeReadReply<ListReadReply>
 {
     public bool Counts => Ok && !IsNotCounted;
+
+    public bool IsError => !Ok;
 
     /// <summary>
     /// Whether the answer is valid but from a node whose reads do not count toward R (filling after an empty restart, or
@@ -174,4 +176,15 @@ internal static class ListReplyParser
 
     /// <summary>The text form of an id or watermark on the nodes: 32 hex digits, or <c>0</c> for none.</summary>
     internal static string Watermark(ReplicatedVersion version) => version.IsZero ? "0" : version.ToString();
+}
+
+/// <summary>list_read.lua: a list whose data is gone (or changed) under its meta while its expiry is not due is missing.</summary>
+internal readonly struct ListReadParser(string typeName, long nowMs) : IReadParser<ListReadReply>
+{
+    public LuaScript Script => LuaScript.ListRead;
+
+    public ListReadReply Parse(RedisResult result, string key, string node) => ListReplyParser.ParseRead(result, key, node, typeName);
+
+    public bool IsMissing(in ListReadReply reply) =>
+        reply.Ok && reply.DataChanged && (reply.ExpiresAt == 0 || reply.ExpiresAt > nowMs + ValueReplyParser.ExpiryToleranceMs);
 }

@@ -12,6 +12,45 @@ internal interface INodeReply
     bool Counts { get; }
 }
 
+/// <summary>A node's answer to a read script (value_read.lua, list_read.lua).</summary>
+/// <typeparam name="TSelf">The reply type.</typeparam>
+internal interface INodeReadReply<TSelf> : INodeReply
+    where TSelf : struct, INodeReadReply<TSelf>
+{
+    /// <summary>Whether the node's copy cannot be used at all (it failed, or holds what the script refuses).</summary>
+    bool IsError { get; }
+
+    /// <summary>Whether the answer is usable but does not count toward R; <see cref="Error"/> says why.</summary>
+    bool IsNotCounted { get; }
+
+    /// <summary>The version the node holds (zero: none).</summary>
+    ReplicatedVersion Version { get; }
+
+    NodeOutcomeKind ErrorKind { get; }
+
+    Exception? Error { get; }
+
+    /// <summary>This answer, marked as not counting toward R, with the reason.</summary>
+    TSelf NotCounted(Exception reason);
+
+    /// <summary>The reply of a node that was not asked or did not answer.</summary>
+    static abstract TSelf Failed(NodeOutcomeKind kind, Exception error);
+}
+
+/// <summary>How a read script is sent and its answer read, for one key kind (Values/ValueReplies.cs, Lists/ListReplies.cs).</summary>
+/// <typeparam name="TReply">The reply type.</typeparam>
+internal interface IReadParser<TReply>
+    where TReply : struct, INodeReadReply<TReply>
+{
+    LuaScript Script { get; }
+
+    /// <summary>Reads the script's answer (errors are replies; may throw on a malformed answer).</summary>
+    TReply Parse(RedisResult result, string key, string node);
+
+    /// <summary>Whether the copy's data is gone under its meta before its expiry (evicted, deleted by hand): repaired, never counted.</summary>
+    bool IsMissing(in TReply reply);
+}
+
 /// <summary>
 /// One node's part of a quorum operation, as <see cref="NodeCall.RunAsync{TReply, TStep}"/> runs it: what to send, how
 /// to read the answer or the failure, and what to do with the reply (report it to the quorum call, note errors, record

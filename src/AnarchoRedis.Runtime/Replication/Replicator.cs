@@ -188,7 +188,7 @@ internal abstract class Replicator
     /// (the version is still data, and wins its comparisons).
     /// </summary>
     /// <returns><see langword="false"/> for a version beyond the skew bound.</returns>
-    private protected bool Observe(ReplicatedVersion version, string key)
+    internal bool Observe(ReplicatedVersion version, string key)
     {
         if (_clock.Observe(version))
         {
@@ -255,7 +255,66 @@ internal abstract class Replicator
         Log.QuorumNotReached(_logger, operation, key, exception.Acknowledged, required, string.Join(", ", outcomes.Select(o => $"{o.Node}={o.Kind}")));
         return exception;
     }
+    /// <summary>
+    /// A quorum read's part on one node: the version seen moves the clock; a missing copy, or a node that does not count
+    /// for reads yet (filling after an empty restart, or unverified), is used (a candidate, and repaired when stale) but
+    /// not counted; a reply that does not count lets a targeted read ask the next node in its place.
+    /// </summary>
+    private protected readonly struct QuorumReadStep<TReply, TParser>(Replicator owner, QuorumCall<TReply> call, string key, RedisKey[] keys, RedisValue[] args, TParser parser) : INodeStep<TReply>
+        where TReply : struct, INodeReadReply<TReply>
+        where TParser : struct, IReadParser<TReply>
+    {
+        public LuaScript Script => parser.Script;
+
+        public RedisKey[] Keys => keys;
+
+        public RedisValue[] Args => args;
+
+        /// <summary>Starts the read on a node.</summary>
+        public void Send(ReplicaNode node) => _ = NodeCall.RunAsync<TReply, QuorumReadStep<TReply, TParser>>(node, this);
+
+        public TReply Parse(ReplicaNode node, RedisResult result)
+        {
+            var reply = parser.Parse(result, key, node.Name);
+            if (!reply.IsError && !reply.Version.IsZero)
+            {
+                owner.Observe(reply.Version, key);
+            }
+
+            return reply;
+        }
+
+        public TReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error) => TReply.Failed(kind, error);
+
+        public void Complete(ReplicaNode node, TReply reply)
+        {
+            if (parser.IsMissing(reply))
+            {
+                // The meta names data that is gone (evicted, deleted by hand) before its expiry: not an answer that
+                // counts (with a stale node it would outvote the acknowledged write, or "agree" with a node that never
+                // had the key). It is repaired.
+                reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
+                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+            }
+
+            if (reply.IsError)
+            {
+                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
+            }
+            else if (!reply.IsNotCounted && !node.Health.CountsForReads)
+            {
+                reply = reply.NotCounted(node.Health.NotCountedError);
+            }
+
+            call.OnReply(node.Index, reply);
+            if (owner.Replacement(call, reply) is { } next)
+            {
+                Send(next);
+            }
+        }
+    }
 }
+
 
 /// <summary>Takes the writes a node missed (the hint recorder, Hints/HintRecorder.cs).</summary>
 internal interface IMissedWriteSink

@@ -4,11 +4,8 @@
 -- KEYS[1] meta   KEYS[2] slot index   KEYS[3] slot digest   ARGV[1] the entry's field (the data key)
 --
 -- Returns {1} the meta exists (nothing done); {0, 1} the entry was removed; {0, 0} there was no entry.
+-- (slot_weight and drop_slot_entry come from slot_common.lua, prepended when the script is loaded.)
 
 if redis.call('EXISTS', KEYS[1]) == 1 then return {1} end
-local old = redis.call('HGET', KEYS[2], ARGV[1])
-if not old then return {0, 0} end
-redis.call('HDEL', KEYS[2], ARGV[1])
-local weight = slot_weight(old)
-if weight ~= 0 then redis.call('HINCRBY', KEYS[3], 's', string.format('%d', -weight)) end
+if not drop_slot_entry(KEYS[2], KEYS[3], ARGV[1]) then return {0, 0} end
 return {0, 1}

@@ -132,11 +132,16 @@ end
 
 -- Removes the key's entry from the slot index and its weight from the slot sum.
 local function drop_entry()
-  if not KEYS[5] then return end
-  local old = redis.call('HGET', KEYS[4], KEYS[1])
-  if old then
-    redis.call('HDEL', KEYS[4], KEYS[1])
-    local weight = slot_weight(old)
-    if weight ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', -weight)) end
+  if KEYS[5] then drop_slot_entry(KEYS[4], KEYS[5], KEYS[1]) end
+end
+
+-- Replaces the list's data with the given envelopes, in order (RPUSH in chunks of 1000: unpack has a stack limit).
+local function rewrite_list(elements)
+  redis.call('DEL', KEYS[1])
+  local first = 1
+  while first <= #elements do
+    local last = math.min(first + 999, #elements)
+    redis.call('RPUSH', KEYS[1], unpack(elements, first, last))
+    first = last + 1
   end
 end

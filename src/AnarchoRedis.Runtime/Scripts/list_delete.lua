@@ -7,7 +7,8 @@
 -- ARGV[1] registry name   ARGV[2] delete version D   ARGV[3] due candidate for the key's slot entry, Unix ms or '0'
 --
 -- Returns {0, count, digest, version}; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check, list_entry and rewrite_list come from version_common.lua and list_common.lua,
+-- prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end
@@ -30,13 +31,7 @@ for _, id in ipairs(ids) do
   h = xor16(h, string.sub(redis.sha1hex(id), 1, 16))
 end
 
-redis.call('DEL', KEYS[1])
-local first = 1
-while first <= #survivors do
-  local last = math.min(first + 999, #survivors)
-  redis.call('RPUSH', KEYS[1], unpack(survivors, first, last))
-  first = last + 1
-end
+rewrite_list(survivors)
 local dv = meta[6] or '0'
 if dv == '0' or newer(D, dv) then dv = D end
 local version = meta[1] or D

@@ -13,7 +13,8 @@
 -- ARGV[14] number of envelopes n; ARGV[15 .. 14+n] envelopes in canonical order; then tombstone pairs (id, time)
 --
 -- Returns {0, count, digest, version} replaced; {1, count, digest, version} the node changed meanwhile; errors as list_push.lua.
--- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check, list_entry and rewrite_list come from version_common.lua and list_common.lua,
+-- prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end
@@ -34,14 +35,8 @@ for i = 15, 14 + n do
     elements[#elements + 1] = ARGV[i]
   end
 end
-redis.call('DEL', KEYS[1])
-local first = 1
-while first <= #elements do
-  local last = math.min(first + 999, #elements)
-  redis.call('RPUSH', KEYS[1], unpack(elements, first, last))
-  first = last + 1
-end
-first = 15 + n
+rewrite_list(elements)
+local first = 15 + n
 while first < #ARGV do
   local last = math.min(first + 999, #ARGV)
   redis.call('HSET', KEYS[3], unpack(ARGV, first, last))

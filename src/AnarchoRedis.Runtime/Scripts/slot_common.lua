@@ -11,3 +11,13 @@ local function slot_weight(entry)
   local due = tonumber(string.match(entry, ':(%d+)$') or '') or 0
   return (h + due) % 1099511627776
 end
+
+-- Removes a key's entry (field) from a slot index and its weight from the slot digest's sum; returns whether there was one.
+local function drop_slot_entry(index, digest, field)
+  local old = redis.call('HGET', index, field)
+  if not old then return false end
+  redis.call('HDEL', index, field)
+  local weight = slot_weight(old)
+  if weight ~= 0 then redis.call('HINCRBY', digest, 's', string.format('%d', -weight)) end
+  return true
+end

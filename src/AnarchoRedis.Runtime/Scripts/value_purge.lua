@@ -6,6 +6,7 @@
 --
 -- Returns {0} purged; {1, stored version or ''} the node holds something else (nothing done);
 -- {-1, type} the meta key is not a hash.
+-- (slot_weight and drop_slot_entry come from slot_common.lua, prepended when the script is loaded.)
 
 local meta = redis.pcall('HMGET', KEYS[2], 'v', 't', 'k', 'n')
 if type(meta) == 'table' and meta.err then
@@ -15,12 +16,5 @@ if meta[1] ~= ARGV[1] or meta[2] ~= '1' or meta[3] ~= 'v' or meta[4] ~= ARGV[2] 
   return {1, meta[1] or ''}
 end
 redis.call('DEL', KEYS[2], KEYS[1])
-if KEYS[4] then
-  local old = redis.call('HGET', KEYS[3], KEYS[1])
-  if old then
-    redis.call('HDEL', KEYS[3], KEYS[1])
-    local weight = slot_weight(old)
-    if weight ~= 0 then redis.call('HINCRBY', KEYS[4], 's', string.format('%d', -weight)) end
-  end
-end
+if KEYS[4] then drop_slot_entry(KEYS[3], KEYS[4], KEYS[1]) end
 return {0}

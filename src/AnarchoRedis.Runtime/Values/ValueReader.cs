@@ -196,65 +196,7 @@ internal sealed class ValueReader : Replicator
 
     /// <summary>Starts a value read on one node.</summary>
     private void ReadOnNode(QuorumCall<ValueReadReply> call, ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs) =>
-        _ = NodeCall.RunAsync<ValueReadReply, ReadStep>(node, new ReadStep(this, call, key, keys, typeName, nowMs));
-
-    /// <summary>
-    /// A value read's part on one node: a damaged copy, or a node that does not count for reads yet, is used but not
-    /// counted; a reply that does not count lets a targeted read ask another node.
-    /// </summary>
-    private readonly struct ReadStep(ValueReader owner, QuorumCall<ValueReadReply> call, string key, RedisKey[] keys, string typeName, long nowMs) : INodeStep<ValueReadReply>
-    {
-        public LuaScript Script => LuaScript.ValueRead;
-
-        public RedisKey[] Keys => keys;
-
-        public RedisValue[] Args => [];
-
-        public ValueReadReply Parse(ReplicaNode node, RedisResult result)
-        {
-            var reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
-            if (reply.State == ValueState.Unversioned)
-            {
-                Log.UnversionedData(owner._logger, node.Name, key);
-            }
-            else if (reply.State != ValueState.Error && !reply.Version.IsZero)
-            {
-                owner.Observe(reply.Version, key);
-            }
-
-            return reply;
-        }
-
-        public ValueReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error) => ValueReadReply.Failed(kind, error);
-
-        public void Complete(ReplicaNode node, ValueReadReply reply)
-        {
-            if (reply.State == ValueState.Damaged)
-            {
-                // The meta names a live value whose data is gone (evicted, deleted by hand): a candidate for nothing, and
-                // not an answer that counts (with a stale node it would outvote the acknowledged write). It is repaired.
-                reply = reply.NotCounted(new ReplicaDataMissingException(key, node.Name, reply.Version));
-                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-            }
-
-            if (reply.State == ValueState.Error)
-            {
-                owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
-            }
-            else if (!reply.IsNotCounted && !node.Health.CountsForReads)
-            {
-                // Filling after an empty restart, or not verified since it reconnected: the answer is used (a candidate, and
-                // repaired when stale) but does not count toward R.
-                reply = reply.NotCounted(node.Health.NotCountedError);
-            }
-
-            call.OnReply(node.Index, reply);
-            if (owner.Replacement(call, reply) is { } next)
-            {
-                owner.ReadOnNode(call, next, key, keys, typeName, nowMs);
-            }
-        }
-    }
+        new QuorumReadStep<ValueReadReply, ValueReadParser>(this, call, key, keys, [], new ValueReadParser(typeName, nowMs, _logger)).Send(node);
 
     /// <summary>
     /// Decodes the winning value. When a copy does not decode, another node's copy of the same version is tried;

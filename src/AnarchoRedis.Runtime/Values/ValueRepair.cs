@@ -228,40 +228,7 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
     }
 
     private Task ReadForRepairAsync(ReplicaNode node, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, RepairScope state) =>
-        NodeCall.RunAsync<ValueReadReply, RepairReadStep>(node, new RepairReadStep(this, key, keys, typeName, nowMs, replies, index, state), skipOpenCircuit: false);
-
-    /// <summary>A pass's read of a value on one node: the reply goes to its slot, a node that cannot answer to the pass's report.</summary>
-    private readonly struct RepairReadStep(ValueRepair owner, string key, RedisKey[] keys, string typeName, long nowMs, ValueReadReply[] replies, int index, RepairScope state) : INodeStep<ValueReadReply>
-    {
-        public LuaScript Script => LuaScript.ValueRead;
-
-        public RedisKey[] Keys => keys;
-
-        public RedisValue[] Args => [];
-
-        public ValueReadReply Parse(ReplicaNode node, RedisResult result)
-        {
-            var reply = ValueReplyParser.ParseRead(result, key, node.Name, typeName, nowMs);
-            if (reply.State == ValueState.Error)
-            {
-                state.Unreadable(node, key, reply.Error);
-            }
-            else if (!reply.Version.IsZero)
-            {
-                owner.Observe(reply.Version, key);
-            }
-
-            return reply;
-        }
-
-        public ValueReadReply Failed(ReplicaNode node, NodeOutcomeKind kind, Exception error)
-        {
-            state.NodeFailed(node, key, error);
-            return ValueReadReply.Failed(kind, error);
-        }
-
-        public void Complete(ReplicaNode node, ValueReadReply reply) => replies[index] = reply;
-    }
+        new RepairReadStep<ValueReadReply, ValueReadParser>(this, key, keys, [], new ValueReadParser(typeName, nowMs, _logger), replies, index, state).RunAsync(node);
 
     private async Task<bool> RepairOnNodeAsync(RepairPlan plan, ReplicaNode node, ReplicatedVersion held, RepairScope state)
     {

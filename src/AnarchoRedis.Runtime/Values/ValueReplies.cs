@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System;
 using StackExchange.Redis;
 using static AnarchoRedis.ReplyFields;
@@ -43,9 +44,11 @@ internal readonly record struct ValueReadReply(
     long ExpiresAt,
     long DeletedAt,
     NodeOutcomeKind ErrorKind,
-    Exception? Error) : INodeReply
+    Exception? Error) : INodeReadReply<ValueReadReply>
 {
     public bool Counts => State != ValueState.Error && !IsNotCounted;
+
+    public bool IsError => State == ValueState.Error;
 
     /// <summary>
     /// Whether the answer is valid but from a node whose reads do not count toward R (filling after an empty restart, or
@@ -200,4 +203,23 @@ internal static class ValueReplyParser
         System.Text.Ascii.IsValid(utf8) ? System.Text.Ascii.Equals(utf8, name) : string.Equals(System.Text.Encoding.UTF8.GetString(utf8), name, StringComparison.Ordinal);
 
     private static string Shorten(string? text) => text is null ? "(nil)" : text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
+}
+
+/// <summary>value_read.lua: sent with no arguments; a live value whose data is gone under its meta is missing.</summary>
+internal readonly struct ValueReadParser(string typeName, long nowMs, ILogger logger) : IReadParser<ValueReadReply>
+{
+    public LuaScript Script => LuaScript.ValueRead;
+
+    public ValueReadReply Parse(RedisResult result, string key, string node)
+    {
+        var reply = ValueReplyParser.ParseRead(result, key, node, typeName, nowMs);
+        if (reply.State == ValueState.Unversioned)
+        {
+            Log.UnversionedData(logger, node, key);
+        }
+
+        return reply;
+    }
+
+    public bool IsMissing(in ValueReadReply reply) => reply.State == ValueState.Damaged;
 }
