@@ -212,7 +212,7 @@ internal sealed class SlotAudit
         Digests.GetValueOrDefault(slot)?.GetValueOrDefault("s") is { } s ? long.Parse(s, CultureInfo.InvariantCulture) : 0;
 
     /// <summary>
-    /// A list's entry hash as design.md defines it: the first 10 hex digits of the SHA-1 of key, v, c, h, dv, ml, mr, x,
+    /// A list's entry hash as docs/anti-entropy.md defines it: the first 10 hex digits of the SHA-1 of key, v, c, h, dv, ml, mr, x,
     /// xv and the number of element tombstones, joined by NUL. Computed here independently of the scripts.
     /// </summary>
     public static long ListEntryHash(string key, IReadOnlyDictionary<string, string> meta, long tombstones)

@@ -12,7 +12,7 @@ using Xunit;
 namespace AnarchoRedis.IntegrationTests.AntiEntropy;
 
 /// <summary>
-/// Slot digests and slot indexes kept by the write scripts (design.md, "Slot digests and slot indexes"): checked on
+/// Slot digests and slot indexes kept by the write scripts (docs/anti-entropy.md, "Slot digests and slot indexes"): checked on
 /// real nodes with <see cref="SlotAudit"/>, compared across nodes, and the anti-entropy scripts that edit them.
 /// </summary>
 public sealed class SlotDigestTests

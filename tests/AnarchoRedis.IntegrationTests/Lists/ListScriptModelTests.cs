@@ -24,7 +24,7 @@ public sealed class ListScriptModelTests
         await using var cluster = await RedisCluster.StartAsync(1);
         var db = cluster[0].Db;
         var key = $"chat:model{seed}";
-        // With the slot index and digest keys: every step also checks the key's slot entry against design.md's formula.
+        // With the slot index and digest keys: every step also checks the key's slot entry against the formula in docs/anti-entropy.md.
         var slots = new SlotKeys("anrcho_slot:");
         var slot = HashSlot.Of(key);
         RedisKey[] keys = [.. ListTestHelpers.KeysOf(key), slots.IndexKey(slot), slots.DigestKey(slot)];

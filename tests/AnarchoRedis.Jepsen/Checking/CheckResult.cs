@@ -68,7 +68,7 @@ public sealed class CheckResult
 
     /// <summary>
     /// Ok reads that missed a write acknowledged before the read was invoked (register older than it, list without the
-    /// element). Part of the verdict when strict (the orchestrator's default): the epoch key (docs/design.md, "Empty-restart
+    /// element). Part of the verdict when strict (the orchestrator's default): the epoch key (docs/failures.md, "Empty-restart
     /// detection") keeps a node restarted empty from serving them until a pass has refilled it.
     /// </summary>
     public AnomalyList StaleReads { get; } = new();
