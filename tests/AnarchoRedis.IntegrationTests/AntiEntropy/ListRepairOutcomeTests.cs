@@ -67,4 +67,43 @@ public sealed class ListRepairOutcomeTests
             await pusher;
         }
     }
+
+    /// <summary>
+    /// Hint replay repairs through the same key repair: a list replay that is superseded leaves the node unhealed, so
+    /// its hint stays pending (it was dropped while the replay counted a superseded replace as done). Ported from the
+    /// helper branch fix-reads (9740baa).
+    /// </summary>
+    [Fact]
+    public async Task A_hint_whose_list_replay_was_superseded_stays_pending()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o => o.Hints.ReplayInterval = TimeSpan.FromHours(1));
+        var store = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:{superseded-hint}";
+        await store.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b")], WriteOptions.All);
+
+        // Node 2 comes back from a snapshot holding [a, b] with its count spelled "02" (every replace of it is
+        // superseded, as when a write lands between the replay's read and its replace), and misses the push of c.
+        await cluster[2].Db.HashSetAsync(RedisCluster.MetaKeyOf(key), "c", "02");
+        await cluster[2].SnapshotAsync();
+        cluster[2].Kill();
+        await store.PushRightAsync(key, ChatMessage.Of("c"), WriteOptions.Quorum);
+        var node2 = cluster[2].EndPoint;
+        await Eventually.HoldsAsync(() => Task.FromResult(client.PendingHints[node2] == 1), "node 2 has a hint for the list");
+        await cluster[2].RestartAsync(Testing.RestartMode.KeepData);
+
+        HintReplayReport? reached = null;
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                var report = await client.ReplayHintsAsync();
+                reached = report.UnreachableNodes.Count == 0 ? report : null;
+                return reached is not null;
+            },
+            "a replay reaches node 2");
+
+        Assert.Equal(1, client.PendingHints[node2]);
+        Assert.Equal(0, reached!.Replayed);
+        Assert.Equal(2, await cluster[2].Db.ListLengthAsync(key));
+    }
 }
