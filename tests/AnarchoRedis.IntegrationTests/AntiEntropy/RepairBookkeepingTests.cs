@@ -81,4 +81,39 @@ public sealed class RepairBookkeepingTests
 
         await NodeDump.AssertIdenticalAsync(cluster);
     }
+
+    /// <summary>
+    /// Found by the Jepsen-style checker (CI seed 3): a removal that reached one node only, a later removal of the same
+    /// element that missed that node, and a push that reached all leave every node with the same list, version and
+    /// number of tombstones but different removal times in one tombstone; an older tombstone of another element keeps
+    /// every node's due time equal. The slot entry must tell them apart (it covered the number of tombstones, not their
+    /// times), so that one pass makes them identical.
+    /// </summary>
+    [Fact]
+    public async Task One_pass_after_two_removals_of_one_element_reached_different_nodes_leaves_identical_tombstones()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o =>
+        {
+            o.AntiEntropy.MaxKeysPerSecond = 0;
+            o.Hints.Enabled = false;
+        });
+        var lists = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:{removed-apart}";
+        await lists.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("e")], WriteOptions.All);
+        await lists.RemoveAsync(key, ChatMessage.Of("e"), WriteOptions.All);
+        var b = (await client.ListReader.ReadMergedAsync(ChatMessage.Descriptor, key, 3, default)).Elements[1].Id;
+
+        await Task.Delay(20);
+        var nodeZero = await cluster.CreateClientAsync(o => o.Hints.Enabled = false, nodes: [0]);
+        await nodeZero.ListWriter.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 1, default);
+        await Task.Delay(20);
+        var others = await cluster.CreateClientAsync(o => o.Hints.Enabled = false, nodes: [1, 2]);
+        await others.ListWriter.RemoveIdsAsync("lrem", ChatMessage.Descriptor, key, [b], 2, default);
+        await lists.PushRightAsync(key, ChatMessage.Of("c"), WriteOptions.All);
+
+        await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        await NodeDump.AssertIdenticalAsync(cluster);
+    }
 }
