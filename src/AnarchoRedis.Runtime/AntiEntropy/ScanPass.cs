@@ -15,7 +15,7 @@ namespace AnarchoRedis;
 internal sealed class ScanPass
 {
     // Everything a replica's meta says about its state; equal on every node means the copies agree.
-    private static readonly RedisValue[] MetaFields = ["k", "n", "v", "t", "d", "x", "c", "h", "dv", "ml", "mr"];
+    private static readonly RedisValue[] MetaFields = ["k", "n", "v", "t", "d", "x", "c", "h", "dv", "ml", "mr", "tw"];
 
     private readonly KeySpace _keys;
     private readonly long _graceMs;

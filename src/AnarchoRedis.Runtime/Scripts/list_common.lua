@@ -16,12 +16,18 @@ end
 local function hex16(h)
   return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
 end
+-- A tombstone's contribution to the tombstones' digest tw (the XOR over every tombstone): the first 16 hex digits of
+-- the SHA-1 of id, ':' and the removal time as stored.
+local function tomb_hash(id, at)
+  return string.sub(redis.sha1hex(id .. ':' .. at), 1, 16)
+end
 
 -- Type and meta checks shared by every list script (before any write). Returns nil, the meta table (count and digest
 -- describing the data as it really is), LLEN and 1 when the data did not match the meta's count; or an error reply.
--- meta: 1 v, 2 k, 3 n, 4 c, 5 h, 6 dv, 7 ml, 8 mr, 9 x (data expiry), 10 xv (the write that set x), 11 mx (meta expiry).
+-- meta: 1 v, 2 k, 3 n, 4 c, 5 h, 6 dv, 7 ml, 8 mr, 9 x (data expiry), 10 xv (the write that set x), 11 mx (meta expiry),
+-- 12 tw (the tombstones' digest, below; computed from the tombstones when the meta predates it).
 local function check(name)
-  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx')
+  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx', 'tw')
   if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
   -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
   if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
@@ -82,21 +88,38 @@ local function check(name)
     local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
     if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
   end
+  if not hex16(meta[12]) then
+    local tw = '0000000000000000'
+    local tombs = redis.call('HGETALL', KEYS[3])
+    for j = 1, #tombs, 2 do tw = xor16(tw, tomb_hash(tombs[j], tombs[j + 1])) end
+    meta[12] = tw
+  end
   return nil, meta, len, damaged
+end
+
+-- Records that element id was removed at time at (Unix ms), keeping the latest removal time (as the merge does,
+-- ListReplicaState.ApplyRemove), and returns the tombstones' digest tw updated: a removal time is replicated state, and
+-- two nodes whose tombstones differ only in a time must differ in tw, hence in their slot entries.
+local function set_tombstone(tw, id, at)
+  local previous = redis.call('HGET', KEYS[3], id)
+  if previous and tonumber(previous) >= tonumber(at) then return tw end
+  if previous then tw = xor16(tw, tomb_hash(id, previous)) end
+  redis.call('HSET', KEYS[3], id, at)
+  return xor16(tw, tomb_hash(id, at))
 end
 
 
 -- Slot digest upkeep, only when the client passes the slot keys (AnarchoRedisOptions.SlotDigests): KEYS[4] the slot
 -- index (data key -> 'h' or 'h:due'), KEYS[5] the slot digest (s: sum of entry weights, slot_common.lua, m: earliest due time). A list's
 -- entry hash is computed here, after the write, from the meta the node now holds (only the node knows the state it
--- ends in): the first 10 hex digits (40 bits) of the SHA-1 of key, v, c, h, dv, ml, mr, x and the number of element
--- tombstones, joined by NUL. Its due time is the earlier of the entry's current one and the candidate (zeros ignored),
+-- ends in): the first 10 hex digits (40 bits) of the SHA-1 of key, v, c, h, dv, ml, mr, x, xv, the number of element
+-- tombstones and their digest tw (so removal times count), joined by NUL. Its due time is the earlier of the entry's current one and the candidate (zeros ignored),
 -- or exactly the given one when exact. Integers are printed with %d: tostring prints Lua's doubles with %.14g.
 -- (check() has already read both slot keys, so a wrong type failed the script before its first write.)
-local function list_entry(v, c, h, dv, ml, mr, x, xv, due, exact)
+local function list_entry(v, c, h, dv, ml, mr, x, xv, tw, due, exact)
   if not KEYS[5] then return end
   local text = table.concat({KEYS[1], v, string.format('%d', c), h, dv, ml, mr, x, xv,
-    string.format('%d', redis.call('HLEN', KEYS[3]))}, '\0')
+    string.format('%d', redis.call('HLEN', KEYS[3])), tw}, '\0')
   local hash = tonumber(string.sub(redis.sha1hex(text), 1, 10), 16)
   local old = redis.call('HGET', KEYS[4], KEYS[1])
   due = tonumber(due) or 0

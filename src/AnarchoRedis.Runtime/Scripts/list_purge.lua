@@ -15,11 +15,13 @@
 local err, meta, len = check(ARGV[1])
 if err then return err end
 local cutoff = tonumber(ARGV[2])
-local purged = 0
+local purged, tw = 0, meta[12]
 for i = 5, #ARGV do
-  local at = tonumber(redis.call('HGET', KEYS[3], ARGV[i]) or '')
+  local stored = redis.call('HGET', KEYS[3], ARGV[i])
+  local at = tonumber(stored or '')
   if at and at < cutoff then
     redis.call('HDEL', KEYS[3], ARGV[i])
+    tw = xor16(tw, tomb_hash(ARGV[i], stored))
     purged = purged + 1
   end
 end
@@ -29,7 +31,8 @@ if ARGV[4] ~= '' and len == 0 and meta[1] == ARGV[4] and redis.call('HLEN', KEYS
   drop_entry()
   return {0, purged, 1}
 end
+redis.call('HSET', KEYS[2], 'tw', tw)
 -- The entry describes the meta as stored (check() may have adjusted its copy in memory).
 local m = redis.call('HMGET', KEYS[2], 'v', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv')
-list_entry(m[1], m[2] or '0', m[3] or '0000000000000000', m[4] or '0', m[5] or '0', m[6] or '0', m[7] or '0', m[8] or '0', ARGV[3], true)
+list_entry(m[1], m[2] or '0', m[3] or '0000000000000000', m[4] or '0', m[5] or '0', m[6] or '0', m[7] or '0', m[8] or '0', tw, ARGV[3], true)
 return {0, purged, 0}

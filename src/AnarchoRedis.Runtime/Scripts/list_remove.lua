@@ -24,7 +24,7 @@ for i = 6, #ARGV, 2 do
   if not valid(ARGV[i]) or not hex16(ARGV[i + 1]) then return redis.error_reply('bad id or hash argument') end
 end
 
-local h = meta[5] or '0000000000000000'
+local h, tw = meta[5] or '0000000000000000', meta[12]
 for i = 6, #ARGV, 2 do
   local id = ARGV[i]
   local e = byId[id]
@@ -33,16 +33,14 @@ for i = 6, #ARGV, 2 do
     byId[id] = nil
     h = xor16(h, ARGV[i + 1])
   end
-  -- The latest removal time wins, as in the model (ListReplicaState.ApplyRemove).
-  local previous = tonumber(redis.call('HGET', KEYS[3], id) or '')
-  if previous == nil or previous < tonumber(ARGV[3]) then redis.call('HSET', KEYS[3], id, ARGV[3]) end
+  tw = set_tombstone(tw, id, ARGV[3])
 end
 local version = meta[1] or ARGV[2]
 if newer(ARGV[2], version) then version = ARGV[2] end
 local c = redis.call('LLEN', KEYS[1])
 local x, xv, mx = meta[9] or '0', meta[10] or '0', meta[11] or '0'
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', x, 'xv', xv, 'mx', mx)
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', x, 'xv', xv, 'mx', mx, 'tw', tw)
 -- A removal keeps the list's expiry, and its tombstones get it too.
 apply_expiry(x, mx)
-list_entry(version, c, h, meta[6] or '0', meta[7] or '0', meta[8] or '0', x, xv, ARGV[5], false)
+list_entry(version, c, h, meta[6] or '0', meta[7] or '0', meta[8] or '0', x, xv, tw, ARGV[5], false)
 return {0, c, h, version}

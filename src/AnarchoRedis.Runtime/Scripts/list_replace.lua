@@ -36,12 +36,10 @@ for i = 15, 14 + n do
   end
 end
 rewrite_list(elements)
-local first = 15 + n
-while first < #ARGV do
-  local last = math.min(first + 999, #ARGV)
-  redis.call('HSET', KEYS[3], unpack(ARGV, first, last))
-  first = last + 1
-end
+-- The merged tombstones: the latest removal time of each wins (a removal that reached the node after the client read it
+-- keeps its later time).
+local tw = meta[12]
+for i = 15 + n, #ARGV - 1, 2 do tw = set_tombstone(tw, ARGV[i], ARGV[i + 1]) end
 local version = ARGV[4]
 if meta[1] and newer(meta[1], version) then version = meta[1] end
 local ml, mr = ARGV[10], ARGV[11]
@@ -52,7 +50,7 @@ local x, xv, mx = ARGV[6], ARGV[13], ARGV[7]
 if meta[10] and meta[10] ~= '0' and (xv == '0' or newer(meta[10], xv)) then x, xv, mx = meta[9] or '0', meta[10], meta[11] or '0' end
 if xv == '0' or (dv ~= '0' and not newer(xv, dv)) then x, xv, mx = '0', '0', '0' end
 local c = redis.call('LLEN', KEYS[1])
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx)
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', tw)
 apply_expiry(x, mx)
-list_entry(version, c, h, dv, ml, mr, x, xv, ARGV[12], false)
+list_entry(version, c, h, dv, ml, mr, x, xv, tw, ARGV[12], false)
 return {0, c, h, version}

@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using AnarchoRedis.Testing;
 using StackExchange.Redis;
+using Xunit;
 using Xunit.Sdk;
 
 namespace AnarchoRedis.IntegrationTests.AntiEntropy;
@@ -213,11 +214,20 @@ internal sealed class SlotAudit
 
     /// <summary>
     /// A list's entry hash as docs/anti-entropy.md defines it: the first 10 hex digits of the SHA-1 of key, v, c, h, dv, ml, mr, x,
-    /// xv and the number of element tombstones, joined by NUL. Computed here independently of the scripts.
+    /// xv, the number of element tombstones and their digest (the XOR of the first 16 hex digits of SHA-1(id ':' time)
+    /// over the tombstones), joined by NUL. Computed here from the node's tombstones, independently of the scripts.
     /// </summary>
-    public static long ListEntryHash(string key, IReadOnlyDictionary<string, string> meta, long tombstones)
+    public static long ListEntryHash(string key, IReadOnlyDictionary<string, string> meta, HashEntry[] tombstones)
     {
-        var text = string.Join('\0', key, meta["v"], meta["c"], meta["h"], meta["dv"], meta["ml"], meta["mr"], meta["x"], meta["xv"], tombstones.ToString(CultureInfo.InvariantCulture));
+        var tw = 0UL;
+        foreach (var tombstone in tombstones)
+        {
+            var tombSha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes($"{tombstone.Name}:{tombstone.Value}")));
+            tw ^= ulong.Parse(tombSha.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        }
+
+        Assert.Equal(tw.ToString("x16", CultureInfo.InvariantCulture), meta["tw"]);
+        var text = string.Join('\0', key, meta["v"], meta["c"], meta["h"], meta["dv"], meta["ml"], meta["mr"], meta["x"], meta["xv"], tombstones.Length.ToString(CultureInfo.InvariantCulture), meta["tw"]);
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(text)));
         return long.Parse(sha.AsSpan(0, 10), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
     }
