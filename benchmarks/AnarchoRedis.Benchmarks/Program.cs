@@ -314,7 +314,14 @@ internal static class Program
                 NodeTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
                 SlotDigests = false,
             });
+            await using var batchClient = await AnarchoRedisClient.ConnectAsync(new AnarchoRedisOptions
+            {
+                Nodes = servers.EndPoints.ToList(),
+                NodeTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
+                MaxBatchSize = 64,
+            });
             var store = client.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
+            var batchStore = batchClient.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
             var noDigestStore = noDigestClient.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
             var value = workload.Value;
             var quorumTargeted = new ReadOptions { Consistency = Consistency.Quorum, FanOut = ReadFanOut.Required };
@@ -322,6 +329,7 @@ internal static class Program
             foreach (var (label, selector, sdkStore, prefix, write, read) in new (string, string, ReplicatedValueStore<BenchValue>, string, WriteOptions?, ReadOptions)[]
             {
                 ($"5. SDK, W=R={q} of {n} (quorum)", "sdk", store, "sdk:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"5. SDK, W=R={q} of {n}, writes coalesced (MaxBatchSize = 64)", "sdk-batch", batchStore, "sdkb:", WriteOptions.Quorum, ReadOptions.Quorum),
                 ($"5. SDK, W=R={q} of {n}, no slot digests", "sdk-nodigest", noDigestStore, "sdknd:", WriteOptions.Quorum, ReadOptions.Quorum),
                 ($"5. SDK, W=R=1 of {n} (one)", "sdk-one", store, "sdk:", WriteOptions.One, ReadOptions.One),
                 ($"5. SDK, W=R={n} of {n} (all)", "sdk-all", store, "sdk:", WriteOptions.All, ReadOptions.All),

@@ -61,6 +61,16 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("NodeTimeout must be positive.");
         }
 
+        if (options.MaxBatchSize < 1)
+        {
+            errors.Add("MaxBatchSize must be at least 1 (1 turns coalescing off).");
+        }
+
+        if (options.MaxCallsInFlightPerNode < 1)
+        {
+            errors.Add("MaxCallsInFlightPerNode must be at least 1.");
+        }
+
         if (options.HedgeDelay <= TimeSpan.Zero || (options.NodeTimeout > TimeSpan.Zero && options.HedgeDelay >= options.NodeTimeout))
         {
             errors.Add($"HedgeDelay must be positive and below NodeTimeout ({options.NodeTimeout}); it is {options.HedgeDelay}.");

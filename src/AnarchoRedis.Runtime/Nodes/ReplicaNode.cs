@@ -17,8 +17,8 @@ internal sealed class ReplicaNode : IAsyncDisposable
     private readonly IDatabase? _database;
     private readonly INodeChannel _channel;
 
-    private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, int failureThreshold)
-        : this(index, name, new RedisNodeChannel(database), failureThreshold)
+    private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, AnarchoRedisOptions options)
+        : this(index, name, new RedisNodeChannel(database, options.MaxBatchSize, options.MaxCallsInFlightPerNode), options.Health.FailureThreshold)
     {
         _connection = connection;
         _database = database;
@@ -51,6 +51,9 @@ internal sealed class ReplicaNode : IAsyncDisposable
 
     /// <summary>Whether the connection is up; always true for a node built over a channel (it has no connection to lose).</summary>
     public bool IsConnected => _connection?.IsConnected ?? true;
+
+    /// <summary>The coalescer of this node's value writes, or null (coalescing off, or a node over a channel).</summary>
+    internal ScriptBatcher? ValueWriteBatcher => (_channel as RedisNodeChannel)?.ValueWriteBatcher;
 
     /// <summary>The node's database, for the commands that are not scripts (anti-entropy, epochs, durable hints).</summary>
     /// <exception cref="InvalidOperationException">The node was built over a channel (<see cref="FromChannel"/>).</exception>
@@ -90,7 +93,7 @@ internal sealed class ReplicaNode : IAsyncDisposable
         config.Protocol = RedisProtocol.Resp2;
         var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        return new ReplicaNode(index, name, connection, connection.GetDatabase(), options.Health.FailureThreshold);
+        return new ReplicaNode(index, name, connection, connection.GetDatabase(), options);
     }
 
     /// <summary>PING, for the prober; records the answer or failure in <see cref="Health"/>.</summary>

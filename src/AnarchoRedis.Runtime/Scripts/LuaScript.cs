@@ -10,14 +10,18 @@ namespace AnarchoRedis;
 /// <summary>One of the library's Lua scripts: fixed text (an embedded <c>.lua</c> resource) and its SHA1 for EVALSHA.</summary>
 internal sealed class LuaScript
 {
-    private LuaScript(string name, string text)
+    private LuaScript(string name, string text, LuaScript? batch = null)
     {
         Name = name;
         Text = text;
         Sha1 = SHA1.HashData(Encoding.UTF8.GetBytes(text));
+        Batch = batch;
     }
 
-    public static LuaScript ValueWrite { get; } = Load("value_write", "version_common", "slot_common");
+    /// <summary>The status a batch driver returns for a call whose script raised an error: <c>{-100, message}</c>.</summary>
+    public const long BatchErrorCode = -100;
+
+    public static LuaScript ValueWrite { get; } = Load("value_write", batchable: true, "version_common", "slot_common");
 
     public static LuaScript ValueRead { get; } = Load("value_read");
 
@@ -54,9 +58,47 @@ internal sealed class LuaScript
 
     public byte[] Sha1 { get; }
 
+    /// <summary>
+    /// The script's batch form (ScriptBatcher), or null: the same script body as a function of its own KEYS and ARGV,
+    /// run once per call by a driver that takes every call's keys and arguments in turn (ARGV[1] = n calls, then each
+    /// call's key and argument counts, then the arguments) and returns one reply per call. Each call runs in a
+    /// protected call: an error it raises (OOM on a write, say) becomes its own reply <c>{-100, message}</c>, and the
+    /// calls after it still run, as they would have alone.
+    /// </summary>
+    public LuaScript? Batch { get; }
+
     /// <summary>Loads a script; <paramref name="preludes"/> name files of shared functions prepended to it, in order (Redis has no include).</summary>
-    private static LuaScript Load(string name, params string[] preludes) =>
-        new(name, string.Concat(preludes.Select(Resource)) + Resource(name));
+    private static LuaScript Load(string name, params string[] preludes) => Load(name, batchable: false, preludes);
+
+    private static LuaScript Load(string name, bool batchable, params string[] preludes)
+    {
+        var shared = string.Concat(preludes.Select(Resource));
+        var body = Resource(name);
+        var batch = batchable ? new LuaScript(name + "_batch", shared + "local function call(KEYS, ARGV)\n" + body + "\nend\n" + BatchDriver) : null;
+        return new LuaScript(name, shared + body, batch);
+    }
+
+    private const string BatchDriver = """
+        local n = tonumber(ARGV[1])
+        local replies = {}
+        local k, a = 1, 2 + 2 * n
+        for i = 1, n do
+          local nk, na = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+          local keys, args = {}, {}
+          for j = 1, nk do keys[j] = KEYS[k + j - 1] end
+          for j = 1, na do args[j] = ARGV[a + j - 1] end
+          k, a = k + nk, a + na
+          local ok, reply = pcall(call, keys, args)
+          if not ok then
+            replies[i] = {-100, type(reply) == 'table' and reply.err or tostring(reply)}
+          elseif type(reply) == 'table' and reply.err then
+            replies[i] = {-100, reply.err}
+          else
+            replies[i] = reply
+          end
+        end
+        return replies
+        """;
 
     private static string Resource(string name)
     {

@@ -1,0 +1,217 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// Coalesces the calls of one script to one node: while <c>maxInFlight</c> calls of it are on their way, further calls
+/// wait, and when one comes back the waiting ones go together as one call of the script's batch form
+/// (<see cref="LuaScript.Batch"/>), which runs each in turn, atomically each, and returns one reply per call. A call made
+/// while a slot is free goes at once, alone, as today: coalescing adds no wait when the node keeps up, and under load
+/// the per-call cost of Lua dispatch, reply framing and the client's continuations is paid once per batch.
+/// Each call gets exactly the reply (or the exception) it would have had alone: a failure of the whole batch call
+/// (timeout, connection lost) is every call's failure, an error raised inside one call is that call's alone.
+/// </summary>
+internal sealed class ScriptBatcher
+{
+    private readonly INodeChannel _channel;
+    private readonly LuaScript _script;
+    private readonly LuaScript _batch;
+    private readonly int _maxBatch;
+    private readonly int _maxInFlight;
+    private readonly Lock _gate = new();
+    private readonly Action<Task<RedisResult>> _onSingleDone;
+    private List<Pending>? _waiting;
+    private int _inFlight;
+
+    public ScriptBatcher(INodeChannel channel, LuaScript script, int maxBatch, int maxInFlight)
+    {
+        _channel = channel;
+        _script = script;
+        _batch = script.Batch ?? throw new ArgumentException($"{script.Name} has no batch form.", nameof(script));
+        _maxBatch = maxBatch;
+        _maxInFlight = maxInFlight;
+        _onSingleDone = _ => Drain();
+    }
+
+    /// <summary>How many batch calls (of two or more) were sent; for tests and benchmarks.</summary>
+    public long Batches { get; private set; }
+
+    /// <summary>How many calls went in batches.</summary>
+    public long Batched { get; private set; }
+
+    public Task<RedisResult> EvaluateAsync(RedisKey[] keys, RedisValue[] args)
+    {
+        lock (_gate)
+        {
+            if (_inFlight >= _maxInFlight)
+            {
+                var pending = new Pending(keys, args);
+                (_waiting ??= []).Add(pending);
+                return pending.Source.Task;
+            }
+
+            _inFlight++;
+        }
+
+        Task<RedisResult> task;
+        try
+        {
+            task = _channel.EvaluateAsync(_script, keys, args);
+        }
+        catch
+        {
+            // Thrown before anything was sent (a disposed connection): the slot is free again.
+            Drain();
+            throw;
+        }
+
+        task.ContinueWith(_onSingleDone, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
+    /// <summary>A call came back: its slot takes the calls that waited (up to the batch size), or is freed.</summary>
+    private void Drain()
+    {
+        List<Pending>? next;
+        lock (_gate)
+        {
+            if (_waiting is not { Count: > 0 } waiting)
+            {
+                _inFlight--;
+                return;
+            }
+
+            if (waiting.Count <= _maxBatch)
+            {
+                next = waiting;
+                _waiting = null;
+            }
+            else
+            {
+                next = waiting.GetRange(0, _maxBatch);
+                waiting.RemoveRange(0, _maxBatch);
+            }
+        }
+
+        _ = SendAsync(next);
+    }
+
+    private async Task SendAsync(List<Pending> calls)
+    {
+        try
+        {
+            if (calls.Count == 1)
+            {
+                var call = calls[0];
+                try
+                {
+                    call.Source.SetResult(await _channel.EvaluateAsync(_script, call.Keys, call.Args).ConfigureAwait(false));
+                }
+                catch (Exception ex)
+                {
+                    call.Source.SetException(ex);
+                }
+
+                return;
+            }
+
+            var (keys, args) = Pack(calls);
+            Batches++;
+            Batched += calls.Count;
+            RedisResult reply;
+            try
+            {
+                try
+                {
+                    reply = await _channel.EvaluateAsync(_batch, keys, args).ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+                {
+                    await _channel.LoadAsync(_batch).ConfigureAwait(false);
+                    reply = await _channel.EvaluateAsync(_batch, keys, args).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var call in calls)
+                {
+                    call.Source.SetException(ex);
+                }
+
+                return;
+            }
+
+            Unpack(calls, reply);
+        }
+        finally
+        {
+            Drain();
+        }
+    }
+
+    /// <summary>
+    /// KEYS: every call's keys in turn. ARGV: the number of calls n, then each call's key and argument counts, then every
+    /// call's arguments in turn (LuaScript's batch driver reads them so).
+    /// </summary>
+    private static (RedisKey[] Keys, RedisValue[] Args) Pack(List<Pending> calls)
+    {
+        int keyCount = 0, argCount = 1 + (2 * calls.Count);
+        foreach (var call in calls)
+        {
+            keyCount += call.Keys.Length;
+            argCount += call.Args.Length;
+        }
+
+        var keys = new RedisKey[keyCount];
+        var args = new RedisValue[argCount];
+        args[0] = calls.Count;
+        int k = 0, a = 1 + (2 * calls.Count);
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var call = calls[i];
+            args[1 + (2 * i)] = call.Keys.Length;
+            args[2 + (2 * i)] = call.Args.Length;
+            call.Keys.CopyTo(keys, k);
+            call.Args.CopyTo(args, a);
+            k += call.Keys.Length;
+            a += call.Args.Length;
+        }
+
+        return (keys, args);
+    }
+
+    /// <summary>One reply per call; a call whose script raised an error gets it as the exception it would have had alone.</summary>
+    private static void Unpack(List<Pending> calls, RedisResult reply)
+    {
+        var replies = (RedisResult[]?)reply;
+        for (var i = 0; i < calls.Count; i++)
+        {
+            var call = calls[i];
+            if (replies is null || i >= replies.Length)
+            {
+                call.Source.SetException(new RedisException($"The batch reply has {replies?.Length ?? 0} entries for {calls.Count} calls."));
+            }
+            else if (replies[i].Resp2Type == ResultType.Array && replies[i].Length == 2 && (RedisResult[])replies[i]! is [{ Resp2Type: ResultType.Integer } code, var message] && (long)code == LuaScript.BatchErrorCode)
+            {
+                call.Source.SetException(new RedisServerException(RedisErrorKind.UnknownError, CommandFlags.None, (string?)message ?? "ERR the script failed"));
+            }
+            else
+            {
+                call.Source.SetResult(replies[i]);
+            }
+        }
+    }
+
+    private sealed class Pending(RedisKey[] keys, RedisValue[] args)
+    {
+        public RedisKey[] Keys { get; } = keys;
+
+        public RedisValue[] Args { get; } = args;
+
+        public TaskCompletionSource<RedisResult> Source { get; } = new();
+    }
+}
