@@ -41,35 +41,23 @@ internal sealed class ValueScripts(ReplicationContext context)
     public RedisValue[] WriteArguments(string key, ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
     {
         var metaExpiresAt = MetaExpiresAt(expiresAt);
-        if (_slots is null)
+        var args = new RedisValue[_slots is null ? 8 : 10];
+        args[0] = version.ToString();
+        args[1] = mode;
+        args[2] = payload;
+        args[3] = expiresAt == 0 ? Zero : expiresAt;
+        args[4] = metaExpiresAt == 0 ? Zero : metaExpiresAt;
+        args[5] = deletedAt == 0 ? Zero : deletedAt;
+        args[6] = typeName;
+        args[7] = replaceEqual ? One : Zero;
+        if (_slots is not null)
         {
-            return
-            [
-                version.ToString(),
-                mode,
-                payload,
-                expiresAt == 0 ? Zero : expiresAt,
-                metaExpiresAt == 0 ? Zero : metaExpiresAt,
-                deletedAt == 0 ? Zero : deletedAt,
-                typeName,
-                replaceEqual ? One : Zero,
-            ];
+            var due = EarliestDue(deletedAt == 0 ? 0 : deletedAt + _graceMs, metaExpiresAt);
+            args[8] = SlotEntry.ValueHash(key, version);
+            args[9] = due == 0 ? Zero : due;
         }
 
-        var due = EarliestDue(deletedAt == 0 ? 0 : deletedAt + _graceMs, metaExpiresAt);
-        return
-        [
-            version.ToString(),
-            mode,
-            payload,
-            expiresAt == 0 ? Zero : expiresAt,
-            metaExpiresAt == 0 ? Zero : metaExpiresAt,
-            deletedAt == 0 ? Zero : deletedAt,
-            typeName,
-            replaceEqual ? One : Zero,
-            SlotEntry.ValueHash(key, version),
-            due == 0 ? Zero : due,
-        ];
+        return args;
     }
 
     /// <summary>The write script's arguments that copy <paramref name="winner"/>'s state, version and times to a node.</summary>

@@ -7,6 +7,8 @@ using System.Threading.Tasks;
 using StackExchange.Redis;
 using Xunit;
 
+using static AnarchoRedis.Runtime.Tests.Repair.Resp;
+
 namespace AnarchoRedis.Runtime.Tests.Repair;
 
 /// <summary>
@@ -121,14 +123,6 @@ internal sealed class ScriptedListNode : INodeChannel
     public Task LoadAsync(LuaScript script) => Task.CompletedTask;
 
     public Task PingAsync() => Task.CompletedTask;
-
-    private static Task<RedisResult> Reply(params RedisResult[] items) => Task.FromResult(RedisResult.Create(items, ResultType.Array));
-
-    private static RedisResult Integer(long value) => RedisResult.Create(value, ResultType.Integer);
-
-    private static RedisResult Bulk(string text) => Bulk(Encoding.UTF8.GetBytes(text));
-
-    private static RedisResult Bulk(byte[] bytes) => RedisResult.Create(bytes, ResultType.BulkString);
 
     private sealed class State
     {

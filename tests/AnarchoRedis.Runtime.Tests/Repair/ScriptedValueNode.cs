@@ -4,6 +4,8 @@ using System.Text;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
+using static AnarchoRedis.Runtime.Tests.Repair.Resp;
+
 namespace AnarchoRedis.Runtime.Tests.Repair;
 
 /// <summary>
@@ -79,14 +81,4 @@ internal sealed class ScriptedValueNode : INodeChannel
     public Task LoadAsync(LuaScript script) => Task.CompletedTask;
 
     public Task PingAsync() => Task.CompletedTask;
-
-    private static Task<RedisResult> Reply(params RedisResult[] items) => Task.FromResult(RedisResult.Create(items, ResultType.Array));
-
-    private static RedisResult Integer(long value) => RedisResult.Create(value, ResultType.Integer);
-
-    private static RedisResult Bulk(string text) => Bulk(Encoding.UTF8.GetBytes(text));
-
-    private static RedisResult Bulk(byte[] bytes) => RedisResult.Create(bytes, ResultType.BulkString);
-
-    private static RedisResult Null() => RedisResult.Create(RedisValue.Null, ResultType.BulkString);
 }
