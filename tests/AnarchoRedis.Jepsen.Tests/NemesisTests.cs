@@ -58,9 +58,9 @@ public sealed class NemesisTests
 
     /// <summary>
     /// A worker's clock jumps forward within MaxClockSkew (2 s here) or beyond it, among data-losing faults. Beyond it,
-    /// the jumped clients' list deletes carry watermarks seconds ahead, and pushes of the other clients below them are
-    /// acknowledged although no node will ever show them (InvisibleWrites): values have that rule
-    /// (VersionAheadException), list pushes do not yet.
+    /// the jumped clients' list deletes carry watermarks seconds ahead: a push of the other clients that falls under one
+    /// must not be acknowledged (InvisibleWrites), and writes that do take effect there must not be reported as failed
+    /// (ListClockSkewTests has both rules on a real server).
     /// </summary>
     [Theory]
     [InlineData(1)]
