@@ -71,7 +71,7 @@ public sealed class CoalescingTests
         });
         var store = client.GetValueStore(Profile.Descriptor);
 
-        await Task.WhenAll(Enumerable.Range(0, 400).Select(i => store.SetAsync($"profile:c{i}", new Profile { Id = i, Name = $"n{i}" }).AsTask()));
+        await Task.WhenAll(Enumerable.Range(0, 400).Select(i => store.SetAsync($"profile:c{i}", new Profile { Id = i, Name = $"n{i}" }, WriteOptions.All).AsTask()));
 
         for (var n = 0; n < 3; n++)
         {

@@ -10,4 +10,7 @@ internal static partial class AntiEntropyLog
 
     [LoggerMessage(401, LogLevel.Information, "Anti-entropy: {Report}")]
     public static partial void Completed(ILogger logger, AntiEntropyReport report);
+
+    [LoggerMessage(406, LogLevel.Information, "Anti-entropy: node {Node} has evicted keys ({Evicted} in all, more than the last verified pass saw): its keys are checked against their meta")]
+    public static partial void EvictionSweep(ILogger logger, string node, long evicted);
 }

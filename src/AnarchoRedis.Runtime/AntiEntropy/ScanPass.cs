@@ -80,7 +80,7 @@ internal sealed class ScanPass
     }
 
     /// <summary>Glob-escapes a prefix for SCAN MATCH.</summary>
-    private static string Escape(string prefix)
+    internal static string Escape(string prefix)
     {
         var builder = new StringBuilder(prefix.Length + 4);
         foreach (var c in prefix)

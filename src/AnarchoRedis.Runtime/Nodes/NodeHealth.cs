@@ -73,6 +73,18 @@ internal sealed class NodeHealth : INodeGauge
     public int ConsecutiveFailures => Volatile.Read(ref _failures);
 
     /// <summary>
+    /// The node's <c>evicted_keys</c> (INFO stats) up to which an anti-entropy pass has verified that no evicted data key
+    /// is left unrepaired under its meta; -1 before the first pass (EvictionSweep).
+    /// </summary>
+    public long EvictionsVerified
+    {
+        get => Interlocked.Read(ref _evictionsVerified);
+        set => Interlocked.Exchange(ref _evictionsVerified, value);
+    }
+
+    private long _evictionsVerified = -1;
+
+    /// <summary>
     /// Changes each time the connection drops. A verification captures it before it sends its read, and its answer is
     /// applied only if it has not changed: an answer from before a drop says nothing of the node after it.
     /// </summary>

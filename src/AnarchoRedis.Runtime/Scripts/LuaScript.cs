@@ -52,6 +52,9 @@ internal sealed class LuaScript
 
     public static LuaScript HintDelete { get; } = Load("hint_delete");
 
+    /// <summary>evicted_keys.lua: the node's evicted_keys, or -1 when it does not say.</summary>
+    public static LuaScript EvictedKeys { get; } = Load("evicted_keys");
+
     public string Name { get; }
 
     public string Text { get; }

@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using AnarchoRedis.IntegrationTests.Lists;
 using AnarchoRedis.Testing;
+using StackExchange.Redis;
 using Xunit;
 
 namespace AnarchoRedis.IntegrationTests.AntiEntropy;
@@ -135,11 +136,28 @@ public sealed class RepairBookkeepingTests
         await lists.PushRightAsync("chat:evicted", [ChatMessage.Of("a"), ChatMessage.Of("b")], WriteOptions.All);
         await values.SetAsync("profile:evicted", new Profile { Id = 1, Name = "p" }, WriteOptions.All);
 
-        // What maxmemory with allkeys-random does to one key at a time: the data goes, the meta and slot keys stay.
-        await cluster[0].Db.KeyDeleteAsync(["chat:evicted", "profile:evicted"]);
+        // What maxmemory with allkeys-random does to one key at a time: the data goes, the meta and slot keys stay. Done
+        // by hand for these two keys (which keys a real eviction takes is random); the node's evicted_keys grows by a
+        // real eviction of a key of another application (volatile-random evicts only keys with a time to live).
+        var db = cluster[0].Db;
+        for (var i = 0; i < 20; i++)
+        {
+            await db.StringSetAsync($"other-app:{i}", new string('x', 100_000), TimeSpan.FromHours(1));
+        }
 
-        await new AntiEntropyRunner(client, Registry).RunPassAsync();
+        var used = long.Parse(((string?)await db.ExecuteAsync("INFO", "memory"))!.Split('\n').First(l => l.StartsWith("used_memory:", StringComparison.Ordinal))["used_memory:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        await db.ExecuteAsync("CONFIG", "SET", "maxmemory-policy", "volatile-random");
+        await db.ExecuteAsync("CONFIG", "SET", "maxmemory", used - 500_000);
+        await db.StringSetAsync("other-app:last", new string('x', 100_000), TimeSpan.FromHours(1));
+        await db.ExecuteAsync("CONFIG", "SET", "maxmemory", 0);
+        Assert.Contains("evicted_keys:", (string?)await db.ExecuteAsync("INFO", "stats"));
+        Assert.DoesNotContain("evicted_keys:0\r", (string?)await db.ExecuteAsync("INFO", "stats"));
+        await db.KeyDeleteAsync(["chat:evicted", "profile:evicted"]);
+        await db.KeyDeleteAsync(Enumerable.Range(0, 20).Select(i => (RedisKey)$"other-app:{i}").Append("other-app:last").ToArray());
 
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        Assert.True(report.KeysRepaired == 2, report + "\n" + string.Join("\n", report.Problems.Select(p => p.Message)));
         await NodeDump.AssertIdenticalAsync(cluster);
     }
 }
