@@ -14,13 +14,14 @@ namespace AnarchoRedis;
 /// time: when it takes a data key and leaves its meta and slot entry, the slot digests still agree and a digest pass
 /// would not look (a write or read of the key would find it missing, but a key nobody touches stays so). So when a
 /// node's <c>evicted_keys</c> (INFO stats) has grown since the last verified pass, every replicated key on it is
-/// checked against its meta (a live value must have its data; a list its count of elements, unless its expiry is due)
+/// checked against its meta (a live value must have its data; a list its count of elements and of tombstones, unless
+/// its expiry is due)
 /// and each one found missing is repaired like any differing key. The cost is a walk of that node's keyspace, paid
 /// only after evictions.
 /// </summary>
 internal sealed class EvictionSweep(KeySpace keys, KeyRepairer repairer, PassState state, ILogger logger)
 {
-    private static readonly RedisValue[] MetaFields = ["k", "t", "x", "c"];
+    private static readonly RedisValue[] MetaFields = ["k", "t", "x", "c", "tn"];
 
     /// <summary>Sweeps each reachable node whose evictions are not verified yet; a node is verified only by a complete sweep.</summary>
     public async Task RunAsync(ReplicaNode[] nodes, CancellationToken cancellationToken)
@@ -114,8 +115,10 @@ internal sealed class EvictionSweep(KeySpace keys, KeyRepairer repairer, PassSta
         return (string?)meta[0] switch
         {
             "v" => (string?)meta[1] == "0" && !await db.KeyExistsAsync(key).ConfigureAwait(false),
-            "l" => long.TryParse((string?)meta[3], NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0
-                && await db.ListLengthAsync(key).ConfigureAwait(false) != count,
+            "l" => (long.TryParse((string?)meta[3], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+                    && await db.ListLengthAsync(key).ConfigureAwait(false) != count)
+                || (long.TryParse((string?)meta[4], NumberStyles.None, CultureInfo.InvariantCulture, out var tombstones)
+                    && await db.HashLengthAsync(keys.TombstoneKey(key)).ConfigureAwait(false) != tombstones),
             _ => false,
         };
     }

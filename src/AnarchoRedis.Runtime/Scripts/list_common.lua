@@ -25,9 +25,11 @@ end
 -- Type and meta checks shared by every list script (before any write). Returns nil, the meta table (count and digest
 -- describing the data as it really is), LLEN and 1 when the data did not match the meta's count; or an error reply.
 -- meta: 1 v, 2 k, 3 n, 4 c, 5 h, 6 dv, 7 ml, 8 mr, 9 x (data expiry), 10 xv (the write that set x), 11 mx (meta expiry),
--- 12 tw (the tombstones' digest, below; computed from the tombstones when the meta predates it).
+-- 12 tw (the tombstones' digest, below), 13 tn (the number of tombstones tw describes). tw is computed anew from the
+-- tombstones (O(tombstones), rarely) when the meta predates it or the tombstone count differs from tn: maxmemory evicts
+-- the tombstone hash as a whole, or a meta key alone.
 local function check(name)
-  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx', 'tw')
+  local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx', 'tw', 'tn')
   if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
   -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
   if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
@@ -88,12 +90,14 @@ local function check(name)
     local first, last = redis.call('LINDEX', KEYS[1], 0), redis.call('LINDEX', KEYS[1], -1)
     if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
   end
-  if not hex16(meta[12]) then
+  local tn = redis.call('HLEN', KEYS[3])
+  if not hex16(meta[12]) or tonumber(meta[13] or '') ~= tn then
     local tw = '0000000000000000'
     local tombs = redis.call('HGETALL', KEYS[3])
     for j = 1, #tombs, 2 do tw = xor16(tw, tomb_hash(tombs[j], tombs[j + 1])) end
     meta[12] = tw
   end
+  meta[13] = tostring(tn)
   return nil, meta, len, damaged
 end
 

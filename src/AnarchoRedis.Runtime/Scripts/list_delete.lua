@@ -41,7 +41,7 @@ local c = redis.call('LLEN', KEYS[1])
 -- list is left empty": a newer push whose elements were removed still holds the expiry on every node.)
 local x, xv, mx = meta[9] or '0', meta[10] or '0', meta[11] or '0'
 if xv == '0' or not newer(xv, dv) then x, xv, mx = '0', '0', '0' end
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', meta[12])
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', meta[12], 'tn', meta[13])
 apply_expiry(x, mx)
 list_entry(version, c, h, dv, ml, mr, x, xv, meta[12], ARGV[3], false)
 return {0, c, h, version}

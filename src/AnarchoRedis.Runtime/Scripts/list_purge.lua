@@ -31,7 +31,7 @@ if ARGV[4] ~= '' and len == 0 and meta[1] == ARGV[4] and redis.call('HLEN', KEYS
   drop_entry()
   return {0, purged, 1}
 end
-redis.call('HSET', KEYS[2], 'tw', tw)
+redis.call('HSET', KEYS[2], 'tw', tw, 'tn', redis.call('HLEN', KEYS[3]))
 -- The entry describes the meta as stored (check() may have adjusted its copy in memory).
 local m = redis.call('HMGET', KEYS[2], 'v', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv')
 list_entry(m[1], m[2] or '0', m[3] or '0000000000000000', m[4] or '0', m[5] or '0', m[6] or '0', m[7] or '0', m[8] or '0', tw, ARGV[3], true)

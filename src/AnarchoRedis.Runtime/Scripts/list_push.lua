@@ -95,7 +95,7 @@ if (xv == '0' or newer(ARGV[2], xv)) and (dv == '0' or newer(ARGV[2], dv)) then
   x, xv, mx = ARGV[3], ARGV[2], ARGV[4]
 end
 local c = redis.call('LLEN', KEYS[1])
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', meta[12])
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', meta[12], 'tn', meta[13])
 apply_expiry(x, mx)
 list_entry(version, c, h, dv, ml, mr, x, xv, meta[12], ARGV[5], false)
 return {0, c, h, version, buried}

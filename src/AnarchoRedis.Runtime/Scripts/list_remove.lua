@@ -39,7 +39,7 @@ local version = meta[1] or ARGV[2]
 if newer(ARGV[2], version) then version = ARGV[2] end
 local c = redis.call('LLEN', KEYS[1])
 local x, xv, mx = meta[9] or '0', meta[10] or '0', meta[11] or '0'
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', x, 'xv', xv, 'mx', mx, 'tw', tw)
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', x, 'xv', xv, 'mx', mx, 'tw', tw, 'tn', redis.call('HLEN', KEYS[3]))
 -- A removal keeps the list's expiry, and its tombstones get it too.
 apply_expiry(x, mx)
 list_entry(version, c, h, meta[6] or '0', meta[7] or '0', meta[8] or '0', x, xv, tw, ARGV[5], false)

@@ -50,7 +50,7 @@ local x, xv, mx = ARGV[6], ARGV[13], ARGV[7]
 if meta[10] and meta[10] ~= '0' and (xv == '0' or newer(meta[10], xv)) then x, xv, mx = meta[9] or '0', meta[10], meta[11] or '0' end
 if xv == '0' or (dv ~= '0' and not newer(xv, dv)) then x, xv, mx = '0', '0', '0' end
 local c = redis.call('LLEN', KEYS[1])
-redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', tw)
+redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', tw, 'tn', redis.call('HLEN', KEYS[3]))
 apply_expiry(x, mx)
 list_entry(version, c, h, dv, ml, mr, x, xv, tw, ARGV[12], false)
 return {0, c, h, version}

@@ -227,6 +227,7 @@ internal sealed class SlotAudit
         }
 
         Assert.Equal(tw.ToString("x16", CultureInfo.InvariantCulture), meta["tw"]);
+        Assert.Equal(tombstones.Length.ToString(CultureInfo.InvariantCulture), meta["tn"]);
         var text = string.Join('\0', key, meta["v"], meta["c"], meta["h"], meta["dv"], meta["ml"], meta["mr"], meta["x"], meta["xv"], tombstones.Length.ToString(CultureInfo.InvariantCulture), meta["tw"]);
         var sha = Convert.ToHexStringLower(SHA1.HashData(Encoding.UTF8.GetBytes(text)));
         return long.Parse(sha.AsSpan(0, 10), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
