@@ -19,7 +19,7 @@ namespace AnarchoRedis;
 /// and each one found missing is repaired like any differing key. The cost is a walk of that node's keyspace, paid
 /// only after evictions.
 /// </summary>
-internal sealed class EvictionSweep(KeySpace keys, KeyRepairer repairer, PassState state, ILogger logger)
+internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepairer repairer, PassState state, ILogger logger)
 {
     private static readonly RedisValue[] MetaFields = ["k", "t", "x", "c", "tn"];
 
@@ -62,36 +62,47 @@ internal sealed class EvictionSweep(KeySpace keys, KeyRepairer repairer, PassSta
 
     private async Task<bool> SweepAsync(ReplicaNode node, ReplicaNode[] nodes, CancellationToken cancellationToken)
     {
-        var pattern = ScanPass.Escape(keys.MetaPrefix) + "*";
-        var cursor = 0L;
         try
         {
-            do
+            // The slot keys first: a slot whose index or digest was evicted is settled from what is left (its digest then
+            // differs from the other nodes', and the digest pass visits it), and every key its index names is checked.
+            var candidates = new Dictionary<string, bool>(StringComparer.Ordinal);
+            var slots = new HashSet<int>();
+            await foreach (var slotKey in ScanAsync(node, ScanPass.Escape(slotKeys.Prefix) + "*", cancellationToken).ConfigureAwait(false))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var reply = (RedisResult[])(await node.Database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).ConfigureAwait(false))!;
-                cursor = (long)reply[0];
-                var batch = new List<string>();
-                foreach (var item in (RedisResult[])reply[1]!)
-                {
-                    if (keys.TryDataKeyFromMetaKey((string)item!, out var key))
-                    {
-                        batch.Add(key);
-                    }
-                }
+                slots.Add(HashSlot.Of(slotKey));
+            }
 
-                var missing = await Task.WhenAll(batch.Select(key => IsMissingAsync(node, key))).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
+            foreach (var slot in slots)
+            {
+                RedisKey[] settleKeys = [slotKeys.IndexKey(slot), slotKeys.DigestKey(slot)];
+                await node.EvaluateOrReloadAsync(LuaScript.SlotSettle, settleKeys, []).ConfigureAwait(false);
+                foreach (var entry in await node.Database.HashGetAllAsync(slotKeys.IndexKey(slot)).ConfigureAwait(false))
                 {
-                    if (missing[i])
-                    {
-                        await state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
-                        state.Compared();
-                        await repairer.RepairAsync(batch[i], nodes, entries: null, state, cancellationToken).ConfigureAwait(false);
-                    }
+                    candidates[(string)entry.Name!] = true;
                 }
             }
-            while (cursor != 0);
+
+            // Then every meta key: a key whose index entry went with an evicted index.
+            await foreach (var metaKey in ScanAsync(node, ScanPass.Escape(keys.MetaPrefix) + "*", cancellationToken).ConfigureAwait(false))
+            {
+                if (keys.TryDataKeyFromMetaKey(metaKey, out var key))
+                {
+                    candidates.TryAdd(key, false);
+                }
+            }
+
+            foreach (var (key, indexed) in candidates)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (await IsMissingAsync(node, key, indexed).ConfigureAwait(false))
+                {
+                    await state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
+                    state.Compared();
+                    await repairer.RepairAsync(key, nodes, entries: null, state, cancellationToken, verifyData: true).ConfigureAwait(false);
+                }
+            }
+
             return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -101,11 +112,35 @@ internal sealed class EvictionSweep(KeySpace keys, KeyRepairer repairer, PassSta
         }
     }
 
-    /// <summary>Whether the node's meta names data the node no longer holds, its expiry not due (the replies' own tolerance).</summary>
-    private async Task<bool> IsMissingAsync(ReplicaNode node, string key)
+    private static async IAsyncEnumerable<string> ScanAsync(ReplicaNode node, string pattern, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var cursor = 0L;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var reply = (RedisResult[])(await node.Database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).ConfigureAwait(false))!;
+            cursor = (long)reply[0];
+            foreach (var item in (RedisResult[])reply[1]!)
+            {
+                yield return (string)item!;
+            }
+        }
+        while (cursor != 0);
+    }
+
+    /// <summary>
+    /// Whether the node lost part of the key: its meta names data, or tombstones, it no longer holds (its expiry not due:
+    /// the replies' own tolerance), or its slot index names it and its meta is gone.
+    /// </summary>
+    private async Task<bool> IsMissingAsync(ReplicaNode node, string key, bool indexed)
     {
         var db = node.Database;
         var meta = await db.HashGetAsync(keys.MetaKey(key), MetaFields).ConfigureAwait(false);
+        if (meta[0].IsNull)
+        {
+            return indexed;
+        }
+
         var expiresAt = long.TryParse((string?)meta[2], NumberStyles.None, CultureInfo.InvariantCulture, out var x) ? x : 0;
         if (expiresAt != 0 && expiresAt <= state.NowMs + ValueReplyParser.ExpiryToleranceMs)
         {

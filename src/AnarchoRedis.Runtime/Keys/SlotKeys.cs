@@ -30,6 +30,9 @@ internal sealed class SlotKeys
         _prefix = prefix;
     }
 
+    /// <summary>The prefix every slot key starts with.</summary>
+    public string Prefix => _prefix;
+
     /// <summary>The slot's tag (at most 4 characters; computed once for all slots, on first use).</summary>
     public static string Tag(int slot)
     {

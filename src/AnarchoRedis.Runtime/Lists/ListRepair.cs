@@ -36,7 +36,7 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
     /// <paramref name="complete"/>, drops element tombstones older than the grace period (and the meta of a list left
     /// empty with nothing to remember).
     /// </summary>
-    public async Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
+    public async Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken, bool verifyData = false)
     {
         var keys = _listKeys.Keys(key);
         var writeKeys = _listKeys.WriteKeys(key);

@@ -21,7 +21,8 @@ internal interface IKeyKindRepair
     /// <param name="complete">Whether every node of the scope is compared and took part so far: purges need it.</param>
     /// <param name="scope">Where repairs, purges and problems are reported.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
-    Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope scope, CancellationToken cancellationToken);
+    /// <param name="verifyData">Read every node's copy, not only the newest (a node's meta may name data it lost).</param>
+    Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope scope, CancellationToken cancellationToken, bool verifyData = false);
 }
 
 /// <summary>
@@ -55,11 +56,11 @@ internal sealed class KeyRepairer
     /// Compares and repairs one key. <paramref name="entries"/> are the nodes' index entries (digest pass) or null. Whatever
     /// one key does, the caller goes on: a failure is a problem of the scope, and the key is compared again next time.
     /// </summary>
-    public async Task RepairAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken)
+    public async Task RepairAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken, bool verifyData = false)
     {
         try
         {
-            await RepairCoreAsync(key, nodes, entries, scope, cancellationToken).ConfigureAwait(false);
+            await RepairCoreAsync(key, nodes, entries, scope, cancellationToken, verifyData).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -67,7 +68,7 @@ internal sealed class KeyRepairer
         }
     }
 
-    private async Task RepairCoreAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken)
+    private async Task RepairCoreAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken, bool verifyData)
     {
         string metaKey;
         try
@@ -149,7 +150,7 @@ internal sealed class KeyRepairer
         var complete = !anyFailed && nodes.Length == scope.NodeCount && scope.AllTookPart;
         var metas = anyFailed ? probes.Where(p => p.Ok).Select(p => p.Fields).ToArray() : probes.Select(p => p.Fields).ToArray();
         var repair = expected == ReplicatedKind.Value ? _values : _lists;
-        await repair.RepairAsync(key, name!, usable, metas, usableEntries, complete, scope, cancellationToken).ConfigureAwait(false);
+        await repair.RepairAsync(key, name!, usable, metas, usableEntries, complete, scope, cancellationToken, verifyData).ConfigureAwait(false);
     }
 
     private static async Task<(bool Ok, RedisValue[]? Fields)> ProbeAsync(ReplicaNode node, string key, string metaKey, RepairScope scope)

@@ -46,7 +46,7 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
     /// same version under another index entry), and purges a tombstone every node holds past the grace period when
     /// <paramref name="complete"/> (every configured node answered).
     /// </summary>
-    public async Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken)
+    public async Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope state, CancellationToken cancellationToken, bool verifyData = false)
     {
         // Fast path: the probed meta names the newest copy; only that node is read in full (atomically), and the others
         // are judged by their meta. Two of three value_read calls are saved per key, most of a repair's server CPU.
@@ -73,7 +73,7 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
             }
         }
 
-        if (newest >= 0 && await FastAntiEntropyAsync(key, typeName, nodes, metas, versions, newest, entries, complete, state, cancellationToken).ConfigureAwait(false))
+        if (newest >= 0 && !verifyData && await FastAntiEntropyAsync(key, typeName, nodes, metas, versions, newest, entries, complete, state, cancellationToken).ConfigureAwait(false))
         {
             return;
         }
