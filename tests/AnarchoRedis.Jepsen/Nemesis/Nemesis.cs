@@ -8,6 +8,7 @@ using AnarchoRedis.Jepsen.History;
 using AnarchoRedis.Jepsen.Orchestration;
 using AnarchoRedis.Jepsen.Reporting;
 using AnarchoRedis.Testing;
+using StackExchange.Redis;
 
 namespace AnarchoRedis.Jepsen.Nemesis;
 
@@ -216,7 +217,21 @@ public sealed class Nemesis
             var info = (string?)await node.Db.ExecuteAsync("INFO", "persistence") ?? string.Empty;
             if (info.Contains("aof_enabled:1", StringComparison.Ordinal))
             {
-                await node.Db.ExecuteAsync("BGREWRITEAOF");
+                // A rewrite still running (an earlier fault's, or the server's own) refuses a new one: wait for it, then
+                // start ours, whose base holds every key now.
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        await node.Db.ExecuteAsync("BGREWRITEAOF");
+                        break;
+                    }
+                    catch (RedisServerException ex) when (attempt < 1000 && ex.Message.Contains("already in progress", StringComparison.Ordinal))
+                    {
+                        await Task.Delay(10);
+                    }
+                }
+
                 for (var i = 0; i < 1000; i++)
                 {
                     await Task.Delay(10);
