@@ -70,7 +70,7 @@ public sealed class AntiEntropyRunner
             var epochs = await _client.HealthMonitor.VerifyEpochsAsync(_client.ReplicaSet.Nodes, cancellationToken).ConfigureAwait(false);
             AntiEntropyLog.Started(_logger, resolved, _client.ReplicaSet.Count);
             // Data a node lost to eviction under an intact meta is invisible to the slot digests: looked for first.
-            await new EvictionSweep(_client.Keys, _client.SlotKeys, repairer, state, _logger).RunAsync(state.Reachable(), cancellationToken).ConfigureAwait(false);
+            var swept = await new EvictionSweep(_client.Keys, _client.SlotKeys, repairer, state, _logger).RunAsync(state.Reachable(), cancellationToken).ConfigureAwait(false);
             int slotsCompared = 0, slotsDiffering = 0, slotsDue = 0;
             if (resolved == AntiEntropyPassMode.Digests)
             {
@@ -86,6 +86,11 @@ public sealed class AntiEntropyRunner
             var report = state.ToReport(resolved, startedAt, Stopwatch.GetElapsedTime(started), slotsCompared, slotsDiffering, slotsDue);
             if (state.AllTookPart && report.ProblemCount == 0 && report.UnreachableNodes.Count == 0)
             {
+                foreach (var (node, evicted) in swept)
+                {
+                    node.Health.EvictionsVerified = evicted;
+                }
+
                 await MarkRefilledAsync(epochs, cancellationToken).ConfigureAwait(false);
             }
 

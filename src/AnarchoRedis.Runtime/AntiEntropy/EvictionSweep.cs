@@ -23,9 +23,14 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
 {
     private static readonly RedisValue[] MetaFields = ["k", "t", "x", "c", "tn"];
 
-    /// <summary>Sweeps each reachable node whose evictions are not verified yet; a node is verified only by a complete sweep.</summary>
-    public async Task RunAsync(ReplicaNode[] nodes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sweeps each reachable node whose evictions are not verified yet. Returns the nodes swept in full with the count
+    /// they were swept at: the caller marks them verified only when the whole pass ends clean (a repair superseded by a
+    /// concurrent write leaves the key to the next pass, which must sweep again).
+    /// </summary>
+    public async Task<List<(ReplicaNode Node, long Evicted)>> RunAsync(ReplicaNode[] nodes, CancellationToken cancellationToken)
     {
+        var swept = new List<(ReplicaNode Node, long Evicted)>();
         foreach (var node in nodes)
         {
             long evicted;
@@ -55,9 +60,11 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
             AntiEntropyLog.EvictionSweep(logger, node.Name, evicted);
             if (await SweepAsync(node, nodes, cancellationToken).ConfigureAwait(false))
             {
-                node.Health.EvictionsVerified = evicted;
+                swept.Add((node, evicted));
             }
         }
+
+        return swept;
     }
 
     private async Task<bool> SweepAsync(ReplicaNode node, ReplicaNode[] nodes, CancellationToken cancellationToken)
