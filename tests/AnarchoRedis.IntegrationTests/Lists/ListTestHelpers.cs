@@ -57,7 +57,13 @@ internal static class ListTestHelpers
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a list script"),
     };
 
-    public static string TombstoneKeyOf(string key) => "anrcho_tomb:{" + key + "}";
+    /// <summary>The tombstone key of a list key, named as KeySpace names it (a key with a hash tag keeps it).</summary>
+    public static string TombstoneKeyOf(string key)
+    {
+        var open = key.IndexOf('{', StringComparison.Ordinal);
+        var hasTag = open >= 0 && key.IndexOf('}', open + 1) > open + 1;
+        return hasTag ? "anrcho_tomb:" + key : "anrcho_tomb:{" + key + "}";
+    }
 
     public static RedisKey[] KeysOf(string key) => [key, RedisCluster.MetaKeyOf(key), TombstoneKeyOf(key)];
 }
