@@ -23,6 +23,9 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
 {
     private static readonly RedisValue[] MetaFields = ["k", "t", "x", "c", "tn"];
 
+    /// <summary>How many keys' checks are in flight at once.</summary>
+    private const int CheckChunk = 256;
+
     /// <summary>
     /// Sweeps each reachable node whose evictions are not verified yet. Returns the nodes swept in full with the count
     /// they were swept at: the caller marks them verified only when the whole pass ends clean (a repair superseded by a
@@ -99,14 +102,19 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
                 }
             }
 
-            foreach (var (key, indexed) in candidates)
+            // The checks go in chunks of concurrent reads (one key's reads wait for each other, keys do not).
+            foreach (var chunk in candidates.Chunk(CheckChunk))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (await IsMissingAsync(node, key, indexed).ConfigureAwait(false))
+                var missing = await Task.WhenAll(chunk.Select(c => IsMissingAsync(node, c.Key, c.Value))).ConfigureAwait(false);
+                for (var i = 0; i < chunk.Length; i++)
                 {
-                    await state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
-                    state.Compared();
-                    await repairer.RepairAsync(key, nodes, entries: null, state, cancellationToken, verifyData: true).ConfigureAwait(false);
+                    if (missing[i])
+                    {
+                        await state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
+                        state.Compared();
+                        await repairer.RepairAsync(chunk[i].Key, nodes, entries: null, state, cancellationToken, verifyData: true).ConfigureAwait(false);
+                    }
                 }
             }
 

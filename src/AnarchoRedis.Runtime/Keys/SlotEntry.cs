@@ -56,6 +56,9 @@ internal static class SlotEntry
     /// </summary>
     public static long Weight(long hash, long due) => (hash + due) & Mask;
 
+    /// <summary>The earlier of two due times (Unix ms), 0 meaning none.</summary>
+    public static long EarliestDue(long a, long b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
+
     /// <summary>Parses <c>"h"</c> or <c>"h:due"</c> (decimal, non-negative); <paramref name="due"/> is 0 when absent.</summary>
     public static bool TryParse(RedisValue entry, out long hash, out long due)
     {

@@ -37,11 +37,14 @@ internal sealed class ScriptBatcher
         _onSingleDone = _ => Drain();
     }
 
+    private long _batches;
+    private long _batched;
+
     /// <summary>How many batch calls (of two or more) were sent; for tests and benchmarks.</summary>
-    public long Batches { get; private set; }
+    public long Batches => Interlocked.Read(ref _batches);
 
     /// <summary>How many calls went in batches.</summary>
-    public long Batched { get; private set; }
+    public long Batched => Interlocked.Read(ref _batched);
 
     public Task<RedisResult> EvaluateAsync(RedisKey[] keys, RedisValue[] args)
     {
@@ -120,8 +123,9 @@ internal sealed class ScriptBatcher
             }
 
             var (keys, args) = Pack(calls);
-            Batches++;
-            Batched += calls.Count;
+            // Counted atomically: with more than one call in flight, two batches can be sent at once.
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _batched, calls.Count);
             RedisResult reply;
             try
             {

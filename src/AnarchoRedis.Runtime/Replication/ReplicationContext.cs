@@ -34,4 +34,13 @@ internal sealed class ReplicationContext(
     public ILogger Logger { get; } = logger;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>The tombstone grace period in milliseconds.</summary>
+    public long GraceMs { get; } = (long)options.TombstoneGracePeriod.TotalMilliseconds;
+
+    /// <summary>
+    /// The meta key's expiry: it outlives expiring data by the grace period, so a stale replica cannot bring the value
+    /// back; 0 (no expiry) when the data has none.
+    /// </summary>
+    public long MetaExpiresAt(long expiresAt) => expiresAt == 0 ? 0 : expiresAt + GraceMs;
 }

@@ -52,10 +52,10 @@ internal abstract class Replicator
 
     private protected long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    private protected long GraceMs => (long)_options.TombstoneGracePeriod.TotalMilliseconds;
+    private protected long GraceMs => Context.GraceMs;
 
     /// <summary>The earlier of two due times (Unix ms), 0 meaning none.</summary>
-    private protected static long EarliestDue(long a, long b) => a == 0 ? b : b == 0 ? a : Math.Min(a, b);
+    private protected static long EarliestDue(long a, long b) => SlotEntry.EarliestDue(a, b);
 
     /// <summary>The absolute expiry (Unix ms) of a write: now plus the call's or the type's time to live; 0 for none.</summary>
     private protected long ExpiresAt(ReplicatedTypeDescriptor descriptor, WriteOptions? options)
@@ -77,8 +77,7 @@ internal abstract class Replicator
     /// The meta key's expiry: it outlives expiring data by the grace period, so a stale replica cannot bring the value
     /// back; 0 (no expiry) when the data has none.
     /// </summary>
-    private protected long MetaExpiresAt(long expiresAt) =>
-        expiresAt == 0 ? 0 : expiresAt + GraceMs;
+    private protected long MetaExpiresAt(long expiresAt) => Context.MetaExpiresAt(expiresAt);
 
     /// <summary>Which nodes a read is sent to: the call's choice, else the client's.</summary>
     public ReadFanOut FanOut(ReadOptions? options) => options?.FanOut ?? _options.ReadFanOut;

@@ -16,7 +16,6 @@ internal sealed class ValueScripts(ReplicationContext context)
 
     private readonly KeySpace _keys = context.Keys;
     private readonly SlotKeys? _slots = context.Slots;
-    private readonly long _graceMs = (long)context.Options.TombstoneGracePeriod.TotalMilliseconds;
 
     /// <summary>
     /// KEYS of value_write.lua (and value_purge.lua) for a key: data and meta, plus its slot's index and digest when
@@ -40,7 +39,7 @@ internal sealed class ValueScripts(ReplicationContext context)
     /// </summary>
     public RedisValue[] WriteArguments(string key, ReplicatedVersion version, RedisValue mode, RedisValue payload, long expiresAt, long deletedAt, string typeName, bool replaceEqual)
     {
-        var metaExpiresAt = MetaExpiresAt(expiresAt);
+        var metaExpiresAt = context.MetaExpiresAt(expiresAt);
         var args = new RedisValue[_slots is null ? 8 : 10];
         args[0] = version.ToString();
         args[1] = mode;
@@ -52,7 +51,7 @@ internal sealed class ValueScripts(ReplicationContext context)
         args[7] = replaceEqual ? One : Zero;
         if (_slots is not null)
         {
-            var due = EarliestDue(deletedAt == 0 ? 0 : deletedAt + _graceMs, metaExpiresAt);
+            var due = SlotEntry.EarliestDue(deletedAt == 0 ? 0 : deletedAt + context.GraceMs, metaExpiresAt);
             args[8] = SlotEntry.ValueHash(key, version);
             args[9] = due == 0 ? Zero : due;
         }
@@ -71,9 +70,4 @@ internal sealed class ValueScripts(ReplicationContext context)
         };
         return WriteArguments(key, winner.Version, mode, winner.Payload ?? RedisValue.EmptyString, winner.ExpiresAt, winner.DeletedAt, typeName, replaceEqual);
     }
-
-    /// <summary>The meta key's expiry: the data's plus the grace period (so a stale replica cannot bring the value back); 0 for none.</summary>
-    private long MetaExpiresAt(long expiresAt) => expiresAt == 0 ? 0 : expiresAt + _graceMs;
-
-    private static long EarliestDue(long a, long b) => a == 0 ? b : b == 0 ? a : System.Math.Min(a, b);
 }
