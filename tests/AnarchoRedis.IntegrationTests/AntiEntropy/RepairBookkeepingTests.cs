@@ -181,6 +181,48 @@ public sealed class RepairBookkeepingTests
     }
 
     /// <summary>
+    /// Found by the fifth long run (seed 5): a list whose elements expired keeps its meta and tombstones until the meta
+    /// expiry (its expiry plus the grace period), so that a late write cannot bring removed elements back. When an
+    /// eviction takes that tombstone hash on one node, one pass must still bring it back: the sweep must not skip the
+    /// list because its data expiry is due.
+    /// </summary>
+    [Fact]
+    public async Task One_pass_restores_the_evicted_tombstones_of_a_list_whose_elements_expired()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        var client = await cluster.CreateClientAsync(o =>
+        {
+            o.AntiEntropy.MaxKeysPerSecond = 0;
+            o.Hints.Enabled = false;
+        });
+        var lists = client.GetListStore(ChatMessage.Descriptor);
+        const string key = "chat:{expired-tombs}";
+        var ttl = new WriteOptions { TimeToLive = TimeSpan.FromSeconds(3), Consistency = Consistency.All };
+        await lists.PushRightAsync(key, [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("c")], ttl);
+        await lists.RemoveAsync(key, ChatMessage.Of("b"), WriteOptions.All);
+        var tombstones = ListTestHelpers.TombstoneKeyOf(key);
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.Equal(1, await node.Db.HashLengthAsync(tombstones));
+        }
+
+        // The elements expire on every node at the same instant; meta and tombstones stay (a day of grace).
+        await Eventually.HoldsAsync(
+            async () => (await Task.WhenAll(cluster.Nodes.Select(n => n.Db.KeyExistsAsync(key)))).All(exists => !exists),
+            "the list's elements expire on every node",
+            TimeSpan.FromSeconds(20));
+
+        var db = cluster[0].Db;
+        await CountAnEvictionAsync(db);
+        await db.KeyDeleteAsync(tombstones);
+
+        await new AntiEntropyRunner(client, Registry).RunPassAsync();
+
+        Assert.Equal(1, await db.HashLengthAsync(tombstones));
+        await NodeDump.AssertIdenticalAsync(cluster);
+    }
+
+    /// <summary>
     /// Makes the node's evicted_keys grow by a real eviction of keys of another application only (volatile-random evicts
     /// only keys with a time to live), then removes that application's keys: the library's keys are untouched.
     /// </summary>
