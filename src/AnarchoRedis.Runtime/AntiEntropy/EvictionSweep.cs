@@ -14,14 +14,14 @@ namespace AnarchoRedis;
 /// time: when it takes a data key and leaves its meta and slot entry, the slot digests still agree and a digest pass
 /// would not look (a write or read of the key would find it missing, but a key nobody touches stays so). So when a
 /// node's <c>evicted_keys</c> (INFO stats) has grown since the last verified pass, every replicated key on it is
-/// checked against its meta (a live value must have its data; a list its count of elements and of tombstones, unless
-/// its expiry is due)
+/// checked against its meta (a live value must have its data; a list its count of elements unless its expiry is due, and of
+/// tombstones unless its meta expiry is due)
 /// and each one found missing is repaired like any differing key. The cost is a walk of that node's keyspace, paid
 /// only after evictions.
 /// </summary>
 internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepairer repairer, PassState state, ILogger logger)
 {
-    private static readonly RedisValue[] MetaFields = ["k", "t", "x", "c", "tn"];
+    private static readonly RedisValue[] MetaFields = ["k", "t", "x", "c", "tn", "mx"];
 
     /// <summary>How many keys' checks are in flight at once.</summary>
     private const int CheckChunk = 256;
@@ -156,8 +156,10 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
             return indexed;
         }
 
-        var expiresAt = long.TryParse((string?)meta[2], NumberStyles.None, CultureInfo.InvariantCulture, out var x) ? x : 0;
-        if (expiresAt != 0 && expiresAt <= state.NowMs + ValueReplyParser.ExpiryToleranceMs)
+        // Data lives until its expiry x; a list's meta and tombstones until the meta expiry mx (x plus the grace period),
+        // so a list whose elements expired still has tombstones to check. Either is judged with the replies' tolerance.
+        var dataDue = Due(meta[2]);
+        if (Due(meta[5]) || (dataDue && (string?)meta[0] != "l"))
         {
             return false;
         }
@@ -165,11 +167,15 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
         return (string?)meta[0] switch
         {
             "v" => (string?)meta[1] == "0" && !await db.KeyExistsAsync(key).ConfigureAwait(false),
-            "l" => (long.TryParse((string?)meta[3], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            "l" => (!dataDue
+                    && long.TryParse((string?)meta[3], NumberStyles.None, CultureInfo.InvariantCulture, out var count)
                     && await db.ListLengthAsync(key).ConfigureAwait(false) != count)
                 || (long.TryParse((string?)meta[4], NumberStyles.None, CultureInfo.InvariantCulture, out var tombstones)
                     && await db.HashLengthAsync(keys.TombstoneKey(key)).ConfigureAwait(false) != tombstones),
             _ => false,
         };
+
+        bool Due(RedisValue at) =>
+            long.TryParse((string?)at, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms != 0 && ms <= state.NowMs + ValueReplyParser.ExpiryToleranceMs;
     }
 }

@@ -37,6 +37,13 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     private readonly RedisValue _metaPattern;
     private readonly TimeSpan _interval;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Per node: the ticket of its last epoch read sent, and of the last one applied (under its own lock).</summary>
+    private readonly long[] _tickets;
+    private readonly long[] _applied;
+
+    /// <summary>Per node: 1 while the background prober's read of it is in flight (a hung node is not asked again meanwhile).</summary>
+    private readonly int[] _probing;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
@@ -49,6 +56,9 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         _epochKey = options.EpochKey;
         _metaPattern = options.MetaKeyPrefix + "*";
         _interval = options.Health.ProbeInterval;
+        _tickets = new long[nodes.Count];
+        _applied = new long[nodes.Count];
+        _probing = new int[nodes.Count];
         foreach (var node in nodes)
         {
             node.Health.CircuitChanged += OnCircuitChanged;
@@ -66,26 +76,30 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// Reads the epochs of <paramref name="nodes"/>, creates those that are absent (ready on a new cluster, filling on a
     /// node that lost its data) with a create-if-absent script, and records what each node holds in its health.
     /// </summary>
+    /// <remarks>
+    /// A node that holds an epoch is settled by its own answer, as soon as it comes: its circuit closes without waiting
+    /// for a hung peer's read to time out (waiting kept every circuit of a client open that long, so every operation
+    /// failed). Verifications may overlap; an answer is applied only when no later-sent read of that node was applied
+    /// before it. Only the decision about nodes without an epoch (new cluster, or wiped) waits for every answer, and
+    /// runs one at a time.
+    /// </remarks>
+    /// <param name="nodes">The nodes to read.</param>
+    /// <param name="cancellationToken">Cancels the wait (a read already sent still completes).</param>
+    /// <param name="onRead">Called with each node once its read ended (answered or failed).</param>
     /// <returns>Each configured node's epoch, in node order (<c>default</c> for nodes not asked or not answering).</returns>
-    public async Task<NodeEpoch[]> VerifyEpochsAsync(IReadOnlyList<ReplicaNode> nodes, CancellationToken cancellationToken)
+    public async Task<NodeEpoch[]> VerifyEpochsAsync(IReadOnlyList<ReplicaNode> nodes, CancellationToken cancellationToken, Action<ReplicaNode>? onRead = null)
     {
+        var reads = new EpochReads(_nodes.Count);
+        await Task.WhenAll(nodes.Select(node => ReadAndApplyAsync(node, reads, onRead))).ConfigureAwait(false);
+        var epochs = reads.Epochs;
+        if (!nodes.Any(n => reads.Absent[n.Index]))
+        {
+            return epochs;
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var epochs = new NodeEpoch[_nodes.Count];
-            var generations = new int[_nodes.Count];
-            var absent = new bool[_nodes.Count];
-            var answered = new bool[_nodes.Count];
-            var reads = new Task[nodes.Count];
-            for (var i = 0; i < nodes.Count; i++)
-            {
-                var node = nodes[i];
-                generations[node.Index] = node.Health.Generation;
-                reads[i] = ReadAsync(node, epochs, absent, answered);
-            }
-
-            await Task.WhenAll(reads).ConfigureAwait(false);
-
             // A node without an epoch lost its data if any node has one, or had one when this client last looked;
             // only on a cluster where no node ever had one is it new.
             var clusterHasEpochs = false;
@@ -96,16 +110,16 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
 
             if (clusterHasEpochs)
             {
-                await SettleBootstrapAsync(nodes, epochs, absent, answered, cancellationToken).ConfigureAwait(false);
+                await SettleBootstrapAsync(nodes, reads, cancellationToken).ConfigureAwait(false);
             }
 
             // Without any epoch known, a node is ready only on a new cluster: a majority of the nodes answered, none of
             // them holds anything (a wiped node and unreachable others look the same as a new cluster to a new client).
-            var holdsData = clusterHasEpochs ? null : await NewClusterCheckAsync(nodes, answered, absent).ConfigureAwait(false);
+            var holdsData = clusterHasEpochs ? null : await NewClusterCheckAsync(reads).ConfigureAwait(false);
             var creations = new List<Task>();
             foreach (var node in nodes)
             {
-                if (absent[node.Index])
+                if (reads.Absent[node.Index])
                 {
                     var ready = holdsData is not null && (!holdsData.Contains(true) || holdsData[node.Index]);
                     creations.Add(CreateAsync(node, ready ? NodeEpoch.Ready : NodeEpoch.Filling, epochs));
@@ -115,7 +129,10 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             await Task.WhenAll(creations).ConfigureAwait(false);
             foreach (var node in nodes)
             {
-                Apply(node, epochs[node.Index], generations[node.Index]);
+                if (!reads.Applied[node.Index])
+                {
+                    Apply(node, epochs[node.Index], reads.Generations[node.Index], reads.Tickets[node.Index]);
+                }
             }
 
             return epochs;
@@ -181,13 +198,12 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                try
+                // Every node whose last probe has answered is asked again; the round is not awaited, so a hung node
+                // (its read waits for the node timeout) neither delays the next round nor the others' answers.
+                var idle = _nodes.Where(n => Interlocked.CompareExchange(ref _probing[n.Index], 1, 0) == 0).ToArray();
+                if (idle.Length > 0)
                 {
-                    await ProbeAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    Log.ProbeFailed(_logger, ex);
+                    _ = ProbeRoundAsync(idle, cancellationToken);
                 }
             }
         }
@@ -197,14 +213,30 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         }
     }
 
+    private async Task ProbeRoundAsync(ReplicaNode[] nodes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await VerifyEpochsAsync(nodes, cancellationToken, node => Volatile.Write(ref _probing[node.Index], 0)).ConfigureAwait(false);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disposed.
+        }
+        catch (Exception ex)
+        {
+            Log.ProbeFailed(_logger, ex);
+        }
+    }
+
     /// <summary>
     /// Before a node this client has never seen an epoch on is called wiped, looks at it once more after a short pause:
     /// a client bootstrapping a new cluster writes every node's epoch in parallel, and one that read the cluster halfway
     /// through would otherwise leave a new node filling (its reads not counted) until the next anti-entropy pass.
     /// </summary>
-    private async Task SettleBootstrapAsync(IReadOnlyList<ReplicaNode> nodes, NodeEpoch[] epochs, bool[] absent, bool[] answered, CancellationToken cancellationToken)
+    private async Task SettleBootstrapAsync(IReadOnlyList<ReplicaNode> nodes, EpochReads reads, CancellationToken cancellationToken)
     {
-        var unseen = nodes.Where(n => absent[n.Index] && n.Health.EpochId is null).ToArray();
+        var unseen = nodes.Where(n => reads.Absent[n.Index] && n.Health.EpochId is null).ToArray();
         if (unseen.Length == 0)
         {
             return;
@@ -213,8 +245,8 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         await Task.Delay(BootstrapSettle, cancellationToken).ConfigureAwait(false);
         await Task.WhenAll(unseen.Select(node =>
         {
-            absent[node.Index] = false;
-            return ReadAsync(node, epochs, absent, answered);
+            reads.Absent[node.Index] = false;
+            return ReadAndApplyAsync(node, reads, onRead: null);
         })).ConfigureAwait(false);
     }
 
@@ -226,11 +258,11 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// A node that holds replicated keys is an old replica (ready) and an empty one beside it lost its data (filling);
     /// only when none that answered holds any is the cluster new (<see cref="HoldsReplicatedKeysAsync"/>).
     /// </summary>
-    private async Task<bool[]?> NewClusterCheckAsync(IReadOnlyList<ReplicaNode> nodes, bool[] answered, bool[] absent)
+    private async Task<bool[]?> NewClusterCheckAsync(EpochReads reads)
     {
         // Nodes that answered with something else than an epoch (a wrong type, a refused script) are not counted.
-        var asked = _nodes.Where(n => answered[n.Index] && absent[n.Index]).ToArray();
-        if (nodes.Count != _nodes.Count || asked.Length < (_nodes.Count / 2) + 1)
+        var asked = _nodes.Where(n => reads.Answered[n.Index] && reads.Absent[n.Index]).ToArray();
+        if (asked.Length < (_nodes.Count / 2) + 1)
         {
             return null;
         }
@@ -273,6 +305,30 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Reads one node's epoch into <paramref name="reads"/> and, when it holds one, applies it at once (ordered by
+    /// ticket: the read sent later wins).
+    /// </summary>
+    private async Task ReadAndApplyAsync(ReplicaNode node, EpochReads reads, Action<ReplicaNode>? onRead)
+    {
+        try
+        {
+            reads.Generations[node.Index] = node.Health.Generation;
+            reads.Tickets[node.Index] = Interlocked.Increment(ref _tickets[node.Index]);
+            await ReadAsync(node, reads.Epochs, reads.Absent, reads.Answered).ConfigureAwait(false);
+        }
+        finally
+        {
+            onRead?.Invoke(node);
+        }
+
+        if (!reads.Absent[node.Index] && reads.Epochs[node.Index].Id is not null)
+        {
+            reads.Applied[node.Index] = true;
+            Apply(node, reads.Epochs[node.Index], reads.Generations[node.Index], reads.Tickets[node.Index]);
+        }
     }
 
     private async Task ReadAsync(ReplicaNode node, NodeEpoch[] epochs, bool[] absent, bool[] answered)
@@ -348,19 +404,36 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         }
     }
 
-    /// <summary>Records a node's epoch in its health (unless its connection dropped meanwhile).</summary>
-    private void Apply(ReplicaNode node, NodeEpoch epoch, int generation)
+    /// <summary>
+    /// Records a node's epoch in its health, unless its connection dropped meanwhile or the answer to a read of it sent
+    /// later was recorded already (verifications overlap; the later read saw the later state).
+    /// </summary>
+    private void Apply(ReplicaNode node, NodeEpoch epoch, int generation, long ticket)
     {
         if (epoch.Id is null)
         {
             return;
         }
 
-        if (epoch.Id.Length != 32 || epoch.State is not (NodeEpoch.Ready or NodeEpoch.Filling))
+        lock (_applied)
         {
-            var reason = epoch.Id.Length == 0 && epoch.State is not null
+            if (ticket <= _applied[node.Index])
+            {
+                return;
+            }
+
+            _applied[node.Index] = ticket;
+            ApplyLocked(node, epoch, epoch.Id, generation);
+        }
+    }
+
+    private void ApplyLocked(ReplicaNode node, NodeEpoch epoch, string id, int generation)
+    {
+        if (id.Length != 32 || epoch.State is not (NodeEpoch.Ready or NodeEpoch.Filling))
+        {
+            var reason = id.Length == 0 && epoch.State is not null
                 ? epoch.State
-                : $"the epoch key holds id '{epoch.Id}' and state '{epoch.State}', not one the library writes";
+                : $"the epoch key holds id '{id}' and state '{epoch.State}', not one the library writes";
             if (node.Health.Epoch != NodeHealth.EpochStatus.Unverified || node.Health.IsOpen)
             {
                 Log.EpochUnverifiable(_logger, node.Name, reason);
@@ -372,7 +445,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
 
         var ready = epoch.State == NodeEpoch.Ready;
         var wasFilling = node.Health.Epoch == NodeHealth.EpochStatus.Filling;
-        if (!node.Health.OnEpochVerified(epoch.Id, ready, generation, out var previous))
+        if (!node.Health.OnEpochVerified(id, ready, generation, out var previous))
         {
             return;
         }
@@ -381,12 +454,12 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         if (previous is not null && !epoch.CreatedHere)
         {
             _metrics.EpochEvent(node.Name, "changed");
-            Log.EpochChanged(_logger, node.Name, epoch.Id, epoch.State!, previous);
+            Log.EpochChanged(_logger, node.Name, id, epoch.State!, previous);
         }
         else if (ready && wasFilling)
         {
             _metrics.EpochEvent(node.Name, "ready");
-            Log.EpochBecameReady(_logger, node.Name, epoch.Id);
+            Log.EpochBecameReady(_logger, node.Name, id);
         }
     }
 
@@ -425,5 +498,21 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         {
             Log.CircuitClosed(_logger, health.Name, health.State);
         }
+    }
+
+    /// <summary>What one verification read from each node (indexed by node index).</summary>
+    private sealed class EpochReads(int count)
+    {
+        public NodeEpoch[] Epochs { get; } = new NodeEpoch[count];
+
+        public int[] Generations { get; } = new int[count];
+
+        public long[] Tickets { get; } = new long[count];
+
+        public bool[] Absent { get; } = new bool[count];
+
+        public bool[] Answered { get; } = new bool[count];
+
+        public bool[] Applied { get; } = new bool[count];
     }
 }
