@@ -20,7 +20,7 @@ internal sealed record BenchArguments
           --timeout S         per-node command timeout, hand-written cases and SDK alike (default 5)
           --nodes N           redis-server processes (default 3; quorums are majorities, N/2+1)
           --list-keys N       list keys per list case (default 1000; every push grows one of them)
-          --cases LIST        comma-separated subset of raw,plain,bare,bare-nodigest,minimal,sdk,sdk-batch,sdk-nodigest,
+          --cases LIST        comma-separated subset of raw,plain,bare,bare-nodigest,minimal,sdk,sdk-nobatch,sdk-nodigest,
                               sdk-one,sdk-all,sdk-r,sdk-one-r,list-raw,list-bare,list-bare-nodigest,list-sdk,
                               list-sdk-nodigest,list-sdk-one,list-sdk-all,list-sdk-r,list-sdk-one-r (default: all;
                               the -r cases are reads sent to R nodes only, ReadFanOut.Required, hedged)
@@ -47,7 +47,7 @@ internal sealed record BenchArguments
           --growth-nodes LIST node counts at 100 B, W=R=majority, 0 to skip (default 3,5,7)
         """;
 
-    private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-batch", "sdk-nodigest", "sdk-one", "sdk-all", "sdk-r", "sdk-one-r", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest", "list-sdk-one", "list-sdk-all", "list-sdk-r", "list-sdk-one-r"];
+    private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nobatch", "sdk-nodigest", "sdk-one", "sdk-all", "sdk-r", "sdk-one-r", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest", "list-sdk-one", "list-sdk-all", "list-sdk-r", "list-sdk-one-r"];
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -302,7 +302,7 @@ internal static class Program
                     Require(!reply[0].IsNull && !reply[1].IsNull, "minimal: no versioned value after the fill");
                 });
 
-            // 5. The SDK (slot digests on, the default), and a second client with SlotDigests = false.
+            // 5. The SDK (slot digests and coalescing on, the defaults), a client with SlotDigests = false and one with MaxBatchSize = 1.
             await using var client = await AnarchoRedisClient.ConnectAsync(new AnarchoRedisOptions
             {
                 Nodes = servers.EndPoints.ToList(),
@@ -314,22 +314,22 @@ internal static class Program
                 NodeTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
                 SlotDigests = false,
             });
-            await using var batchClient = await AnarchoRedisClient.ConnectAsync(new AnarchoRedisOptions
+            await using var noBatchClient = await AnarchoRedisClient.ConnectAsync(new AnarchoRedisOptions
             {
                 Nodes = servers.EndPoints.ToList(),
                 NodeTimeout = TimeSpan.FromSeconds(options.TimeoutSeconds),
-                MaxBatchSize = 64,
+                MaxBatchSize = 1,
             });
             var store = client.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
-            var batchStore = batchClient.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
+            var noBatchStore = noBatchClient.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
             var noDigestStore = noDigestClient.GetValueStore(new ReplicatedValueDescriptor<BenchValue>("bench.value", "sdk:{Id}"));
             var value = workload.Value;
             var quorumTargeted = new ReadOptions { Consistency = Consistency.Quorum, FanOut = ReadFanOut.Required };
             var oneTargeted = new ReadOptions { Consistency = Consistency.One, FanOut = ReadFanOut.Required };
             foreach (var (label, selector, sdkStore, prefix, write, read) in new (string, string, ReplicatedValueStore<BenchValue>, string, WriteOptions?, ReadOptions)[]
             {
-                ($"5. SDK, W=R={q} of {n} (quorum)", "sdk", store, "sdk:", WriteOptions.Quorum, ReadOptions.Quorum),
-                ($"5. SDK, W=R={q} of {n}, writes coalesced (MaxBatchSize = 64)", "sdk-batch", batchStore, "sdkb:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"5. SDK, W=R={q} of {n} (quorum, writes coalesced)", "sdk", store, "sdk:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"5. SDK, W=R={q} of {n}, writes not coalesced (MaxBatchSize = 1)", "sdk-nobatch", noBatchStore, "sdknb:", WriteOptions.Quorum, ReadOptions.Quorum),
                 ($"5. SDK, W=R={q} of {n}, no slot digests", "sdk-nodigest", noDigestStore, "sdknd:", WriteOptions.Quorum, ReadOptions.Quorum),
                 ($"5. SDK, W=R=1 of {n} (one)", "sdk-one", store, "sdk:", WriteOptions.One, ReadOptions.One),
                 ($"5. SDK, W=R={n} of {n} (all)", "sdk-all", store, "sdk:", WriteOptions.All, ReadOptions.All),
