@@ -328,8 +328,8 @@ internal static class Program
             var oneTargeted = new ReadOptions { Consistency = Consistency.One, FanOut = ReadFanOut.Required };
             foreach (var (label, selector, sdkStore, prefix, write, read) in new (string, string, ReplicatedValueStore<BenchValue>, string, WriteOptions?, ReadOptions)[]
             {
-                ($"5. SDK, W=R={q} of {n} (quorum, writes coalesced)", "sdk", store, "sdk:", WriteOptions.Quorum, ReadOptions.Quorum),
-                ($"5. SDK, W=R={q} of {n}, writes not coalesced (MaxBatchSize = 1)", "sdk-nobatch", noBatchStore, "sdknb:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"5. SDK, W=R={q} of {n} (quorum, coalesced)", "sdk", store, "sdk:", WriteOptions.Quorum, ReadOptions.Quorum),
+                ($"5. SDK, W=R={q} of {n}, not coalesced (MaxBatchSize = 1)", "sdk-nobatch", noBatchStore, "sdknb:", WriteOptions.Quorum, ReadOptions.Quorum),
                 ($"5. SDK, W=R={q} of {n}, no slot digests", "sdk-nodigest", noDigestStore, "sdknd:", WriteOptions.Quorum, ReadOptions.Quorum),
                 ($"5. SDK, W=R=1 of {n} (one)", "sdk-one", store, "sdk:", WriteOptions.One, ReadOptions.One),
                 ($"5. SDK, W=R={n} of {n} (all)", "sdk-all", store, "sdk:", WriteOptions.All, ReadOptions.All),

@@ -8,8 +8,8 @@ using Xunit;
 namespace AnarchoRedis.IntegrationTests;
 
 /// <summary>
-/// Value writes to one node are coalesced under load (<see cref="ScriptBatcher"/>): calls that wait for a free slot go
-/// together as one call of value_write's batch form. Each call must get exactly the reply, or the error, it would have
+/// Value writes and reads to one node are coalesced under load (<see cref="ScriptBatcher"/>): calls that wait for a free
+/// slot go together as one call of the script's batch form. Each call must get exactly the reply, or the error, it would have
 /// had alone, on a real redis-server.
 /// </summary>
 public sealed class CoalescingTests
@@ -61,6 +61,44 @@ public sealed class CoalescingTests
     }
 
     [Fact]
+    public async Task A_batch_of_reads_gives_each_read_what_it_would_have_read_alone()
+    {
+        await using var cluster = await RedisCluster.StartAsync(1);
+        var db = cluster[0].Db;
+        await cluster[0].Server.ScriptLoadAsync(LuaScript.ValueWrite.Text);
+        await cluster[0].Server.ScriptLoadAsync(LuaScript.ValueRead.Text);
+        await db.HashSetAsync(AntiEntropy.NodeDump.EpochKey, "id", "e");
+        var version = Clock.Next();
+        await db.ScriptEvaluateAsync(LuaScript.ValueWrite.Sha1, Keys("coalesce:r"), Args(version, "stored"));
+        await db.ListRightPushAsync("coalesce:list", "x");
+        var channel = new RedisNodeChannel(db, maxBatchSize: 64, maxInFlight: 1);
+
+        // The first read takes the only slot; the other four wait and go as one batch: a stored value, a missing key,
+        // a data key of the wrong type, and a read whose epoch key names a key that does not exist (a wiped node).
+        RedisKey epoch = AntiEntropy.NodeDump.EpochKey;
+        var first = channel.EvaluateAsync(LuaScript.ValueRead, [.. Keys("coalesce:r"), epoch], []);
+        var stored = channel.EvaluateAsync(LuaScript.ValueRead, [.. Keys("coalesce:r"), epoch], []);
+        var missing = channel.EvaluateAsync(LuaScript.ValueRead, [.. Keys("coalesce:none"), epoch], []);
+        var wrongType = channel.EvaluateAsync(LuaScript.ValueRead, [.. Keys("coalesce:list"), epoch], []);
+        var wiped = channel.EvaluateAsync(LuaScript.ValueRead, [.. Keys("coalesce:r"), "no-such-epoch"], []);
+
+        foreach (var read in new[] { first, stored })
+        {
+            var reply = (RedisResult[])(await read)!;
+            Assert.Equal((0L, version.ToString(), "stored"), ((long)reply[0], (string?)reply[1], (string?)reply[7]));
+        }
+
+        var none = (RedisResult[])(await missing)!;
+        Assert.Equal(0L, (long)none[0]);
+        Assert.True(none[1].IsNull && none[7].IsNull);
+        var clash = (RedisResult[])(await wrongType)!;
+        Assert.Equal((-2L, "list"), ((long)clash[0], (string?)clash[1]));
+        Assert.Equal(-7L, (long)((RedisResult[])(await wiped)!)[0]);
+        Assert.Equal(1, channel.ValueReadBatcher!.Batches);
+        Assert.Equal(4, channel.ValueReadBatcher.Batched);
+    }
+
+    [Fact]
     public async Task Concurrent_writes_through_the_client_are_coalesced_and_all_land_on_every_node()
     {
         await using var cluster = await RedisCluster.StartAsync();
@@ -81,6 +119,10 @@ public sealed class CoalescingTests
         await AntiEntropy.NodeDump.AssertIdenticalAsync(cluster);
         var batched = client.ReplicaNodes.Sum(node => node.ValueWriteBatcher?.Batched ?? 0);
         Assert.True(batched > 0, "no write was coalesced");
+
+        var read = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => store.GetAsync($"profile:c{i}", ReadOptions.All).AsTask()));
+        Assert.Equal(Enumerable.Range(0, 400), read.Select(p => p!.Id));
+        Assert.True(client.ReplicaNodes.Sum(node => node.ValueReadBatcher?.Batched ?? 0) > 0, "no read was coalesced");
     }
 
     private static RedisKey[] Keys(string key) => [key, RedisCluster.MetaKeyOf(key)];

@@ -99,11 +99,11 @@ public sealed class AnarchoRedisOptions
     public ulong? WriterId { get; set; }
 
     /// <summary>
-    /// The most value writes to one node that go in one script call (coalescing). Above 1: while
-    /// <see cref="MaxCallsInFlightPerNode"/> value writes to a node are on their way, further ones wait and then go
-    /// together, as one call that runs each in turn (each atomically, each with its own outcome); a write made while the
-    /// node keeps up goes at once, alone. Default 64; 1 turns coalescing off. It cuts the client's CPU per write by about
-    /// a third under load (docs/benchmarks.md).
+    /// The most value writes (or value reads) to one node that go in one script call (coalescing). Above 1: while
+    /// <see cref="MaxCallsInFlightPerNode"/> calls of the write (or read) script to a node are on their way, further ones
+    /// wait and then go together, as one call that runs each in turn (each atomically, each with its own outcome); a call
+    /// made while the node keeps up goes at once, alone. Default 64; 1 turns coalescing off. Under load it cuts the
+    /// client's CPU per operation by a third to a half (docs/benchmarks.md).
     /// </summary>
     public int MaxBatchSize { get; set; } = 64;
 

@@ -5,19 +5,24 @@ namespace AnarchoRedis;
 
 /// <summary>
 /// The production <see cref="INodeChannel"/>: each call is one StackExchange.Redis call on the node's database, except
-/// the calls of a script with a batch form (the value write), which a <see cref="ScriptBatcher"/> coalesces under load
-/// when <see cref="AnarchoRedisOptions.MaxBatchSize"/> is above 1.
+/// the calls of a script with a batch form (the value write and the value read), which a <see cref="ScriptBatcher"/> per
+/// script coalesces under load when <see cref="AnarchoRedisOptions.MaxBatchSize"/> is above 1.
 /// </summary>
 internal sealed class RedisNodeChannel : INodeChannel
 {
     private readonly DirectChannel _direct;
     private readonly ScriptBatcher? _valueWrites;
+    private readonly ScriptBatcher? _valueReads;
 
     public RedisNodeChannel(IDatabase database, int maxBatchSize = 1, int maxInFlight = 1)
     {
         Database = database;
         _direct = new DirectChannel(database);
-        _valueWrites = maxBatchSize > 1 ? new ScriptBatcher(_direct, LuaScript.ValueWrite, maxBatchSize, maxInFlight) : null;
+        if (maxBatchSize > 1)
+        {
+            _valueWrites = new ScriptBatcher(_direct, LuaScript.ValueWrite, maxBatchSize, maxInFlight);
+            _valueReads = new ScriptBatcher(_direct, LuaScript.ValueRead, maxBatchSize, maxInFlight);
+        }
     }
 
     public IDatabase Database { get; }
@@ -25,10 +30,26 @@ internal sealed class RedisNodeChannel : INodeChannel
     /// <summary>The value write coalescer, or null with coalescing off.</summary>
     internal ScriptBatcher? ValueWriteBatcher => _valueWrites;
 
-    public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
-        _valueWrites is { } batcher && ReferenceEquals(script, LuaScript.ValueWrite)
-            ? batcher.EvaluateAsync(keys, values)
-            : Database.ScriptEvaluateAsync(script.Sha1, keys, values);
+    /// <summary>The value read coalescer, or null with coalescing off.</summary>
+    internal ScriptBatcher? ValueReadBatcher => _valueReads;
+
+    public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        if (_valueWrites is not null)
+        {
+            if (ReferenceEquals(script, LuaScript.ValueWrite))
+            {
+                return _valueWrites.EvaluateAsync(keys, values);
+            }
+
+            if (ReferenceEquals(script, LuaScript.ValueRead))
+            {
+                return _valueReads!.EvaluateAsync(keys, values);
+            }
+        }
+
+        return Database.ScriptEvaluateAsync(script.Sha1, keys, values);
+    }
 
     public Task LoadAsync(LuaScript script) => _direct.LoadAsync(script);
 

@@ -55,6 +55,9 @@ internal sealed class ReplicaNode : IAsyncDisposable
     /// <summary>The coalescer of this node's value writes, or null (coalescing off, or a node over a channel).</summary>
     internal ScriptBatcher? ValueWriteBatcher => (_channel as RedisNodeChannel)?.ValueWriteBatcher;
 
+    /// <summary>The value read coalescer, or null (coalescing off, or a test channel); for tests and benchmarks.</summary>
+    internal ScriptBatcher? ValueReadBatcher => (_channel as RedisNodeChannel)?.ValueReadBatcher;
+
     /// <summary>The node's database, for the commands that are not scripts (anti-entropy, epochs, durable hints).</summary>
     /// <exception cref="InvalidOperationException">The node was built over a channel (<see cref="FromChannel"/>).</exception>
     internal IDatabase Database => _database ?? throw new InvalidOperationException(

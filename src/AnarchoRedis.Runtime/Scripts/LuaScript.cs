@@ -23,7 +23,7 @@ internal sealed class LuaScript
 
     public static LuaScript ValueWrite { get; } = Load("value_write", batchable: true, "version_common", "slot_common");
 
-    public static LuaScript ValueRead { get; } = Load("value_read");
+    public static LuaScript ValueRead { get; } = Load("value_read", batchable: true);
 
     public static LuaScript ListPush { get; } = Load("list_push", "version_common", "slot_common", "list_common");
 
