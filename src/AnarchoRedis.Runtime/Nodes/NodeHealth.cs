@@ -249,14 +249,15 @@ internal sealed class NodeHealth : INodeGauge
     /// The node answered but its epoch cannot be verified (its epoch key is not a hash): the circuit closes (it takes
     /// writes), its reads do not count. Ignored when the connection dropped after <paramref name="generation"/> was taken.
     /// </summary>
-    public void OnEpochUnverifiable(int generation)
+    /// <returns>Whether the answer was applied.</returns>
+    public bool OnEpochUnverifiable(int generation)
     {
         bool closed;
         lock (_transitions)
         {
             if (Volatile.Read(ref _generation) != generation)
             {
-                return;
+                return false;
             }
 
             Volatile.Write(ref _epoch, (int)EpochStatus.Unverified);
@@ -267,6 +268,8 @@ internal sealed class NodeHealth : INodeGauge
         {
             CircuitChanged?.Invoke(this, false);
         }
+
+        return true;
     }
 
     public NodeHealthSnapshot Snapshot() => new(Name, State, LatencyAverage, ConsecutiveFailures, EpochId);

@@ -41,6 +41,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// <summary>Per node: the ticket of its last epoch read sent, and of the last one applied (under its own lock).</summary>
     private readonly long[] _tickets;
     private readonly long[] _applied;
+    private readonly Lock _applyLock = new();
 
     /// <summary>Per node: 1 while the background prober's read of it is in flight (a hung node is not asked again meanwhile).</summary>
     private readonly int[] _probing;
@@ -85,7 +86,10 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// </remarks>
     /// <param name="nodes">The nodes to read.</param>
     /// <param name="cancellationToken">Cancels the wait (a read already sent still completes).</param>
-    /// <param name="onRead">Called with each node once its read ended (answered or failed).</param>
+    /// <param name="onRead">
+    /// Called with each node once its read ended (answered or failed). Given by the background prober, whose rounds also
+    /// skip the decision about nodes without an epoch while another one is under way.
+    /// </param>
     /// <returns>Each configured node's epoch, in node order (<c>default</c> for nodes not asked or not answering).</returns>
     public async Task<NodeEpoch[]> VerifyEpochsAsync(IReadOnlyList<ReplicaNode> nodes, CancellationToken cancellationToken, Action<ReplicaNode>? onRead = null)
     {
@@ -97,9 +101,23 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             return epochs;
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A background round does not queue behind a decision already under way (it would decide from the same answers,
+        // and rounds come every probe interval); it leaves the node to the next round.
+        if (onRead is not null)
+        {
+            if (!await _gate.WaitAsync(0, cancellationToken).ConfigureAwait(false))
+            {
+                return epochs;
+            }
+        }
+        else
+        {
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
+            cancellationToken.ThrowIfCancellationRequested();
             // A node without an epoch lost its data if any node has one, or had one when this client last looked;
             // only on a cluster where no node ever had one is it new.
             var clusterHasEpochs = false;
@@ -115,7 +133,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
 
             // Without any epoch known, a node is ready only on a new cluster: a majority of the nodes answered, none of
             // them holds anything (a wiped node and unreachable others look the same as a new cluster to a new client).
-            var holdsData = clusterHasEpochs ? null : await NewClusterCheckAsync(reads).ConfigureAwait(false);
+            var holdsData = clusterHasEpochs ? null : await NewClusterCheckAsync(nodes, reads).ConfigureAwait(false);
             var creations = new List<Task>();
             foreach (var node in nodes)
             {
@@ -258,11 +276,13 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// A node that holds replicated keys is an old replica (ready) and an empty one beside it lost its data (filling);
     /// only when none that answered holds any is the cluster new (<see cref="HoldsReplicatedKeysAsync"/>).
     /// </summary>
-    private async Task<bool[]?> NewClusterCheckAsync(EpochReads reads)
+    private async Task<bool[]?> NewClusterCheckAsync(IReadOnlyList<ReplicaNode> nodes, EpochReads reads)
     {
-        // Nodes that answered with something else than an epoch (a wrong type, a refused script) are not counted.
+        // Nodes that answered with something else than an epoch (a wrong type, a refused script) are not counted. A
+        // round that did not ask every node (a background round leaves out a node whose last read is still under way:
+        // slow, not absent, and perhaps about to name an epoch) cannot call the cluster new.
         var asked = _nodes.Where(n => reads.Answered[n.Index] && reads.Absent[n.Index]).ToArray();
-        if (asked.Length < (_nodes.Count / 2) + 1)
+        if (nodes.Count != _nodes.Count || asked.Length < (_nodes.Count / 2) + 1)
         {
             return null;
         }
@@ -315,8 +335,9 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     {
         try
         {
-            reads.Generations[node.Index] = node.Health.Generation;
+            // The ticket first: a read that takes its generation after a newer read's ticket cannot outrank it.
             reads.Tickets[node.Index] = Interlocked.Increment(ref _tickets[node.Index]);
+            reads.Generations[node.Index] = node.Health.Generation;
             await ReadAsync(node, reads.Epochs, reads.Absent, reads.Answered).ConfigureAwait(false);
         }
         finally
@@ -367,7 +388,11 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             node.Health.Observe(ex, started);
-            Log.EpochCheckFailed(_logger, node.Name, ex);
+            if (!_stop.IsCancellationRequested)
+            {
+                // (A read still under way when the client is disposed fails as its connection closes: not news.)
+                Log.EpochCheckFailed(_logger, node.Name, ex);
+            }
         }
     }
 
@@ -415,19 +440,18 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             return;
         }
 
-        lock (_applied)
+        lock (_applyLock)
         {
-            if (ticket <= _applied[node.Index])
+            // An answer the node's health refused (its connection dropped since the read) does not hold back a later one.
+            if (ticket > _applied[node.Index] && ApplyLocked(node, epoch, epoch.Id, generation))
             {
-                return;
+                _applied[node.Index] = ticket;
             }
-
-            _applied[node.Index] = ticket;
-            ApplyLocked(node, epoch, epoch.Id, generation);
         }
     }
 
-    private void ApplyLocked(ReplicaNode node, NodeEpoch epoch, string id, int generation)
+    /// <returns>Whether the node's health took the answer (not when its connection dropped after the read was sent).</returns>
+    private bool ApplyLocked(ReplicaNode node, NodeEpoch epoch, string id, int generation)
     {
         if (id.Length != 32 || epoch.State is not (NodeEpoch.Ready or NodeEpoch.Filling))
         {
@@ -439,15 +463,14 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
                 Log.EpochUnverifiable(_logger, node.Name, reason);
             }
 
-            node.Health.OnEpochUnverifiable(generation);
-            return;
+            return node.Health.OnEpochUnverifiable(generation);
         }
 
         var ready = epoch.State == NodeEpoch.Ready;
         var wasFilling = node.Health.Epoch == NodeHealth.EpochStatus.Filling;
         if (!node.Health.OnEpochVerified(id, ready, generation, out var previous))
         {
-            return;
+            return false;
         }
 
         // A new epoch this client created was logged when it was created (lost its data); "changed" is for one found.
@@ -461,6 +484,8 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
             _metrics.EpochEvent(node.Name, "ready");
             Log.EpochBecameReady(_logger, node.Name, id);
         }
+
+        return true;
     }
 
     private void OnConnectionRestored(ReplicaNode node)
