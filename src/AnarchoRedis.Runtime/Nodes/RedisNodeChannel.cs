@@ -1,3 +1,4 @@
+using System;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -14,14 +15,14 @@ internal sealed class RedisNodeChannel : INodeChannel
     private readonly ScriptBatcher? _valueWrites;
     private readonly ScriptBatcher? _valueReads;
 
-    public RedisNodeChannel(IDatabase database, int maxBatchSize = 1, int maxInFlight = 1)
+    public RedisNodeChannel(IDatabase database, int maxBatchSize = 1, int maxInFlight = 1, TimeSpan? maxWait = null)
     {
         Database = database;
         _direct = new DirectChannel(database);
         if (maxBatchSize > 1)
         {
-            _valueWrites = new ScriptBatcher(_direct, LuaScript.ValueWrite, maxBatchSize, maxInFlight);
-            _valueReads = new ScriptBatcher(_direct, LuaScript.ValueRead, maxBatchSize, maxInFlight);
+            _valueWrites = new ScriptBatcher(_direct, LuaScript.ValueWrite, maxBatchSize, maxInFlight, maxWait ?? TimeSpan.FromSeconds(1));
+            _valueReads = new ScriptBatcher(_direct, LuaScript.ValueRead, maxBatchSize, maxInFlight, maxWait ?? TimeSpan.FromSeconds(1));
         }
     }
 

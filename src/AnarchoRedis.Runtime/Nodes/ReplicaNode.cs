@@ -18,7 +18,7 @@ internal sealed class ReplicaNode : IAsyncDisposable
     private readonly INodeChannel _channel;
 
     private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, AnarchoRedisOptions options)
-        : this(index, name, new RedisNodeChannel(database, options.MaxBatchSize, options.MaxCallsInFlightPerNode), options.Health.FailureThreshold)
+        : this(index, name, new RedisNodeChannel(database, options.MaxBatchSize, options.MaxCallsInFlightPerNode, options.NodeTimeout), options.Health.FailureThreshold)
     {
         _connection = connection;
         _database = database;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -13,7 +14,9 @@ namespace AnarchoRedis;
 /// while a slot is free goes at once, alone, as today: coalescing adds no wait when the node keeps up, and under load
 /// the per-call cost of Lua dispatch, reply framing and the client's continuations is paid once per batch.
 /// Each call gets exactly the reply (or the exception) it would have had alone: a failure of the whole batch call
-/// (timeout, connection lost) is every call's failure, an error raised inside one call is that call's alone.
+/// (timeout, connection lost) is every call's failure, an error raised inside one call is that call's alone. A call
+/// that waited longer than the node timeout is not sent: it fails with a <see cref="TimeoutException"/> (a node that
+/// does not answer would otherwise hold every call made to it meanwhile, released one batch per timeout).
 /// </summary>
 internal sealed class ScriptBatcher
 {
@@ -22,13 +25,17 @@ internal sealed class ScriptBatcher
     private readonly LuaScript _batch;
     private readonly int _maxBatch;
     private readonly int _maxInFlight;
+    private readonly long _maxWaitTicks;
+    private readonly TimeSpan _maxWait;
     private readonly Lock _gate = new();
     private readonly Action<Task<RedisResult>> _onSingleDone;
     private List<Pending>? _waiting;
     private int _inFlight;
 
-    public ScriptBatcher(INodeChannel channel, LuaScript script, int maxBatch, int maxInFlight)
+    public ScriptBatcher(INodeChannel channel, LuaScript script, int maxBatch, int maxInFlight, TimeSpan maxWait)
     {
+        _maxWait = maxWait;
+        _maxWaitTicks = (long)(maxWait.TotalSeconds * Stopwatch.Frequency);
         _channel = channel;
         _script = script;
         _batch = script.Batch ?? throw new ArgumentException($"{script.Name} has no batch form.", nameof(script));
@@ -79,28 +86,61 @@ internal sealed class ScriptBatcher
     /// <summary>A call came back: its slot takes the calls that waited (up to the batch size), or is freed.</summary>
     private void Drain()
     {
-        List<Pending>? next;
+        List<Pending>? next = null;
+        List<Pending>? expired = null;
         lock (_gate)
         {
-            if (_waiting is not { Count: > 0 } waiting)
+            if (_waiting is { Count: > 0 } waiting)
             {
-                _inFlight--;
-                return;
+                // The queue is in arrival order: the calls that waited too long are a prefix of it.
+                var now = Stopwatch.GetTimestamp();
+                var stale = 0;
+                while (stale < waiting.Count && now - waiting[stale].Enqueued > _maxWaitTicks)
+                {
+                    stale++;
+                }
+
+                if (stale > 0)
+                {
+                    expired = waiting.GetRange(0, stale);
+                    waiting.RemoveRange(0, stale);
+                }
+
+                if (waiting.Count == 0)
+                {
+                    _waiting = null;
+                }
+                else if (waiting.Count <= _maxBatch)
+                {
+                    next = waiting;
+                    _waiting = null;
+                }
+                else
+                {
+                    next = waiting.GetRange(0, _maxBatch);
+                    waiting.RemoveRange(0, _maxBatch);
+                }
             }
 
-            if (waiting.Count <= _maxBatch)
+            if (next is null)
             {
-                next = waiting;
-                _waiting = null;
-            }
-            else
-            {
-                next = waiting.GetRange(0, _maxBatch);
-                waiting.RemoveRange(0, _maxBatch);
+                _inFlight--;
             }
         }
 
-        _ = SendAsync(next);
+        if (expired is not null)
+        {
+            var error = new TimeoutException($"The call waited more than the node timeout ({_maxWait.TotalMilliseconds:0} ms) behind calls the node had not answered, and was not sent.");
+            foreach (var call in expired)
+            {
+                call.Source.SetException(error);
+            }
+        }
+
+        if (next is not null)
+        {
+            _ = SendAsync(next);
+        }
     }
 
     private async Task SendAsync(List<Pending> calls)
@@ -212,6 +252,8 @@ internal sealed class ScriptBatcher
 
     private sealed class Pending(RedisKey[] keys, RedisValue[] args)
     {
+        public long Enqueued { get; } = Stopwatch.GetTimestamp();
+
         public RedisKey[] Keys { get; } = keys;
 
         public RedisValue[] Args { get; } = args;
