@@ -28,6 +28,10 @@ end
 -- 12 tw (the tombstones' digest, below), 13 tn (the number of tombstones tw describes). tw is computed anew from the
 -- tombstones (O(tombstones), rarely) when the meta predates it or the tombstone count differs from tn: maxmemory evicts
 -- the tombstone hash as a whole, or a meta key alone.
+-- The key's slot index entry as check() read it (false: none), for list_entry to reuse: nothing between the two
+-- writes the entry except drop_entry, which forgets it.
+local seen_entry, entry_seen = false, false
+
 local function check(name)
   local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx', 'tw', 'tn')
   if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
@@ -35,7 +39,7 @@ local function check(name)
   if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
   -- The slot index and digest (write scripts, with slot digests on): a wrong type fails here, before any write.
   if KEYS[5] then
-    redis.call('HGET', KEYS[4], KEYS[1])
+    seen_entry, entry_seen = redis.call('HGET', KEYS[4], KEYS[1]), true
     redis.call('HGET', KEYS[5], 's')
   end
   local dataType = redis.call('TYPE', KEYS[1])['ok']
@@ -120,12 +124,14 @@ end
 -- tombstones and their digest tw (so removal times count), joined by NUL. Its due time is the earlier of the entry's current one and the candidate (zeros ignored),
 -- or exactly the given one when exact. Integers are printed with %d: tostring prints Lua's doubles with %.14g.
 -- (check() has already read both slot keys, so a wrong type failed the script before its first write.)
-local function list_entry(v, c, h, dv, ml, mr, x, xv, tw, due, exact)
+-- tn: the number of element tombstones when the caller knows it (a push, which adds none, passes check()'s count).
+local function list_entry(v, c, h, dv, ml, mr, x, xv, tw, due, exact, tn)
   if not KEYS[5] then return end
   local text = table.concat({KEYS[1], v, string.format('%d', c), h, dv, ml, mr, x, xv,
-    string.format('%d', redis.call('HLEN', KEYS[3])), tw}, '\0')
+    string.format('%d', tn or redis.call('HLEN', KEYS[3])), tw}, '\0')
   local hash = tonumber(string.sub(redis.sha1hex(text), 1, 10), 16)
-  local old = redis.call('HGET', KEYS[4], KEYS[1])
+  local old = seen_entry
+  if not entry_seen then old = redis.call('HGET', KEYS[4], KEYS[1]) end
   due = tonumber(due) or 0
   if not exact and old then
     local oldDue = tonumber(string.match(old, ':(%d+)$') or '') or 0
@@ -133,6 +139,7 @@ local function list_entry(v, c, h, dv, ml, mr, x, xv, tw, due, exact)
   end
   local entry = due == 0 and string.format('%d', hash) or string.format('%d:%d', hash, due)
   redis.call('HSET', KEYS[4], KEYS[1], entry)
+  seen_entry, entry_seen = entry, true
   local delta = slot_weight(entry) - slot_weight(old)
   if delta ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', delta)) end
   if due ~= 0 then
@@ -143,8 +150,12 @@ end
 -- Gives the data, meta and tombstone keys exactly the expiry the list's meta names after a write: none (PERSIST) when x
 -- is '0', else the data at x and the meta and tombstones at mx (x + grace). Every list write ends with it, so a write that
 -- removes or replaces a time to live does so on every key (PEXPIREAT and PERSIST do nothing to a key that is absent).
-local function apply_expiry(x, mx)
+-- was: the data expiry the meta named before this write, when there was a meta (nil: unknown). Keys that meta left
+-- without expiry (every list write ends here) need no PERSIST: three command calls saved on every write of a list that
+-- never expires.
+local function apply_expiry(x, mx, was)
   if x == '0' then
+    if was == '0' then return end
     redis.call('PERSIST', KEYS[1])
     redis.call('PERSIST', KEYS[2])
     redis.call('PERSIST', KEYS[3])
@@ -160,6 +171,7 @@ end
 -- Removes the key's entry from the slot index and its weight from the slot sum.
 local function drop_entry()
   if KEYS[5] then drop_slot_entry(KEYS[4], KEYS[5], KEYS[1]) end
+  seen_entry, entry_seen = false, false
 end
 
 -- Replaces the list's data with the given envelopes, in order (RPUSH in chunks of 1000: unpack has a stack limit).

@@ -96,6 +96,6 @@ if (xv == '0' or newer(ARGV[2], xv)) and (dv == '0' or newer(ARGV[2], dv)) then
 end
 local c = redis.call('LLEN', KEYS[1])
 redis.call('HSET', KEYS[2], 'v', version, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', dv, 'ml', ml, 'mr', mr, 'x', x, 'xv', xv, 'mx', mx, 'tw', meta[12], 'tn', meta[13])
-apply_expiry(x, mx)
-list_entry(version, c, h, dv, ml, mr, x, xv, meta[12], ARGV[5], false)
+apply_expiry(x, mx, stored and (meta[9] or '0'))
+list_entry(version, c, h, dv, ml, mr, x, xv, meta[12], ARGV[5], false, tonumber(meta[13]))
 return {0, c, h, version, buried}
