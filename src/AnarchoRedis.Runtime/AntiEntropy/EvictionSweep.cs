@@ -176,6 +176,6 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
         };
 
         bool Due(RedisValue at) =>
-            long.TryParse((string?)at, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms != 0 && ms <= state.NowMs + ValueReplyParser.ExpiryToleranceMs;
+            long.TryParse((string?)at, NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ValueReplyParser.ExpiryMayHavePassed(ms, state.NowMs);
     }
 }

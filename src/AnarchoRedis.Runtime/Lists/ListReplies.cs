@@ -186,5 +186,5 @@ internal readonly struct ListReadParser(string typeName, long nowMs) : IReadPars
     public ListReadReply Parse(RedisResult result, string key, string node) => ListReplyParser.ParseRead(result, key, node, typeName);
 
     public bool IsMissing(in ListReadReply reply) =>
-        reply.Ok && reply.DataChanged && (reply.ExpiresAt == 0 || reply.ExpiresAt > nowMs + ValueReplyParser.ExpiryToleranceMs);
+        reply.Ok && reply.DataChanged && !ValueReplyParser.ExpiryMayHavePassed(reply.ExpiresAt, nowMs);
 }

@@ -21,8 +21,9 @@ internal sealed class RedisNodeChannel : INodeChannel
         _direct = new DirectChannel(database);
         if (maxBatchSize > 1)
         {
-            _valueWrites = new ScriptBatcher(_direct, LuaScript.ValueWrite, maxBatchSize, maxInFlight, maxWait ?? TimeSpan.FromSeconds(1));
-            _valueReads = new ScriptBatcher(_direct, LuaScript.ValueRead, maxBatchSize, maxInFlight, maxWait ?? TimeSpan.FromSeconds(1));
+            var wait = maxWait ?? TimeSpan.FromSeconds(1);
+            _valueWrites = new ScriptBatcher(_direct, LuaScript.ValueWrite, maxBatchSize, maxInFlight, wait);
+            _valueReads = new ScriptBatcher(_direct, LuaScript.ValueRead, maxBatchSize, maxInFlight, wait);
         }
     }
 
@@ -34,27 +35,14 @@ internal sealed class RedisNodeChannel : INodeChannel
     /// <summary>The value read coalescer, or null with coalescing off.</summary>
     internal ScriptBatcher? ValueReadBatcher => _valueReads;
 
-    public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
-    {
-        if (_valueWrites is not null)
-        {
-            if (ReferenceEquals(script, LuaScript.ValueWrite))
-            {
-                return _valueWrites.EvaluateAsync(keys, values);
-            }
-
-            if (ReferenceEquals(script, LuaScript.ValueRead))
-            {
-                return _valueReads!.EvaluateAsync(keys, values);
-            }
-        }
-
-        return Database.ScriptEvaluateAsync(script.Sha1, keys, values);
-    }
+    public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
+        ReferenceEquals(script, LuaScript.ValueWrite) && _valueWrites is { } writes ? writes.EvaluateAsync(keys, values)
+        : ReferenceEquals(script, LuaScript.ValueRead) && _valueReads is { } reads ? reads.EvaluateAsync(keys, values)
+        : _direct.EvaluateAsync(script, keys, values);
 
     public Task LoadAsync(LuaScript script) => _direct.LoadAsync(script);
 
-    public Task PingAsync() => Database.PingAsync();
+    public Task PingAsync() => _direct.PingAsync();
 
     /// <summary>One StackExchange.Redis call per call, nothing added.</summary>
     private sealed class DirectChannel(IDatabase database) : INodeChannel

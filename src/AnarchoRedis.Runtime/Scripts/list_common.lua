@@ -13,6 +13,10 @@ local function xor16(a, b)
   local lo = bit.bxor(tonumber(string.sub(a, 9, 16), 16), tonumber(string.sub(b, 9, 16), 16))
   return bit.tohex(hi, 8) .. bit.tohex(lo, 8)
 end
+-- The key's slot index entry as check() read it, for list_entry to reuse (nil: not read; false: none). Nothing between
+-- the two writes the entry except drop_entry, which forgets it.
+local seen_entry = nil
+
 local function hex16(h)
   return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
 end
@@ -28,10 +32,6 @@ end
 -- 12 tw (the tombstones' digest, below), 13 tn (the number of tombstones tw describes). tw is computed anew from the
 -- tombstones (O(tombstones), rarely) when the meta predates it or the tombstone count differs from tn: maxmemory evicts
 -- the tombstone hash as a whole, or a meta key alone.
--- The key's slot index entry as check() read it (false: none), for list_entry to reuse: nothing between the two
--- writes the entry except drop_entry, which forgets it.
-local seen_entry, entry_seen = false, false
-
 local function check(name)
   local meta = redis.pcall('HMGET', KEYS[2], 'v', 'k', 'n', 'c', 'h', 'dv', 'ml', 'mr', 'x', 'xv', 'mx', 'tw', 'tn')
   if type(meta) == 'table' and meta.err then return {-1, redis.call('TYPE', KEYS[2])['ok']} end
@@ -39,7 +39,7 @@ local function check(name)
   if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
   -- The slot index and digest (write scripts, with slot digests on): a wrong type fails here, before any write.
   if KEYS[5] then
-    seen_entry, entry_seen = redis.call('HGET', KEYS[4], KEYS[1]), true
+    seen_entry = redis.call('HGET', KEYS[4], KEYS[1])
     redis.call('HGET', KEYS[5], 's')
   end
   local dataType = redis.call('TYPE', KEYS[1])['ok']
@@ -131,7 +131,7 @@ local function list_entry(v, c, h, dv, ml, mr, x, xv, tw, due, exact, tn)
     string.format('%d', tn or redis.call('HLEN', KEYS[3])), tw}, '\0')
   local hash = tonumber(string.sub(redis.sha1hex(text), 1, 10), 16)
   local old = seen_entry
-  if not entry_seen then old = redis.call('HGET', KEYS[4], KEYS[1]) end
+  if old == nil then old = redis.call('HGET', KEYS[4], KEYS[1]) end
   due = tonumber(due) or 0
   if not exact and old then
     local oldDue = tonumber(string.match(old, ':(%d+)$') or '') or 0
@@ -139,7 +139,7 @@ local function list_entry(v, c, h, dv, ml, mr, x, xv, tw, due, exact, tn)
   end
   local entry = due == 0 and string.format('%d', hash) or string.format('%d:%d', hash, due)
   redis.call('HSET', KEYS[4], KEYS[1], entry)
-  seen_entry, entry_seen = entry, true
+  seen_entry = entry
   local delta = slot_weight(entry) - slot_weight(old)
   if delta ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', delta)) end
   if due ~= 0 then
@@ -171,7 +171,7 @@ end
 -- Removes the key's entry from the slot index and its weight from the slot sum.
 local function drop_entry()
   if KEYS[5] then drop_slot_entry(KEYS[4], KEYS[5], KEYS[1]) end
-  seen_entry, entry_seen = false, false
+  seen_entry = nil
 end
 
 -- Replaces the list's data with the given envelopes, in order (RPUSH in chunks of 1000: unpack has a stack limit).

@@ -74,6 +74,13 @@ internal static class ValueReplyParser
     /// </summary>
     public const long ExpiryToleranceMs = 2_000;
 
+    /// <summary>
+    /// Whether data gone under an expiry <paramref name="expiresAt"/> (Unix ms, 0 for none) may have expired by the node's
+    /// clock (within <see cref="ExpiryToleranceMs"/>), rather than been lost: the one rule for values, lists and the
+    /// eviction sweep.
+    /// </summary>
+    public static bool ExpiryMayHavePassed(long expiresAt, long nowMs) => expiresAt != 0 && expiresAt <= nowMs + ExpiryToleranceMs;
+
     /// <summary>Parses a value_write.lua reply.</summary>
     /// <param name="result">The reply.</param>
     /// <param name="key">The key, for errors.</param>
@@ -164,7 +171,7 @@ internal static class ValueReplyParser
 
         // Redis expires the data by its own clock, which may be slightly ahead of ours: data gone under a TTL that is
         // (nearly) due is expiry. Data gone long before its expiry was evicted or deleted outside the library: damaged.
-        if (expiresAt != 0 && (expiresAt <= nowMs || (data is null && expiresAt <= nowMs + ExpiryToleranceMs)))
+        if (expiresAt != 0 && (expiresAt <= nowMs || (data is null && ExpiryMayHavePassed(expiresAt, nowMs))))
         {
             return new ValueReadReply(ValueState.Expired, version, null, expiresAt, 0, default, null);
         }
