@@ -22,7 +22,8 @@ internal readonly record struct NodeEpoch(string? Id, string? State, bool Create
 /// <summary>
 /// Owned by the client: verifies the nodes' epochs (empty-restart detection) when the client connects, when a node's
 /// connection is restored, and every <see cref="NodeHealthOptions.ProbeInterval"/> in a background loop whose epoch
-/// read (one HMGET per node) is also the probe that closes an open circuit. Logs and counts circuit transitions.
+/// read (one epoch_check.lua call per node) is also the probe that closes an open circuit. Logs and counts circuit
+/// transitions.
 /// </summary>
 internal sealed class NodeHealthMonitor : IAsyncDisposable
 {
