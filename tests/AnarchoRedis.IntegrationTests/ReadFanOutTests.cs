@@ -24,8 +24,9 @@ public sealed class ReadFanOutTests
     private static void NoHints(AnarchoRedisOptions options) => options.Hints.Enabled = false;
 
     /// <summary>
-    /// For tests that count node calls: no hints, no hedge on a slow first (JIT-compiling) read, and no background
-    /// probe while they count (its epoch check is a script call too).
+    /// For tests that count node calls: no hints, no hedge on a slow first (JIT-compiling) read, no background probe
+    /// while they count (its epoch check is a script call too), and no coalescing (a read's third call, still on its way
+    /// when the read returned at R = 2, may go to the node in one call with the next read's).
     /// </summary>
     private static void NoHintsNoHedge(AnarchoRedisOptions options)
     {
@@ -33,6 +34,7 @@ public sealed class ReadFanOutTests
         options.NodeTimeout = TimeSpan.FromSeconds(10);
         options.HedgeDelay = TimeSpan.FromSeconds(5);
         options.Health.ProbeInterval = TimeSpan.FromHours(1);
+        options.MaxBatchSize = 1;
     }
 
     [Fact]
