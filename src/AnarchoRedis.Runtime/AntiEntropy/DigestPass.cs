@@ -53,7 +53,8 @@ internal sealed class DigestPass
                 return;
             }
 
-            var digests = await Task.WhenAll(nodes.Select(node => ReadDigestsAsync(node, start, count))).ConfigureAwait(false);
+            var batchSlots = Enumerable.Range(start, count).ToArray();
+            var digests = await Task.WhenAll(nodes.Select(node => ReadDigestsAsync(node, batchSlots))).ConfigureAwait(false);
             var nowMs = _state.NowMs;
             var visits = new List<int>();
             for (var offset = 0; offset < count; offset++)
@@ -110,10 +111,7 @@ internal sealed class DigestPass
 
             if (visits.Count > 0)
             {
-                await Parallel.ForEachAsync(
-                    visits,
-                    new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = cancellationToken },
-                    (slot, ct) => new ValueTask(VisitSlotAsync(slot, ct))).ConfigureAwait(false);
+                await VisitSlotsAsync(visits, cancellationToken).ConfigureAwait(false);
             }
 
             _state.Advance(count);
@@ -121,14 +119,18 @@ internal sealed class DigestPass
 
     }
 
-    private async Task<(long Sum, long Due)[]?> ReadDigestsAsync(ReplicaNode node, int start, int count)
+    private async Task<(long Sum, long Due)[]?> ReadDigestsAsync(ReplicaNode node, IReadOnlyList<int> slots)
     {
-        var db = node.Database;
+        var count = slots.Count;
+        // One pipelined batch: a command each, written together, instead of a write (and a lock) per command.
+        var batch = node.Database.CreateBatch();
         var reads = new Task<RedisValue[]>[count];
         for (var i = 0; i < count; i++)
         {
-            reads[i] = db.HashGetAsync(_slots.DigestKey(start + i), DigestFields);
+            reads[i] = batch.HashGetAsync(_slots.DigestKey(slots[i]), DigestFields);
         }
+
+        batch.Execute();
 
         try
         {
@@ -166,92 +168,193 @@ internal sealed class DigestPass
 
     private static long Number(RedisValue value) => value.IsNull ? 0 : value.TryParse(out long n) ? n : long.MinValue;
 
-    private async Task VisitSlotAsync(int slot, CancellationToken cancellationToken)
+    /// <summary>
+    /// Visits the slots of one batch in stages, each stage one pipelined batch per node: read the visited slots' indexes,
+    /// compare and repair every key whose entries differ or are due (<see cref="KeyRepairer.RepairManyAsync"/>), then
+    /// settle every visited slot's digest. A slot whose index a node could not give is compared over the others.
+    /// </summary>
+    private async Task VisitSlotsAsync(List<int> slots, CancellationToken cancellationToken)
     {
         var nodes = _state.Reachable();
-        var indexes = await Task.WhenAll(nodes.Select(node => ReadIndexAsync(node, slot))).ConfigureAwait(false);
-        if (indexes.Contains(null))
-        {
-            nodes = nodes.Where((_, i) => indexes[i] is not null).ToArray();
-            indexes = indexes.Where(i => i is not null).ToArray();
-            if (nodes.Length < 2)
-            {
-                return;
-            }
-        }
-
+        var indexes = await Task.WhenAll(nodes.Select(node => ReadIndexesAsync(node, slots))).ConfigureAwait(false);
         var nowMs = _state.NowMs;
+        var items = new List<RepairItem>();
+        var visited = new List<(int Slot, ReplicaNode[] Nodes)>(slots.Count);
         var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var index in indexes)
+        for (var v = 0; v < slots.Count; v++)
         {
-            keys.UnionWith(index!.Keys);
-        }
-
-        foreach (var key in keys)
-        {
-            var entries = new IndexEntry?[nodes.Length];
-            var differs = false;
-            var keyDue = false;
+            var visitNodes = nodes;
+            var visitIndexes = new Dictionary<string, IndexEntry>?[nodes.Length];
             for (var n = 0; n < nodes.Length; n++)
             {
-                if (indexes[n]!.TryGetValue(key, out var entry))
-                {
-                    entries[n] = entry;
-                    keyDue |= entry.IsDue(nowMs);
-                }
-
-                differs |= n > 0 && entries[n] != entries[0];
+                visitIndexes[n] = indexes[n]?[v];
             }
 
-            if (differs || keyDue)
+            if (Array.IndexOf(visitIndexes, null) >= 0)
+            {
+                visitNodes = nodes.Where((_, n) => visitIndexes[n] is not null).ToArray();
+                visitIndexes = visitIndexes.Where(i => i is not null).ToArray();
+                if (visitNodes.Length < 2)
+                {
+                    continue;
+                }
+            }
+
+            keys.Clear();
+            foreach (var index in visitIndexes)
+            {
+                keys.UnionWith(index!.Keys);
+            }
+
+            foreach (var key in keys)
+            {
+                var entries = new IndexEntry?[visitNodes.Length];
+                var differs = false;
+                var keyDue = false;
+                for (var n = 0; n < visitNodes.Length; n++)
+                {
+                    if (visitIndexes[n]!.TryGetValue(key, out var entry))
+                    {
+                        entries[n] = entry;
+                        keyDue |= entry.IsDue(nowMs);
+                    }
+
+                    differs |= n > 0 && entries[n] != entries[0];
+                }
+
+                if (differs || keyDue)
+                {
+                    items.Add(new RepairItem(key, visitNodes, entries, _state));
+                }
+            }
+
+            visited.Add((slots[v], visitNodes));
+        }
+
+        for (var start = 0; start < items.Count; start += KeyRepairer.ProbeChunk)
+        {
+            var count = Math.Min(KeyRepairer.ProbeChunk, items.Count - start);
+            for (var i = 0; i < count; i++)
             {
                 await _state.ThrottleAsync(cancellationToken).ConfigureAwait(false);
                 _state.Compared();
-                await _repairer.RepairAsync(key, nodes, entries, _state, cancellationToken).ConfigureAwait(false);
             }
+
+            await _repairer.RepairManyAsync(items.GetRange(start, count), Math.Max(1, _options.Concurrency), cancellationToken).ConfigureAwait(false);
         }
 
-        // Settled after every visit, not only a due one: the slot's earliest due time only goes down between visits, so
-        // after a repair the nodes' `m` would differ although their entries agree.
-        await SettleAsync(nodes, slot).ConfigureAwait(false);
-    }
-
-    private async Task<Dictionary<string, IndexEntry>?> ReadIndexAsync(ReplicaNode node, int slot)
-    {
-        try
+        // Settled where the digests still differ or are due: the slot's earliest due time only goes down between visits,
+        // so after a repair the nodes' `m` may differ although their entries agree (and a sum that drifted from its
+        // index, which a repair's write moves again, is recomputed). Where they agree and nothing is due, the script
+        // would change nothing: one digest read per node instead of an index walk per node.
+        var after = await Task.WhenAll(nodes.Select(node => ReadDigestsAsync(node, visited.ConvertAll(v => v.Slot)))).ConfigureAwait(false);
+        nowMs = _state.NowMs;
+        var settle = new List<(int Slot, ReplicaNode[] Nodes)>();
+        for (var v = 0; v < visited.Count; v++)
         {
-            var fields = await node.Database.HashGetAllAsync(_slots.IndexKey(slot)).ConfigureAwait(false);
-            var index = new Dictionary<string, IndexEntry>(fields.Length, StringComparer.Ordinal);
-            foreach (var field in fields)
+            (long Sum, long Due)? first = null;
+            var needed = false;
+            for (var n = 0; n < nodes.Length && !needed; n++)
             {
-                if (SlotEntry.TryParse(field.Value, out var hash, out var due))
+                if (Array.IndexOf(visited[v].Nodes, nodes[n]) < 0)
                 {
-                    index[(string)field.Name!] = new IndexEntry(hash, due);
+                    continue;
                 }
-                else
+
+                if (after[n] is not { } d || d[v].Sum == long.MinValue)
                 {
-                    // A malformed entry compares unequal to every good one, so the key gets compared and rewritten.
-                    index[(string)field.Name!] = new IndexEntry(-1, 0);
+                    needed = true;
+                    break;
                 }
+
+                needed = (d[v].Due != 0 && d[v].Due <= nowMs) || (first is { } f && f != d[v]);
+                first ??= d[v];
             }
 
-            return index;
+            if (needed)
+            {
+                settle.Add(visited[v]);
+            }
         }
-        catch (Exception ex)
+
+        if (settle.Count > 0)
         {
-            _state.NodeFailed(node, null, ex);
-            return null;
+            await Task.WhenAll(nodes.Select(node => SettleAsync(node, settle))).ConfigureAwait(false);
         }
     }
 
-    private async Task SettleAsync(ReplicaNode[] nodes, int slot)
+    /// <summary>Reads the indexes of <paramref name="slots"/> on a node in one batch; null for an index it could not give.</summary>
+    private async Task<Dictionary<string, IndexEntry>?[]> ReadIndexesAsync(ReplicaNode node, List<int> slots)
     {
-        RedisKey[] keys = [_slots.IndexKey(slot), _slots.DigestKey(slot)];
-        foreach (var node in nodes)
+        var batch = node.Database.CreateBatch();
+        var reads = new Task<HashEntry[]>[slots.Count];
+        for (var v = 0; v < slots.Count; v++)
+        {
+            reads[v] = batch.HashGetAllAsync(_slots.IndexKey(slots[v]));
+        }
+
+        batch.Execute();
+        var indexes = new Dictionary<string, IndexEntry>?[slots.Count];
+        for (var v = 0; v < slots.Count; v++)
         {
             try
             {
-                var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.SlotSettle, keys, []).ConfigureAwait(false))!;
+                indexes[v] = ToIndex(await reads[v].ConfigureAwait(false));
+            }
+            catch (Exception ex)
+            {
+                _state.NodeFailed(node, null, ex);
+            }
+        }
+
+        return indexes;
+    }
+
+    private static Dictionary<string, IndexEntry> ToIndex(HashEntry[] fields)
+    {
+        var index = new Dictionary<string, IndexEntry>(fields.Length, StringComparer.Ordinal);
+        foreach (var field in fields)
+        {
+            // A malformed entry compares unequal to every good one, so the key gets compared and rewritten.
+            index[(string)field.Name!] = SlotEntry.TryParse(field.Value, out var hash, out var due) ? new IndexEntry(hash, due) : new IndexEntry(-1, 0);
+        }
+
+        return index;
+    }
+
+    /// <summary>Settles the digests of the visited slots the node took part in, in one batch (a script call each).</summary>
+    private async Task SettleAsync(ReplicaNode node, List<(int Slot, ReplicaNode[] Nodes)> visits)
+    {
+        var batch = node.Database.CreateBatch();
+        var calls = new List<(int Slot, RedisKey[] Keys, Task<RedisResult> Call)>(visits.Count);
+        foreach (var (slot, nodes) in visits)
+        {
+            if (Array.IndexOf(nodes, node) < 0)
+            {
+                continue;
+            }
+
+            RedisKey[] keys = [_slots.IndexKey(slot), _slots.DigestKey(slot)];
+            calls.Add((slot, keys, batch.ScriptEvaluateAsync(LuaScript.SlotSettle.Sha1, keys)));
+        }
+
+        batch.Execute();
+        foreach (var (slot, keys, call) in calls)
+        {
+            try
+            {
+                RedisResult reply;
+                try
+                {
+                    reply = await call.ConfigureAwait(false);
+                }
+                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
+                {
+                    // The node lost its scripts (a restart, SCRIPT FLUSH): loaded again, then this slot is settled alone.
+                    reply = await node.EvaluateOrReloadAsync(LuaScript.SlotSettle, keys, []).ConfigureAwait(false);
+                }
+
+                var result = (RedisResult[])reply!;
                 if ((long)result[0] == 1)
                 {
                     _state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.DigestDrift, null, node.Name, $"slot {slot}'s digest was {(long)result[1]}, its index sums to {(long)result[2]}; recomputed"));

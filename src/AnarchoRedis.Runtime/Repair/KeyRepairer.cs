@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,6 +25,9 @@ internal interface IKeyKindRepair
     /// <param name="verifyData">Read every node's copy, not only the newest (a node's meta may name data it lost).</param>
     Task RepairAsync(string key, string typeName, ReplicaNode[] nodes, RedisValue[]?[] metas, IndexEntry?[]? entries, bool complete, RepairScope scope, CancellationToken cancellationToken, bool verifyData = false);
 }
+
+/// <summary>A key to compare: the nodes it is compared on, their slot index entries (a digest pass) or null, and the scope its outcome goes to.</summary>
+internal readonly record struct RepairItem(string Key, ReplicaNode[] Nodes, IndexEntry?[]? Entries, RepairScope Scope);
 
 /// <summary>
 /// The repair of one key across nodes, for anti-entropy passes and hint replays alike: the meta's kind and registry
@@ -56,33 +60,124 @@ internal sealed class KeyRepairer
     /// Compares and repairs one key. <paramref name="entries"/> are the nodes' index entries (digest pass) or null. Whatever
     /// one key does, the caller goes on: a failure is a problem of the scope, and the key is compared again next time.
     /// </summary>
-    public async Task RepairAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken, bool verifyData = false)
+    public Task RepairAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken, bool verifyData = false) =>
+        RepairManyAsync([new RepairItem(key, nodes, entries, scope)], 1, cancellationToken, verifyData);
+
+    /// <summary>
+    /// Compares and repairs many keys: their metas are read in bulk (one pipelined batch per node for every
+    /// <see cref="ProbeChunk"/> keys, instead of one command and one wait per key and node), then each key's repair
+    /// runs, up to <paramref name="concurrency"/> at once, so that the value reads and writes of many keys coalesce
+    /// per node. Each key reports to its own item's scope; a failure of one key does not stop the others.
+    /// </summary>
+    public async Task RepairManyAsync(IReadOnlyList<RepairItem> items, int concurrency, CancellationToken cancellationToken, bool verifyData = false)
     {
-        try
+        for (var start = 0; start < items.Count; start += ProbeChunk)
         {
-            await RepairCoreAsync(key, nodes, entries, scope, cancellationToken, verifyData).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, null, "comparing the key failed: " + ex.Message, ex));
+            cancellationToken.ThrowIfCancellationRequested();
+            var count = Math.Min(ProbeChunk, items.Count - start);
+            var probes = await ProbeAsync(items, start, count).ConfigureAwait(false);
+            if (count == 1 || concurrency <= 1)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await RepairProbedAsync(items[start + i], probes[i], cancellationToken, verifyData).ConfigureAwait(false);
+                }
+
+                continue;
+            }
+
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, count),
+                new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+                (i, token) => new ValueTask(RepairProbedAsync(items[start + i], probes[i], token, verifyData))).ConfigureAwait(false);
         }
     }
 
-    private async Task RepairCoreAsync(string key, ReplicaNode[] nodes, IndexEntry?[]? entries, RepairScope scope, CancellationToken cancellationToken, bool verifyData)
+    /// <summary>How many keys' metas are read in one batch per node.</summary>
+    internal const int ProbeChunk = 256;
+
+    /// <summary>
+    /// Reads the metas of items <paramref name="start"/> .. + <paramref name="count"/>: one batch per node (an item's
+    /// own nodes only). Each item gets its nodes' answers in order, or null when its key cannot be a library key.
+    /// </summary>
+    private async Task<Probe[]?[]> ProbeAsync(IReadOnlyList<RepairItem> items, int start, int count)
     {
-        string metaKey;
-        try
+        var probes = new Probe[]?[count];
+        var metaKeys = new string?[count];
+        var batches = new Dictionary<ReplicaNode, (IBatch Batch, List<(int Item, int Position, Task<RedisValue[]> Read)> Reads)>();
+        for (var i = 0; i < count; i++)
         {
-            metaKey = _keys.MetaKey(key);
+            var item = items[start + i];
+            try
+            {
+                metaKeys[i] = _keys.MetaKey(item.Key);
+            }
+            catch (InvalidKeyException ex)
+            {
+                item.Scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.CorruptMeta, item.Key, null, "a slot index names a key the library cannot have written: " + ex.Message, ex));
+                continue;
+            }
+
+            probes[i] = new Probe[item.Nodes.Length];
+            for (var p = 0; p < item.Nodes.Length; p++)
+            {
+                var node = item.Nodes[p];
+                if (!batches.TryGetValue(node, out var batch))
+                {
+                    batch = (node.Database.CreateBatch(), []);
+                    batches[node] = batch;
+                }
+
+                batch.Reads.Add((i, p, batch.Batch.HashGetAsync(metaKeys[i], MetaFields)));
+            }
         }
-        catch (InvalidKeyException ex)
+
+        foreach (var (_, batch) in batches)
         {
-            scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.CorruptMeta, key, null, "a slot index names a key the library cannot have written: " + ex.Message, ex));
+            batch.Batch.Execute();
+        }
+
+        foreach (var (node, batch) in batches)
+        {
+            foreach (var (i, position, read) in batch.Reads)
+            {
+                try
+                {
+                    probes[i]![position] = new Probe(true, await read.ConfigureAwait(false));
+                }
+                catch (Exception ex)
+                {
+                    items[start + i].Scope.NodeFailed(node, items[start + i].Key, ex);
+                    probes[i]![position] = new Probe(false, null);
+                }
+            }
+        }
+
+        return probes;
+    }
+
+    private async Task RepairProbedAsync(RepairItem item, Probe[]? probes, CancellationToken cancellationToken, bool verifyData)
+    {
+        if (probes is null)
+        {
             return;
         }
 
+        try
+        {
+            await RepairCoreAsync(item, probes, cancellationToken, verifyData).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            item.Scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, item.Key, null, "comparing the key failed: " + ex.Message, ex));
+        }
+    }
+
+    private async Task RepairCoreAsync(RepairItem item, Probe[] probes, CancellationToken cancellationToken, bool verifyData)
+    {
+        var (key, nodes, entries, scope) = item;
+
         // Which type each node says the key belongs to.
-        var probes = await Task.WhenAll(nodes.Select(node => ProbeAsync(node, key, metaKey, scope))).ConfigureAwait(false);
         string? kind = null;
         string? name = null;
         var anyMeta = false;
@@ -125,7 +220,7 @@ internal sealed class KeyRepairer
             // Nobody holds the key any more (its meta expired): the entries are stale. Only when every node answered.
             if (!anyFailed && entries is not null)
             {
-                await DropEntriesAsync(key, metaKey, nodes, entries, scope).ConfigureAwait(false);
+                await DropEntriesAsync(key, _keys.MetaKey(key), nodes, entries, scope).ConfigureAwait(false);
             }
 
             return;
@@ -148,23 +243,13 @@ internal sealed class KeyRepairer
         var usable = anyFailed ? nodes.Where((_, i) => probes[i].Ok).ToArray() : nodes;
         var usableEntries = entries is null || !anyFailed ? entries : entries.Where((_, i) => probes[i].Ok).ToArray();
         var complete = !anyFailed && nodes.Length == scope.NodeCount && scope.AllTookPart;
-        var metas = anyFailed ? probes.Where(p => p.Ok).Select(p => p.Fields).ToArray() : probes.Select(p => p.Fields).ToArray();
+        var metas = anyFailed ? probes.Where(p => p.Ok).Select(p => p.Fields).ToArray() : Array.ConvertAll(probes, p => p.Fields);
         var repair = expected == ReplicatedKind.Value ? _values : _lists;
         await repair.RepairAsync(key, name!, usable, metas, usableEntries, complete, scope, cancellationToken, verifyData).ConfigureAwait(false);
     }
 
-    private static async Task<(bool Ok, RedisValue[]? Fields)> ProbeAsync(ReplicaNode node, string key, string metaKey, RepairScope scope)
-    {
-        try
-        {
-            return (true, await node.Database.HashGetAsync(metaKey, MetaFields).ConfigureAwait(false));
-        }
-        catch (Exception ex)
-        {
-            scope.NodeFailed(node, key, ex);
-            return (false, null);
-        }
-    }
+    /// <summary>One node's answer to a meta read: its fields <see cref="MetaFields"/>, or not ok (the failure is in the scope).</summary>
+    private readonly record struct Probe(bool Ok, RedisValue[]? Fields);
 
     private async Task DropEntriesAsync(string key, string metaKey, ReplicaNode[] nodes, IndexEntry?[] entries, RepairScope scope)
     {
