@@ -59,6 +59,56 @@ public sealed class ScriptBatcherTests
         Assert.Equal("two", (string?)await waiting[1]);
     }
 
+    [Fact]
+    public async Task A_queue_longer_than_one_batch_goes_at_once_in_batches_when_a_call_comes_back()
+    {
+        // A node that fell behind (it was paused, or is busy with repairs) gets every write at the rate the other
+        // nodes take them, because a write does not wait for it past W. If the queue drained one batch per call that
+        // comes back, it would grow without end, its calls would expire after the node timeout and the node's circuit
+        // would open and close again and again; all of it goes as soon as a call comes back instead.
+        var channel = new HeldChannel();
+        var batcher = new ScriptBatcher(channel, LuaScript.ValueWrite, maxBatch: 4, maxInFlight: 1, maxWait: TimeSpan.FromMinutes(1));
+
+        var first = batcher.EvaluateAsync(["k0"], ["a"]);
+        var waiting = new List<Task<RedisResult>>();
+        for (var i = 1; i <= 10; i++)
+        {
+            waiting.Add(batcher.EvaluateAsync(["k" + i], ["a"]));
+        }
+
+        channel.Calls[0].SetResult(RedisResult.Create((RedisValue)"ok"));
+        await first;
+
+        // 10 waiting calls, batches of 4: three batch calls, sent together.
+        await channel.WaitForCallsAsync(4);
+        Assert.Equal(["k1", "k2", "k3", "k4"], channel.Keys[1]);
+        Assert.Equal(["k5", "k6", "k7", "k8"], channel.Keys[2]);
+        Assert.Equal(["k9", "k10"], channel.Keys[3]);
+        for (var c = 1; c <= 3; c++)
+        {
+            var size = channel.Keys[c].Length;
+            var replies = new RedisResult[size];
+            for (var r = 0; r < size; r++)
+            {
+                replies[r] = RedisResult.Create((RedisValue)channel.Keys[c][r]);
+            }
+
+            channel.Calls[c].SetResult(RedisResult.Create(replies));
+        }
+
+        for (var i = 0; i < waiting.Count; i++)
+        {
+            Assert.Equal("k" + (i + 1), (string?)await waiting[i]);
+        }
+
+        // Every slot is free again: the next call goes at once, alone.
+        var next = batcher.EvaluateAsync(["k11"], ["a"]);
+        await channel.WaitForCallsAsync(5);
+        Assert.Equal(["k11"], channel.Keys[4]);
+        channel.Calls[4].SetResult(RedisResult.Create((RedisValue)"ok"));
+        Assert.Equal("ok", (string?)await next);
+    }
+
     /// <summary>Records every call and completes it only when the test sets its result.</summary>
     private sealed class HeldChannel : INodeChannel
     {
