@@ -10,7 +10,8 @@ namespace AnarchoRedis;
 /// <summary>
 /// Coalesces the calls of one script to one node: while <c>maxInFlight</c> calls of it are on their way, further calls
 /// wait, and when one comes back the waiting ones go together as one call of the script's batch form
-/// (<see cref="LuaScript.Batch"/>), which runs each in turn, atomically each, and returns one reply per call. A call made
+/// (<see cref="LuaScript.Batch"/>), which runs each in turn, atomically each, and returns one reply per call (more than
+/// <c>maxBatch</c> waiting go at once as several batches, so a queue never waits behind itself). A call made
 /// while a slot is free goes at once, alone, as today: coalescing adds no wait when the node keeps up, and under load
 /// the per-call cost of Lua dispatch, reply framing and the client's continuations is paid once per batch.
 /// Each call gets exactly the reply (or the exception) it would have had alone: a failure of the whole batch call
@@ -87,6 +88,7 @@ internal sealed class ScriptBatcher
     private void Drain()
     {
         List<Pending>? next = null;
+        List<List<Pending>>? more = null;
         List<Pending>? expired = null;
         lock (_gate)
         {
@@ -117,8 +119,18 @@ internal sealed class ScriptBatcher
                 }
                 else
                 {
+                    // More than one batch waits: all of it goes now, in batches, each taking a slot of its own. One batch
+                    // per returning call would drain slower than a node that fell behind gets calls (a write does not
+                    // wait for it past W), and the queue would grow until its calls expire.
                     next = waiting.GetRange(0, _maxBatch);
-                    waiting.RemoveRange(0, _maxBatch);
+                    more = [];
+                    for (var start = _maxBatch; start < waiting.Count; start += _maxBatch)
+                    {
+                        more.Add(waiting.GetRange(start, Math.Min(_maxBatch, waiting.Count - start)));
+                    }
+
+                    _inFlight += more.Count;
+                    _waiting = null;
                 }
             }
 
@@ -140,6 +152,14 @@ internal sealed class ScriptBatcher
         if (next is not null)
         {
             _ = SendAsync(next);
+        }
+
+        if (more is not null)
+        {
+            foreach (var batch in more)
+            {
+                _ = SendAsync(batch);
+            }
         }
     }
 
