@@ -39,6 +39,11 @@ internal sealed record BenchArguments
           --ae-concurrency N  AntiEntropyOptions.Concurrency of the passes (default 32, the library default)
           --memory-keys LIST  key counts for the digest memory overhead measurement, 0 to skip (default 100000)
 
+        Catch-up after a pause (instead of the cases above):
+          --catchup           writes at full load while node 2 is paused, then times how long until every write
+                              acknowledged during the pause is on node 2 (hint replay and read repair, no pass)
+          --pause S           seconds node 2 stays paused (default 12)
+
         Cost growth (instead of the cases above; fresh servers per phase, --inflight 4, --duration 2, --warmup 1,
         --timeout 30 unless given):
           --growth            write, read and repair costs by value size, list length and node count
@@ -92,6 +97,12 @@ internal sealed record BenchArguments
 
     public IReadOnlyList<int> MemoryKeys { get; init; } = [100_000];
 
+    /// <summary>The catch-up mode (<see cref="CatchUpBench"/>).</summary>
+    public bool CatchUp { get; init; }
+
+    /// <summary>How long node 2 stays paused in the catch-up mode.</summary>
+    public int PauseSeconds { get; init; } = 12;
+
     /// <summary>The cost growth mode (<see cref="GrowthBench"/>).</summary>
     public bool Growth { get; init; }
 
@@ -133,6 +144,19 @@ internal sealed record BenchArguments
                     result = result with { Keys = 100_000, KeyCounts = [100_000] };
                 }
 
+                continue;
+            }
+
+            if (name == "--catchup")
+            {
+                result = result with { CatchUp = true };
+                continue;
+            }
+
+            if (name == "--pause" && i + 1 < args.Length && int.TryParse(args[i + 1], out var pause) && pause > 0)
+            {
+                result = result with { PauseSeconds = pause };
+                i++;
                 continue;
             }
 

@@ -76,6 +76,11 @@ internal static class Program
             return await AntiEntropyBench.RunAsync(options, redisPath, args);
         }
 
+        if (options.CatchUp)
+        {
+            return await CatchUpBench.RunAsync(options, redisPath);
+        }
+
         if (options.Growth)
         {
             // Cost growth by value size, list length and node count, on its own fresh servers per phase.

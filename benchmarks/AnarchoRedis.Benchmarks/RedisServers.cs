@@ -46,6 +46,12 @@ internal sealed class RedisServers : IAsyncDisposable
         return new RedisServers(cluster);
     }
 
+    /// <summary>Stops a node with SIGSTOP: its connections stay open and nothing answers (<see cref="LocalNode.Pause"/>).</summary>
+    public void Pause(int index) => _cluster.Nodes[index].Pause();
+
+    /// <summary>Continues a paused node (SIGCONT).</summary>
+    public void Resume(int index) => _cluster.Nodes[index].Resume();
+
     public static string Version(string path)
     {
         try

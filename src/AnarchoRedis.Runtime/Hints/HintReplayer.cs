@@ -19,7 +19,8 @@ namespace AnarchoRedis;
 internal sealed partial class HintReplayer : IAsyncDisposable
 {
     private const int MaxBackoffIntervals = 16;
-    private const int Parallelism = 16;
+    /// <summary>How many hinted keys are repaired at once (their value reads and writes coalesce per node).</summary>
+    private const int Parallelism = 64;
 
     private readonly ReplicaSet _nodes;
     private readonly HintRecorder _recorder;
@@ -31,6 +32,8 @@ internal sealed partial class HintReplayer : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int[] _skip;
     private readonly int[] _backoff;
+    private readonly int[] _closures;
+    private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly ConcurrentDictionary<string, byte> _unknownTypesLogged = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
@@ -53,13 +56,18 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         _logger = logger;
         _skip = new int[nodes.Count];
         _backoff = new int[nodes.Count];
+        _closures = new int[nodes.Count];
         foreach (var node in nodes.Nodes)
         {
             node.Health.CircuitChanged += OnCircuitChanged;
         }
     }
 
-    /// <summary>A node whose circuit closed answers again: its back-off ends, so the next round replays its hints.</summary>
+    /// <summary>
+    /// A node whose circuit closed answers again: its back-off ends (a round that began before and found it silent does
+    /// not set one again) and a round starts now rather than at the next tick, so that what it missed reaches it while
+    /// the live writes it takes again are still the only other load on it.
+    /// </summary>
     private void OnCircuitChanged(NodeHealth health, bool opened)
     {
         if (opened)
@@ -71,9 +79,23 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         {
             if (ReferenceEquals(node.Health, health))
             {
+                Interlocked.Increment(ref _closures[node.Index]);
                 Volatile.Write(ref _skip[node.Index], 0);
                 Volatile.Write(ref _backoff[node.Index], 0);
             }
+        }
+
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A round is already due.
+        }
+        catch (ObjectDisposedException)
+        {
+            // Disposed.
         }
     }
 
@@ -89,11 +111,13 @@ internal sealed partial class HintReplayer : IAsyncDisposable
 
     private async Task LoopAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(_recorder.Options.ReplayInterval);
+        var interval = _recorder.Options.ReplayInterval;
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+            while (true)
             {
+                // Every interval, or at once when a node's circuit closes.
+                await _wake.WaitAsync(interval, cancellationToken).ConfigureAwait(false);
                 try
                 {
                     await ReplayAsync(scheduled: true, cancellationToken).ConfigureAwait(false);
@@ -123,6 +147,12 @@ internal sealed partial class HintReplayer : IAsyncDisposable
             var store = _recorder.Store;
             var durable = _recorder.Options.Durable;
             var targets = new List<ReplicaNode>();
+            var closures = new int[nodes.Count];
+            for (var i = 0; i < closures.Length; i++)
+            {
+                closures[i] = Volatile.Read(ref _closures[i]);
+            }
+
             foreach (var node in nodes)
             {
                 if (!durable && store.Pending(node.Index) == 0)
@@ -157,7 +187,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
                             failed += store.Pending(target.Index);
                         }
 
-                        BackOff(target, "no answer to PING");
+                        BackOff(target, "no answer to PING", closures);
                         continue;
                     }
 
@@ -165,7 +195,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
                     {
                         Log.HintTooFewNodes(_logger, target.Name, live.Length, nodes.Count);
                         failed += store.Pending(target.Index);
-                        BackOff(target, "too few nodes answer");
+                        BackOff(target, "too few nodes answer", closures);
                         continue;
                     }
 
@@ -177,7 +207,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
                     failed += memoryFailed + durableFailed;
                     if (memoryFailed + durableFailed > 0)
                     {
-                        BackOff(target, "a repair failed");
+                        BackOff(target, "a repair failed", closures);
                     }
                     else
                     {
@@ -210,8 +240,14 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         }
     }
 
-    private void BackOff(ReplicaNode node, string reason)
+    /// <summary>Skips the node for a growing number of rounds, unless its circuit closed since the round began (<paramref name="closures"/>).</summary>
+    private void BackOff(ReplicaNode node, string reason, int[] closures)
     {
+        if (Volatile.Read(ref _closures[node.Index]) != closures[node.Index])
+        {
+            return;
+        }
+
         var intervals = Math.Min(Math.Max(_backoff[node.Index] * 2, 1), MaxBackoffIntervals);
         _backoff[node.Index] = intervals;
         _skip[node.Index] = intervals;
@@ -285,50 +321,60 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         return (replayed, failed);
     }
 
+    /// <summary>
+    /// Targeted repairs of hinted keys: anti-entropy's comparison of each key over the answering nodes, in bulk (their
+    /// metas read in one batch per node, <see cref="Parallelism"/> keys' repairs at once, so that their reads and writes
+    /// coalesce per node). A key counts as replayed when the target was reached and nothing transient went wrong; a
+    /// permanent problem (corrupt meta, a kind conflict) is reported by the comparison and is anti-entropy's to report
+    /// again, so the hint is done. Each key has its own scope: one key's failure keeps only its own hint.
+    /// </summary>
     private async Task<Outcome[]> RepairAllAsync((string Key, string Type)[] items, ReplicaNode target, ReplicaNode[] live, KeyRepairer repairer, CancellationToken cancellationToken)
     {
         var outcomes = new Outcome[items.Length];
-        await Parallel.ForEachAsync(
-            Enumerable.Range(0, items.Length),
-            new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken },
-            async (i, token) => outcomes[i] = await RepairAsync(items[i].Key, items[i].Type, target, live, repairer, token).ConfigureAwait(false)).ConfigureAwait(false);
+        var repairs = new List<RepairItem>(items.Length);
+        var positions = new List<int>(items.Length);
+        for (var i = 0; i < items.Length; i++)
+        {
+            var (key, typeName) = items[i];
+            if (!repairer.Registry.TryGet(typeName, out _))
+            {
+                if (_unknownTypesLogged.TryAdd(typeName, 0))
+                {
+                    Log.HintUnknownType(_logger, target.Name, typeName, key);
+                }
+
+                outcomes[i] = Outcome.UnknownType;
+                continue;
+            }
+
+            var scope = new RepairScope(_nodes.Nodes, _maxProblems, _metrics, _logger, _time);
+            foreach (var node in _nodes.Nodes)
+            {
+                if (Array.IndexOf(live, node) < 0)
+                {
+                    scope.Exclude(node);
+                }
+            }
+
+            repairs.Add(new RepairItem(key, live, null, scope));
+            positions.Add(i);
+        }
+
+        await repairer.RepairManyAsync(repairs, Parallelism, cancellationToken).ConfigureAwait(false);
+        for (var r = 0; r < repairs.Count; r++)
+        {
+            if (repairs[r].Scope.AnyFailed)
+            {
+                Log.HintReplayFailed(_logger, repairs[r].Key, target.Name);
+                outcomes[positions[r]] = Outcome.Failed;
+            }
+            else
+            {
+                outcomes[positions[r]] = Outcome.Replayed;
+            }
+        }
+
         return outcomes;
-    }
-
-    /// <summary>
-    /// One targeted repair: anti-entropy's comparison of one key over the answering nodes. It counts as replayed when the
-    /// target was reached and nothing transient went wrong; a permanent problem (corrupt meta, a kind conflict) is
-    /// reported by the comparison and is anti-entropy's to report again, so the hint is done.
-    /// </summary>
-    private async Task<Outcome> RepairAsync(string key, string typeName, ReplicaNode target, ReplicaNode[] live, KeyRepairer repairer, CancellationToken cancellationToken)
-    {
-        if (!repairer.Registry.TryGet(typeName, out _))
-        {
-            if (_unknownTypesLogged.TryAdd(typeName, 0))
-            {
-                Log.HintUnknownType(_logger, target.Name, typeName, key);
-            }
-
-            return Outcome.UnknownType;
-        }
-
-        var scope = new RepairScope(_nodes.Nodes, _maxProblems, _metrics, _logger, _time);
-        foreach (var node in _nodes.Nodes)
-        {
-            if (Array.IndexOf(live, node) < 0)
-            {
-                scope.Exclude(node);
-            }
-        }
-
-        await repairer.RepairAsync(key, live, entries: null, scope, cancellationToken).ConfigureAwait(false);
-        if (scope.AnyFailed)
-        {
-            Log.HintReplayFailed(_logger, key, target.Name);
-            return Outcome.Failed;
-        }
-
-        return Outcome.Replayed;
     }
 
     public async ValueTask DisposeAsync()
@@ -352,5 +398,6 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         }
 
         _stop.Dispose();
+        _wake.Dispose();
     }
 }
