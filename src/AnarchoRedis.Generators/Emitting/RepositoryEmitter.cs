@@ -9,6 +9,7 @@ namespace AnarchoRedis.Generators.Emitting;
 internal static class RepositoryEmitter
 {
     private const string WriteResult = "global::AnarchoRedis.WriteResult";
+    private const string ManyResults = "global::System.Collections.Generic.IReadOnlyList<global::AnarchoRedis.BatchItemResult<" + WriteResult + ">>";
 
     public static string HintName(ReplicatedTypeSpec spec) => spec.FullName + ".Repository.g.cs";
 
@@ -55,6 +56,14 @@ internal static class RepositoryEmitter
         writer.WriteLine(ValueTask + "<" + WriteResult + "> SetAsync(" + model + " value, " + WriteOptionsParameter + ", " + CancellationParameter + ");");
         writer.WriteLine();
 
+        writer.WriteLine("/// <summary>Writes many values at once, each under the key built from its own key properties: the writes bound for one node go in a few calls, and each value gets the outcome it would have had alone.</summary>");
+        writer.WriteLine("/// <param name=\"values\">The values.</param>");
+        writer.WriteLine("/// <param name=\"options\">Per-call write options for every value, or <see langword=\"null\"/> for the type's defaults.</param>");
+        writer.WriteLine("/// <param name=\"cancellationToken\">Cancels the wait; writes already sent may still take effect.</param>");
+        writer.WriteLine("/// <returns>One outcome per value, in the order given.</returns>");
+        writer.WriteLine(ValueTask + "<" + ManyResults + "> SetManyAsync(global::System.Collections.Generic.IEnumerable<" + model + "> values, " + WriteOptionsParameter + ", " + CancellationParameter + ");");
+        writer.WriteLine();
+
         writer.WriteLine("/// <summary>Deletes the value under the key built from the key parts by writing a tombstone, so stale replicas cannot bring it back.</summary>");
         WriteKeyParamDocs(writer, keyParts);
         writer.WriteLine("/// <param name=\"options\">Per-call write options, or <see langword=\"null\"/> for the type's defaults.</param>");
@@ -90,6 +99,10 @@ internal static class RepositoryEmitter
         writer.WriteLine("global::System.ArgumentNullException.ThrowIfNull(value);");
         writer.WriteLine("return _store.SetAsync(FormatKey(" + string.Join(", ", keyParts.Select(p => "value." + p.PropertyAccess)) + "), value, options, cancellationToken);");
         writer.CloseBlock();
+        writer.WriteLine();
+        writer.WriteLine("/// <inheritdoc />");
+        writer.WriteLine("public " + ValueTask + "<" + ManyResults + "> SetManyAsync(global::System.Collections.Generic.IEnumerable<" + model + "> values, " + WriteOptionsParameter + ", " + CancellationParameter + ") =>");
+        writer.WriteLine("    _store.SetManyAsync(values, static value => FormatKey(" + string.Join(", ", keyParts.Select(p => "value." + p.PropertyAccess)) + "), options, cancellationToken);");
         writer.WriteLine();
         writer.WriteLine("/// <inheritdoc />");
         writer.WriteLine("public " + ValueTask + "<" + WriteResult + "> DeleteAsync(" + keyParameters + WriteOptionsParameter + ", " + CancellationParameter + ") =>");

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -68,6 +69,123 @@ public sealed class ReplicatedValueStore<T>
         ArgumentNullException.ThrowIfNull(value);
         var payload = _codec.Encode(key, value);
         return _writer.WriteAsync(Descriptor, key, payload, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes many values at once: every write goes out together, so the writes bound for one node coalesce into a few
+    /// script calls (<see cref="AnarchoRedisOptions.MaxBatchSize"/>). Each write is the single <see cref="SetAsync"/>,
+    /// atomic per key and versioned on its own, with its own outcome: one item's failure (an invalid key, a value too
+    /// large, a quorum not reached) does not fail the others. A key given twice is written twice (the later version wins).
+    /// </summary>
+    /// <param name="items">The keys and their values.</param>
+    /// <param name="options">Per-call options for every item, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait (writes already sent may still take effect: indeterminate).</param>
+    /// <returns>One outcome per item, in the order given.</returns>
+    /// <exception cref="OperationCanceledException">The wait was cancelled.</exception>
+    public ValueTask<IReadOnlyList<BatchItemResult<WriteResult>>> SetManyAsync(IEnumerable<KeyValuePair<string, T>> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        return SetManyCoreAsync(items as IReadOnlyList<KeyValuePair<string, T>> ?? [.. items], static item => item.Key, static item => item.Value, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes many values at once, each under the key <paramref name="keyOf"/> builds from it (generated repositories
+    /// pass their key template); otherwise as <see cref="SetManyAsync(IEnumerable{KeyValuePair{string, T}}, WriteOptions?, CancellationToken)"/>.
+    /// A value whose key cannot be built fails alone, with an empty <see cref="BatchItemResult{TResult}.Key"/>.
+    /// </summary>
+    /// <param name="values">The values.</param>
+    /// <param name="keyOf">Builds a value's key.</param>
+    /// <param name="options">Per-call options for every item, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait (writes already sent may still take effect: indeterminate).</param>
+    /// <returns>One outcome per value, in the order given.</returns>
+    /// <exception cref="OperationCanceledException">The wait was cancelled.</exception>
+    public ValueTask<IReadOnlyList<BatchItemResult<WriteResult>>> SetManyAsync(IEnumerable<T> values, Func<T, string> keyOf, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(keyOf);
+        return SetManyCoreAsync(values as IReadOnlyList<T> ?? [.. values], keyOf, static value => value, options, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<BatchItemResult<WriteResult>>> SetManyCoreAsync<TItem>(IReadOnlyList<TItem> items, Func<TItem, string> keyOf, Func<TItem, T> valueOf, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var writes = new Task<WriteResult>?[items.Count];
+        var keys = new string[items.Count];
+        var results = new BatchItemResult<WriteResult>[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            keys[i] = string.Empty;
+            try
+            {
+                keys[i] = keyOf(items[i]) ?? string.Empty;
+                writes[i] = SetAsync(keys[i], valueOf(items[i]), options, cancellationToken).AsTask();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Refused before anything was sent (invalid key, null or oversized value): this item only.
+                results[i] = new BatchItemResult<WriteResult>(keys[i], ex);
+            }
+        }
+
+        return await CollectAsync(keys, writes, results, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads many values at once: every read goes out together, so the reads bound for one node coalesce into a few
+    /// script calls. Each read is the single <see cref="GetVersionedAsync"/> (quorum, read repair) with its own outcome.
+    /// </summary>
+    /// <param name="keys">The keys.</param>
+    /// <param name="options">Per-call options for every key, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>One outcome per key, in the order given: the value and its version, or <see langword="null"/> when absent, deleted or expired.</returns>
+    /// <exception cref="OperationCanceledException">The wait was cancelled.</exception>
+    public async ValueTask<IReadOnlyList<BatchItemResult<Versioned<T>?>>> GetManyAsync(IEnumerable<string> keys, ReadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        var list = keys as IReadOnlyList<string> ?? [.. keys];
+        var reads = new Task<Versioned<T>?>?[list.Count];
+        var names = new string[list.Count];
+        var results = new BatchItemResult<Versioned<T>?>[list.Count];
+        for (var i = 0; i < list.Count; i++)
+        {
+            names[i] = list[i] ?? string.Empty;
+            try
+            {
+                reads[i] = GetVersionedAsync(list[i]!, options, cancellationToken).AsTask();
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                results[i] = new BatchItemResult<Versioned<T>?>(names[i], ex);
+            }
+        }
+
+        return await CollectAsync(names, reads, results, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for every call; each item gets its result or its exception (cancellation of the whole wait is thrown).</summary>
+    private static async Task<IReadOnlyList<BatchItemResult<TResult>>> CollectAsync<TResult>(string[] keys, Task<TResult>?[] calls, BatchItemResult<TResult>[] results, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < calls.Length; i++)
+        {
+            if (calls[i] is not { } call)
+            {
+                continue;
+            }
+
+            try
+            {
+                results[i] = new BatchItemResult<TResult>(keys[i], await call.ConfigureAwait(false));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                results[i] = new BatchItemResult<TResult>(keys[i], ex);
+            }
+        }
+
+        return results;
     }
 
     /// <summary>Deletes a value: writes a tombstone that keeps the delete from being undone by stale replicas.</summary>

@@ -26,6 +26,13 @@ internal partial interface IThingRepository
     /// <returns>The write's version and acknowledgement count.</returns>
     global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.WriteResult> SetAsync(global::Thing value, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Writes many values at once, each under the key built from its own key properties: the writes bound for one node go in a few calls, and each value gets the outcome it would have had alone.</summary>
+    /// <param name="values">The values.</param>
+    /// <param name="options">Per-call write options for every value, or <see langword="null"/> for the type's defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait; writes already sent may still take effect.</param>
+    /// <returns>One outcome per value, in the order given.</returns>
+    global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<global::AnarchoRedis.BatchItemResult<global::AnarchoRedis.WriteResult>>> SetManyAsync(global::System.Collections.Generic.IEnumerable<global::Thing> values, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Deletes the value under the key built from the key parts by writing a tombstone, so stale replicas cannot bring it back.</summary>
     /// <param name="class">The key part <c>{Class}</c>.</param>
     /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
@@ -62,6 +69,10 @@ internal sealed partial class ThingRepository : global::IThingRepository
         global::System.ArgumentNullException.ThrowIfNull(value);
         return _store.SetAsync(FormatKey(value.Class), value, options, cancellationToken);
     }
+
+    /// <inheritdoc />
+    public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<global::AnarchoRedis.BatchItemResult<global::AnarchoRedis.WriteResult>>> SetManyAsync(global::System.Collections.Generic.IEnumerable<global::Thing> values, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+        _store.SetManyAsync(values, static value => FormatKey(value.Class), options, cancellationToken);
 
     /// <inheritdoc />
     public global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.WriteResult> DeleteAsync(uint @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>

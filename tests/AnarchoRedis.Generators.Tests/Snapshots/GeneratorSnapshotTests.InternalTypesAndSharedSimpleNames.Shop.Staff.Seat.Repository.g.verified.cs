@@ -30,6 +30,13 @@ namespace Shop.Staff
         /// <returns>The write's version and acknowledgement count.</returns>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.WriteResult> SetAsync(global::Shop.Staff.Seat value, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+        /// <summary>Writes many values at once, each under the key built from its own key properties: the writes bound for one node go in a few calls, and each value gets the outcome it would have had alone.</summary>
+        /// <param name="values">The values.</param>
+        /// <param name="options">Per-call write options for every value, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; writes already sent may still take effect.</param>
+        /// <returns>One outcome per value, in the order given.</returns>
+        global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<global::AnarchoRedis.BatchItemResult<global::AnarchoRedis.WriteResult>>> SetManyAsync(global::System.Collections.Generic.IEnumerable<global::Shop.Staff.Seat> values, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
         /// <summary>Deletes the value under the key built from the key parts by writing a tombstone, so stale replicas cannot bring it back.</summary>
         /// <param name="desk">The key part <c>{Desk}</c>.</param>
         /// <param name="class">The key part <c>{Class}</c>.</param>
@@ -67,6 +74,10 @@ namespace Shop.Staff
             global::System.ArgumentNullException.ThrowIfNull(value);
             return _store.SetAsync(FormatKey(value.Desk, value.Class), value, options, cancellationToken);
         }
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.IReadOnlyList<global::AnarchoRedis.BatchItemResult<global::AnarchoRedis.WriteResult>>> SetManyAsync(global::System.Collections.Generic.IEnumerable<global::Shop.Staff.Seat> values, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.SetManyAsync(values, static value => FormatKey(value.Desk, value.Class), options, cancellationToken);
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.WriteResult> DeleteAsync(global::Shop.Staff.Desk desk, int @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
