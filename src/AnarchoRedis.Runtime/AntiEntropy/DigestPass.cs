@@ -15,6 +15,9 @@ internal sealed class DigestPass
 {
     private static readonly RedisValue[] DigestFields = ["s", "m"];
 
+    /// <summary>How many differing slots are visited together (their indexes read in one batch per node).</summary>
+    private const int VisitGroup = 128;
+
     private readonly SlotKeys _slots;
     private readonly KeyRepairer _repairer;
     private readonly PassState _state;
@@ -109,9 +112,10 @@ internal sealed class DigestPass
                 }
             }
 
-            if (visits.Count > 0)
+            // In groups, so that the indexes held at once and the replies waited for in one pipeline stay bounded.
+            for (var group = 0; group < visits.Count; group += VisitGroup)
             {
-                await VisitSlotsAsync(visits, cancellationToken).ConfigureAwait(false);
+                await VisitSlotsAsync(visits.GetRange(group, Math.Min(VisitGroup, visits.Count - group)), cancellationToken).ConfigureAwait(false);
             }
 
             _state.Advance(count);
@@ -130,7 +134,7 @@ internal sealed class DigestPass
             reads[i] = batch.HashGetAsync(_slots.DigestKey(slots[i]), DigestFields);
         }
 
-        batch.Execute();
+        NodeBatch.Send(batch);
 
         try
         {
@@ -247,6 +251,8 @@ internal sealed class DigestPass
         // so after a repair the nodes' `m` may differ although their entries agree (and a sum that drifted from its
         // index, which a repair's write moves again, is recomputed). Where they agree and nothing is due, the script
         // would change nothing: one digest read per node instead of an index walk per node.
+        // Over the nodes still reachable: one lost during the repairs would only make each read wait for its timeout.
+        nodes = nodes.Where(_state.IsReachable).ToArray();
         var after = await Task.WhenAll(nodes.Select(node => ReadDigestsAsync(node, visited.ConvertAll(v => v.Slot)))).ConfigureAwait(false);
         nowMs = _state.NowMs;
         var settle = new List<(int Slot, ReplicaNode[] Nodes)>();
@@ -293,7 +299,7 @@ internal sealed class DigestPass
             reads[v] = batch.HashGetAllAsync(_slots.IndexKey(slots[v]));
         }
 
-        batch.Execute();
+        NodeBatch.Send(batch);
         var indexes = new Dictionary<string, IndexEntry>?[slots.Count];
         for (var v = 0; v < slots.Count; v++)
         {
@@ -338,7 +344,7 @@ internal sealed class DigestPass
             calls.Add((slot, keys, batch.ScriptEvaluateAsync(LuaScript.SlotSettle.Sha1, keys)));
         }
 
-        batch.Execute();
+        NodeBatch.Send(batch);
         foreach (var (slot, keys, call) in calls)
         {
             try

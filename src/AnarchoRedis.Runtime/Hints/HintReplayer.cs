@@ -160,9 +160,11 @@ internal sealed partial class HintReplayer : IAsyncDisposable
                     continue;
                 }
 
-                if (scheduled && _skip[node.Index] > 0)
+                var skip = Volatile.Read(ref _skip[node.Index]);
+                if (scheduled && skip > 0)
                 {
-                    _skip[node.Index]--;
+                    // Not over a reset made meanwhile by the node's circuit closing (that reset wins).
+                    Interlocked.CompareExchange(ref _skip[node.Index], skip - 1, skip);
                     continue;
                 }
 

@@ -134,7 +134,7 @@ internal sealed class KeyRepairer
 
         foreach (var (_, batch) in batches)
         {
-            batch.Batch.Execute();
+            NodeBatch.Send(batch.Batch);
         }
 
         foreach (var (node, batch) in batches)

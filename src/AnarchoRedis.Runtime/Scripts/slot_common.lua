@@ -13,10 +13,16 @@ local function slot_weight(entry)
 end
 
 -- Removes a key's entry (field) from a slot index and its weight from the slot digest's sum; returns whether there was one.
+-- The last entry takes the digest key with it (as slot_settle does): an empty slot has no digest key on any node, not a
+-- digest of s = 0 on the nodes that once held a key there.
 local function drop_slot_entry(index, digest, field)
   local old = redis.call('HGET', index, field)
   if not old then return false end
   redis.call('HDEL', index, field)
+  if redis.call('EXISTS', index) == 0 then
+    redis.call('DEL', digest)
+    return true
+  end
   local weight = slot_weight(old)
   if weight ~= 0 then redis.call('HINCRBY', digest, 's', string.format('%d', -weight)) end
   return true
