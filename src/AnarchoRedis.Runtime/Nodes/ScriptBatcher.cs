@@ -11,8 +11,7 @@ namespace AnarchoRedis;
 /// Coalesces the calls of one script to one node: while <c>maxInFlight</c> calls of it are on their way, further calls
 /// wait, and when one comes back the waiting ones go together as one call of the script's batch form
 /// (<see cref="LuaScript.Batch"/>), which runs each in turn, atomically each, and returns one reply per call (more than
-/// <c>maxBatch</c> waiting go at once as several batches, up to <see cref="BehindFactor"/> times <c>maxInFlight</c>
-/// calls on their way, so a node that fell behind can catch up). A call made
+/// <c>maxBatch</c> waiting go at once as several batches, so that a node that fell behind catches up). A call made
 /// while a slot is free goes at once, alone, as today: coalescing adds no wait when the node keeps up, and under load
 /// the per-call cost of Lua dispatch, reply framing and the client's continuations is paid once per batch.
 /// Each call gets exactly the reply (or the exception) it would have had alone: a failure of the whole batch call
@@ -27,7 +26,6 @@ internal sealed class ScriptBatcher
     private readonly LuaScript _batch;
     private readonly int _maxBatch;
     private readonly int _maxInFlight;
-    private readonly int _maxInFlightBehind;
     private readonly long _maxWaitTicks;
     private readonly TimeSpan _maxWait;
     private readonly Lock _gate = new();
@@ -44,12 +42,8 @@ internal sealed class ScriptBatcher
         _batch = script.Batch ?? throw new ArgumentException($"{script.Name} has no batch form.", nameof(script));
         _maxBatch = maxBatch;
         _maxInFlight = maxInFlight;
-        _maxInFlightBehind = maxInFlight * BehindFactor;
         _onSingleDone = _ => Drain();
     }
-
-    /// <summary>How many times <c>maxInFlight</c> calls may be on their way while a queue of more than one batch drains.</summary>
-    internal const int BehindFactor = 4;
 
     private long _batches;
     private long _batched;
@@ -125,29 +119,21 @@ internal sealed class ScriptBatcher
                 }
                 else
                 {
-                    // More than one batch waits: it goes now, in batches, each taking a slot of its own, up to
-                    // MaxInFlightBehind slots. One batch per returning call would drain slower than a node that fell
-                    // behind gets calls (a write does not wait for it past W), and the queue would grow until its calls
-                    // expire; without a bound, an overloaded node's backlog would move into its socket, where a call can
-                    // no longer expire unsent. What is left beyond the bound waits (and may expire).
+                    // More than one batch waits: all of it goes now, in batches, each taking a slot of its own. One batch
+                    // per returning call drains slower than a node that fell behind gets calls (a write does not wait
+                    // for it past W): its queue grew until its calls expired, and its circuit opened and closed for
+                    // 25 s after a 12 s pause. A bound on the extra slots brought that back (4 or 16 times
+                    // MaxCallsInFlightPerNode: 14-28 s, measured), so there is none: what is on its way to a node is at
+                    // most what was made for it within one node timeout, as without coalescing.
                     next = waiting.GetRange(0, _maxBatch);
-                    var start = _maxBatch;
-                    while (start < waiting.Count && _inFlight < _maxInFlightBehind)
+                    more = [];
+                    for (var start = _maxBatch; start < waiting.Count; start += _maxBatch)
                     {
-                        var count = Math.Min(_maxBatch, waiting.Count - start);
-                        (more ??= []).Add(waiting.GetRange(start, count));
-                        _inFlight++;
-                        start += count;
+                        more.Add(waiting.GetRange(start, Math.Min(_maxBatch, waiting.Count - start)));
                     }
 
-                    if (start >= waiting.Count)
-                    {
-                        _waiting = null;
-                    }
-                    else
-                    {
-                        waiting.RemoveRange(0, start);
-                    }
+                    _inFlight += more.Count;
+                    _waiting = null;
                 }
             }
 

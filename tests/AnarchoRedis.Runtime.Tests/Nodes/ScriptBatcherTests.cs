@@ -111,37 +111,6 @@ public sealed class ScriptBatcherTests
         Assert.Equal("ok", (string?)await next);
     }
 
-    [Fact]
-    public async Task A_long_queue_drains_with_at_most_four_times_the_calls_in_flight_and_the_rest_waits()
-    {
-        // Bounded, so that an overloaded node's backlog stays where a call can still expire unsent.
-        var channel = new HeldChannel();
-        var batcher = new ScriptBatcher(channel, LuaScript.ValueWrite, maxBatch: 4, maxInFlight: 1, maxWait: TimeSpan.FromMinutes(1));
-        var first = batcher.EvaluateAsync(["k0"], ["a"]);
-        var waiting = new List<Task<RedisResult>>();
-        for (var i = 1; i <= 30; i++)
-        {
-            waiting.Add(batcher.EvaluateAsync(["k" + i], ["a"]));
-        }
-
-        channel.Calls[0].SetResult(RedisResult.Create((RedisValue)"ok"));
-        await first;
-
-        // Four batches of four (one in the returning call's slot, three more): 16 calls sent, 14 wait.
-        await channel.WaitForCallsAsync(5);
-        await Task.Delay(50);
-        Assert.Equal(5, channel.Calls.Count);
-        Assert.Equal(["k13", "k14", "k15", "k16"], channel.Keys[4]);
-
-        // One batch comes back: its slot takes the next four, no more (four slots are still taken).
-        channel.Calls[1].SetResult(RedisResult.Create(Array.ConvertAll(channel.Keys[1], k => RedisResult.Create((RedisValue)k))));
-        await channel.WaitForCallsAsync(6);
-        await Task.Delay(50);
-        Assert.Equal(6, channel.Calls.Count);
-        Assert.Equal(["k17", "k18", "k19", "k20"], channel.Keys[5]);
-        Assert.Equal("k1", (string?)await waiting[0]);
-    }
-
     /// <summary>Records every call and completes it only when the test sets its result.</summary>
     private sealed class HeldChannel : INodeChannel
     {
