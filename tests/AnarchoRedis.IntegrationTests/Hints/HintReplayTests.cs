@@ -75,7 +75,7 @@ public sealed class HintReplayTests
 
         // No schedule in the way: every replay here is asked for.
         var client = await cluster.CreateClientAsync(o => o.Hints.ReplayInterval = TimeSpan.FromHours(1));
-        using var counted = new ReplayedHints(cluster[2].EndPoint);
+        using var counted = new NodeCounter("anarchoredis.hints.replayed", cluster[2].EndPoint);
         var profiles = client.GetValueStore(Profile.Descriptor);
         await profiles.SetAsync("profile:d1", new Profile { Id = 1, Name = "v1" }, WriteOptions.All);
         await cluster[2].SnapshotAsync();
@@ -147,7 +147,7 @@ public sealed class HintReplayTests
             o.NodeTimeout = TimeSpan.FromSeconds(1);
             o.Hints.ReplayInterval = TimeSpan.FromHours(1);
         });
-        using var counted = new ReplayedHints(cluster[2].EndPoint);
+        using var counted = new NodeCounter("anarchoredis.hints.replayed", cluster[2].EndPoint);
         var profiles = client.GetValueStore(Profile.Descriptor);
         var node2 = cluster[2].EndPoint;
 
@@ -179,28 +179,9 @@ public sealed class HintReplayTests
             o.Hints.MaxPerNode = 5;
             o.Hints.ReplayInterval = TimeSpan.FromHours(1);
         });
-        using var counted = new ReplayedHints(cluster[2].EndPoint);
+        using var counted = new NodeCounter("anarchoredis.hints.replayed", cluster[2].EndPoint);
+        using var dropped = new NodeCounter("anarchoredis.hints.dropped", cluster[2].EndPoint);
         var node2 = cluster[2].EndPoint;
-        long dropped = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name == "anarchoredis.hints.dropped")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            foreach (var tag in tags)
-            {
-                if (tag.Key == "node" && (string?)tag.Value == node2)
-                {
-                    Interlocked.Add(ref dropped, value);
-                }
-            }
-        });
-        listener.Start();
 
         var profiles = client.GetValueStore(Profile.Descriptor);
         cluster[2].Kill();
@@ -209,7 +190,7 @@ public sealed class HintReplayTests
             await profiles.SetAsync($"profile:o{i}", new Profile { Id = i }, WriteOptions.Quorum);
         }
 
-        await Eventually.HoldsAsync(() => Task.FromResult(Interlocked.Read(ref dropped) == 3), "three hints dropped");
+        await Eventually.HoldsAsync(() => Task.FromResult(dropped.Count == 3), "three hints dropped");
         Assert.Equal(5, client.PendingHints[node2]);
 
         // The kept ones still replay; the dropped keys are anti-entropy's (the node still lacks them).
@@ -358,7 +339,7 @@ public sealed class HintReplayTests
     /// Asks for replays until nothing is pending, and returns how many hints were replayed to the node in all: by these
     /// replays and by the ones its circuit closing started by itself.
     /// </summary>
-    private static async Task<long> ReplayUntilDoneAsync(AnarchoRedisClient client, ReplayedHints counted, string because)
+    private static async Task<long> ReplayUntilDoneAsync(AnarchoRedisClient client, NodeCounter counted, string because)
     {
         await Eventually.HoldsAsync(
             async () => (await client.ReplayHintsAsync()).Remaining == 0,
@@ -367,17 +348,17 @@ public sealed class HintReplayTests
         return counted.Count;
     }
 
-    /// <summary>Counts the hints replayed to one node (the anarchoredis.hints.replayed counter, tagged with the node).</summary>
-    private sealed class ReplayedHints : IDisposable
+    /// <summary>Sums one of the client's counters (hints replayed, dropped …) over the measurements tagged with one node.</summary>
+    private sealed class NodeCounter : IDisposable
     {
         private readonly MeterListener _listener = new();
         private long _count;
 
-        public ReplayedHints(string node)
+        public NodeCounter(string instrumentName, string node)
         {
             _listener.InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name == "anarchoredis.hints.replayed")
+                if (instrument.Meter.Name == AnarchoRedisMetrics.MeterName && instrument.Name == instrumentName)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
