@@ -11,8 +11,9 @@ namespace AnarchoRedis.Packaging.Tests;
 
 /// <summary>
 /// The packages as a user gets them: the repository's packable projects are packed into a local folder feed, and a
-/// new project that references only the AnarchoRedis package (no project reference) annotates a model, builds (the
-/// generator runs from the package's analyzers folder) and round-trips a value through three real redis-servers.
+/// new project that references only the AnarchoRedis package (no project reference; the attributes come with it as its
+/// dependency) annotates a model, builds (the generator runs from the package's analyzers folder) and round-trips a
+/// value through three real redis-servers.
 /// </summary>
 public sealed class PackageConsumptionTests
 {
@@ -30,7 +31,11 @@ public sealed class PackageConsumptionTests
 
             // Packed from a copy of the sources, so that the test's build of the tree is left alone.
             CopySources(root, source);
-            await RunAsync("dotnet", ["pack", Path.Combine(source, "src", "AnarchoRedis.Runtime", "AnarchoRedis.Runtime.csproj"), "-c", "Release", "-o", feed, "-p:Version=" + version], source);
+            foreach (var project in new[] { "AnarchoRedis.Attributes", "AnarchoRedis.Runtime" })
+            {
+                await RunAsync("dotnet", ["pack", Path.Combine(source, "src", project, project + ".csproj"), "-c", "Release", "-o", feed, "-p:Version=" + version], source);
+            }
+
             var package = Path.Combine(feed, $"AnarchoRedis.{version}.nupkg");
             Assert.True(File.Exists(package), "the package was not created: " + string.Join(", ", Directory.GetFiles(feed)));
 

@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// Health of the replica set, or of one node, as the client sees it now (<see cref="AnarchoRedisClient.Health"/>, kept
+/// current by its background probe, so a check sends no command). The set: <see cref="HealthStatus.Healthy"/> with
+/// every node ready, <see cref="HealthStatus.Degraded"/> while a majority is ready (reads and writes at quorum still
+/// succeed), <see cref="HealthStatus.Unhealthy"/> below. A node: Healthy when ready, Degraded while it answers but its
+/// reads do not count yet (unverified, or refilling after it lost its data), Unhealthy while its circuit is open.
+/// The result's data holds each node's state, latency and consecutive failures.
+/// Registered by <see cref="Microsoft.Extensions.DependencyInjection.AnarchoRedisHealthChecksBuilderExtensions.AddAnarchoRedisChecks"/>.
+/// </summary>
+public sealed class AnarchoRedisHealthCheck : IHealthCheck
+{
+    private readonly AnarchoRedisClient _client;
+    private readonly int? _node;
+
+    /// <summary>Checks the whole replica set.</summary>
+    /// <param name="client">The client whose view is reported.</param>
+    public AnarchoRedisHealthCheck(AnarchoRedisClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        _client = client;
+    }
+
+    /// <summary>Checks one node.</summary>
+    /// <param name="client">The client whose view is reported.</param>
+    /// <param name="node">The node's index in <see cref="AnarchoRedisOptions.Nodes"/>.</param>
+    public AnarchoRedisHealthCheck(AnarchoRedisClient client, int node)
+        : this(client)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(node);
+        _node = node;
+    }
+
+    /// <inheritdoc />
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        var nodes = _client.Health;
+        var data = new Dictionary<string, object>(StringComparer.Ordinal);
+        if (_node is { } index)
+        {
+            if (index >= nodes.Count)
+            {
+                return Task.FromResult(HealthCheckResult.Unhealthy($"The client has {nodes.Count} nodes; there is no node {index}."));
+            }
+
+            var node = nodes[index];
+            Describe(data, node, prefix: string.Empty);
+            return Task.FromResult(node.State switch
+            {
+                NodeHealthState.Healthy => HealthCheckResult.Healthy($"Node {node.Name} is ready.", data),
+                NodeHealthState.Open => HealthCheckResult.Unhealthy($"Node {node.Name} does not answer: its circuit is open ({node.ConsecutiveFailures} consecutive failures).", data: data),
+                NodeHealthState.Filling => HealthCheckResult.Degraded($"Node {node.Name} answers and takes writes, but is refilling after it lost its data: its reads do not count yet.", data: data),
+                _ => HealthCheckResult.Degraded($"Node {node.Name} answers, but its epoch is not verified yet: its reads do not count yet.", data: data),
+            });
+        }
+
+        foreach (var node in nodes)
+        {
+            Describe(data, node, prefix: node.Name + ".");
+        }
+
+        var ready = nodes.Count(n => n.State == NodeHealthState.Healthy);
+        var majority = (nodes.Count / 2) + 1;
+        data["ready"] = ready;
+        data["nodes"] = nodes.Count;
+        var notReady = string.Join(", ", nodes.Where(n => n.State != NodeHealthState.Healthy).Select(n => $"{n.Name} {n.State.ToString().ToLowerInvariant()}"));
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{ready} of {nodes.Count} nodes ready");
+        return Task.FromResult(
+            ready == nodes.Count ? HealthCheckResult.Healthy(summary + ".", data)
+            : ready >= majority ? HealthCheckResult.Degraded($"{summary}; a majority still serves reads and writes at quorum (not ready: {notReady}).", data: data)
+            : new HealthCheckResult(context.Registration?.FailureStatus ?? HealthStatus.Unhealthy, $"{summary}, fewer than a majority ({majority}): quorum reads and writes fail (not ready: {notReady}).", data: data));
+    }
+
+    private static void Describe(Dictionary<string, object> data, NodeHealthSnapshot node, string prefix)
+    {
+        data[prefix + "state"] = node.State.ToString();
+        data[prefix + "latencyMs"] = Math.Round(node.LatencyAverage.TotalMilliseconds, 3);
+        data[prefix + "consecutiveFailures"] = node.ConsecutiveFailures;
+        if (node.EpochId is { } epoch)
+        {
+            data[prefix + "epoch"] = epoch;
+        }
+    }
+}
