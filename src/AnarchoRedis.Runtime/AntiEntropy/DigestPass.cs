@@ -174,8 +174,9 @@ internal sealed class DigestPass
 
     /// <summary>
     /// Visits the slots of one batch in stages, each stage one pipelined batch per node: read the visited slots' indexes,
-    /// compare and repair every key whose entries differ or are due (<see cref="KeyRepairer.RepairManyAsync"/>), then
-    /// settle every visited slot's digest. A slot whose index a node could not give is compared over the others.
+    /// compare and repair every key whose entries differ or are due (<see cref="KeyRepairer.RepairManyAsync"/>), read
+    /// the visited slots' digests again, and settle the slots whose digests still differ or are due. A slot whose index
+    /// a node could not give is compared over the others.
     /// </summary>
     private async Task VisitSlotsAsync(List<int> slots, CancellationToken cancellationToken)
     {

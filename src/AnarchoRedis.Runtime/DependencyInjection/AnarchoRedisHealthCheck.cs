@@ -69,7 +69,7 @@ public sealed class AnarchoRedisHealthCheck : IHealthCheck
         }
 
         var ready = nodes.Count(n => n.State == NodeHealthState.Healthy);
-        var majority = (nodes.Count / 2) + 1;
+        var majority = _client.ReplicaSet.Majority;
         data["ready"] = ready;
         data["nodes"] = nodes.Count;
         var notReady = string.Join(", ", nodes.Where(n => n.State != NodeHealthState.Healthy).Select(n => $"{n.Name} {n.State.ToString().ToLowerInvariant()}"));

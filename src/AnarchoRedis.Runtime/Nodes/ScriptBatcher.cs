@@ -84,7 +84,10 @@ internal sealed class ScriptBatcher
         return task;
     }
 
-    /// <summary>A call came back: its slot takes the calls that waited (up to the batch size), or is freed.</summary>
+    /// <summary>
+    /// A call came back: its slot takes the calls that waited (the first batch of them; further batches take slots of
+    /// their own), or is freed. Calls that waited longer than the node timeout fail unsent.
+    /// </summary>
     private void Drain()
     {
         List<Pending>? next = null;
@@ -108,33 +111,23 @@ internal sealed class ScriptBatcher
                     waiting.RemoveRange(0, stale);
                 }
 
-                if (waiting.Count == 0)
+                if (waiting.Count > 0)
                 {
-                    _waiting = null;
-                }
-                else if (waiting.Count <= _maxBatch)
-                {
-                    next = waiting;
-                    _waiting = null;
-                }
-                else
-                {
-                    // More than one batch waits: all of it goes now, in batches, each taking a slot of its own. One batch
+                    // The whole queue goes now, in batches, each beyond the first taking a slot of its own. One batch
                     // per returning call drains slower than a node that fell behind gets calls (a write does not wait
                     // for it past W): its queue grew until its calls expired, and its circuit opened and closed for
                     // 25 s after a 12 s pause. A bound on the extra slots brought that back (4 or 16 times
                     // MaxCallsInFlightPerNode: 14-28 s, measured), so there is none: what is on its way to a node is at
                     // most what was made for it within one node timeout, as without coalescing.
-                    next = waiting.GetRange(0, _maxBatch);
-                    more = [];
+                    next = waiting.Count <= _maxBatch ? waiting : waiting.GetRange(0, _maxBatch);
                     for (var start = _maxBatch; start < waiting.Count; start += _maxBatch)
                     {
-                        more.Add(waiting.GetRange(start, Math.Min(_maxBatch, waiting.Count - start)));
+                        (more ??= []).Add(waiting.GetRange(start, Math.Min(_maxBatch, waiting.Count - start)));
+                        _inFlight++;
                     }
-
-                    _inFlight += more.Count;
-                    _waiting = null;
                 }
+
+                _waiting = null;
             }
 
             if (next is null)

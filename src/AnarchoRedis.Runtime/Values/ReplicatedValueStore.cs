@@ -85,7 +85,7 @@ public sealed class ReplicatedValueStore<T>
     public ValueTask<IReadOnlyList<BatchItemResult<WriteResult>>> SetManyAsync(IEnumerable<KeyValuePair<string, T>> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        return SetManyCoreAsync(items as IReadOnlyList<KeyValuePair<string, T>> ?? [.. items], static item => item.Key, static item => item.Value, options, cancellationToken);
+        return ManyAsync(items as IReadOnlyList<KeyValuePair<string, T>> ?? [.. items], static item => item.Key, (item, key) => SetAsync(key, item.Value, options, cancellationToken).AsTask(), cancellationToken);
     }
 
     /// <summary>
@@ -103,30 +103,7 @@ public sealed class ReplicatedValueStore<T>
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(keyOf);
-        return SetManyCoreAsync(values as IReadOnlyList<T> ?? [.. values], keyOf, static value => value, options, cancellationToken);
-    }
-
-    private async ValueTask<IReadOnlyList<BatchItemResult<WriteResult>>> SetManyCoreAsync<TItem>(IReadOnlyList<TItem> items, Func<TItem, string> keyOf, Func<TItem, T> valueOf, WriteOptions? options, CancellationToken cancellationToken)
-    {
-        var writes = new Task<WriteResult>?[items.Count];
-        var keys = new string[items.Count];
-        var results = new BatchItemResult<WriteResult>[items.Count];
-        for (var i = 0; i < items.Count; i++)
-        {
-            keys[i] = string.Empty;
-            try
-            {
-                keys[i] = keyOf(items[i]) ?? string.Empty;
-                writes[i] = SetAsync(keys[i], valueOf(items[i]), options, cancellationToken).AsTask();
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // Refused before anything was sent (invalid key, null or oversized value): this item only.
-                results[i] = new BatchItemResult<WriteResult>(keys[i], ex);
-            }
-        }
-
-        return await CollectAsync(keys, writes, results, cancellationToken).ConfigureAwait(false);
+        return ManyAsync(values as IReadOnlyList<T> ?? [.. values], keyOf, (value, key) => SetAsync(key, value, options, cancellationToken).AsTask(), cancellationToken);
     }
 
     /// <summary>
@@ -138,42 +115,46 @@ public sealed class ReplicatedValueStore<T>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>One outcome per key, in the order given: the value and its version, or <see langword="null"/> when absent, deleted or expired.</returns>
     /// <exception cref="OperationCanceledException">The wait was cancelled.</exception>
-    public async ValueTask<IReadOnlyList<BatchItemResult<Versioned<T>?>>> GetManyAsync(IEnumerable<string> keys, ReadOptions? options = null, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<BatchItemResult<Versioned<T>?>>> GetManyAsync(IEnumerable<string> keys, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        var list = keys as IReadOnlyList<string> ?? [.. keys];
-        var reads = new Task<Versioned<T>?>?[list.Count];
-        var names = new string[list.Count];
-        var results = new BatchItemResult<Versioned<T>?>[list.Count];
-        for (var i = 0; i < list.Count; i++)
+        return ManyAsync(keys as IReadOnlyList<string> ?? [.. keys], static key => key, (key, _) => GetVersionedAsync(key, options, cancellationToken).AsTask(), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts every item's single call at once (so the calls to one node coalesce), then waits for each: an item gets its
+    /// result or the exception its call threw, whether before anything was sent (invalid key, null or oversized value)
+    /// or after; only the cancellation of the whole wait is thrown. An item whose key cannot be built has an empty key.
+    /// </summary>
+    private static async ValueTask<IReadOnlyList<BatchItemResult<TResult>>> ManyAsync<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, string> keyOf, Func<TItem, string, Task<TResult>> call, CancellationToken cancellationToken)
+    {
+        var calls = new Task<TResult>?[items.Count];
+        var keys = new string[items.Count];
+        var results = new BatchItemResult<TResult>[items.Count];
+        for (var i = 0; i < items.Count; i++)
         {
-            names[i] = list[i] ?? string.Empty;
+            keys[i] = string.Empty;
             try
             {
-                reads[i] = GetVersionedAsync(list[i]!, options, cancellationToken).AsTask();
+                keys[i] = keyOf(items[i]) ?? string.Empty;
+                calls[i] = call(items[i], keys[i]);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                results[i] = new BatchItemResult<Versioned<T>?>(names[i], ex);
+                results[i] = new BatchItemResult<TResult>(keys[i], ex);
             }
         }
 
-        return await CollectAsync(names, reads, results, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Waits for every call; each item gets its result or its exception (cancellation of the whole wait is thrown).</summary>
-    private static async Task<IReadOnlyList<BatchItemResult<TResult>>> CollectAsync<TResult>(string[] keys, Task<TResult>?[] calls, BatchItemResult<TResult>[] results, CancellationToken cancellationToken)
-    {
         for (var i = 0; i < calls.Length; i++)
         {
-            if (calls[i] is not { } call)
+            if (calls[i] is not { } pending)
             {
                 continue;
             }
 
             try
             {
-                results[i] = new BatchItemResult<TResult>(keys[i], await call.ConfigureAwait(false));
+                results[i] = new BatchItemResult<TResult>(keys[i], await pending.ConfigureAwait(false));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
