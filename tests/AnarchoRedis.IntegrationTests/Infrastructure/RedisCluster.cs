@@ -156,6 +156,44 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
         return await node.Db.KeyExistsAsync(AntiEntropy.NodeDump.EpochKey) ? size - 1 : size;
     }
 
+    /// <summary>Resets every node's command statistics (<c>CONFIG RESETSTAT</c>).</summary>
+    public async Task ResetStatsAsync()
+    {
+        foreach (var node in Nodes)
+        {
+            await node.Server.ConfigResetStatisticsAsync();
+        }
+    }
+
+    /// <summary>
+    /// One node's command statistics since the last reset, by command (Redis 7 <c>INFO commandstats</c>:
+    /// <c>cmdstat_evalsha:calls=3,usec=..,rejected_calls=0,failed_calls=1</c>).
+    /// </summary>
+    /// <param name="node">The node index.</param>
+    /// <returns>Command (lower case, as Redis names it) to its counts.</returns>
+    public async Task<Dictionary<string, CommandStat>> CommandStatsAsync(int node)
+    {
+        var raw = await Nodes[node].Server.InfoRawAsync("commandstats") ?? string.Empty;
+        var stats = new Dictionary<string, CommandStat>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in raw.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var fields = line[(colon + 1)..].Split(',').Select(f => f.Split('=', 2)).Where(f => f.Length == 2)
+                .ToDictionary(f => f[0], f => long.TryParse(f[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0);
+            stats[line["cmdstat_".Length..colon]] = new CommandStat(
+                fields.GetValueOrDefault("calls"),
+                fields.GetValueOrDefault("failed_calls"),
+                fields.GetValueOrDefault("rejected_calls"));
+        }
+
+        return stats;
+    }
+
     /// <summary>The stored version (meta field <c>v</c>) of a key on one node, or <see langword="null"/>.</summary>
     /// <param name="node">The node index.</param>
     /// <param name="key">The logical key.</param>
@@ -209,3 +247,6 @@ public sealed class RedisCluster : IAsyncLifetime, IAsyncDisposable
         }
     }
 }
+
+/// <summary>One command's counts in <c>INFO commandstats</c>.</summary>
+public readonly record struct CommandStat(long Calls, long Failed, long Rejected);

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
@@ -32,7 +31,7 @@ public sealed class ListRoundTripCostTests(ITestOutputHelper output)
         var client = await cluster.CreateClientAsync(o => o.Health.ProbeInterval = TimeSpan.FromMinutes(10));
         var store = client.GetListStore(ChatMessage.Descriptor);
         const string key = "chat:cost-in-sync";
-        await ResetStatsAsync(cluster);
+        await cluster.ResetStatsAsync();
 
         for (var i = 0; i < Pushes; i++)
         {
@@ -43,7 +42,7 @@ public sealed class ListRoundTripCostTests(ITestOutputHelper output)
 
         for (var node = 0; node < cluster.Nodes.Count; node++)
         {
-            var stats = await CommandStatsAsync(cluster, node);
+            var stats = await cluster.CommandStatsAsync(node);
             output.WriteLine($"node {node}: {Describe(stats)}");
             var evalsha = stats.GetValueOrDefault("evalsha");
             var loads = stats.GetValueOrDefault("script|load");
@@ -83,7 +82,7 @@ public sealed class ListRoundTripCostTests(ITestOutputHelper output)
         // Node 2 loses its oldest element behind AnarchoRedis' back (its meta still says 5 elements).
         Assert.False((await cluster[2].Db.ListRightPopAsync(key)).IsNull);
         Assert.Equal(4, (await cluster.RawAsync(2, key)).Length);
-        await ResetStatsAsync(cluster);
+        await cluster.ResetStatsAsync();
 
         var pushed = await store.PushLeftAsync(key, ChatMessage.Of("after"), WriteOptions.All);
         Assert.Equal(3, pushed.Acknowledged);
@@ -92,7 +91,7 @@ public sealed class ListRoundTripCostTests(ITestOutputHelper output)
         var stats = new Dictionary<string, CommandStat>[cluster.Nodes.Count];
         for (var node = 0; node < stats.Length; node++)
         {
-            stats[node] = await CommandStatsAsync(cluster, node);
+            stats[node] = await cluster.CommandStatsAsync(node);
             output.WriteLine($"node {node}: {Describe(stats[node])}");
         }
 
@@ -117,40 +116,6 @@ public sealed class ListRoundTripCostTests(ITestOutputHelper output)
         var node0 = await cluster.RawAsync(0, key);
         Assert.Equal(node0, await cluster.RawAsync(1, key));
         Assert.Equal(node0, await cluster.RawAsync(2, key));
-    }
-
-    private static async Task ResetStatsAsync(RedisCluster cluster)
-    {
-        foreach (var node in cluster.Nodes)
-        {
-            await node.Server.ConfigResetStatisticsAsync();
-        }
-    }
-
-    internal readonly record struct CommandStat(long Calls, long Failed, long Rejected);
-
-    /// <summary>Parses Redis 7 <c>INFO commandstats</c>: <c>cmdstat_evalsha:calls=3,usec=..,rejected_calls=0,failed_calls=1</c>.</summary>
-    private static async Task<Dictionary<string, CommandStat>> CommandStatsAsync(RedisCluster cluster, int node)
-    {
-        var raw = await cluster[node].Server.InfoRawAsync("commandstats") ?? string.Empty;
-        var stats = new Dictionary<string, CommandStat>(StringComparer.OrdinalIgnoreCase);
-        foreach (var line in raw.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (!line.StartsWith("cmdstat_", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var colon = line.IndexOf(':', StringComparison.Ordinal);
-            var fields = line[(colon + 1)..].Split(',').Select(f => f.Split('=', 2)).Where(f => f.Length == 2)
-                .ToDictionary(f => f[0], f => long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0);
-            stats[line["cmdstat_".Length..colon]] = new CommandStat(
-                fields.GetValueOrDefault("calls"),
-                fields.GetValueOrDefault("failed_calls"),
-                fields.GetValueOrDefault("rejected_calls"));
-        }
-
-        return stats;
     }
 
     private static string Describe(Dictionary<string, CommandStat> stats) =>
