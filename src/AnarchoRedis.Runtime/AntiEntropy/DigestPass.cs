@@ -25,14 +25,20 @@ internal sealed class DigestPass
     private int _slotsCompared;
     private int _slotsDiffering;
     private int _slotsDue;
+    private readonly List<int>? _differing;
 
-    public DigestPass(SlotKeys slots, KeyRepairer repairer, PassState state, AntiEntropyOptions options)
+    /// <summary>A pass; with <paramref name="compareOnly"/>, one that reads and compares the digests and visits nothing (<see cref="DifferingSlots"/>).</summary>
+    public DigestPass(SlotKeys slots, KeyRepairer repairer, PassState state, AntiEntropyOptions options, bool compareOnly = false)
     {
         _slots = slots;
         _repairer = repairer;
         _state = state;
         _options = options;
+        _differing = compareOnly ? [] : null;
     }
+
+    /// <summary>The slots whose digests differed, in order (a compare-only pass), else empty.</summary>
+    public IReadOnlyList<int> DifferingSlots => _differing ?? [];
 
     public int SlotsCompared => _slotsCompared;
 
@@ -43,7 +49,7 @@ internal sealed class DigestPass
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // Digest reads and slot visits alternate batch by batch; progress counts slots.
-        _state.Phase(AntiEntropyPhase.Repairing, HashSlot.Count);
+        _state.Phase(_differing is null ? AntiEntropyPhase.Repairing : AntiEntropyPhase.Discovering, HashSlot.Count);
         var batch = Math.Clamp(_options.SlotBatchSize, 1, HashSlot.Count);
         for (var start = 0; start < HashSlot.Count; start += batch)
         {
@@ -100,13 +106,14 @@ internal sealed class DigestPass
                 if (differs)
                 {
                     _slotsDiffering++;
+                    _differing?.Add(start + offset);
                 }
                 else if (due)
                 {
                     _slotsDue++;
                 }
 
-                if (differs || due)
+                if ((differs || due) && _differing is null)
                 {
                     visits.Add(start + offset);
                 }

@@ -338,7 +338,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         for (var i = 0; i < items.Length; i++)
         {
             var (key, typeName) = items[i];
-            if (!repairer.Registry.TryGet(typeName, out _))
+            if (!repairer.Registry.Repairs(typeName))
             {
                 if (_unknownTypesLogged.TryAdd(typeName, 0))
                 {

@@ -39,6 +39,20 @@ public sealed class ReplicatedTypeRegistry
         }
     }
 
+    /// <summary>
+    /// A registry that knows no model type and lets repairs take every key as the kind its meta states (a value or a
+    /// list), compared and copied byte for byte: for operator tools (the <c>anarcho</c> CLI) that run passes without the
+    /// application's types. Keys whose nodes disagree on kind or type name are still reported and left alone.
+    /// </summary>
+    /// <returns>A registry whose <see cref="AcceptsAnyType"/> is <see langword="true"/>.</returns>
+    public static ReplicatedTypeRegistry CreateUntyped() => new(Array.Empty<ReplicatedTypeDescriptor>()) { AcceptsAnyType = true };
+
+    /// <summary>Whether keys of types not registered here are repaired by the kind their meta states (<see cref="CreateUntyped"/>), instead of reported as unknown.</summary>
+    public bool AcceptsAnyType { get; private init; }
+
+    /// <summary>Whether repairs may touch keys whose meta names <paramref name="name"/>: registered, or any name when <see cref="AcceptsAnyType"/>.</summary>
+    internal bool Repairs(string name) => AcceptsAnyType || _byName.ContainsKey(name);
+
     /// <summary>Every registered type, ordered by name.</summary>
     public IReadOnlyList<ReplicatedTypeDescriptor> Types => _byName.Values.OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
 

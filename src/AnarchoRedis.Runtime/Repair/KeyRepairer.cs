@@ -226,14 +226,15 @@ internal sealed class KeyRepairer
             return;
         }
 
-        if (!Registry.TryGet(name!, out var descriptor))
+        if (!Registry.Repairs(name!))
         {
             scope.UnknownKey(key, string.Join(", ", nodes.Where((_, i) => probes[i].Ok && (string?)probes[i].Fields![1] == name).Select(n => n.Name)), name!);
             return;
         }
 
+        // An untyped registry (an operator tool) takes the kind the metas agree on.
         var expected = kind == "v" ? ReplicatedKind.Value : ReplicatedKind.List;
-        if (descriptor.Kind != expected)
+        if (Registry.TryGet(name!, out var descriptor) && descriptor.Kind != expected)
         {
             scope.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.KindConflict, key, null, $"the meta says '{kind}' but the registry's '{name}' is a {descriptor.Kind}; the key is left as it is"));
             return;

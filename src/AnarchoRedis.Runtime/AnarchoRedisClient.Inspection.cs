@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO.Hashing;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>Read-only looks at the nodes for operators: each node's status, and each node's copy of one key.</summary>
+public sealed partial class AnarchoRedisClient
+{
+    /// <summary>
+    /// Asks every node, in parallel, for a PING, its epoch, its key count and its server version, next to the client's
+    /// own view of it (<see cref="Health"/>). Sends no write. A node that does not answer within
+    /// <see cref="AnarchoRedisOptions.NodeTimeout"/> is reported with its error; a command the node refuses (an ACL
+    /// without INFO, say) leaves that field unknown.
+    /// </summary>
+    /// <param name="cancellationToken">Stops waiting for the nodes.</param>
+    /// <returns>One status per node, in the order of <see cref="Nodes"/>.</returns>
+    public async Task<IReadOnlyList<NodeStatus>> DescribeNodesAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var nodes = _replicaSet.Nodes;
+        return await Task.WhenAll(nodes.Select(node => DescribeAsync(node, cancellationToken))).ConfigureAwait(false);
+    }
+
+    private async Task<NodeStatus> DescribeAsync(ReplicaNode node, CancellationToken cancellationToken)
+    {
+        var health = node.Health.Snapshot();
+        try
+        {
+            var db = node.Database;
+            var started = Stopwatch.GetTimestamp();
+            await db.PingAsync().WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
+            var roundTrip = Stopwatch.GetElapsedTime(started);
+            var epoch = Optional(db.HashGetAsync(Options.EpochKey, ["id", "state"]));
+            // The server's version is what StackExchange.Redis learned when it connected (no admin command needed).
+            var server = db.Multiplexer.GetServers().FirstOrDefault();
+            var size = server is null ? Task.FromResult<long?>(null) : OptionalValue(server.DatabaseSizeAsync(db.Database));
+            await Task.WhenAll(epoch, size).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
+            var fields = epoch.Result;
+            return new NodeStatus(
+                node.Name,
+                health,
+                null,
+                roundTrip,
+                fields is null || fields[0].IsNull ? null : (string?)fields[0],
+                fields is null || fields[1].IsNull ? null : (string?)fields[1],
+                size.Result,
+                server?.Version.ToString());
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
+        {
+            return new NodeStatus(node.Name, health, ex.Message, null, null, null, null, null);
+        }
+    }
+
+    private static async Task<long?> OptionalValue(Task<long> command)
+    {
+        try
+        {
+            return await command.ConfigureAwait(false);
+        }
+        catch (RedisServerException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A command whose refusal (an ACL without it, a server without it) means "unknown", not "unreachable".</summary>
+    private static async Task<T?> Optional<T>(Task<T> command)
+        where T : class
+    {
+        try
+        {
+            return await command.ConfigureAwait(false);
+        }
+        catch (RedisServerException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Reads every node's copy of <paramref name="key"/> as stored: the meta hash, the data's Redis type and size, the
+    /// number of removed list elements remembered, and a digest of the data bytes. Repairs nothing and needs no model
+    /// type, so an operator can see which nodes are stale (<see cref="KeyInspection.IsStale"/>). A list is read whole.
+    /// </summary>
+    /// <param name="key">The key.</param>
+    /// <param name="cancellationToken">Stops waiting for the nodes.</param>
+    /// <returns>Every node's copy, in the order of <see cref="Nodes"/>.</returns>
+    /// <exception cref="InvalidKeyException">The key is not one the library can hold.</exception>
+    public async Task<KeyInspection> InspectAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var metaKey = Keys.MetaKey(key);
+        var tombstoneKey = Keys.TombstonePrefix is null ? null : Keys.TombstoneKey(key);
+        var replicas = await Task.WhenAll(_replicaSet.Nodes.Select(node => InspectNodeAsync(node, key, metaKey, tombstoneKey, cancellationToken))).ConfigureAwait(false);
+        return new KeyInspection(key, metaKey, replicas);
+    }
+
+    private async Task<KeyReplica> InspectNodeAsync(ReplicaNode node, string key, string metaKey, string? tombstoneKey, CancellationToken cancellationToken)
+    {
+        var empty = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var db = node.Database;
+            var meta = db.HashGetAllAsync(metaKey);
+            var type = db.KeyTypeAsync(key);
+            var tombstones = tombstoneKey is null ? Task.FromResult(0L) : db.HashLengthAsync(tombstoneKey);
+            await Task.WhenAll(meta, type, tombstones).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
+            var fields = meta.Result.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+            long length = 0;
+            ulong digest = 0;
+            switch (type.Result)
+            {
+                case RedisType.String:
+                    var bytes = (byte[]?)await db.StringGetAsync(key).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false) ?? [];
+                    (length, digest) = (bytes.Length, XxHash64.HashToUInt64(bytes));
+                    break;
+                case RedisType.List:
+                    var elements = await db.ListRangeAsync(key).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
+                    var hash = new XxHash64();
+                    Span<byte> size = stackalloc byte[4];
+                    foreach (var element in elements)
+                    {
+                        var data = (byte[])element!;
+                        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(size, data.Length);
+                        hash.Append(size);
+                        hash.Append(data);
+                    }
+
+                    (length, digest) = (elements.Length, hash.GetCurrentHashAsUInt64());
+                    break;
+            }
+
+            return new KeyReplica(node.Name, null, fields, type.Result.ToString().ToLowerInvariant(), length, tombstones.Result, digest);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
+        {
+            return new KeyReplica(node.Name, ex.Message, empty, "unknown", 0, 0, 0);
+        }
+    }
+}
