@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Spectre.Console;
+
+namespace AnarchoRedis.Tool.Commands;
+
+/// <summary><c>anarcho status</c>: every node's reachability, round trip, epoch, state, key count and server version.</summary>
+internal sealed class StatusCommand(NodeConnector connector, Output output) : ToolCommand<ToolSettings>(connector, output)
+{
+    protected override async Task<int> RunAsync(AnarchoRedisClient client, ToolSettings settings, CancellationToken cancellationToken)
+    {
+        var statuses = await client.DescribeNodesAsync(cancellationToken).ConfigureAwait(false);
+        var code = ExitCode(statuses);
+        if (settings.Json)
+        {
+            Output.Json(new { nodes = statuses.Select(Document).ToArray(), ready = statuses.Count(s => s.IsReady), total = statuses.Count, exitCode = code });
+        }
+        else
+        {
+            Output.Console.Write(Table(statuses));
+            Output.Console.MarkupLine(Summary(statuses));
+        }
+
+        return code;
+    }
+
+    public static int ExitCode(IReadOnlyList<NodeStatus> statuses) =>
+        statuses.Any(s => !s.Reachable) ? ExitCodes.UnreachableOrUsage : statuses.All(s => s.IsReady) ? ExitCodes.InSync : ExitCodes.Differences;
+
+    public static object Document(NodeStatus s) => new
+    {
+        node = s.Node,
+        reachable = s.Reachable,
+        ready = s.IsReady,
+        error = s.Error,
+        clientView = s.Health.State,
+        epochState = s.EpochState,
+        epochId = s.EpochId,
+        roundTripMs = s.RoundTrip?.TotalMilliseconds,
+        keys = s.Keys,
+        serverVersion = s.ServerVersion,
+    };
+
+    public static Table Table(IReadOnlyList<NodeStatus> statuses)
+    {
+        var table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("node", "answers", "state", "epoch", "round trip", "keys", "server");
+        foreach (var s in statuses)
+        {
+            var state = !s.Reachable ? "[red]down[/]"
+                : s.IsReady ? "[green]ready[/]"
+                : s.EpochState == "filling" || s.Health.State == NodeHealthState.Filling ? "[yellow]filling[/]"
+                : $"[yellow]{Markup.Escape(s.Health.State.ToString().ToLowerInvariant())}[/]";
+            table.AddRow(
+                Markup.Escape(s.Node),
+                s.Reachable ? "[green]yes[/]" : "[red]no[/] " + Markup.Escape(Trim(s.Error)),
+                state,
+                Markup.Escape(Output.Short(s.EpochId)),
+                Output.Milliseconds(s.RoundTrip),
+                s.Keys?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
+                Markup.Escape(s.ServerVersion ?? "-"));
+        }
+
+        return table;
+    }
+
+    public static string Summary(IReadOnlyList<NodeStatus> statuses)
+    {
+        var ready = statuses.Count(s => s.IsReady);
+        var down = statuses.Count(s => !s.Reachable);
+        return ready == statuses.Count
+            ? $"[green]{ready}/{statuses.Count} nodes ready[/]"
+            : $"[yellow]{ready}/{statuses.Count} nodes ready[/]" + (down > 0 ? $", [red]{down} not answering[/]" : "");
+    }
+
+    private static string Trim(string? error) => error is null ? "" : error.Length > 60 ? error[..60] + "…" : error;
+}
