@@ -97,6 +97,7 @@ internal static class Scenario
             var back = Stopwatch.StartNew();
             await nodes[c].StartAsync();
             await WaitUntilAsync(() => Task.FromResult(client.Health[c].State is not (NodeHealthState.Open or NodeHealthState.Unverified)), ct, TimeSpan.FromSeconds(30));
+            await WaitUntilAsync(() => inspector.PingAsync(c), ct); // the table's own connection to C, too
             view.Note($"the client reached C again after {back.ElapsedMilliseconds} ms: {Describe(client.Health[c].State)}.");
             await view.StepDoneAsync(ct);
 
