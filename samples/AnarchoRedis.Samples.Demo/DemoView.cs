@@ -200,7 +200,7 @@ internal sealed class DemoView
             _ => "done",
         };
         return new Markup(string.Create(CultureInfo.InvariantCulture,
-            $"anti-entropy [green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] {fraction,4:P0}  {p.Done}/{p.Total} slots, {p.KeysCompared} keys compared, {p.KeysRepaired} repaired ({phase})"));
+            $"anti-entropy [green]{new string('━', filled)}[/][grey]{new string('━', width - filled)}[/] {fraction * 100,3:0}%  {p.Done}/{p.Total} slots, {p.KeysCompared} keys compared, {p.KeysRepaired} repaired ({phase})"));
     }
 
     private Table Table(Frame frame)

@@ -6,8 +6,8 @@ using AnarchoRedis.Samples.Models;
 namespace AnarchoRedis.Samples.Demo;
 
 /// <summary>
-/// The background load: two writers updating random users among <see cref="FirstId"/>.. at W = 2, about a hundred
-/// writes a second, so that the node failure happens under traffic and the anti-entropy pass has keys to find that no
+/// The background load: two writers updating random users among <see cref="FirstId"/>.. at W = 2 (each pausing
+/// 20 ms between writes: up to a hundred writes a second), so that the node failure happens under traffic and the anti-entropy pass has keys to find that no
 /// read touches.
 /// </summary>
 internal sealed class LoadWriter(IUserRepository users) : IAsyncDisposable

@@ -102,7 +102,7 @@ internal static class Scenario
             await view.StepDoneAsync(ct);
 
             view.Step(5, "reads repair the keys they touch",
-                "Reading user:1 and user:2 (R = 2 from A and B): C's older or missing copy is seen, and the read writes the newest version back to it. user:3, user:4 and the feed are not read, so C still lacks them.");
+                $"Reading user:1 and user:2 (R = 2 from A and B): C's older or missing copy is seen, and the read writes the newest version back to it. user:3, user:4 and the feed are not read, so C {(owned ? "still lacks them" : "keeps its stale copies")}.");
             foreach (var id in new[] { 1, 2 })
             {
                 var read = await users.GetVersionedAsync(id, cancellationToken: ct);
