@@ -25,7 +25,9 @@ internal sealed class Inspector : IAsyncDisposable
 
     private Inspector(ConnectionMultiplexer[] connections) => _connections = connections;
 
-    public static async Task<Inspector> ConnectAsync(IReadOnlyList<IDemoNode> nodes)
+    /// <param name="timeoutMs">Per-command timeout: 1 s for the table's reads; longer for the Lua self-check, whose first
+    /// script makes Garnet start its Lua runtime (seconds on a busy machine).</param>
+    public static async Task<Inspector> ConnectAsync(IReadOnlyList<IDemoNode> nodes, int timeoutMs = 1000)
     {
         var connections = await Task.WhenAll(nodes.Select(n =>
         {
@@ -33,7 +35,7 @@ internal sealed class Inspector : IAsyncDisposable
             config.AbortOnConnectFail = false;
             config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ConnectTimeout = 2000;
-            config.SyncTimeout = config.AsyncTimeout = 1000;
+            config.SyncTimeout = config.AsyncTimeout = timeoutMs;
             config.ClientName = "anarchoredis-demo-inspector";
             return ConnectionMultiplexer.ConnectAsync(config);
         })).ConfigureAwait(false);

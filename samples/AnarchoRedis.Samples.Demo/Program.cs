@@ -133,7 +133,7 @@ internal static class Program
 
     private static async Task<List<LuaCompatibility.Probe>> CheckLuaAsync(IDemoNode node)
     {
-        await using var inspector = await Inspector.ConnectAsync([node]);
+        await using var inspector = await Inspector.ConnectAsync([node], timeoutMs: 10_000);
         var probes = await LuaCompatibility.RunAsync(inspector.Database(0));
         var failed = probes.Where(p => !p.Ok).ToList();
         Console.WriteLine($"Lua self-check on {node.EndPoint}: {probes.Count - failed.Count} of {probes.Count} probes of the Redis/Lua features the library's scripts use pass.");
