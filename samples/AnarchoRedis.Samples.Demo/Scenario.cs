@@ -30,7 +30,7 @@ internal static class Scenario
             options.Nodes = nodes.Select(n => n.EndPoint).ToList();
             options.WriteConsistency = Consistency.Quorum; // W = 2 of 3
             options.ReadConsistency = Consistency.Quorum;  // R = 2 of 3
-            options.NodeTimeout = TimeSpan.FromSeconds(1);
+            options.NodeTimeout = TimeSpan.FromSeconds(2); // generous: the demo also runs on busy CI machines
 
             // Hints (on by default) would replay the writes C missed as soon as it answers again; off here, so that
             // what you see healing C is read repair and anti-entropy alone.
@@ -110,7 +110,7 @@ internal static class Scenario
             }
 
             var repaired = await WaitUntilAsync(async () => (await watch.SnapshotAsync()).Rows.Take(2).All(r => r.Cells[c].State == CellState.Fresh), ct);
-            view.Note(repaired ? "C now holds the newest user:1 and user:2 (read repair)." : "C was NOT repaired within 5 s.");
+            view.Note(repaired ? "C now holds the newest user:1 and user:2 (read repair)." : "C was NOT repaired within 10 s.");
             await view.StepDoneAsync(ct);
 
             view.Step(6, "an anti-entropy pass heals the rest",
@@ -177,11 +177,11 @@ internal static class Scenario
         _ => "down",
     };
 
-    /// <summary>Polls (every 50 ms, at most <paramref name="timeout"/>, default 5 s) until the condition holds.</summary>
+    /// <summary>Polls (every 50 ms, at most <paramref name="timeout"/>, default 10 s) until the condition holds.</summary>
     private static async Task<bool> WaitUntilAsync(Func<Task<bool>> condition, CancellationToken ct, TimeSpan? timeout = null)
     {
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < (timeout ?? TimeSpan.FromSeconds(5)))
+        while (watch.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)))
         {
             if (await condition())
             {
