@@ -2,78 +2,55 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
-using MessagePack;
 using StackExchange.Redis;
 
 namespace AnarchoRedis.Samples.Demo;
 
+/// <summary>What one node's meta key says about a key (<c>anrcho_version:{key}</c>): its version, and for lists the count and digest.</summary>
+/// <param name="Version">The version, 32 hex digits.</param>
+/// <param name="Tombstone">Whether the key was deleted at that version.</param>
+/// <param name="Count">Lists: the element count.</param>
+/// <param name="Digest">Lists: the digest of the live element ids.</param>
+internal sealed record MetaState(string Version, bool Tombstone, string? Count, string? Digest);
+
 /// <summary>
-/// Looks at the nodes directly (one plain StackExchange.Redis connection per node, no AnarchoRedis in between),
-/// so the demo can show what each node really holds.
+/// Looks at the nodes directly (one plain StackExchange.Redis connection per node, no AnarchoRedis and no proxy in
+/// between), so the demo shows what each node really holds.
 /// </summary>
 internal sealed class Inspector : IAsyncDisposable
 {
-    public static readonly string[] MetaFields = ["v", "t", "d", "x", "k", "n"];
+    private static readonly RedisValue[] MetaFields = ["v", "t", "c", "h"];
 
-    private readonly IReadOnlyList<IDemoNode> _nodes;
     private readonly ConnectionMultiplexer[] _connections;
 
-    private Inspector(IReadOnlyList<IDemoNode> nodes, ConnectionMultiplexer[] connections)
-    {
-        _nodes = nodes;
-        _connections = connections;
-    }
+    private Inspector(ConnectionMultiplexer[] connections) => _connections = connections;
 
-    public static async Task<Inspector> ConnectAsync(IReadOnlyList<IDemoNode> nodes)
+    /// <param name="timeoutMs">Per-command timeout: 1 s for the table's reads; longer for the Lua self-check, whose first
+    /// script makes Garnet start its Lua runtime (seconds on a busy machine).</param>
+    public static async Task<Inspector> ConnectAsync(IReadOnlyList<IDemoNode> nodes, int timeoutMs = 1000)
     {
         var connections = await Task.WhenAll(nodes.Select(n =>
         {
-            var config = ConfigurationOptions.Parse(n.EndPoint);
+            var config = ConfigurationOptions.Parse(n.DirectEndPoint);
             config.AbortOnConnectFail = false;
             config.BacklogPolicy = BacklogPolicy.FailFast;
             config.ConnectTimeout = 2000;
-            config.SyncTimeout = config.AsyncTimeout = 1000;
+            config.SyncTimeout = config.AsyncTimeout = timeoutMs;
             config.ClientName = "anarchoredis-demo-inspector";
             return ConnectionMultiplexer.ConnectAsync(config);
         })).ConfigureAwait(false);
-        return new Inspector(nodes, connections);
+        return new Inspector(connections);
     }
 
     public IDatabase Database(int index) => _connections[index].GetDatabase();
 
-    public bool IsConnected(int index) => _connections[index].IsConnected;
+    public IServer Server(int index) => _connections[index].GetServer(_connections[index].GetEndPoints()[0]);
 
-    /// <summary>One line per node: the raw data key and the meta hash of <paramref name="key"/>.</summary>
-    public async Task ShowAsync(string key, string metaKey)
+    /// <summary>The meta key of one key on one node: null when the node has none, or throws <see cref="RedisException"/>.</summary>
+    public async Task<MetaState?> MetaAsync(int index, string metaKey)
     {
-        for (var i = 0; i < _nodes.Count; i++)
-        {
-            Console.WriteLine($"    node {i + 1} {_nodes[i].EndPoint,-16} {await DescribeAsync(i, key, metaKey).ConfigureAwait(false)}");
-        }
-    }
-
-    public async Task<string> DescribeAsync(int index, string key, string metaKey)
-    {
-        if (!_nodes[index].IsRunning)
-        {
-            return "(down)";
-        }
-
-        try
-        {
-            var db = Database(index);
-            var data = await db.StringGetAsync(key).ConfigureAwait(false);
-            var meta = await db.HashGetAsync(metaKey, MetaFields.Select(f => (RedisValue)f).ToArray()).ConfigureAwait(false);
-            var dataText = data.IsNull ? "(nil)" : MessagePackSerializer.ConvertToJson((byte[])data!);
-            var metaText = meta.All(m => m.IsNull)
-                ? "(no meta key)"
-                : string.Join(" ", MetaFields.Zip(meta, (f, v) => $"{f}={(v.IsNull ? "(nil)" : v.ToString())}"));
-            return $"GET {key} = {dataText}\n{new string(' ', 26)}HMGET {metaKey} -> {metaText}";
-        }
-        catch (RedisException ex)
-        {
-            return $"(unreachable: {ex.GetType().Name})";
-        }
+        var fields = await Database(index).HashGetAsync(metaKey, MetaFields).ConfigureAwait(false);
+        return fields[0].IsNull ? null : new MetaState(fields[0]!, fields[1] == "1", fields[2], fields[3]);
     }
 
     /// <summary>Whether the direct connection to one node answers.</summary>
@@ -87,20 +64,6 @@ internal sealed class Inspector : IAsyncDisposable
         catch (RedisException)
         {
             return false;
-        }
-    }
-
-    /// <summary>The raw version field of the meta key on one node, or null.</summary>
-    public async Task<string?> VersionAsync(int index, string metaKey)
-    {
-        try
-        {
-            var v = await Database(index).HashGetAsync(metaKey, "v").ConfigureAwait(false);
-            return v.IsNull ? null : v.ToString();
-        }
-        catch (RedisException)
-        {
-            return null;
         }
     }
 

@@ -1,44 +1,86 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using System.Net;
 using System.Threading;
 using System.Threading.Tasks;
 using AnarchoRedis.Testing;
 
 namespace AnarchoRedis.Samples.Demo;
 
-/// <summary>One node of the demo's replica set: something the demo may be able to stop and start again.</summary>
+/// <summary>One node of the demo's replica set: something the demo can take away from the client and bring back.</summary>
 internal interface IDemoNode : IAsyncDisposable
 {
-    /// <summary>host:port, as given to AnarchoRedis and to the direct inspection connection.</summary>
+    /// <summary>host:port the AnarchoRedis client connects to.</summary>
     string EndPoint { get; }
 
-    /// <summary>Whether the demo started this node itself (and so can stop it and bring it back).</summary>
-    bool CanRestart { get; }
+    /// <summary>host:port of the server itself, for the demo's direct inspection connection.</summary>
+    string DirectEndPoint { get; }
 
+    /// <summary>Whether the demo started this node itself (and so may kill it and start it again empty).</summary>
+    bool OwnedByDemo { get; }
+
+    /// <summary>Whether the client can reach the node.</summary>
     bool IsRunning { get; }
 
-    /// <summary>Stops the node (its data is lost).</summary>
+    /// <summary>Takes the node away: a started node is killed (its data is lost); a given node's connection is cut.</summary>
     ValueTask StopAsync();
 
-    /// <summary>Starts the node again on the same port, empty.</summary>
-    ValueTask StartEmptyAsync();
+    /// <summary>Brings the node back: a started node on the same port, empty; a given node with the data it kept.</summary>
+    ValueTask StartAsync();
 }
 
-/// <summary>A node given on the command line: the demo never stops it.</summary>
-internal sealed class ExternalNode(string endPoint) : IDemoNode
+/// <summary>
+/// A node given on the command line. The demo never stops or wipes it: the client reaches it through an in-process
+/// TCP proxy of the testing kit, and "node down" is the proxy cutting every connection.
+/// </summary>
+internal sealed class ExternalNode : IDemoNode
 {
-    public string EndPoint { get; } = endPoint;
+    private readonly TcpProxy _proxy;
 
-    public bool CanRestart => false;
+    private ExternalNode(string endPoint, TcpProxy proxy)
+    {
+        DirectEndPoint = endPoint;
+        _proxy = proxy;
+    }
 
-    public bool IsRunning => true;
+    public string EndPoint => _proxy.EndPoint;
 
-    public ValueTask StopAsync() => throw new NotSupportedException("The demo does not stop nodes it did not start.");
+    public string DirectEndPoint { get; }
 
-    public ValueTask StartEmptyAsync() => throw new NotSupportedException("The demo does not start nodes it did not start.");
+    public bool OwnedByDemo => false;
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public bool IsRunning => !_proxy.IsPartitioned;
+
+    public static async Task<ExternalNode> StartAsync(string endPoint, CancellationToken cancellationToken)
+    {
+        var colon = endPoint.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(endPoint.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new ArgumentException($"'{endPoint}' is not host:port.", nameof(endPoint));
+        }
+
+        var host = endPoint[..colon].Trim('[', ']');
+        var address = IPAddress.TryParse(host, out var parsed)
+            ? parsed
+            : (await Dns.GetHostAddressesAsync(host, cancellationToken).ConfigureAwait(false)).First();
+        return new ExternalNode(endPoint, TcpProxy.Start(new IPEndPoint(address, port)));
+    }
+
+    public ValueTask StopAsync()
+    {
+        _proxy.Partition(PartitionMode.Reset);
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask StartAsync()
+    {
+        _proxy.Heal();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync() => _proxy.DisposeAsync();
 }
 
 /// <summary>
@@ -49,7 +91,9 @@ internal sealed class KitNode(LocalNode node) : IDemoNode
 {
     public string EndPoint => node.EndPoint;
 
-    public bool CanRestart => true;
+    public string DirectEndPoint => node.DirectEndPoint;
+
+    public bool OwnedByDemo => true;
 
     public bool IsRunning => node.IsRunning;
 
@@ -66,7 +110,7 @@ internal sealed class KitNode(LocalNode node) : IDemoNode
         return ValueTask.CompletedTask;
     }
 
-    public async ValueTask StartEmptyAsync() => await node.RestartAsync(RestartMode.LoseData).ConfigureAwait(false);
+    public async ValueTask StartAsync() => await node.RestartAsync(RestartMode.LoseData).ConfigureAwait(false);
 
     public ValueTask DisposeAsync() => node.DisposeAsync();
 }

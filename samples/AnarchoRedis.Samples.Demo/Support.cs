@@ -1,8 +1,9 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics.CodeAnalysis;
-using System.Linq;
 using System.Threading;
+using Microsoft.Extensions.Logging;
 
 namespace AnarchoRedis.Samples.Demo;
 
@@ -16,7 +17,7 @@ internal enum ServerKind
     Redis,
 }
 
-internal sealed record DemoArguments(IReadOnlyList<string>? Nodes, ServerKind Server, bool Help)
+internal sealed record DemoArguments(IReadOnlyList<string>? Nodes, ServerKind Server, bool NonInteractive, bool Trace, bool Help)
 {
     public const string Usage = """
         Usage: dotnet run --project samples/AnarchoRedis.Samples.Demo [-- options]
@@ -24,8 +25,13 @@ internal sealed record DemoArguments(IReadOnlyList<string>? Nodes, ServerKind Se
                                         what the demo needs, start redis-server processes instead (when installed)
           --server garnet               Garnet only, never fall back
           --server redis                start 3 redis-server processes (needs redis-server on PATH)
-          --nodes h:p,h:p,h:p           use these Redis nodes (at least 2); the demo never stops them and only
-                                        touches the keys user:1 and anrcho_version:{user:1}
+          --nodes h:p,h:p,h:p           use these 3 Redis nodes; the demo never stops or wipes them (node C's outage is
+                                        a cut connection instead) and only writes the keys user:1..4, user:100..199,
+                                        feed:demo and their bookkeeping
+          --non-interactive             plain step lines and tables, no live redraw (also when output is redirected
+                                        or CI=true); the exit code is 0 only when every node converged
+          --trace                       print the library's spans ("AnarchoRedis" ActivitySource) with
+                                        OpenTelemetry's console exporter (implies --non-interactive)
           --help                        this text
         """;
 
@@ -33,7 +39,7 @@ internal sealed record DemoArguments(IReadOnlyList<string>? Nodes, ServerKind Se
     {
         IReadOnlyList<string>? nodes = null;
         var server = ServerKind.Auto;
-        var help = false;
+        bool nonInteractive = false, trace = false, help = false;
         parsed = null;
         error = null;
         for (var i = 0; i < args.Length; i++)
@@ -42,9 +48,9 @@ internal sealed record DemoArguments(IReadOnlyList<string>? Nodes, ServerKind Se
             {
                 case "--nodes" when i + 1 < args.Length:
                     nodes = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    if (nodes.Count < 2)
+                    if (nodes.Count != 3)
                     {
-                        error = "--nodes needs at least two host:port entries, separated by commas.";
+                        error = "--nodes needs exactly three host:port entries, separated by commas (nodes A, B and C).";
                         return false;
                     }
 
@@ -57,6 +63,12 @@ internal sealed record DemoArguments(IReadOnlyList<string>? Nodes, ServerKind Se
                     }
 
                     break;
+                case "--non-interactive":
+                    nonInteractive = true;
+                    break;
+                case "--trace":
+                    trace = true;
+                    break;
                 case "--help" or "-h" or "-?":
                     help = true;
                     break;
@@ -66,36 +78,71 @@ internal sealed record DemoArguments(IReadOnlyList<string>? Nodes, ServerKind Se
             }
         }
 
-        parsed = new DemoArguments(nodes, server, help);
+        parsed = new DemoArguments(nodes, server, nonInteractive, trace, help);
         return true;
     }
+
+    /// <summary>
+    /// Whether to draw the live table: not when asked for plain output, not with --trace (the exporter's lines would
+    /// tear the table), not when the output goes to a file or pipe, and not under CI (CI=true).
+    /// </summary>
+    public bool Interactive =>
+        !NonInteractive && !Trace && !Console.IsOutputRedirected &&
+        !string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>
-/// Mutes the library's warnings for a moment (the demo's reconnect probe is expected to miss its quorum a few times).
-/// Wired in as a logging filter in Program.
+/// Keeps the library's warnings (a killed node makes it log some) instead of writing them to the console, where they
+/// would tear the live table; the view shows them in its own place.
 /// </summary>
-internal static class QuietLogs
+internal sealed class DemoLog : ILoggerProvider
 {
-    private static int _depth;
+    private readonly ConcurrentQueue<string> _pending = new();
+    private int _total;
 
-    public static bool IsOn => Volatile.Read(ref _depth) > 0;
+    /// <summary>Warnings logged so far.</summary>
+    public int Total => Volatile.Read(ref _total);
 
-    public static IDisposable Enter()
+    /// <summary>The latest warning, or null.</summary>
+    public string? Latest { get; private set; }
+
+    /// <summary>Takes the warnings logged since the last call.</summary>
+    public List<string> Drain()
     {
-        Interlocked.Increment(ref _depth);
-        return new Exit();
+        var lines = new List<string>();
+        while (_pending.TryDequeue(out var line))
+        {
+            lines.Add(line);
+        }
+
+        return lines;
     }
 
-    private sealed class Exit : IDisposable
-    {
-        private int _done;
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
-        public void Dispose()
+    public void Dispose()
+    {
+    }
+
+    private void Add(string line)
+    {
+        Interlocked.Increment(ref _total);
+        Latest = line;
+        _pending.Enqueue(line);
+    }
+
+    private sealed class Logger(DemoLog log, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (Interlocked.Exchange(ref _done, 1) == 0)
+            if (IsEnabled(logLevel))
             {
-                Interlocked.Decrement(ref _depth);
+                log.Add($"{logLevel} {category}: {formatter(state, exception)}");
             }
         }
     }
