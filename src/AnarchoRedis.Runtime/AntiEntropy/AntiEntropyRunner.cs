@@ -57,6 +57,7 @@ public sealed class AntiEntropyRunner
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var modeName = resolved == AntiEntropyPassMode.Digests ? "digests" : "scan";
         var started = Stopwatch.GetTimestamp();
+        using var span = AnarchoRedisTracing.StartPass(modeName);
         try
         {
             var time = _client.Time;
@@ -98,18 +99,24 @@ public sealed class AntiEntropyRunner
             Volatile.Write(ref _lastReport, report);
             _client.Metrics.AntiEntropySlotsDivergent(slotsDiffering);
             _client.Metrics.AntiEntropyKeysCompared(report.KeysCompared);
-            _client.Metrics.AntiEntropyPass(modeName, report.ProblemCount > 0 || report.UnreachableNodes.Count > 0 ? "problems" : report.KeysRepaired > 0 ? "repaired" : "clean", report.Duration);
+            var result = report.ProblemCount > 0 || report.UnreachableNodes.Count > 0 ? "problems" : report.KeysRepaired > 0 ? "repaired" : "clean";
+            _client.Metrics.AntiEntropyPass(modeName, result, report.Duration);
+            TagPass(span, report, result);
             AntiEntropyLog.Completed(_logger, report);
             return report;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException ex)
         {
             _client.Metrics.AntiEntropyPass(modeName, "cancelled", Stopwatch.GetElapsedTime(started));
+            AnarchoRedisTracing.Outcome(span, "cancelled");
+            AnarchoRedisTracing.Failed(span, ex);
             throw;
         }
         catch (Exception ex)
         {
             _client.Metrics.AntiEntropyPass(modeName, "failed", Stopwatch.GetElapsedTime(started));
+            AnarchoRedisTracing.Outcome(span, "failed");
+            AnarchoRedisTracing.Failed(span, ex);
             Log.AntiEntropyFailed(_logger, ex);
             throw;
         }
@@ -117,6 +124,31 @@ public sealed class AntiEntropyRunner
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>Puts the pass report's counts on the pass's span, as the report names them.</summary>
+    private static void TagPass(Activity? span, AntiEntropyReport report, string result)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag("anarchoredis.outcome", result);
+        span.SetTag("anarchoredis.antientropy.nodes", report.Nodes);
+        span.SetTag("anarchoredis.antientropy.slots.compared", report.SlotsCompared);
+        span.SetTag("anarchoredis.antientropy.slots.differing", report.SlotsDiffering);
+        span.SetTag("anarchoredis.antientropy.slots.due", report.SlotsDue);
+        span.SetTag("anarchoredis.antientropy.keys.compared", report.KeysCompared);
+        span.SetTag("anarchoredis.antientropy.values.repaired", report.ValuesRepaired);
+        span.SetTag("anarchoredis.antientropy.lists.repaired", report.ListsRepaired);
+        span.SetTag("anarchoredis.antientropy.value_tombstones.purged", report.ValueTombstonesPurged);
+        span.SetTag("anarchoredis.antientropy.list_tombstones.purged", report.ListTombstonesPurged);
+        span.SetTag("anarchoredis.antientropy.empty_lists.dropped", report.EmptyListsDropped);
+        span.SetTag("anarchoredis.antientropy.index_entries.dropped", report.IndexEntriesDropped);
+        span.SetTag("anarchoredis.antientropy.unknown_keys", report.UnknownKeys);
+        span.SetTag("anarchoredis.antientropy.problems", report.ProblemCount);
+        span.SetTag("anarchoredis.antientropy.unreachable_nodes", report.UnreachableNodes.Count);
     }
 
     /// <summary>Sets every node that was filling at the start of the pass ready (conditionally on the epoch id seen then).</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -31,6 +32,13 @@ internal sealed class QuorumCall<TReply>
     private int _notCounted;
     private volatile bool _decided;
     private bool _snapshotTaken;
+
+    // Tracing, set only when the operation has a span (Trace): nothing is allocated for untraced calls.
+    private Activity? _span;
+    private IReadOnlyList<ReplicaNode>? _traceNodes;
+    private Func<TReply, (string Outcome, Exception? Error)>? _describe;
+    private bool[]? _traced;
+    private long _tracedSince;
 
     public QuorumCall(int nodeCount, int required)
     {
@@ -114,14 +122,77 @@ internal sealed class QuorumCall<TReply>
         }
     }
 
+    /// <summary>
+    /// Adds an event to <paramref name="span"/> for each node's reply as it arrives, until <see cref="EndTrace"/>; call
+    /// before the first send. Does nothing without a span.
+    /// </summary>
+    /// <param name="span">The operation's span, or <see langword="null"/>.</param>
+    /// <param name="nodes">The nodes, by index.</param>
+    /// <param name="describe">A reply's outcome name and error, for its event.</param>
+    public void Trace(Activity? span, IReadOnlyList<ReplicaNode> nodes, Func<TReply, (string Outcome, Exception? Error)> describe)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        _traceNodes = nodes;
+        _describe = describe;
+        _traced = new bool[_replies.Length];
+        _tracedSince = Stopwatch.GetTimestamp();
+        _span = span;
+    }
+
+    /// <summary>
+    /// Ends the node events of a traced call: each node that has not answered yet gets one event, <c>pending</c> (or
+    /// <c>not_asked</c>, for a read sent to R nodes that never needed it); replies after this add none.
+    /// </summary>
+    public void EndTrace()
+    {
+        if (_span is not { } span)
+        {
+            return;
+        }
+
+        bool[] traced;
+        int asked;
+        lock (_replies)
+        {
+            if (_traced is null)
+            {
+                return;
+            }
+
+            traced = _traced;
+            _traced = null;
+            asked = _order is null ? traced.Length : Math.Min(_launched, _order.Length);
+        }
+
+        for (var i = 0; i < traced.Length; i++)
+        {
+            if (!traced[i])
+            {
+                var wasAsked = _order is null || Array.IndexOf(_order, i, 0, asked) >= 0;
+                AnarchoRedisTracing.NodeEvent(span, _traceNodes![i].Name, wasAsked ? "pending" : "not_asked", counted: false, latency: null, error: null);
+            }
+        }
+    }
+
     public void OnReply(int index, TReply reply)
     {
         var decideNow = false;
+        var trace = false;
         TaskCompletionSource? allArrived = null;
         Action<int, TReply, object?>? late = null;
         object? lateState = null;
         lock (_replies)
         {
+            if (_traced is not null)
+            {
+                _traced[index] = true;
+                trace = true;
+            }
+
             // After the snapshot the arrays belong to the caller (they are handed out, not copied): late replies go
             // only to the late handler.
             if (!_snapshotTaken)
@@ -163,6 +234,12 @@ internal sealed class QuorumCall<TReply>
                     lateState = _lateState;
                 }
             }
+        }
+
+        if (trace)
+        {
+            var (outcome, error) = _describe!(reply);
+            AnarchoRedisTracing.NodeEvent(_span!, _traceNodes![index].Name, outcome, reply.Counts, Stopwatch.GetElapsedTime(_tracedSince), error);
         }
 
         // Completions run outside the lock: continuations may run inline.
