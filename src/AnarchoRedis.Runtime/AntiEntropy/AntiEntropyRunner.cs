@@ -126,7 +126,7 @@ public sealed class AntiEntropyRunner
         }
     }
 
-    /// <summary>Puts the pass report's counts on the pass's span, as the report names them.</summary>
+    /// <summary>Puts the pass report's counts on the pass's span, each named after its report property in snake_case.</summary>
     private static void TagPass(Activity? span, AntiEntropyReport report, string result)
     {
         if (span is null)
@@ -136,18 +136,18 @@ public sealed class AntiEntropyRunner
 
         span.SetTag("anarchoredis.outcome", result);
         span.SetTag("anarchoredis.antientropy.nodes", report.Nodes);
-        span.SetTag("anarchoredis.antientropy.slots.compared", report.SlotsCompared);
-        span.SetTag("anarchoredis.antientropy.slots.differing", report.SlotsDiffering);
-        span.SetTag("anarchoredis.antientropy.slots.due", report.SlotsDue);
-        span.SetTag("anarchoredis.antientropy.keys.compared", report.KeysCompared);
-        span.SetTag("anarchoredis.antientropy.values.repaired", report.ValuesRepaired);
-        span.SetTag("anarchoredis.antientropy.lists.repaired", report.ListsRepaired);
-        span.SetTag("anarchoredis.antientropy.value_tombstones.purged", report.ValueTombstonesPurged);
-        span.SetTag("anarchoredis.antientropy.list_tombstones.purged", report.ListTombstonesPurged);
-        span.SetTag("anarchoredis.antientropy.empty_lists.dropped", report.EmptyListsDropped);
-        span.SetTag("anarchoredis.antientropy.index_entries.dropped", report.IndexEntriesDropped);
+        span.SetTag("anarchoredis.antientropy.slots_compared", report.SlotsCompared);
+        span.SetTag("anarchoredis.antientropy.slots_differing", report.SlotsDiffering);
+        span.SetTag("anarchoredis.antientropy.slots_due", report.SlotsDue);
+        span.SetTag("anarchoredis.antientropy.keys_compared", report.KeysCompared);
+        span.SetTag("anarchoredis.antientropy.values_repaired", report.ValuesRepaired);
+        span.SetTag("anarchoredis.antientropy.lists_repaired", report.ListsRepaired);
+        span.SetTag("anarchoredis.antientropy.value_tombstones_purged", report.ValueTombstonesPurged);
+        span.SetTag("anarchoredis.antientropy.list_tombstones_purged", report.ListTombstonesPurged);
+        span.SetTag("anarchoredis.antientropy.empty_lists_dropped", report.EmptyListsDropped);
+        span.SetTag("anarchoredis.antientropy.index_entries_dropped", report.IndexEntriesDropped);
         span.SetTag("anarchoredis.antientropy.unknown_keys", report.UnknownKeys);
-        span.SetTag("anarchoredis.antientropy.problems", report.ProblemCount);
+        span.SetTag("anarchoredis.antientropy.problem_count", report.ProblemCount);
         span.SetTag("anarchoredis.antientropy.unreachable_nodes", report.UnreachableNodes.Count);
     }
 
