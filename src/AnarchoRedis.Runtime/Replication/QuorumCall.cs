@@ -33,12 +33,8 @@ internal sealed class QuorumCall<TReply>
     private volatile bool _decided;
     private bool _snapshotTaken;
 
-    // Tracing, set only when the operation has a span (Trace): nothing is allocated for untraced calls.
-    private Activity? _span;
-    private IReadOnlyList<ReplicaNode>? _traceNodes;
-    private Func<TReply, (string Outcome, Exception? Error)>? _describe;
-    private bool[]? _traced;
-    private long _tracedSince;
+    // Made only when the operation has a span (Trace): an untraced call carries one null field.
+    private NodeTrace? _trace;
 
     public QuorumCall(int nodeCount, int required)
     {
@@ -131,16 +127,10 @@ internal sealed class QuorumCall<TReply>
     /// <param name="describe">A reply's outcome name and error, for its event.</param>
     public void Trace(Activity? span, IReadOnlyList<ReplicaNode> nodes, Func<TReply, (string Outcome, Exception? Error)> describe)
     {
-        if (span is null)
+        if (span is not null)
         {
-            return;
+            _trace = new NodeTrace(span, nodes, describe, new bool[_replies.Length], Stopwatch.GetTimestamp());
         }
-
-        _traceNodes = nodes;
-        _describe = describe;
-        _traced = new bool[_replies.Length];
-        _tracedSince = Stopwatch.GetTimestamp();
-        _span = span;
     }
 
     /// <summary>
@@ -149,31 +139,31 @@ internal sealed class QuorumCall<TReply>
     /// </summary>
     public void EndTrace()
     {
-        if (_span is not { } span)
+        if (_trace is not { } trace)
         {
             return;
         }
 
-        bool[] traced;
+        bool[] answered;
         int asked;
         lock (_replies)
         {
-            if (_traced is null)
+            if (trace.Ended)
             {
                 return;
             }
 
-            traced = _traced;
-            _traced = null;
-            asked = _order is null ? traced.Length : Math.Min(_launched, _order.Length);
+            trace.Ended = true;
+            answered = trace.Answered; // no longer written: replies after the end add no event
+            asked = _order is null ? answered.Length : Math.Min(_launched, _order.Length);
         }
 
-        for (var i = 0; i < traced.Length; i++)
+        for (var i = 0; i < answered.Length; i++)
         {
-            if (!traced[i])
+            if (!answered[i])
             {
                 var wasAsked = _order is null || Array.IndexOf(_order, i, 0, asked) >= 0;
-                AnarchoRedisTracing.NodeEvent(span, _traceNodes![i].Name, wasAsked ? "pending" : "not_asked", counted: false, latency: null, error: null);
+                AnarchoRedisTracing.NodeEvent(trace.Span, trace.Nodes[i].Name, wasAsked ? "pending" : "not_asked", counted: false, latency: null, error: null);
             }
         }
     }
@@ -187,9 +177,9 @@ internal sealed class QuorumCall<TReply>
         object? lateState = null;
         lock (_replies)
         {
-            if (_traced is not null)
+            if (_trace is { Ended: false })
             {
-                _traced[index] = true;
+                _trace.Answered[index] = true;
                 trace = true;
             }
 
@@ -238,8 +228,8 @@ internal sealed class QuorumCall<TReply>
 
         if (trace)
         {
-            var (outcome, error) = _describe!(reply);
-            AnarchoRedisTracing.NodeEvent(_span!, _traceNodes![index].Name, outcome, reply.Counts, Stopwatch.GetElapsedTime(_tracedSince), error);
+            var (outcome, error) = _trace!.Describe(reply);
+            AnarchoRedisTracing.NodeEvent(_trace.Span, _trace.Nodes[index].Name, outcome, reply.Counts, Stopwatch.GetElapsedTime(_trace.Since), error);
         }
 
         // Completions run outside the lock: continuations may run inline.
@@ -311,5 +301,21 @@ internal sealed class QuorumCall<TReply>
         }
 
         return TakeSnapshot();
+    }
+
+    /// <summary>A traced call's span, what names its nodes' events, and which nodes answered (under the call's lock).</summary>
+    private sealed class NodeTrace(Activity span, IReadOnlyList<ReplicaNode> nodes, Func<TReply, (string Outcome, Exception? Error)> describe, bool[] answered, long since)
+    {
+        public Activity Span { get; } = span;
+
+        public IReadOnlyList<ReplicaNode> Nodes { get; } = nodes;
+
+        public Func<TReply, (string Outcome, Exception? Error)> Describe { get; } = describe;
+
+        public bool[] Answered { get; } = answered;
+
+        public long Since { get; } = since;
+
+        public bool Ended { get; set; }
     }
 }
