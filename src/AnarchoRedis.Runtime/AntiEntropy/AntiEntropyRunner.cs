@@ -57,6 +57,7 @@ public sealed class AntiEntropyRunner
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         var modeName = resolved == AntiEntropyPassMode.Digests ? "digests" : "scan";
         var started = Stopwatch.GetTimestamp();
+        using var span = AnarchoRedisTracing.StartPass(modeName);
         try
         {
             var time = _client.Time;
@@ -98,18 +99,24 @@ public sealed class AntiEntropyRunner
             Volatile.Write(ref _lastReport, report);
             _client.Metrics.AntiEntropySlotsDivergent(slotsDiffering);
             _client.Metrics.AntiEntropyKeysCompared(report.KeysCompared);
-            _client.Metrics.AntiEntropyPass(modeName, report.ProblemCount > 0 || report.UnreachableNodes.Count > 0 ? "problems" : report.KeysRepaired > 0 ? "repaired" : "clean", report.Duration);
+            var result = report.ProblemCount > 0 || report.UnreachableNodes.Count > 0 ? "problems" : report.KeysRepaired > 0 ? "repaired" : "clean";
+            _client.Metrics.AntiEntropyPass(modeName, result, report.Duration);
+            TagPass(span, report, result);
             AntiEntropyLog.Completed(_logger, report);
             return report;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException ex)
         {
             _client.Metrics.AntiEntropyPass(modeName, "cancelled", Stopwatch.GetElapsedTime(started));
+            AnarchoRedisTracing.Outcome(span, "cancelled");
+            AnarchoRedisTracing.Failed(span, ex);
             throw;
         }
         catch (Exception ex)
         {
             _client.Metrics.AntiEntropyPass(modeName, "failed", Stopwatch.GetElapsedTime(started));
+            AnarchoRedisTracing.Outcome(span, "failed");
+            AnarchoRedisTracing.Failed(span, ex);
             Log.AntiEntropyFailed(_logger, ex);
             throw;
         }
@@ -155,6 +162,31 @@ public sealed class AntiEntropyRunner
             ProblemCount = state.ProblemCount,
             Problems = state.Problems,
         };
+    }
+
+    /// <summary>Puts the pass report's counts on the pass's span, each named after its report property in snake_case.</summary>
+    private static void TagPass(Activity? span, AntiEntropyReport report, string result)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        span.SetTag("anarchoredis.outcome", result);
+        span.SetTag("anarchoredis.antientropy.nodes", report.Nodes);
+        span.SetTag("anarchoredis.antientropy.slots_compared", report.SlotsCompared);
+        span.SetTag("anarchoredis.antientropy.slots_differing", report.SlotsDiffering);
+        span.SetTag("anarchoredis.antientropy.slots_due", report.SlotsDue);
+        span.SetTag("anarchoredis.antientropy.keys_compared", report.KeysCompared);
+        span.SetTag("anarchoredis.antientropy.values_repaired", report.ValuesRepaired);
+        span.SetTag("anarchoredis.antientropy.lists_repaired", report.ListsRepaired);
+        span.SetTag("anarchoredis.antientropy.value_tombstones_purged", report.ValueTombstonesPurged);
+        span.SetTag("anarchoredis.antientropy.list_tombstones_purged", report.ListTombstonesPurged);
+        span.SetTag("anarchoredis.antientropy.empty_lists_dropped", report.EmptyListsDropped);
+        span.SetTag("anarchoredis.antientropy.index_entries_dropped", report.IndexEntriesDropped);
+        span.SetTag("anarchoredis.antientropy.unknown_keys", report.UnknownKeys);
+        span.SetTag("anarchoredis.antientropy.problem_count", report.ProblemCount);
+        span.SetTag("anarchoredis.antientropy.unreachable_nodes", report.UnreachableNodes.Count);
     }
 
     /// <summary>Sets every node that was filling at the start of the pass ready (conditionally on the epoch id seen then).</summary>

@@ -20,7 +20,7 @@ public sealed class HintOptions
 
     /// <summary>
     /// The most hints kept in memory per node (distinct keys), and the approximate length bound of each durable
-    /// stream. Hints beyond it are dropped and counted (<c>anarchoredis.hints.dropped</c>); anti-entropy heals what
+    /// stream. Hints beyond it are dropped and counted (<c>anarchoredis.hint.dropped</c>); anti-entropy heals what
     /// hints miss. Default 100,000.
     /// </summary>
     public int MaxPerNode { get; set; } = 100_000;

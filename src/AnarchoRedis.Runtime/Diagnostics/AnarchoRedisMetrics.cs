@@ -8,6 +8,9 @@ namespace AnarchoRedis;
 /// <summary>
 /// The library's instruments, on the meter <see cref="MeterName"/>. Listen with
 /// <c>dotnet-counters monitor --counters AnarchoRedis</c> or OpenTelemetry's <c>AddMeter("AnarchoRedis")</c>.
+/// Names follow OpenTelemetry's conventions: lowercase, dot-separated singular namespaces, snake_case words, counters
+/// of things plural and never <c>_total</c>, units in UCUM (<c>s</c> for every duration, <c>{thing}</c> annotations
+/// for counts); docs/observability.md lists them all.
 /// </summary>
 public sealed class AnarchoRedisMetrics : IDisposable
 {
@@ -50,8 +53,8 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _missedWrites = _meter.CreateCounter<long>("anarchoredis.node.missed_writes", "{write}", "Writes a node did not acknowledge after the quorum was reached.");
         _aePasses = _meter.CreateCounter<long>("anarchoredis.antientropy.passes", "{pass}", "Anti-entropy passes, by mode and result (clean, repaired, problems, failed, cancelled).");
         _aeDuration = _meter.CreateHistogram<double>("anarchoredis.antientropy.pass.duration", "s", "Duration of anti-entropy passes, by mode.");
-        _aeSlotsDivergent = _meter.CreateCounter<long>("anarchoredis.antientropy.slots.divergent", "{slot}", "Slots whose digests differed between nodes.");
-        _aeKeysCompared = _meter.CreateCounter<long>("anarchoredis.antientropy.keys.compared", "{key}", "Keys compared across nodes by anti-entropy.");
+        _aeSlotsDivergent = _meter.CreateCounter<long>("anarchoredis.antientropy.slot.divergent", "{slot}", "Slots whose digests differed between nodes.");
+        _aeKeysCompared = _meter.CreateCounter<long>("anarchoredis.antientropy.key.compared", "{key}", "Keys compared across nodes by anti-entropy.");
         _aeRepairs = _meter.CreateCounter<long>("anarchoredis.antientropy.repairs", "{key}", "Keys repaired by anti-entropy, by kind (value, list).");
         _aePurges = _meter.CreateCounter<long>("anarchoredis.antientropy.purges", "{tombstone}", "Tombstones purged by anti-entropy, by kind (value_tombstone, list_tombstone, empty_list).");
         _aeProblems = _meter.CreateCounter<long>("anarchoredis.antientropy.problems", "{problem}", "Problems met by anti-entropy passes, by kind.");
@@ -114,12 +117,12 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _meter.CreateObservableGauge(
             "anarchoredis.node.state",
             () => Measure(nodes, static n => (int)n.State),
-            "{state}",
+            "1",
             "Each node's state: 0 healthy, 1 circuit open, 2 unverified, 3 filling after an empty restart.");
         _meter.CreateObservableGauge(
             "anarchoredis.node.latency",
-            () => Measure(nodes, static n => n.LatencyAverage.TotalMilliseconds),
-            "ms",
+            () => Measure(nodes, static n => n.LatencyAverage.TotalSeconds),
+            "s",
             "Each node's exponentially weighted average reply latency.");
     }
 

@@ -13,10 +13,10 @@ internal sealed class HintMetrics
 
     public HintMetrics(Meter meter, Func<IEnumerable<Measurement<long>>> pending)
     {
-        _recorded = meter.CreateCounter<long>("anarchoredis.hints.recorded", "{hint}", "Hints recorded for nodes that missed a write, by node and where (memory, durable).");
-        _replayed = meter.CreateCounter<long>("anarchoredis.hints.replayed", "{hint}", "Hints replayed to their node as targeted repairs, by node and source (memory, durable).");
-        _dropped = meter.CreateCounter<long>("anarchoredis.hints.dropped", "{hint}", "Hints dropped because their node already had Hints.MaxPerNode pending (anti-entropy heals them).");
-        meter.CreateObservableGauge("anarchoredis.hints.pending", pending, "{hint}", "In-memory hints waiting for their node, by node.");
+        _recorded = meter.CreateCounter<long>("anarchoredis.hint.recorded", "{hint}", "Hints recorded for nodes that missed a write, by node and where (memory, durable).");
+        _replayed = meter.CreateCounter<long>("anarchoredis.hint.replayed", "{hint}", "Hints replayed to their node as targeted repairs, by node and source (memory, durable).");
+        _dropped = meter.CreateCounter<long>("anarchoredis.hint.dropped", "{hint}", "Hints dropped because their node already had Hints.MaxPerNode pending (anti-entropy heals them).");
+        meter.CreateObservableGauge("anarchoredis.hint.pending", pending, "{hint}", "In-memory hints waiting for their node, by node.");
     }
 
     public void Recorded(string node, string where) =>

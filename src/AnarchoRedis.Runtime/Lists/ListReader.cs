@@ -41,32 +41,48 @@ internal sealed class ListReader : Replicator
     public async ValueTask<IReadOnlyList<ListElement>> RangeAsync(ReplicatedTypeDescriptor descriptor, string key, long start, long stop, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (replies, agreed) = await QuorumReadAsync("lrange", key, descriptor.Name, [descriptor.Name, ModeRange, start, stop], required, repair, fanOut, cancellationToken).ConfigureAwait(false);
-        IReadOnlyList<ListElement> result;
-        if (agreed >= 0)
+        using var span = StartSpan("lrange", descriptor.Name, AnarchoRedisTracing.ListKind, required);
+        try
         {
-            result = replies[agreed].Elements;
-        }
-        else
-        {
-            var merged = await SyncAsync(key, descriptor.Name, required, ModeName(repair), cancellationToken).ConfigureAwait(false);
-            result = ListMerge.Range(merged.Elements, start, stop);
-        }
+            var (replies, agreed) = await QuorumReadAsync("lrange", key, descriptor.Name, [descriptor.Name, ModeRange, start, stop], required, repair, fanOut, span, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<ListElement> result;
+            if (agreed >= 0)
+            {
+                result = replies[agreed].Elements;
+            }
+            else
+            {
+                var merged = await SyncAsync(key, descriptor.Name, required, ModeName(repair), cancellationToken).ConfigureAwait(false);
+                result = ListMerge.Range(merged.Elements, start, stop);
+            }
 
-        _metrics.Operation("lrange", "ok", started);
-        return result;
+            Completed("lrange", "ok", started, span);
+            return result;
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
+        }
     }
 
     /// <summary>The list's length with quorum R (merging and repairing when the replicas disagree).</summary>
     public async ValueTask<long> LengthAsync(ReplicatedTypeDescriptor descriptor, string key, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var (replies, agreed) = await QuorumReadAsync("llen", key, descriptor.Name, [descriptor.Name, ModeMeta], required, repair, fanOut, cancellationToken).ConfigureAwait(false);
-        var length = agreed >= 0
-            ? replies[agreed].Count
-            : (await SyncAsync(key, descriptor.Name, required, ModeName(repair), cancellationToken).ConfigureAwait(false)).Count;
-        _metrics.Operation("llen", "ok", started);
-        return length;
+        using var span = StartSpan("llen", descriptor.Name, AnarchoRedisTracing.ListKind, required);
+        try
+        {
+            var (replies, agreed) = await QuorumReadAsync("llen", key, descriptor.Name, [descriptor.Name, ModeMeta], required, repair, fanOut, span, cancellationToken).ConfigureAwait(false);
+            var length = agreed >= 0
+                ? replies[agreed].Count
+                : (await SyncAsync(key, descriptor.Name, required, ModeName(repair), cancellationToken).ConfigureAwait(false)).Count;
+            Completed("llen", "ok", started, span);
+            return length;
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
+        }
     }
 
     /// <summary>The merged full list from at least R nodes, with every diverged node that answered repaired.</summary>
@@ -87,66 +103,78 @@ internal sealed class ListReader : Replicator
         _ => "blocking",
     };
 
-    private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, ReadRepairMode repair, ReadFanOut fanOut, CancellationToken cancellationToken)
+    private async Task<(ListReadReply[] Replies, int Agreed)> QuorumReadAsync(string operation, string key, string typeName, RedisValue[] args, int required, ReadRepairMode repair, ReadFanOut fanOut, Activity? span, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var keys = _listKeys.ReadKeys(key);
         var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
-        await SendReadAsync(
-            call,
-            fanOut,
-            (Owner: this, Call: call, Key: key, Keys: keys, Args: args, TypeName: typeName),
-            static (s, node) => s.Owner.ReadOnNode(s.Call, node, s.Key, s.Keys, s.Args, s.TypeName),
-            cancellationToken).ConfigureAwait(false);
-        if (!call.Reached)
+        if (span is not null)
         {
-            var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
-            _metrics.Operation(operation, "quorum_failed", started);
-            throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
+            call.Trace(span, _nodes.Nodes, DescribeRead);
         }
 
-        var (replies, arrived) = call.TakeSnapshot();
-        var agreed = -1;
-        var diverged = false;
-        for (var i = 0; i < replies.Length; i++)
+        try
         {
-            if (!arrived[i] || !replies[i].Ok)
+            await SendReadAsync(
+                call,
+                fanOut,
+                (Owner: this, Call: call, Key: key, Keys: keys, Args: args, TypeName: typeName),
+                static (s, node) => s.Owner.ReadOnNode(s.Call, node, s.Key, s.Keys, s.Args, s.TypeName),
+                cancellationToken).ConfigureAwait(false);
+            if (!call.Reached)
             {
-                continue;
+                var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+                Completed(operation, "quorum_failed", started, span);
+                throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
             }
 
-            if (agreed < 0)
+            var (replies, arrived) = call.TakeSnapshot();
+            var agreed = -1;
+            var diverged = false;
+            for (var i = 0; i < replies.Length; i++)
             {
-                agreed = i;
+                if (!arrived[i] || !replies[i].Ok)
+                {
+                    continue;
+                }
+
+                if (agreed < 0)
+                {
+                    agreed = i;
+                }
+                else if (replies[i].Count != replies[agreed].Count || replies[i].Digest != replies[agreed].Digest)
+                {
+                    diverged = true;
+                }
             }
-            else if (replies[i].Count != replies[agreed].Count || replies[i].Digest != replies[agreed].Digest)
+
+            if (diverged)
             {
-                diverged = true;
+                Log.ListDiverged(_logger, key, operation);
+                return (replies, -1);
             }
-        }
 
-        if (diverged)
-        {
-            Log.ListDiverged(_logger, key, operation);
-            return (replies, -1);
-        }
+            if (repair == ReadRepairMode.Off)
+            {
+                return (replies, agreed);
+            }
 
-        if (repair == ReadRepairMode.Off)
-        {
+            call.HandleLate(
+                static (index, reply, state) =>
+                {
+                    var (owner, key, typeName, count, digest) = ((ListReader, string, string, long, ulong))state!;
+                    if (reply.Ok && (reply.Count != count || reply.Digest != digest))
+                    {
+                        owner.SyncInBackground(key, typeName);
+                    }
+                },
+                (this, key, typeName, replies[agreed].Count, replies[agreed].Digest));
             return (replies, agreed);
         }
-
-        call.HandleLate(
-            static (index, reply, state) =>
-            {
-                var (owner, key, typeName, count, digest) = ((ListReader, string, string, long, ulong))state!;
-                if (reply.Ok && (reply.Count != count || reply.Digest != digest))
-                {
-                    owner.SyncInBackground(key, typeName);
-                }
-            },
-            (this, key, typeName, replies[agreed].Count, replies[agreed].Digest));
-        return (replies, agreed);
+        finally
+        {
+            call.EndTrace();
+        }
     }
 
     /// <summary>Starts a list read on one node.</summary>
@@ -158,7 +186,7 @@ internal sealed class ListReader : Replicator
         try
         {
             // Background repair mode: a late reply that still differs starts the merge (SyncInBackground).
-            var (_, agreed) = await QuorumReadAsync("llen", key, typeName, [typeName, ModeMeta], _nodes.Majority, ReadRepairMode.Background, ReadFanOut.All, CancellationToken.None).ConfigureAwait(false);
+            var (_, agreed) = await QuorumReadAsync("llen", key, typeName, [typeName, ModeMeta], _nodes.Majority, ReadRepairMode.Background, ReadFanOut.All, span: null, CancellationToken.None).ConfigureAwait(false);
             if (agreed < 0)
             {
                 SyncInBackground(key, typeName);
@@ -223,68 +251,88 @@ internal sealed class ListReader : Replicator
     internal async Task<ListReplicaState> SyncAsync(string key, string typeName, int required, string mode, CancellationToken cancellationToken)
     {
         var keys = _listKeys.ReadKeys(key);
+        using var span = StartSpan("list_merge", typeName, AnarchoRedisTracing.ListKind, required);
         var call = new QuorumCall<ListReadReply>(_nodes.Count, required);
+        if (span is not null)
+        {
+            call.Trace(span, _nodes.Nodes, DescribeRead);
+        }
+
         RedisValue[] args = [typeName, ModeFull];
-        foreach (var node in _nodes.Nodes)
-        {
-            ReadOnNode(call, node, key, keys, args, typeName);
-        }
-
-        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!call.Reached)
-        {
-            var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
-            throw QuorumFailure("list_repair", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
-        }
-
-        // Give the other nodes a moment (they were asked at the same time): a merge of more replicas repairs more.
         try
         {
-            await call.AllArrived.WaitAsync(_options.NodeTimeout / 4, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // The rest are handled as late replies.
-        }
+            foreach (var node in _nodes.Nodes)
+            {
+                ReadOnNode(call, node, key, keys, args, typeName);
+            }
 
-        var (replies, arrived) = call.TakeSnapshot();
-        var basis = ListMergedReplicas.Of(replies.Where((_, i) => arrived[i]), ExpiryJudgedAtMs);
-        var merged = basis.Merged;
-        if (mode == "off")
-        {
-            // Read repair is off for this call: the merge answers the read, the nodes are left to anti-entropy.
+            await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!call.Reached)
+            {
+                var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+                AnarchoRedisTracing.Outcome(span, "quorum_failed");
+                throw QuorumFailure("list_repair", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
+            }
+
+            // Give the other nodes a moment (they were asked at the same time): a merge of more replicas repairs more.
+            try
+            {
+                await call.AllArrived.WaitAsync(_options.NodeTimeout / 4, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The rest are handled as late replies.
+            }
+
+            var (replies, arrived) = call.TakeSnapshot();
+            var basis = ListMergedReplicas.Of(replies.Where((_, i) => arrived[i]), ExpiryJudgedAtMs);
+            var merged = basis.Merged;
+            if (mode == "off")
+            {
+                // Read repair is off for this call: the merge answers the read, the nodes are left to anti-entropy.
+                AnarchoRedisTracing.Outcome(span, "ok");
+                return merged;
+            }
+
+            var plan = _repair.PlanFor(key, typeName, basis);
+            List<Task>? repairs = null;
+            for (var i = 0; i < replies.Length; i++)
+            {
+                if (arrived[i] && replies[i].Ok && (replies[i].Count != merged.Count || replies[i].Digest != merged.Digest))
+                {
+                    (repairs ??= []).Add(plan.RunAsync(_nodes.Nodes[i], replies[i], mode));
+                }
+            }
+
+            call.HandleLate(
+                static (index, reply, state) =>
+                {
+                    var plan = (ListRepair.ReplacePlan)state!;
+                    if (reply.Ok && (reply.Count != plan.Merged.Count || reply.Digest != plan.Merged.Digest))
+                    {
+                        // The late node may hold elements the others lack: merge it in, repair it; the others learn them
+                        // at the next write's post-write check (or anti-entropy).
+                        var widened = plan.Widen(reply);
+                        _ = widened.RunAsync(plan.Owner.Context.Nodes.Nodes[index], reply, "background");
+                    }
+                },
+                plan);
+
+            if (repairs is not null && mode == "blocking")
+            {
+                await Task.WhenAll(repairs).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            AnarchoRedisTracing.Outcome(span, "ok");
             return merged;
         }
-
-        var plan = _repair.PlanFor(key, typeName, basis);
-        List<Task>? repairs = null;
-        for (var i = 0; i < replies.Length; i++)
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
         {
-            if (arrived[i] && replies[i].Ok && (replies[i].Count != merged.Count || replies[i].Digest != merged.Digest))
-            {
-                (repairs ??= []).Add(plan.RunAsync(_nodes.Nodes[i], replies[i], mode));
-            }
+            throw; // Never reached: the filter records the failure on the span and declines.
         }
-
-        call.HandleLate(
-            static (index, reply, state) =>
-            {
-                var plan = (ListRepair.ReplacePlan)state!;
-                if (reply.Ok && (reply.Count != plan.Merged.Count || reply.Digest != plan.Merged.Digest))
-                {
-                    // The late node may hold elements the others lack: merge it in, repair it; the others learn them
-                    // at the next write's post-write check (or anti-entropy).
-                    var widened = plan.Widen(reply);
-                    _ = widened.RunAsync(plan.Owner.Context.Nodes.Nodes[index], reply, "background");
-                }
-            },
-            plan);
-
-        if (repairs is not null && mode == "blocking")
+        finally
         {
-            await Task.WhenAll(repairs).WaitAsync(cancellationToken).ConfigureAwait(false);
+            call.EndTrace();
         }
-
-        return merged;
     }
 }

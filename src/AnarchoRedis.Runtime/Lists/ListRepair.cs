@@ -281,6 +281,8 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
         /// <summary>Read repair of one node: the outcome is counted and logged, never thrown.</summary>
         public async Task RunAsync(ReplicaNode node, ListReadReply seen, string mode)
         {
+            // The span of the operation that merged, taken before the first await (a background repair may outlive it).
+            var span = AnarchoRedisTracing.Current;
             try
             {
                 var reply = await ApplyAsync(node, seen).ConfigureAwait(false);
@@ -291,6 +293,7 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
                     _ => "failed",
                 };
                 Owner._metrics.ListRepair(mode, outcome);
+                AnarchoRedisTracing.RepairEvent(span, node.Name, AnarchoRedisTracing.ListKind, mode, outcome, reply.Error);
                 Log.ListRepaired(Owner._logger, _key, node.Name, mode, outcome, Merged.Count);
                 if (reply.Error is not null)
                 {
@@ -300,6 +303,7 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
             catch (Exception ex)
             {
                 Owner._metrics.ListRepair(mode, "failed");
+                AnarchoRedisTracing.RepairEvent(span, node.Name, AnarchoRedisTracing.ListKind, mode, "failed", ex);
                 Log.ListRepairFailed(Owner._logger, _key, node.Name, ex);
             }
         }

@@ -106,13 +106,19 @@ internal sealed class ListWriter : Replicator
         int required,
         CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
+        using var span = StartSpan(operation, typeName, AnarchoRedisTracing.ListKind, required);
+        var call = new QuorumCall<ListWriteReply>(_nodes.Count, required);
+        if (span is not null)
+        {
+            call.Trace(span, _nodes.Nodes, static r => (AnarchoRedisTracing.OutcomeName(r.Kind), r.Error));
+        }
+
         // Counted while in flight, so that the post-write check of an overlapping write on the same key can tell a
         // transient difference from a divergence (OtherWritesInFlight).
         _bursts.Enter(key);
         try
         {
-            var started = Stopwatch.GetTimestamp();
-            var call = new QuorumCall<ListWriteReply>(_nodes.Count, required);
             foreach (var node in _nodes.Nodes)
             {
                 _ = NodeCall.RunAsync<ListWriteReply, WriteStep>(node, new WriteStep(this, call, script, key, keys, args, version, typeName));
@@ -122,7 +128,7 @@ internal sealed class ListWriter : Replicator
             if (!call.Reached)
             {
                 var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
-                _metrics.Operation(operation, "quorum_failed", started);
+                Completed(operation, "quorum_failed", started, span);
                 throw QuorumFailure(operation, key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Counts ? r.Stored : null, r.Error));
             }
 
@@ -211,11 +217,17 @@ internal sealed class ListWriter : Replicator
                 },
                 (this, key, typeName, expectedCount, expectedDigest));
 
-            _metrics.Operation(operation, "ok", started);
+            Completed(operation, "ok", started, span);
+            span?.SetTag("anarchoredis.quorum.counted", acknowledged);
             return new ListWriteResult(version, length, acknowledged, required);
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
         }
         finally
         {
+            call.EndTrace();
             if (_bursts.Exit(key) is { } deferred)
             {
                 // The last write of a burst on the key: the check its writes deferred runs now.

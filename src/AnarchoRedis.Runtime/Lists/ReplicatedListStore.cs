@@ -162,23 +162,33 @@ public sealed class ReplicatedListStore<T>
     {
         ArgumentNullException.ThrowIfNull(item);
         var payload = _codec.Encode(key, item);
-        var required = _writer.RequiredForWrite(Descriptor, options);
-        var merged = await _reader.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
-        var ids = new List<ReplicatedVersion>();
-        foreach (var element in merged.Elements)
+        using var span = AnarchoRedisTracing.StartCall("lrem", Descriptor.Name, AnarchoRedisTracing.ListKind);
+        try
         {
-            if (element.Payload.Span.SequenceEqual(payload))
+            var required = _writer.RequiredForWrite(Descriptor, options);
+            var merged = await _reader.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
+            var ids = new List<ReplicatedVersion>();
+            foreach (var element in merged.Elements)
             {
-                ids.Add(element.Id);
+                if (element.Payload.Span.SequenceEqual(payload))
+                {
+                    ids.Add(element.Id);
+                }
             }
-        }
 
-        if (ids.Count > 0)
+            if (ids.Count > 0)
+            {
+                await _writer.RemoveIdsAsync("lrem", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+            }
+
+            AnarchoRedisTracing.Outcome(span, "ok");
+            span?.SetTag("anarchoredis.list.removed", ids.Count);
+            return ids.Count;
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
         {
-            await _writer.RemoveIdsAsync("lrem", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+            throw; // Never reached: the filter records the failure on the span and declines.
         }
-
-        return ids.Count;
     }
 
     /// <summary>Keeps only elements <paramref name="start"/>..<paramref name="stop"/>, with LTRIM semantics.</summary>
@@ -192,17 +202,27 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
     public async ValueTask<ListWriteResult> TrimAsync(string key, long start, long stop, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var required = _writer.RequiredForWrite(Descriptor, options);
-        var merged = await _reader.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
-        var removed = ListMerge.TrimmedOut(merged.Elements, start, stop);
-        var ids = new ReplicatedVersion[removed.Count];
-        for (var i = 0; i < ids.Length; i++)
+        using var span = AnarchoRedisTracing.StartCall("ltrim", Descriptor.Name, AnarchoRedisTracing.ListKind);
+        try
         {
-            ids[i] = removed[i].Id;
-        }
+            var required = _writer.RequiredForWrite(Descriptor, options);
+            var merged = await _reader.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
+            var removed = ListMerge.TrimmedOut(merged.Elements, start, stop);
+            var ids = new ReplicatedVersion[removed.Count];
+            for (var i = 0; i < ids.Length; i++)
+            {
+                ids[i] = removed[i].Id;
+            }
 
-        // Even an empty trim is a write: it makes a version and confirms the list on W nodes.
-        return await _writer.RemoveIdsAsync("ltrim", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+            // Even an empty trim is a write: it makes a version and confirms the list on W nodes.
+            var result = await _writer.RemoveIdsAsync("ltrim", Descriptor, key, ids, required, cancellationToken).ConfigureAwait(false);
+            AnarchoRedisTracing.Outcome(span, "ok");
+            return result;
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
+        }
     }
 
     /// <summary>Deletes the whole list: every element pushed before the delete is gone on every node, later pushes start a new list.</summary>
@@ -219,17 +239,29 @@ public sealed class ReplicatedListStore<T>
 
     private async ValueTask<T?> PopAsync(string key, long index, WriteOptions? options, CancellationToken cancellationToken)
     {
-        var required = _writer.RequiredForWrite(Descriptor, options);
-        var elements = await _reader.RangeAsync(Descriptor, key, index, index, required, ReadRepairMode.Blocking, ReadFanOut.All, cancellationToken).ConfigureAwait(false);
-        if (elements.Count == 0)
+        using var span = AnarchoRedisTracing.StartCall(index == 0 ? "lpop" : "rpop", Descriptor.Name, AnarchoRedisTracing.ListKind);
+        try
         {
-            return null;
-        }
+            var required = _writer.RequiredForWrite(Descriptor, options);
+            var elements = await _reader.RangeAsync(Descriptor, key, index, index, required, ReadRepairMode.Blocking, ReadFanOut.All, cancellationToken).ConfigureAwait(false);
+            if (elements.Count == 0)
+            {
+                AnarchoRedisTracing.Outcome(span, "ok");
+                span?.SetTag("anarchoredis.list.removed", 0);
+                return null;
+            }
 
-        var element = elements[0];
-        var item = Decode(key, element);
-        await _writer.RemoveIdsAsync(index == 0 ? "lpop" : "rpop", Descriptor, key, [element.Id], required, cancellationToken).ConfigureAwait(false);
-        return item;
+            var element = elements[0];
+            var item = Decode(key, element);
+            await _writer.RemoveIdsAsync(index == 0 ? "lpop" : "rpop", Descriptor, key, [element.Id], required, cancellationToken).ConfigureAwait(false);
+            AnarchoRedisTracing.Outcome(span, "ok");
+            span?.SetTag("anarchoredis.list.removed", 1);
+            return item;
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
+        }
     }
 
     private List<byte[]> Encode(string key, IEnumerable<T> items)

@@ -35,8 +35,22 @@ internal sealed class HedgeScheduler
     public HedgeScheduler(TimeSpan tick)
     {
         Tick = tick;
-        // Not rooted while disarmed: a client dropped without disposal leaves nothing behind.
-        _timer = new Timer(static state => ((HedgeScheduler)state!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        // Not rooted while disarmed: a client dropped without disposal leaves nothing behind. Made without the caller's
+        // execution context: a timer keeps the context it was made in for its whole life, and that of the first read
+        // would hold its span (Activity.Current) and the caller's other async-locals as long as the client lives.
+        var suppress = !ExecutionContext.IsFlowSuppressed();
+        var flow = suppress ? ExecutionContext.SuppressFlow() : default;
+        try
+        {
+            _timer = new Timer(static state => ((HedgeScheduler)state!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            if (suppress)
+            {
+                flow.Undo();
+            }
+        }
     }
 
     /// <summary>How often due reads are looked for while any are queued.</summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -31,6 +32,9 @@ internal sealed class QuorumCall<TReply>
     private int _notCounted;
     private volatile bool _decided;
     private bool _snapshotTaken;
+
+    // Made only when the operation has a span (Trace): an untraced call carries one null field.
+    private NodeTrace? _trace;
 
     public QuorumCall(int nodeCount, int required)
     {
@@ -114,14 +118,71 @@ internal sealed class QuorumCall<TReply>
         }
     }
 
+    /// <summary>
+    /// Adds an event to <paramref name="span"/> for each node's reply as it arrives, until <see cref="EndTrace"/>; call
+    /// before the first send. Does nothing without a span.
+    /// </summary>
+    /// <param name="span">The operation's span, or <see langword="null"/>.</param>
+    /// <param name="nodes">The nodes, by index.</param>
+    /// <param name="describe">A reply's outcome name and error, for its event.</param>
+    public void Trace(Activity? span, IReadOnlyList<ReplicaNode> nodes, Func<TReply, (string Outcome, Exception? Error)> describe)
+    {
+        if (span is not null)
+        {
+            _trace = new NodeTrace(span, nodes, describe, new bool[_replies.Length], Stopwatch.GetTimestamp());
+        }
+    }
+
+    /// <summary>
+    /// Ends the node events of a traced call: each node that has not answered yet gets one event, <c>pending</c> (or
+    /// <c>not_asked</c>, for a read sent to R nodes that never needed it); replies after this add none.
+    /// </summary>
+    public void EndTrace()
+    {
+        if (_trace is not { } trace)
+        {
+            return;
+        }
+
+        bool[] answered;
+        int asked;
+        lock (_replies)
+        {
+            if (trace.Ended)
+            {
+                return;
+            }
+
+            trace.Ended = true;
+            answered = trace.Answered; // no longer written: replies after the end add no event
+            asked = _order is null ? answered.Length : Math.Min(_launched, _order.Length);
+        }
+
+        for (var i = 0; i < answered.Length; i++)
+        {
+            if (!answered[i])
+            {
+                var wasAsked = _order is null || Array.IndexOf(_order, i, 0, asked) >= 0;
+                AnarchoRedisTracing.NodeEvent(trace.Span, trace.Nodes[i].Name, wasAsked ? "pending" : "not_asked", counted: false, latency: null, error: null);
+            }
+        }
+    }
+
     public void OnReply(int index, TReply reply)
     {
         var decideNow = false;
+        var trace = false;
         TaskCompletionSource? allArrived = null;
         Action<int, TReply, object?>? late = null;
         object? lateState = null;
         lock (_replies)
         {
+            if (_trace is { Ended: false })
+            {
+                _trace.Answered[index] = true;
+                trace = true;
+            }
+
             // After the snapshot the arrays belong to the caller (they are handed out, not copied): late replies go
             // only to the late handler.
             if (!_snapshotTaken)
@@ -163,6 +224,12 @@ internal sealed class QuorumCall<TReply>
                     lateState = _lateState;
                 }
             }
+        }
+
+        if (trace)
+        {
+            var (outcome, error) = _trace!.Describe(reply);
+            AnarchoRedisTracing.NodeEvent(_trace.Span, _trace.Nodes[index].Name, outcome, reply.Counts, Stopwatch.GetElapsedTime(_trace.Since), error);
         }
 
         // Completions run outside the lock: continuations may run inline.
@@ -234,5 +301,21 @@ internal sealed class QuorumCall<TReply>
         }
 
         return TakeSnapshot();
+    }
+
+    /// <summary>A traced call's span, what names its nodes' events, and which nodes answered (under the call's lock).</summary>
+    private sealed class NodeTrace(Activity span, IReadOnlyList<ReplicaNode> nodes, Func<TReply, (string Outcome, Exception? Error)> describe, bool[] answered, long since)
+    {
+        public Activity Span { get; } = span;
+
+        public IReadOnlyList<ReplicaNode> Nodes { get; } = nodes;
+
+        public Func<TReply, (string Outcome, Exception? Error)> Describe { get; } = describe;
+
+        public bool[] Answered { get; } = answered;
+
+        public long Since { get; } = since;
+
+        public bool Ended { get; set; }
     }
 }

@@ -239,6 +239,27 @@ internal abstract class Replicator
         Hints?.Record(node, key, typeName, error, decision);
     }
 
+    /// <summary>
+    /// Starts the span of one quorum operation (<see cref="AnarchoRedisTracing.StartOperation"/>); <see langword="null"/>,
+    /// allocating nothing, when nobody listens.
+    /// </summary>
+    private protected Activity? StartSpan(string operation, string typeName, string keyKind, int required) =>
+        AnarchoRedisTracing.StartOperation(operation, typeName, keyKind, required, _nodes.Count);
+
+    /// <summary>Counts an operation's outcome and its duration, and tags its span with the outcome.</summary>
+    private protected void Completed(string operation, string outcome, long started, Activity? span)
+    {
+        _metrics.Operation(operation, outcome, started);
+        AnarchoRedisTracing.Outcome(span, outcome);
+    }
+
+    /// <summary>A read reply's node event: <c>answered</c> (counted), <c>not_counted</c> (used, not counted) or the failure.</summary>
+    private protected static (string Outcome, Exception? Error) DescribeRead<TReply>(TReply reply)
+        where TReply : struct, INodeReadReply<TReply> =>
+        reply.IsError ? (AnarchoRedisTracing.OutcomeName(reply.ErrorKind), reply.Error)
+        : reply.IsNotCounted ? ("not_counted", reply.Error)
+        : ("answered", null);
+
     /// <summary>The quorum failure of an operation; <paramref name="isWrite"/> false for a read (never indeterminate).</summary>
     private protected QuorumNotReachedException QuorumFailure<TReply>(string operation, string key, int required, TReply[] replies, bool[] arrived, Func<TReply, NodeOutcome> describe, bool isWrite = true)
         where TReply : struct, INodeReply

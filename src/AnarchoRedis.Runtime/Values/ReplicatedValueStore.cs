@@ -85,7 +85,7 @@ public sealed class ReplicatedValueStore<T>
     public ValueTask<IReadOnlyList<BatchItemResult<WriteResult>>> SetManyAsync(IEnumerable<KeyValuePair<string, T>> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(items);
-        return ManyAsync(items as IReadOnlyList<KeyValuePair<string, T>> ?? [.. items], static item => item.Key, (item, key) => SetAsync(key, item.Value, options, cancellationToken).AsTask(), cancellationToken);
+        return ManyAsync("BATCH set", Descriptor.Name, items as IReadOnlyList<KeyValuePair<string, T>> ?? [.. items], static item => item.Key, (item, key) => SetAsync(key, item.Value, options, cancellationToken).AsTask(), cancellationToken);
     }
 
     /// <summary>
@@ -103,7 +103,7 @@ public sealed class ReplicatedValueStore<T>
     {
         ArgumentNullException.ThrowIfNull(values);
         ArgumentNullException.ThrowIfNull(keyOf);
-        return ManyAsync(values as IReadOnlyList<T> ?? [.. values], keyOf, (value, key) => SetAsync(key, value, options, cancellationToken).AsTask(), cancellationToken);
+        return ManyAsync("BATCH set", Descriptor.Name, values as IReadOnlyList<T> ?? [.. values], keyOf, (value, key) => SetAsync(key, value, options, cancellationToken).AsTask(), cancellationToken);
     }
 
     /// <summary>
@@ -118,16 +118,20 @@ public sealed class ReplicatedValueStore<T>
     public ValueTask<IReadOnlyList<BatchItemResult<Versioned<T>?>>> GetManyAsync(IEnumerable<string> keys, ReadOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        return ManyAsync(keys as IReadOnlyList<string> ?? [.. keys], static key => key, (key, _) => GetVersionedAsync(key, options, cancellationToken).AsTask(), cancellationToken);
+        return ManyAsync("BATCH get", Descriptor.Name, keys as IReadOnlyList<string> ?? [.. keys], static key => key, (key, _) => GetVersionedAsync(key, options, cancellationToken).AsTask(), cancellationToken);
     }
 
     /// <summary>
     /// Starts every item's single call at once (so the calls to one node coalesce), then waits for each: an item gets its
     /// result or the exception its call threw, whether before anything was sent (invalid key, null or oversized value)
     /// or after; only the cancellation of the whole wait is thrown. An item whose key cannot be built has an empty key.
+    /// Traced as one internal span for the batch, with each item's operation span under it: every item is a quorum
+    /// operation of its own, with its own nodes' answers and outcome.
     /// </summary>
-    private static async ValueTask<IReadOnlyList<BatchItemResult<TResult>>> ManyAsync<TItem, TResult>(IReadOnlyList<TItem> items, Func<TItem, string> keyOf, Func<TItem, string, Task<TResult>> call, CancellationToken cancellationToken)
+    private static async ValueTask<IReadOnlyList<BatchItemResult<TResult>>> ManyAsync<TItem, TResult>(string operation, string typeName, IReadOnlyList<TItem> items, Func<TItem, string> keyOf, Func<TItem, string, Task<TResult>> call, CancellationToken cancellationToken)
     {
+        using var span = AnarchoRedisTracing.StartCall(operation, typeName, AnarchoRedisTracing.ValueKind);
+        span?.SetTag("db.operation.batch.size", items.Count);
         var calls = new Task<TResult>?[items.Count];
         var keys = new string[items.Count];
         var results = new BatchItemResult<TResult>[items.Count];
@@ -156,7 +160,7 @@ public sealed class ReplicatedValueStore<T>
             {
                 results[i] = new BatchItemResult<TResult>(keys[i], await pending.ConfigureAwait(false));
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && !AnarchoRedisTracing.Failed(span, ex))
             {
                 throw;
             }
@@ -164,6 +168,12 @@ public sealed class ReplicatedValueStore<T>
             {
                 results[i] = new BatchItemResult<TResult>(keys[i], ex);
             }
+        }
+
+        if (span is not null)
+        {
+            AnarchoRedisTracing.Outcome(span, "ok");
+            span.SetTag("anarchoredis.batch.failed", Array.FindAll(results, r => !r.IsSuccess).Length);
         }
 
         return results;

@@ -38,90 +38,107 @@ internal sealed class ValueReader : Replicator
         var required = RequiredForRead(descriptor, options);
         var repairMode = options?.ReadRepair ?? _options.ReadRepair;
 
+        using var span = StartSpan("get", descriptor.Name, AnarchoRedisTracing.ValueKind, required);
         var call = new QuorumCall<ValueReadReply>(_nodes.Count, required);
-        await SendReadAsync(
-            call,
-            FanOut(options),
-            (Owner: this, Call: call, Key: key, Keys: keys, TypeName: descriptor.Name, NowMs: NowMs),
-            static (s, node) => s.Owner.ReadOnNode(s.Call, node, s.Key, s.Keys, s.TypeName, s.NowMs),
-            cancellationToken).ConfigureAwait(false);
-        if (!call.Reached)
+        if (span is not null)
         {
-            var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
-            if (repairMode != ReadRepairMode.Off)
+            call.Trace(span, _nodes.Nodes, DescribeRead);
+        }
+
+        try
+        {
+            await SendReadAsync(
+                call,
+                FanOut(options),
+                (Owner: this, Call: call, Key: key, Keys: keys, TypeName: descriptor.Name, NowMs: NowMs),
+                static (s, node) => s.Owner.ReadOnNode(s.Call, node, s.Key, s.Keys, s.TypeName, s.NowMs),
+                cancellationToken).ConfigureAwait(false);
+            if (!call.Reached)
             {
-                RefillMissing(key, descriptor.Name, failed, failedArrived);
+                var (failed, failedArrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+                if (repairMode != ReadRepairMode.Off)
+                {
+                    RefillMissing(key, descriptor.Name, failed, failedArrived);
+                }
+
+                Completed("get", "quorum_failed", started, span);
+                throw QuorumFailure("get", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
             }
 
-            _metrics.Operation("get", "quorum_failed", started);
-            throw QuorumFailure("get", key, required, failed, failedArrived, static r => new NodeOutcome(string.Empty, r.Counts ? NodeOutcomeKind.Applied : r.ErrorKind, r.Counts ? r.Version : null, r.Error), isWrite: false);
-        }
-
-        var (replies, arrived) = call.TakeSnapshot();
-        var winnerIndex = -1;
-        for (var i = 0; i < replies.Length; i++)
-        {
-            if (arrived[i] && replies[i].IsCandidate && (winnerIndex < 0 || replies[i].Version > replies[winnerIndex].Version))
-            {
-                winnerIndex = i;
-            }
-        }
-
-        if (winnerIndex < 0)
-        {
-            // No node holds a versioned state: nothing to return and nothing to repair from. Anti-entropy covers a
-            // node that answers later with a version.
-            _metrics.Operation("get", "ok", started);
-            return default;
-        }
-
-        object? value = null;
-        if (replies[winnerIndex].State == ValueState.Live)
-        {
-            value = DecodeWinner(key, decoder, replies, arrived, ref winnerIndex);
-        }
-
-        var winner = replies[winnerIndex];
-        if (repairMode != ReadRepairMode.Off)
-        {
-            var repair = _repair.PlanFor(key, descriptor.Name, winner);
-            Task<Exception?>?[]? blocking = null;
+            var (replies, arrived) = call.TakeSnapshot();
+            var winnerIndex = -1;
             for (var i = 0; i < replies.Length; i++)
             {
-                if (arrived[i] && ValueRepair.NeedsRepair(replies[i], winner))
+                if (arrived[i] && replies[i].IsCandidate && (winnerIndex < 0 || replies[i].Version > replies[winnerIndex].Version))
                 {
-                    var task = repair.RunAsync(_nodes.Nodes[i], replies[i], repairMode == ReadRepairMode.Blocking ? "blocking" : "background");
-                    if (repairMode == ReadRepairMode.Blocking)
-                    {
-                        (blocking ??= new Task<Exception?>?[replies.Length])[i] = task;
-                    }
+                    winnerIndex = i;
                 }
             }
 
-            call.HandleLate(
-                static (index, reply, state) =>
-                {
-                    var plan = (ValueRepair.RepairPlan)state!;
-                    if (ValueRepair.NeedsRepair(reply, plan.Winner))
-                    {
-                        _ = plan.RunAsync(plan.Owner.Context.Nodes.Nodes[index], reply, "background");
-                    }
-                },
-                repair);
-
-            if (blocking is not null)
+            if (winnerIndex < 0)
             {
-                await Task.WhenAll(Array.FindAll(blocking, t => t is not null)!).WaitAsync(cancellationToken).ConfigureAwait(false);
-                if (RepairFailure(key, required, replies, arrived, winner, blocking) is { } failure)
+                // No node holds a versioned state: nothing to return and nothing to repair from. Anti-entropy covers a
+                // node that answers later with a version.
+                Completed("get", "ok", started, span);
+                return default;
+            }
+
+            object? value = null;
+            if (replies[winnerIndex].State == ValueState.Live)
+            {
+                value = DecodeWinner(key, decoder, replies, arrived, ref winnerIndex);
+            }
+
+            var winner = replies[winnerIndex];
+            if (repairMode != ReadRepairMode.Off)
+            {
+                var repair = _repair.PlanFor(key, descriptor.Name, winner);
+                Task<Exception?>?[]? blocking = null;
+                for (var i = 0; i < replies.Length; i++)
                 {
-                    _metrics.Operation("get", "repair_failed", started);
-                    throw failure;
+                    if (arrived[i] && ValueRepair.NeedsRepair(replies[i], winner))
+                    {
+                        var task = repair.RunAsync(_nodes.Nodes[i], replies[i], repairMode == ReadRepairMode.Blocking ? "blocking" : "background");
+                        if (repairMode == ReadRepairMode.Blocking)
+                        {
+                            (blocking ??= new Task<Exception?>?[replies.Length])[i] = task;
+                        }
+                    }
+                }
+
+                call.HandleLate(
+                    static (index, reply, state) =>
+                    {
+                        var plan = (ValueRepair.RepairPlan)state!;
+                        if (ValueRepair.NeedsRepair(reply, plan.Winner))
+                        {
+                            _ = plan.RunAsync(plan.Owner.Context.Nodes.Nodes[index], reply, "background");
+                        }
+                    },
+                    repair);
+
+                if (blocking is not null)
+                {
+                    await Task.WhenAll(Array.FindAll(blocking, t => t is not null)!).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    if (RepairFailure(key, required, replies, arrived, winner, blocking) is { } failure)
+                    {
+                        Completed("get", "repair_failed", started, span);
+                        throw failure;
+                    }
                 }
             }
-        }
 
-        _metrics.Operation("get", "ok", started);
-        return winner.State == ValueState.Live ? new ValueReadResult(true, value, winner.Version) : new ValueReadResult(false, null, winner.Version);
+            Completed("get", "ok", started, span);
+            return winner.State == ValueState.Live ? new ValueReadResult(true, value, winner.Version) : new ValueReadResult(false, null, winner.Version);
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
+        }
+        finally
+        {
+            call.EndTrace();
+        }
     }
 
     /// <summary>

@@ -319,6 +319,8 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
         /// <summary>Read repair of one node: returns <see langword="null"/> when the node now holds the winner (or newer), else the failure.</summary>
         public async Task<Exception?> RunAsync(ReplicaNode node, ValueReadReply stale, string mode)
         {
+            // The read's span, taken before the first await (a background repair may outlive it).
+            var span = AnarchoRedisTracing.Current;
             try
             {
                 var reply = await WriteAsync(node, stale.Version).ConfigureAwait(false);
@@ -329,6 +331,7 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
                     _ => "failed",
                 };
                 Owner._metrics.ReadRepair(mode, outcome);
+                AnarchoRedisTracing.RepairEvent(span, node.Name, AnarchoRedisTracing.ValueKind, mode, outcome, reply.Error);
                 Log.ReadRepaired(Owner._logger, _key, node.Name, Winner.Version, mode, outcome);
                 if (reply.Error is not null)
                 {
@@ -340,6 +343,7 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
             catch (Exception ex)
             {
                 Owner._metrics.ReadRepair(mode, "failed");
+                AnarchoRedisTracing.RepairEvent(span, node.Name, AnarchoRedisTracing.ValueKind, mode, "failed", ex);
                 Log.ReadRepairFailed(Owner._logger, _key, node.Name, ex);
                 return ex;
             }

@@ -50,24 +50,42 @@ internal sealed class ValueWriter : Replicator
         CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        using var span = StartSpan(operation, typeName, AnarchoRedisTracing.ValueKind, required);
         var call = new QuorumCall<ValueWriteReply>(_nodes.Count, required);
-        foreach (var node in _nodes.Nodes)
+        if (span is not null)
         {
-            _ = NodeCall.RunAsync<ValueWriteReply, WriteStep>(node, new WriteStep(this, call, key, keys, args, version, typeName));
+            call.Trace(span, _nodes.Nodes, static r => (AnarchoRedisTracing.OutcomeName(r.Kind), r.Error));
         }
 
-        await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (!call.Reached)
+        try
         {
-            var (replies, arrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
-            _metrics.Operation(operation, "quorum_failed", started);
-            throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Skipped ? null : r.Stored, r.Error));
-        }
+            foreach (var node in _nodes.Nodes)
+            {
+                _ = NodeCall.RunAsync<ValueWriteReply, WriteStep>(node, new WriteStep(this, call, key, keys, args, version, typeName));
+            }
 
-        // Nodes that did not acknowledge were logged and counted as they answered (WriteStep).
-        var acknowledged = call.Counted;
-        _metrics.Operation(operation, "ok", started);
-        return new WriteResult(version, acknowledged, required);
+            await call.Decision.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!call.Reached)
+            {
+                var (replies, arrived) = await call.SettleAsync(_options.NodeTimeout * 2, cancellationToken).ConfigureAwait(false);
+                Completed(operation, "quorum_failed", started, span);
+                throw QuorumFailure(operation, key, required, replies, arrived, static r => new NodeOutcome(string.Empty, r.Kind, r.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Skipped ? null : r.Stored, r.Error));
+            }
+
+            // Nodes that did not acknowledge were logged and counted as they answered (WriteStep).
+            var acknowledged = call.Counted;
+            Completed(operation, "ok", started, span);
+            span?.SetTag("anarchoredis.quorum.counted", acknowledged);
+            return new WriteResult(version, acknowledged, required);
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
+        }
+        finally
+        {
+            call.EndTrace();
+        }
     }
 
     /// <summary>A value write's part on one node: the superseded answer of a node beyond the skew bound does not count, and a node that does not acknowledge gets a hint.</summary>

@@ -75,7 +75,7 @@ public sealed class HintReplayTests
 
         // No schedule in the way: every replay here is asked for.
         var client = await cluster.CreateClientAsync(o => o.Hints.ReplayInterval = TimeSpan.FromHours(1));
-        using var counted = new NodeCounter("anarchoredis.hints.replayed", cluster[2].EndPoint);
+        using var counted = new NodeCounter("anarchoredis.hint.replayed", cluster[2].EndPoint);
         var profiles = client.GetValueStore(Profile.Descriptor);
         await profiles.SetAsync("profile:d1", new Profile { Id = 1, Name = "v1" }, WriteOptions.All);
         await cluster[2].SnapshotAsync();
@@ -147,7 +147,7 @@ public sealed class HintReplayTests
             o.NodeTimeout = TimeSpan.FromSeconds(1);
             o.Hints.ReplayInterval = TimeSpan.FromHours(1);
         });
-        using var counted = new NodeCounter("anarchoredis.hints.replayed", cluster[2].EndPoint);
+        using var counted = new NodeCounter("anarchoredis.hint.replayed", cluster[2].EndPoint);
         var profiles = client.GetValueStore(Profile.Descriptor);
         var node2 = cluster[2].EndPoint;
 
@@ -179,8 +179,8 @@ public sealed class HintReplayTests
             o.Hints.MaxPerNode = 5;
             o.Hints.ReplayInterval = TimeSpan.FromHours(1);
         });
-        using var counted = new NodeCounter("anarchoredis.hints.replayed", cluster[2].EndPoint);
-        using var dropped = new NodeCounter("anarchoredis.hints.dropped", cluster[2].EndPoint);
+        using var counted = new NodeCounter("anarchoredis.hint.replayed", cluster[2].EndPoint);
+        using var dropped = new NodeCounter("anarchoredis.hint.dropped", cluster[2].EndPoint);
         var node2 = cluster[2].EndPoint;
 
         var profiles = client.GetValueStore(Profile.Descriptor);
