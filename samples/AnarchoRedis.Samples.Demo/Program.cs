@@ -36,7 +36,7 @@ internal static class Program
 
         // --trace: the library's spans on the console. Prints nothing until the library has an "AnarchoRedis" ActivitySource.
         using var tracing = arguments.Trace
-            ? Sdk.CreateTracerProviderBuilder().AddSource("AnarchoRedis").AddConsoleExporter().Build()
+            ? Sdk.CreateTracerProviderBuilder().AddSource(AnarchoRedisTracing.SourceName).AddConsoleExporter().Build()
             : null;
 
         using var cancellation = new CancellationTokenSource();
