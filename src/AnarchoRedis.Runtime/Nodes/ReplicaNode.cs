@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Diagnostics;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -76,6 +78,7 @@ internal sealed class ReplicaNode : IAsyncDisposable
     public static async Task<ReplicaNode> ConnectAsync(int index, string configuration, AnarchoRedisOptions options)
     {
         var config = ConfigurationOptions.Parse(configuration);
+        options.Connection.ApplyTo(config);
         config.AbortOnConnectFail = false;
         // A command queued while the node is away must fail now, not run minutes later.
         config.BacklogPolicy = BacklogPolicy.FailFast;
@@ -94,9 +97,71 @@ internal sealed class ReplicaNode : IAsyncDisposable
         config.ClientName ??= "anarchoredis";
         // The scripts' replies are parsed as RESP2 (a Lua false is a nil bulk); RESP3 would turn it into a boolean.
         config.Protocol = RedisProtocol.Resp2;
+        // A node is one standalone server: no primary election among endpoints (the tie-breaker is a GET of a key of its
+        // own) and no configuration broadcast (a SUBSCRIBE): neither is needed, and a least-privilege ACL user may not do them.
+        config.TieBreaker = string.Empty;
+        config.ConfigurationChannel = string.Empty;
+        options.Connection.Configure?.Invoke(config);
         var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        return new ReplicaNode(index, name, connection, connection.GetDatabase(), options);
+        var node = new ReplicaNode(index, name, connection, connection.GetDatabase(), options);
+        try
+        {
+            await node.CheckPermissionsAsync(options).ConfigureAwait(false);
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return node;
+    }
+
+    /// <summary>
+    /// Refuses a node whose Redis user may not run a command the library sends (acl_check.lua): a script stops at the
+    /// first command its user may not run, after the writes before it, so such a node would be left half-written.
+    /// Nothing is checked on a node that is not connected yet, nor when the check itself fails for another reason.
+    /// </summary>
+    /// <exception cref="NodePermissionException">The node's user may not run EVALSHA, or one of the commands.</exception>
+    private async Task CheckPermissionsAsync(AnarchoRedisOptions options)
+    {
+        if (!IsConnected)
+        {
+            return;
+        }
+
+        var commands = new List<RedisValue>(LuaScript.CalledCommands.Count + 6) { "PING", "SCAN", "SCRIPT|LOAD" };
+        commands.AddRange(LuaScript.CalledCommands.Select(c => (RedisValue)c));
+        if (options.Hints.Enabled && options.Hints.Durable)
+        {
+            commands.Add("XADD");
+            commands.Add("XRANGE");
+        }
+
+        RedisResult result;
+        try
+        {
+            result = await EvaluateOrReloadAsync(LuaScript.AclCheck, [options.EpochKey], [.. commands]).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (NodePermissionException.Classify(ex, Name, "evalsha", LuaScript.AclCheck.Name) is NodePermissionException denied)
+        {
+            throw denied;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Not a refusal (a slow node, a server without ACLs): the operations' own errors will say what is wrong.
+            return;
+        }
+
+        if (result.Resp2Type == ResultType.Array && (RedisResult[]?)result is { Length: > 0 } refused)
+        {
+            var names = string.Join(", ", refused.Select(r => ((string?)r ?? string.Empty).ToLowerInvariant()));
+            throw new NodePermissionException(
+                Name,
+                ((string?)refused[0] ?? string.Empty).ToLowerInvariant(),
+                $"Node {Name} cannot be used: its Redis user may not run {names}, which the library sends (a script stopped at such a command would leave the writes before it in place). Grant every command docs/security.md lists.");
+        }
     }
 
     /// <summary>PING, for the prober; records the answer or failure in <see cref="Health"/>.</summary>
