@@ -1,0 +1,146 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.Testing;
+using Xunit;
+
+namespace AnarchoRedis.IntegrationTests.Security;
+
+/// <summary>
+/// What a client whose ACL user lacks a permission sees: a <see cref="NodePermissionException"/> naming the command,
+/// and no node left with a value without its meta.
+/// </summary>
+public sealed class AclPermissionTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void The_documented_rule_grants_every_command_the_library_sends_and_no_admin_command()
+    {
+        var granted = SecureCluster.DocumentedRule.Split(' ').Where(p => p.StartsWith('+')).Select(p => p[1..].ToUpperInvariant()).ToHashSet();
+        var sent = LuaScript.CalledCommands.Concat(["INFO", "PING", "ECHO", "EVALSHA", "SCRIPT|LOAD", "SCAN", "XADD", "XRANGE"]);
+
+        var missing = sent.Where(c => !granted.Contains(c)).ToArray();
+        Assert.True(missing.Length == 0, "docs/security.md does not grant: " + string.Join(", ", missing));
+        Assert.DoesNotContain("EVAL", granted);
+        Assert.DoesNotContain(granted, c => c.StartsWith('@') || c.StartsWith("CONFIG", StringComparison.Ordinal) || c.StartsWith("ACL", StringComparison.Ordinal) || c.Contains("FLUSH", StringComparison.Ordinal));
+        Assert.Contains(" -@all ", SecureCluster.DocumentedRule, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("+hset", "hset")]
+    [InlineData("+set", "set")]
+    [InlineData("+evalsha", "evalsha")]
+    [InlineData("+scan", "scan")]
+    public async Task A_user_lacking_a_command_cannot_connect_and_the_error_names_the_command_and_the_node(string withheld, string command)
+    {
+        using var certificates = LocalCertificates.Create();
+        await using var cluster = await SecureCluster.StartAsync(certificates, SecureCluster.Rule(parts => parts.Where(p => p != withheld)));
+
+        var error = await Assert.ThrowsAsync<NodePermissionException>(() => AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster)).WaitAsync(HangGuard));
+
+        Assert.Equal(command, error.Command);
+        Assert.Contains(error.Node, cluster.EndPoints);
+        Assert.Contains(command, error.Message, StringComparison.Ordinal);
+        Assert.Contains("docs/security.md", error.Message, StringComparison.Ordinal);
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.Equal(0, await RedisCluster.KeyCountAsync(node));
+        }
+    }
+
+    [Fact]
+    public async Task A_write_refused_EVALSHA_on_every_node_fails_with_each_node_naming_the_command_and_writes_nothing()
+    {
+        using var certificates = LocalCertificates.Create();
+        await using var cluster = await SecureCluster.StartAsync(certificates);
+        await using var client = await AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster));
+        foreach (var node in cluster.Nodes)
+        {
+            await node.Db.ExecuteAsync("ACL", "SETUSER", SecureCluster.User, "-evalsha");
+        }
+
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(() =>
+            client.GetValueStore(Profile.Descriptor).SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }).AsTask().WaitAsync(HangGuard));
+
+        Assert.False(error.IsIndeterminate);
+        var denied = Assert.IsType<NodePermissionException>(error.InnerException);
+        Assert.Equal("evalsha", denied.Command);
+        Assert.All(error.Outcomes, o =>
+        {
+            Assert.Equal(NodeOutcomeKind.Failed, o.Kind);
+            var permission = Assert.IsType<NodePermissionException>(o.Error);
+            Assert.Equal(o.Node, permission.Node);
+            Assert.Equal("evalsha", permission.Command);
+        });
+        Assert.Contains("may not run 'evalsha'", error.Message, StringComparison.Ordinal);
+        await AssertNothingWrittenAsync(cluster, "profile:1");
+    }
+
+    [Fact]
+    public async Task A_write_refused_the_meta_keys_on_two_nodes_is_refused_before_its_script_runs_there()
+    {
+        using var certificates = LocalCertificates.Create();
+        await using var cluster = await SecureCluster.StartAsync(certificates);
+        await using var client = await AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster, o => o.Hints.Enabled = false));
+        var withoutMeta = SecureCluster.Rule(parts => parts.Where(p => p != "~anrcho_version:*")).Split(' ');
+        foreach (var node in cluster.Nodes.Take(2))
+        {
+            // resetkeys, then every pattern but the meta keys'.
+            await node.Db.ExecuteAsync("ACL", ["SETUSER", SecureCluster.User, "resetkeys", .. withoutMeta.Where(p => p.StartsWith('~'))]);
+        }
+
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(() =>
+            client.GetValueStore(Profile.Descriptor).SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }).AsTask().WaitAsync(HangGuard));
+
+        // Node 2 applied it (the outcome is indeterminate: one node holds the value, whole); nodes 0 and 1 refused the key.
+        Assert.Equal(NodeOutcomeKind.Applied, error.Outcomes[2].Kind);
+        foreach (var outcome in error.Outcomes.Take(2))
+        {
+            Assert.Equal(NodeOutcomeKind.Failed, outcome.Kind);
+            var permission = Assert.IsType<NodePermissionException>(outcome.Error);
+            Assert.Equal("evalsha", permission.Command);
+            Assert.Contains("one of its keys", permission.Message, StringComparison.Ordinal);
+        }
+
+        await AssertNothingWrittenAsync(cluster, "profile:1", nodes: [0, 1]);
+        Assert.True(await cluster[2].Db.KeyExistsAsync("profile:1"));
+        Assert.True(await cluster[2].Db.KeyExistsAsync(RedisCluster.MetaKeyOf("profile:1")));
+    }
+
+    [Fact]
+    public async Task A_command_revoked_while_the_client_runs_fails_the_write_with_a_permission_error()
+    {
+        using var certificates = LocalCertificates.Create();
+        await using var cluster = await SecureCluster.StartAsync(certificates);
+        await using var client = await AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster, o => o.Hints.Enabled = false));
+        foreach (var node in cluster.Nodes)
+        {
+            await node.Db.ExecuteAsync("ACL", "SETUSER", SecureCluster.User, "-hset");
+        }
+
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(() =>
+            client.GetValueStore(Profile.Descriptor).SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }).AsTask().WaitAsync(HangGuard));
+
+        // The documented limit: Redis refuses HSET only when the script reaches it, and does not say which command it was.
+        Assert.All(error.Outcomes, o =>
+        {
+            var permission = Assert.IsType<NodePermissionException>(o.Error);
+            Assert.Contains("called a command the Redis user may not run", permission.Message, StringComparison.Ordinal);
+        });
+
+        // A new client is refused at connect, naming the command.
+        var refused = await Assert.ThrowsAsync<NodePermissionException>(() => AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster)).WaitAsync(HangGuard));
+        Assert.Equal("hset", refused.Command);
+    }
+
+    private static async Task AssertNothingWrittenAsync(LocalCluster cluster, string key, int[]? nodes = null)
+    {
+        foreach (var index in nodes ?? [.. Enumerable.Range(0, cluster.Nodes.Count)])
+        {
+            Assert.False(await cluster[index].Db.KeyExistsAsync(key), $"node {index} holds the data key");
+            Assert.False(await cluster[index].Db.KeyExistsAsync(RedisCluster.MetaKeyOf(key)), $"node {index} holds the meta key");
+        }
+    }
+}
