@@ -115,10 +115,10 @@ public sealed class TlsClusterTests
     }
 
     [Theory]
-    [InlineData("no client certificate")]
-    [InlineData("a client certificate of another CA")]
-    [InlineData("a server certificate it does not trust")]
-    public async Task A_client_with_the_wrong_certificates_reaches_no_node_and_fails_at_once_with_nothing_written(string wrong)
+    [InlineData("no client certificate", "certificate required")]
+    [InlineData("a client certificate of another CA", "unknown ca")]
+    [InlineData("a server certificate it does not trust", "remote certificate was rejected")]
+    public async Task A_client_with_the_wrong_certificates_reaches_no_node_and_fails_at_once_with_nothing_written(string wrong, string cause)
     {
         using var certificates = LocalCertificates.Create();
         using var stranger = LocalCertificates.Create();
@@ -146,6 +146,8 @@ public sealed class TlsClusterTests
             client.GetValueStore(Profile.Descriptor).SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }).AsTask().WaitAsync(HangGuard));
 
         Assert.False(error.IsIndeterminate, error.Message);
+        // The TLS failure is in the message (each node's last connection failure), so the cause is plain to see.
+        Assert.Contains(cause, error.Message, StringComparison.Ordinal);
         Assert.All(error.Outcomes, o => Assert.True(o.Kind is NodeOutcomeKind.Failed or NodeOutcomeKind.Skipped, o.ToString()));
         foreach (var node in cluster.Nodes)
         {
