@@ -142,7 +142,17 @@ internal sealed class ReplicaNode : IAsyncDisposable
         RedisResult result;
         try
         {
-            result = await EvaluateOrReloadAsync(LuaScript.AclCheck, [options.EpochKey], [.. commands]).ConfigureAwait(false);
+            // Not recorded in Health: a check that times out must not count toward opening the circuit.
+            RedisKey[] keys = [options.EpochKey];
+            RedisValue[] args = [.. commands];
+            try
+            {
+                result = await EvaluateAsync(LuaScript.AclCheck, keys, args).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex) when (IsNoScript(ex))
+            {
+                result = await ReloadAndEvaluateAsync(LuaScript.AclCheck, keys, args).ConfigureAwait(false);
+            }
         }
         catch (RedisServerException ex) when (NodePermissionException.Classify(ex, Name, "evalsha", LuaScript.AclCheck.Name) is NodePermissionException denied)
         {

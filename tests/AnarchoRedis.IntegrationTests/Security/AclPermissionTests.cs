@@ -51,6 +51,21 @@ public sealed class AclPermissionTests
     }
 
     [Fact]
+    public async Task A_user_lacking_ECHO_never_completes_a_connection_and_the_quorum_error_says_why()
+    {
+        using var certificates = LocalCertificates.Create();
+        await using var cluster = await SecureCluster.StartAsync(certificates, SecureCluster.Rule(parts => parts.Where(p => p != "+echo")));
+        await using var client = await AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster)).WaitAsync(HangGuard);
+
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(() =>
+            client.GetValueStore(Profile.Descriptor).SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }).AsTask().WaitAsync(HangGuard));
+
+        // StackExchange.Redis checks a new connection with ECHO: refused, the connection never completes.
+        Assert.False(error.IsIndeterminate);
+        Assert.Contains("'echo'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_write_refused_EVALSHA_on_every_node_fails_with_each_node_naming_the_command_and_writes_nothing()
     {
         using var certificates = LocalCertificates.Create();
