@@ -9,10 +9,9 @@ namespace AnarchoRedis;
 /// </summary>
 /// <remarks>
 /// Carried in <see cref="NodeOutcome.Error"/> (outcome <see cref="NodeOutcomeKind.Failed"/>) and as the inner exception of
-/// the <see cref="QuorumNotReachedException"/> of an operation that too many nodes refused; thrown by
-/// <c>AnarchoRedisClient.ConnectAsync</c>
-/// when a node's user may not run a command the library's scripts call. A refused command or key is refused before
-/// the command runs, so it changed nothing on that node.
+/// the <see cref="QuorumNotReachedException"/> of an operation that too many nodes refused. A node whose user the
+/// connect-time check found lacking a command the library sends is sent no script: its part fails with this at once.
+/// A refused command or key is refused before the command runs, so it changed nothing on that node.
 /// </remarks>
 public sealed class NodePermissionException : AnarchoRedisException
 {

@@ -1,7 +1,6 @@
 using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.Diagnostics;
+using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -12,7 +11,7 @@ namespace AnarchoRedis;
 /// Commands go through an <see cref="INodeChannel"/>: over the multiplexer in production, or an in-memory node for the
 /// per-operation benchmarks (<see cref="FromChannel"/>), which have no multiplexer and no <see cref="Database"/>.
 /// </remarks>
-internal sealed class ReplicaNode : IAsyncDisposable
+internal sealed partial class ReplicaNode : IAsyncDisposable
 {
     /// <summary>The node's connection; <see langword="null"/> for a node built over a channel.</summary>
     private readonly ConnectionMultiplexer? _connection;
@@ -22,6 +21,8 @@ internal sealed class ReplicaNode : IAsyncDisposable
     private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, AnarchoRedisOptions options)
         : this(index, name, new RedisNodeChannel(database, options.MaxBatchSize, options.MaxCallsInFlightPerNode, options.NodeTimeout), options.Health.FailureThreshold)
     {
+        _permissionCheck = new PermissionCheck(options);
+        _permissions = PermissionsUnchecked;
         _connection = connection;
         _database = database;
         connection.ConnectionFailed += OnConnectionFailed;
@@ -105,73 +106,10 @@ internal sealed class ReplicaNode : IAsyncDisposable
         var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
         var node = new ReplicaNode(index, name, connection, connection.GetDatabase(), options);
-        try
-        {
-            await node.CheckPermissionsAsync(options).ConfigureAwait(false);
-        }
-        catch
-        {
-            await node.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
-
+        // Checked now, so that a refused node is known before the first operation (and, when the check cannot run yet,
+        // before the first script is sent to it).
+        await node.CheckPermissionsAsync().ConfigureAwait(false);
         return node;
-    }
-
-    /// <summary>
-    /// Refuses a node whose Redis user may not run a command the library sends (acl_check.lua): a script stops at the
-    /// first command its user may not run, after the writes before it, so such a node would be left half-written.
-    /// Nothing is checked on a node that is not connected yet, nor when the check itself fails for another reason.
-    /// </summary>
-    /// <exception cref="NodePermissionException">The node's user may not run EVALSHA, or one of the commands.</exception>
-    private async Task CheckPermissionsAsync(AnarchoRedisOptions options)
-    {
-        if (!IsConnected)
-        {
-            return;
-        }
-
-        var commands = new List<RedisValue>(LuaScript.CalledCommands.Count + 6) { "PING", "SCAN", "SCRIPT|LOAD" };
-        commands.AddRange(LuaScript.CalledCommands.Select(c => (RedisValue)c));
-        if (options.Hints.Enabled && options.Hints.Durable)
-        {
-            commands.Add("XADD");
-            commands.Add("XRANGE");
-        }
-
-        RedisResult result;
-        try
-        {
-            // Not recorded in Health: a check that times out must not count toward opening the circuit.
-            RedisKey[] keys = [options.EpochKey];
-            RedisValue[] args = [.. commands];
-            try
-            {
-                result = await EvaluateAsync(LuaScript.AclCheck, keys, args).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (IsNoScript(ex))
-            {
-                result = await ReloadAndEvaluateAsync(LuaScript.AclCheck, keys, args).ConfigureAwait(false);
-            }
-        }
-        catch (RedisServerException ex) when (NodePermissionException.Classify(ex, Name, "evalsha", LuaScript.AclCheck.Name) is NodePermissionException denied)
-        {
-            throw denied;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Not a refusal (a slow node, a server without ACLs): the operations' own errors will say what is wrong.
-            return;
-        }
-
-        if (result.Resp2Type == ResultType.Array && (RedisResult[]?)result is { Length: > 0 } refused)
-        {
-            var names = string.Join(", ", refused.Select(r => ((string?)r ?? string.Empty).ToLowerInvariant()));
-            throw new NodePermissionException(
-                Name,
-                ((string?)refused[0] ?? string.Empty).ToLowerInvariant(),
-                $"Node {Name} cannot be used: its Redis user may not run {names}, which the library sends (a script stopped at such a command would leave the writes before it in place). Grant every command docs/security.md lists.");
-        }
     }
 
     /// <summary>PING, for the prober; records the answer or failure in <see cref="Health"/>.</summary>
@@ -190,10 +128,16 @@ internal sealed class ReplicaNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a script with EVALSHA. A caller that gets NOSCRIPT (see <see cref="IsNoScript"/>) calls <see cref="ReloadAndEvaluateAsync"/>.</summary>
+    /// <summary>
+    /// Runs a script with EVALSHA. A caller that gets NOSCRIPT (see <see cref="IsNoScript"/>) calls <see cref="ReloadAndEvaluateAsync"/>.
+    /// On a node whose Redis user may not run every command the scripts call, nothing is sent: the call fails at once with
+    /// the node's NOPERM refusal (see ReplicaNode.Permissions.cs).
+    /// </summary>
     /// <remarks>Not an async method: the NOSCRIPT path is rare, and one state machine per node per operation is enough.</remarks>
     public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
-        _channel.EvaluateAsync(script, keys, values);
+        Volatile.Read(ref _permissions) == PermissionsAllowed
+            ? _channel.EvaluateAsync(script, keys, values)
+            : EvaluateCheckedAsync(script, keys, values);
 
     /// <summary>Loads the script on the node (it restarted, or its script cache was flushed) and runs it again.</summary>
     public async Task<RedisResult> ReloadAndEvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
@@ -243,6 +187,8 @@ internal sealed class ReplicaNode : IAsyncDisposable
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
+            // The server may have restarted with other users: check again before the next script.
+            Volatile.Write(ref _permissions, PermissionsUnchecked);
             ConnectionRestored?.Invoke(this);
         }
     }

@@ -8,8 +8,8 @@ using Xunit;
 namespace AnarchoRedis.IntegrationTests.Security;
 
 /// <summary>
-/// What a client whose ACL user lacks a permission sees: a <see cref="NodePermissionException"/> naming the command,
-/// and no node left with a value without its meta.
+/// What a client whose ACL user lacks a permission sees: each node's part fails with a <see cref="NodePermissionException"/>
+/// naming the command, and no node is left with a value without its meta.
 /// </summary>
 public sealed class AclPermissionTests
 {
@@ -33,20 +33,72 @@ public sealed class AclPermissionTests
     [InlineData("+set", "set")]
     [InlineData("+evalsha", "evalsha")]
     [InlineData("+scan", "scan")]
-    public async Task A_user_lacking_a_command_cannot_connect_and_the_error_names_the_command_and_the_node(string withheld, string command)
+    public async Task A_user_lacking_a_command_gets_every_write_refused_naming_the_command_and_nothing_is_sent(string withheld, string command)
     {
         using var certificates = LocalCertificates.Create();
         await using var cluster = await SecureCluster.StartAsync(certificates, SecureCluster.Rule(parts => parts.Where(p => p != withheld)));
-
-        var error = await Assert.ThrowsAsync<NodePermissionException>(() => AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster)).WaitAsync(HangGuard));
-
-        Assert.Equal(command, error.Command);
-        Assert.Contains(error.Node, cluster.EndPoints);
-        Assert.Contains(command, error.Message, StringComparison.Ordinal);
-        Assert.Contains("docs/security.md", error.Message, StringComparison.Ordinal);
+        await using var client = await AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster)).WaitAsync(HangGuard);
         foreach (var node in cluster.Nodes)
         {
-            Assert.Equal(0, await RedisCluster.KeyCountAsync(node));
+            await node.Server.ConfigResetStatisticsAsync();
+        }
+
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(() =>
+            client.GetValueStore(Profile.Descriptor).SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }).AsTask().WaitAsync(HangGuard));
+
+        Assert.False(error.IsIndeterminate);
+        Assert.IsType<NodePermissionException>(error.InnerException);
+        Assert.All(error.Outcomes, o =>
+        {
+            Assert.Equal(NodeOutcomeKind.Failed, o.Kind);
+            var permission = Assert.IsType<NodePermissionException>(o.Error);
+            Assert.Equal(command, permission.Command);
+            Assert.Equal(o.Node, permission.Node);
+            Assert.Contains($"may not run '{command}'", permission.Message, StringComparison.Ordinal);
+            Assert.Contains("docs/security.md", permission.Message, StringComparison.Ordinal);
+        });
+        await AssertNothingWrittenAsync(cluster, "profile:1");
+
+        // Nothing was sent: the check found the refusal when the client connected, so no node ever ran (or was even
+        // given) the write script. (The check itself is sent again every probe interval.)
+        foreach (var node in cluster.Nodes)
+        {
+            var loaded = await node.Server.ScriptExistsAsync(LuaScript.ValueWrite.Sha1) || await node.Server.ScriptExistsAsync(LuaScript.ValueWrite.Batch!.Sha1);
+            Assert.False(loaded, $"node {node.Index} was sent the write script");
+        }
+    }
+
+    [Fact]
+    public async Task A_node_whose_user_is_fixed_is_used_again_without_a_new_client()
+    {
+        using var certificates = LocalCertificates.Create();
+        await using var cluster = await SecureCluster.StartAsync(certificates, SecureCluster.Rule(parts => parts.Where(p => p != "+hset")));
+        await using var client = await AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster)).WaitAsync(HangGuard);
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        await Assert.ThrowsAsync<QuorumNotReachedException>(() => profiles.SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }).AsTask().WaitAsync(HangGuard));
+
+        foreach (var node in cluster.Nodes)
+        {
+            await node.Db.ExecuteAsync("ACL", "SETUSER", SecureCluster.User, "+hset");
+        }
+
+        // A refused node is checked again every probe interval; the write goes through once the check has passed.
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                try
+                {
+                    return (await profiles.SetAsync("profile:1", new Profile { Id = 1, Name = "Ada" }, WriteOptions.All)).Acknowledged == 3;
+                }
+                catch (QuorumNotReachedException)
+                {
+                    return false;
+                }
+            },
+            "the nodes are used again once their user may run HSET");
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.True(await node.Db.KeyExistsAsync("profile:1") && await node.Db.KeyExistsAsync(RedisCluster.MetaKeyOf("profile:1")));
         }
     }
 
@@ -145,9 +197,12 @@ public sealed class AclPermissionTests
             Assert.Contains("called a command the Redis user may not run", permission.Message, StringComparison.Ordinal);
         });
 
-        // A new client is refused at connect, naming the command.
-        var refused = await Assert.ThrowsAsync<NodePermissionException>(() => AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster)).WaitAsync(HangGuard));
-        Assert.Equal("hset", refused.Command);
+        // After a reconnection (or in a new client) the check names the command, and nothing more is sent.
+        await using var next = await AnarchoRedisClient.ConnectAsync(SecureCluster.ClientOptions(cluster));
+        var refused = await Assert.ThrowsAsync<QuorumNotReachedException>(() =>
+            next.GetValueStore(Profile.Descriptor).SetAsync("profile:2", new Profile { Id = 2, Name = "Grace" }).AsTask().WaitAsync(HangGuard));
+        Assert.All(refused.Outcomes, o => Assert.Equal("hset", Assert.IsType<NodePermissionException>(o.Error).Command));
+        await AssertNothingWrittenAsync(cluster, "profile:2");
     }
 
     private static async Task AssertNothingWrittenAsync(LocalCluster cluster, string key, int[]? nodes = null)
