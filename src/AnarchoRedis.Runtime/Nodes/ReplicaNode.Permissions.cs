@@ -28,9 +28,6 @@ internal sealed partial class ReplicaNode
     private Task? _checking;
     private long _checkedAt;
 
-    /// <summary>The node's refusal found by the last check (a NOPERM text), or <see langword="null"/>.</summary>
-    internal string? PermissionRefusal => Volatile.Read(ref _permissions) == PermissionsRefused ? _refusal : null;
-
     /// <summary>Runs the check now (or joins the one under way); never throws. Nothing is checked while the node is not connected.</summary>
     internal Task CheckPermissionsAsync()
     {
