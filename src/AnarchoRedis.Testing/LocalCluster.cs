@@ -18,8 +18,11 @@ public sealed class LocalCluster : IAsyncDisposable
     private readonly string[] _endPoints;
     private int _disposed;
 
-    private LocalCluster(LocalNode[] nodes)
+    private readonly LocalCertificates? _tls;
+
+    private LocalCluster(LocalNode[] nodes, LocalCertificates? tls)
     {
+        _tls = tls;
         _nodes = nodes;
         _endPoints = [.. nodes.Select(n => n.EndPoint)];
     }
@@ -43,6 +46,11 @@ public sealed class LocalCluster : IAsyncDisposable
     {
         options ??= new LocalClusterOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.NodeCount, 1, nameof(options.NodeCount));
+        if (options.Backend != LocalNodeBackend.RedisServer && (options.Tls is not null || options.AclUsers.Count > 0))
+        {
+            throw new NotSupportedException("TLS and ACL users (LocalClusterOptions.Tls, AclUsers) are supported for redis-server nodes only.");
+        }
+
         string? binary = null;
         if (options.Backend == LocalNodeBackend.RedisServer)
         {
@@ -75,10 +83,14 @@ public sealed class LocalCluster : IAsyncDisposable
             throw;
         }
 
-        return new LocalCluster([.. starting.Select(t => t.Result)]);
+        return new LocalCluster([.. starting.Select(t => t.Result)], options.Tls);
     }
 
-    /// <summary>Options for an AnarchoRedis client of this cluster: <see cref="AnarchoRedisOptions.Nodes"/> = <see cref="EndPoints"/>.</summary>
+    /// <summary>
+    /// Options for an AnarchoRedis client of this cluster: <see cref="AnarchoRedisOptions.Nodes"/> = <see cref="EndPoints"/>;
+    /// for TLS nodes (<see cref="LocalClusterOptions.Tls"/>) also the CA to trust and the client certificate
+    /// (<see cref="AnarchoRedisOptions.Connection"/>). The ACL user to log in as, if any, is for <paramref name="configure"/> to set.
+    /// </summary>
     /// <param name="configure">Further settings, or <see langword="null"/>.</param>
     /// <returns>The options.</returns>
     public AnarchoRedisOptions CreateOptions(Action<AnarchoRedisOptions>? configure = null)
@@ -87,6 +99,14 @@ public sealed class LocalCluster : IAsyncDisposable
         foreach (var endPoint in _endPoints)
         {
             options.Nodes.Add(endPoint);
+        }
+
+        if (_tls is not null)
+        {
+            options.Connection.Tls = true;
+            options.Connection.TrustedCaCertificatePath = _tls.CaCertificatePath;
+            options.Connection.ClientCertificatePath = _tls.ClientCertificatePath;
+            options.Connection.ClientKeyPath = _tls.ClientKeyPath;
         }
 
         configure?.Invoke(options);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using AnarchoRedis.Testing.Processes;
@@ -20,13 +21,15 @@ public sealed class LocalNode : IAsyncDisposable
 
     private readonly NodeServer _server;
     private readonly string? _password;
+    private readonly LocalCertificates? _tls;
     private readonly SemaphoreSlim _restarting = new(1, 1);
     private ConnectionMultiplexer? _direct;
     private volatile bool _paused;
     private volatile bool _disposed;
 
-    private LocalNode(int index, LocalNodeBackend backend, NodeServer server, string? password)
+    private LocalNode(int index, LocalNodeBackend backend, NodeServer server, string? password, LocalCertificates? tls)
     {
+        _tls = tls;
         Index = index;
         Backend = backend;
         _server = server;
@@ -294,13 +297,21 @@ public sealed class LocalNode : IAsyncDisposable
     {
         var arguments = new List<string>(options.ServerArguments);
         var password = PasswordOf(arguments);
+        if (options.AclUsers.Count > 0)
+        {
+            password ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        }
+
+        var security = options.Tls is null && options.AclUsers.Count == 0
+            ? null
+            : new NodeSecurity(options.Tls, options.RequireClientCertificate, [.. options.AclUsers], password);
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePorts.Next();
             NodeServer server = options.Backend == LocalNodeBackend.Garnet
                 ? new GarnetNodeServer(port)
-                : new RedisServerProcess(port, binary!, options.Persistence, arguments, options.StartTimeout);
-            var node = new LocalNode(index, options.Backend, server, password);
+                : new RedisServerProcess(port, binary!, options.Persistence, arguments, options.StartTimeout, security);
+            var node = new LocalNode(index, options.Backend, server, password, options.Tls);
             try
             {
                 await server.StartAsync(RestartMode.LoseData, [], cancellationToken).ConfigureAwait(false);
@@ -346,6 +357,13 @@ public sealed class LocalNode : IAsyncDisposable
             Password = _password,
             ClientName = "anarchoredis-testing-direct",
         };
+        if (_tls is not null)
+        {
+            config.Ssl = true;
+            config.TrustIssuer(_tls.CaCertificatePath);
+            config.SetUserPemCertificate(_tls.ClientCertificatePath, _tls.ClientKeyPath);
+        }
+
         var direct = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
         var old = Interlocked.Exchange(ref _direct, direct);
         Close(old);

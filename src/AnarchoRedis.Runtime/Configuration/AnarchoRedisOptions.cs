@@ -130,6 +130,12 @@ public sealed class AnarchoRedisOptions
     /// </summary>
     public string EpochKey { get; set; } = DefaultEpochKey;
 
+    /// <summary>
+    /// How the client connects to every node: Redis user and password, TLS, the authority to trust and a client
+    /// certificate (configuration section <c>Connection</c>; docs/security.md).
+    /// </summary>
+    public NodeConnectionOptions Connection { get; set; } = new();
+
     /// <summary>Node health: the circuit's failure threshold and the probe interval (configuration section <c>Health</c>).</summary>
     public NodeHealthOptions Health { get; set; } = new();
 

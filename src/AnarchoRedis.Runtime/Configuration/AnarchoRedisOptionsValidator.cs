@@ -150,7 +150,35 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("ReadConsistency and WriteConsistency must be One, Quorum or All.");
         }
 
+        ConnectionErrors(options.Connection, errors);
         return errors;
+    }
+
+    private static void ConnectionErrors(NodeConnectionOptions? options, List<string> errors)
+    {
+        if (options is null)
+        {
+            errors.Add("Connection must not be null.");
+            return;
+        }
+
+        if ((options.ClientCertificatePath is null) != (options.ClientKeyPath is null))
+        {
+            errors.Add("Connection.ClientCertificatePath and Connection.ClientKeyPath go together: give both (the certificate and its private key, PEM files) or neither.");
+        }
+
+        foreach (var (name, path) in new[]
+        {
+            ("TrustedCaCertificatePath", options.TrustedCaCertificatePath),
+            ("ClientCertificatePath", options.ClientCertificatePath),
+            ("ClientKeyPath", options.ClientKeyPath),
+        })
+        {
+            if (path is not null && !System.IO.File.Exists(path))
+            {
+                errors.Add($"Connection.{name} names a file that does not exist: '{path}'.");
+            }
+        }
     }
 
     private static void AntiEntropyErrors(AntiEntropyOptions? options, List<string> errors)

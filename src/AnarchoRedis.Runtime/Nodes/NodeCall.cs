@@ -124,7 +124,8 @@ internal static class NodeCall
             catch (Exception ex)
             {
                 node.Health.Observe(ex, started);
-                reply = step.Failed(node, Classify(ex), ex);
+                var error = NodePermissionException.Classify(ex, node.Name, "evalsha", step.Script.Name);
+                reply = step.Failed(node, Classify(error), error);
             }
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -10,7 +11,7 @@ namespace AnarchoRedis;
 /// Commands go through an <see cref="INodeChannel"/>: over the multiplexer in production, or an in-memory node for the
 /// per-operation benchmarks (<see cref="FromChannel"/>), which have no multiplexer and no <see cref="Database"/>.
 /// </remarks>
-internal sealed class ReplicaNode : IAsyncDisposable
+internal sealed partial class ReplicaNode : IAsyncDisposable
 {
     /// <summary>The node's connection; <see langword="null"/> for a node built over a channel.</summary>
     private readonly ConnectionMultiplexer? _connection;
@@ -20,6 +21,8 @@ internal sealed class ReplicaNode : IAsyncDisposable
     private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, AnarchoRedisOptions options)
         : this(index, name, new RedisNodeChannel(database, options.MaxBatchSize, options.MaxCallsInFlightPerNode, options.NodeTimeout), options.Health.FailureThreshold)
     {
+        _permissionCheck = new PermissionCheck(options);
+        _permissions = PermissionsUnchecked;
         _connection = connection;
         _database = database;
         connection.ConnectionFailed += OnConnectionFailed;
@@ -76,6 +79,7 @@ internal sealed class ReplicaNode : IAsyncDisposable
     public static async Task<ReplicaNode> ConnectAsync(int index, string configuration, AnarchoRedisOptions options)
     {
         var config = ConfigurationOptions.Parse(configuration);
+        options.Connection.ApplyTo(config);
         config.AbortOnConnectFail = false;
         // A command queued while the node is away must fail now, not run minutes later.
         config.BacklogPolicy = BacklogPolicy.FailFast;
@@ -94,9 +98,18 @@ internal sealed class ReplicaNode : IAsyncDisposable
         config.ClientName ??= "anarchoredis";
         // The scripts' replies are parsed as RESP2 (a Lua false is a nil bulk); RESP3 would turn it into a boolean.
         config.Protocol = RedisProtocol.Resp2;
+        // A node is one standalone server: no primary election among endpoints (the tie-breaker is a GET of a key of its
+        // own) and no configuration broadcast (a SUBSCRIBE): neither is needed, and a least-privilege ACL user may not do them.
+        config.TieBreaker = string.Empty;
+        config.ConfigurationChannel = string.Empty;
+        options.Connection.Configure?.Invoke(config);
         var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        return new ReplicaNode(index, name, connection, connection.GetDatabase(), options);
+        var node = new ReplicaNode(index, name, connection, connection.GetDatabase(), options);
+        // Checked now, so that a refused node is known before the first operation (and, when the check cannot run yet,
+        // before the first script is sent to it).
+        await node.CheckPermissionsAsync().ConfigureAwait(false);
+        return node;
     }
 
     /// <summary>PING, for the prober; records the answer or failure in <see cref="Health"/>.</summary>
@@ -115,10 +128,16 @@ internal sealed class ReplicaNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs a script with EVALSHA. A caller that gets NOSCRIPT (see <see cref="IsNoScript"/>) calls <see cref="ReloadAndEvaluateAsync"/>.</summary>
+    /// <summary>
+    /// Runs a script with EVALSHA. A caller that gets NOSCRIPT (see <see cref="IsNoScript"/>) calls <see cref="ReloadAndEvaluateAsync"/>.
+    /// On a node whose Redis user may not run every command the scripts call, nothing is sent: the call fails at once with
+    /// the node's NOPERM refusal (see ReplicaNode.Permissions.cs).
+    /// </summary>
     /// <remarks>Not an async method: the NOSCRIPT path is rare, and one state machine per node per operation is enough.</remarks>
     public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
-        _channel.EvaluateAsync(script, keys, values);
+        Volatile.Read(ref _permissions) == PermissionsAllowed
+            ? _channel.EvaluateAsync(script, keys, values)
+            : EvaluateCheckedAsync(script, keys, values);
 
     /// <summary>Loads the script on the node (it restarted, or its script cache was flushed) and runs it again.</summary>
     public async Task<RedisResult> ReloadAndEvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
@@ -168,6 +187,8 @@ internal sealed class ReplicaNode : IAsyncDisposable
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
+            // The server may have restarted with other users: check again before the next script.
+            Volatile.Write(ref _permissions, PermissionsUnchecked);
             ConnectionRestored?.Invoke(this);
         }
     }

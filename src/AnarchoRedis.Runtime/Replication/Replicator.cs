@@ -213,6 +213,7 @@ internal abstract class Replicator
             ForeignListDataException => "foreign_data",
             VersionAheadException => "version_ahead",
             ReplicaDataMissingException => "missing",
+            NodePermissionException => "permission",
             _ => kind switch
             {
                 NodeOutcomeKind.TimedOut => "timeout",

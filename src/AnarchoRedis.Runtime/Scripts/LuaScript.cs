@@ -3,12 +3,14 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Security.Cryptography;
+using System.Collections.Generic;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace AnarchoRedis;
 
 /// <summary>One of the library's Lua scripts: fixed text (an embedded <c>.lua</c> resource) and its SHA1 for EVALSHA.</summary>
-internal sealed class LuaScript
+internal sealed partial class LuaScript
 {
     private LuaScript(string name, string text, LuaScript? batch = null)
     {
@@ -54,6 +56,16 @@ internal sealed class LuaScript
 
     /// <summary>evicted_keys.lua: the node's evicted_keys, or -1 when it does not say.</summary>
     public static LuaScript EvictedKeys { get; } = Load("evicted_keys");
+
+    /// <summary>acl_check.lua: which of the commands in ARGV the node's Redis user may not run (checked at connect).</summary>
+    public static LuaScript AclCheck { get; } = Load("acl_check");
+
+    /// <summary>
+    /// Every command the library's scripts call (<c>redis.call</c>, <c>redis.pcall</c>), upper case and sorted, read from
+    /// the scripts themselves so that the connect-time permission check cannot miss one. INFO is left out: the scripts
+    /// ask for it with <c>redis.pcall</c> and do without it (see docs/security.md).
+    /// </summary>
+    public static IReadOnlyList<string> CalledCommands { get; } = ReadCalledCommands();
 
     public string Name { get; }
 
@@ -102,6 +114,25 @@ internal sealed class LuaScript
         end
         return replies
         """;
+
+    private static string[] ReadCalledCommands()
+    {
+        var assembly = Assembly.GetExecutingAssembly();
+        var commands = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var resource in assembly.GetManifestResourceNames().Where(r => r.EndsWith(".lua", StringComparison.Ordinal)))
+        {
+            foreach (Match match in CalledCommand().Matches(Resource(resource["AnarchoRedis.Scripts.".Length..^".lua".Length])))
+            {
+                commands.Add(match.Groups[1].Value.ToUpperInvariant());
+            }
+        }
+
+        commands.Remove("INFO");
+        return [.. commands];
+    }
+
+    [GeneratedRegex(@"redis\.p?call\(\s*'([A-Za-z]+)'")]
+    private static partial Regex CalledCommand();
 
     private static string Resource(string name)
     {

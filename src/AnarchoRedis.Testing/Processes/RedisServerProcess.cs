@@ -4,8 +4,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Security.Authentication;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -23,12 +25,14 @@ internal sealed class RedisServerProcess : NodeServer
     private readonly bool _persistence;
     private readonly IReadOnlyList<string> _arguments;
     private readonly TimeSpan _startTimeout;
+    private readonly NodeSecurity? _security;
     private readonly Lock _gate = new();
     private Process? _process;
 
-    public RedisServerProcess(int port, string binary, bool persistence, IReadOnlyList<string> arguments, TimeSpan startTimeout)
+    public RedisServerProcess(int port, string binary, bool persistence, IReadOnlyList<string> arguments, TimeSpan startTimeout, NodeSecurity? security = null)
         : base(port)
     {
+        _security = security;
         _binary = binary;
         _persistence = persistence;
         _arguments = arguments;
@@ -62,6 +66,8 @@ internal sealed class RedisServerProcess : NodeServer
 
     private string DumpFile => Path.Combine(_directory, "dump.rdb");
 
+    private string AclFile => Path.Combine(_directory, "users.acl");
+
     public override bool Persistence => _persistence;
 
     public override bool HasSnapshot => File.Exists(DumpFile);
@@ -89,6 +95,12 @@ internal sealed class RedisServerProcess : NodeServer
         }
 
         var log = Path.Combine(_directory, "redis.log");
+        if (_security?.AclFileText is { } acl)
+        {
+            // Written at every start: a start that loses data deletes the directory's files.
+            await File.WriteAllTextAsync(AclFile, acl, cancellationToken).ConfigureAwait(false);
+        }
+
         var start = new ProcessStartInfo(_binary)
         {
             UseShellExecute = false,
@@ -149,7 +161,7 @@ internal sealed class RedisServerProcess : NodeServer
                     throw new InvalidOperationException($"redis-server on port {Port} exited with code {process.ExitCode} while starting. Log:\n{Tail(text)}");
                 }
 
-                if (await AnswersAsync(Port).ConfigureAwait(false))
+                if (await AnswersAsync(Port, _security).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -239,15 +251,30 @@ internal sealed class RedisServerProcess : NodeServer
 
     /// <summary>Whether a server on <paramref name="port"/> answers PING (or asks for a password: it is up).</summary>
     /// <param name="port">The port.</param>
+    /// <param name="security">The node's TLS settings (the probe then speaks TLS), or null.</param>
     /// <returns><see langword="true"/> when it answers.</returns>
-    internal static async Task<bool> AnswersAsync(int port)
+    internal static async Task<bool> AnswersAsync(int port, NodeSecurity? security = null)
     {
         try
         {
             using var client = new TcpClient();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
             await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token).ConfigureAwait(false);
-            var stream = client.GetStream();
+            Stream stream = client.GetStream();
+            await using var tls = security?.Tls is null ? null : new SslStream(stream, leaveInnerStreamOpen: false);
+            if (tls is not null)
+            {
+                var authentication = new SslClientAuthenticationOptions
+                {
+                    TargetHost = "127.0.0.1",
+                    // A readiness probe of a server this process started: whether it is up, not whom to trust.
+                    RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+                    ClientCertificates = security!.ClientCertificate is { } certificate ? [certificate] : null,
+                };
+                await tls.AuthenticateAsClientAsync(authentication, timeout.Token).ConfigureAwait(false);
+                stream = tls;
+            }
+
             await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token).ConfigureAwait(false);
             var buffer = new byte[64];
             var read = await stream.ReadAsync(buffer, timeout.Token).ConfigureAwait(false);
@@ -255,7 +282,7 @@ internal sealed class RedisServerProcess : NodeServer
             var reply = Encoding.ASCII.GetString(buffer, 0, read);
             return reply.StartsWith("+PONG", StringComparison.Ordinal) || reply.StartsWith("-NOAUTH", StringComparison.Ordinal);
         }
-        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException or AuthenticationException)
         {
             return false;
         }
@@ -263,8 +290,33 @@ internal sealed class RedisServerProcess : NodeServer
 
     private IEnumerable<string> Arguments(string log)
     {
-        yield return "--port";
-        yield return Port.ToString(CultureInfo.InvariantCulture);
+        if (_security?.Tls is { } tls)
+        {
+            yield return "--port";
+            yield return "0";
+            yield return "--tls-port";
+            yield return Port.ToString(CultureInfo.InvariantCulture);
+            yield return "--tls-cert-file";
+            yield return tls.ServerCertificatePath;
+            yield return "--tls-key-file";
+            yield return tls.ServerKeyPath;
+            yield return "--tls-ca-cert-file";
+            yield return tls.CaCertificatePath;
+            yield return "--tls-auth-clients";
+            yield return _security.RequireClientCertificate ? "yes" : "no";
+        }
+        else
+        {
+            yield return "--port";
+            yield return Port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (_security?.AclFileText is not null)
+        {
+            yield return "--aclfile";
+            yield return AclFile;
+        }
+
         yield return "--bind";
         yield return "127.0.0.1";
         yield return "--daemonize";

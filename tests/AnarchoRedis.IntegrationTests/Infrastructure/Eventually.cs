@@ -41,8 +41,9 @@ public static class Eventually
     /// the background), by writing a scratch key with W = All until that succeeds.
     /// </summary>
     /// <param name="client">The client.</param>
+    /// <param name="key">The scratch key (a <see cref="Profile"/>).</param>
     /// <returns>A task that completes when every node acknowledged a write from the client.</returns>
-    public static async Task ClientReachesAllNodesAsync(AnarchoRedisClient client)
+    public static async Task ClientReachesAllNodesAsync(AnarchoRedisClient client, string key = "probe:reconnect")
     {
         var store = client.GetValueStore(Profile.Descriptor);
         var watch = Stopwatch.StartNew();
@@ -50,7 +51,7 @@ public static class Eventually
         {
             try
             {
-                await store.SetAsync("probe:reconnect", new Profile { Id = -1, Name = "probe" }, WriteOptions.All);
+                await store.SetAsync(key, new Profile { Id = -1, Name = "probe" }, WriteOptions.All);
                 return;
             }
             catch (QuorumNotReachedException) when (watch.Elapsed < TimeSpan.FromSeconds(10))
