@@ -13,8 +13,9 @@ internal sealed class NodeConnector(Func<string, string?> environment)
 {
     /// <summary>
     /// The options: the "AnarchoRedis" section of <c>--config</c> (or ANARCHO_CONFIG) and of the process environment,
-    /// as an application binds them; nodes from <c>--node</c>, else ANARCHO_NODES, else that section; credentials and
-    /// TLS added to every node. Hints are off: the tool writes only through repairs.
+    /// as an application binds them; nodes from <c>--node</c>, else ANARCHO_NODES, else that section; the command line's
+    /// credentials and TLS over the section's <see cref="AnarchoRedisOptions.Connection"/>. Hints are off: the tool
+    /// writes only through repairs.
     /// </summary>
     /// <exception cref="UsageException">No node was given, or the configuration file is missing or unreadable.</exception>
     public AnarchoRedisOptions BuildOptions(ToolSettings settings)
@@ -48,8 +49,16 @@ internal sealed class NodeConnector(Func<string, string?> environment)
             : environment("ANARCHO_NODES") is { Length: > 0 } fromEnvironment
                 ? fromEnvironment.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : options.Nodes;
-        var password = settings.Password ?? environment("ANARCHO_PASSWORD");
-        options.Nodes = nodes.Select(node => WithAccess(node, settings.User, password, settings.Tls)).ToList();
+        options.Nodes = nodes.ToList();
+        // Access applies to every node, over what the configuration gave (a user or password in a node's string wins).
+        var connection = options.Connection;
+        connection.User = settings.User ?? connection.User;
+        connection.Password = settings.Password ?? environment("ANARCHO_PASSWORD") ?? connection.Password;
+        connection.Tls |= settings.Tls || settings.TlsCa is not null || settings.TlsCertificate is not null;
+        connection.TlsHost = settings.TlsHost ?? connection.TlsHost;
+        connection.TrustedCaCertificatePath = settings.TlsCa ?? connection.TrustedCaCertificatePath;
+        connection.ClientCertificatePath = settings.TlsCertificate ?? connection.ClientCertificatePath;
+        connection.ClientKeyPath = settings.TlsKey ?? connection.ClientKeyPath;
         if (options.Nodes.Count == 0)
         {
             throw new UsageException("No nodes: give --node host:port once per node, or ANARCHO_NODES, or AnarchoRedis:Nodes in --config.");
@@ -75,27 +84,6 @@ internal sealed class NodeConnector(Func<string, string?> environment)
             // Invalid options (AnarchoRedisOptionsValidator) or a node string StackExchange.Redis cannot parse.
             throw new UsageException(ex.Message);
         }
-    }
-
-    private static string WithAccess(string node, string? user, string? password, bool tls)
-    {
-        var parts = new List<string> { node };
-        if (!string.IsNullOrEmpty(user))
-        {
-            parts.Add("user=" + user);
-        }
-
-        if (!string.IsNullOrEmpty(password))
-        {
-            parts.Add("password=" + password);
-        }
-
-        if (tls)
-        {
-            parts.Add("ssl=true");
-        }
-
-        return string.Join(',', parts);
     }
 }
 

@@ -27,6 +27,22 @@ internal class ToolSettings : CommandSettings
     [Description("Connect to every node over TLS.")]
     public bool Tls { get; set; }
 
+    [CommandOption("--tls-host <NAME>")]
+    [Description("The name the nodes' certificates must hold, when it is not the host of each endpoint.")]
+    public string? TlsHost { get; set; }
+
+    [CommandOption("--tls-ca <PEM>")]
+    [Description("Trust the nodes' certificates when a CA in this PEM file issued them (a private CA).")]
+    public string? TlsCa { get; set; }
+
+    [CommandOption("--tls-cert <PEM>")]
+    [Description("A client certificate (PEM) for nodes that require one (tls-auth-clients yes); with --tls-key.")]
+    public string? TlsCertificate { get; set; }
+
+    [CommandOption("--tls-key <PEM>")]
+    [Description("The client certificate's private key (PEM).")]
+    public string? TlsKey { get; set; }
+
     [CommandOption("--timeout <SECONDS>")]
     [Description("How long to wait for a node, per command and to connect.")]
     [DefaultValue(2.0)]
