@@ -33,14 +33,16 @@ public sealed partial class AnarchoRedisClient
         try
         {
             var db = node.Database;
+            // Sent together, each bounded by the node timeout (StackExchange.Redis's own), so a slow node costs one timeout.
             var started = Stopwatch.GetTimestamp();
-            await db.PingAsync().WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
-            var roundTrip = Stopwatch.GetElapsedTime(started);
+            var ping = db.PingAsync();
             var epoch = Optional(db.HashGetAsync(Options.EpochKey, ["id", "state"]));
             // The server's version is what StackExchange.Redis learned when it connected (no admin command needed).
             var server = db.Multiplexer.GetServers().FirstOrDefault();
             var size = server is null ? Task.FromResult<long?>(null) : OptionalValue(server.DatabaseSizeAsync(db.Database));
-            await Task.WhenAll(epoch, size).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
+            await ping.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var roundTrip = Stopwatch.GetElapsedTime(started);
+            await Task.WhenAll(epoch, size).WaitAsync(cancellationToken).ConfigureAwait(false);
             var fields = epoch.Result;
             return new NodeStatus(
                 node.Name,
@@ -111,18 +113,26 @@ public sealed partial class AnarchoRedisClient
             var meta = db.HashGetAllAsync(metaKey);
             var type = db.KeyTypeAsync(key);
             var tombstones = tombstoneKey is null ? Task.FromResult(0L) : db.HashLengthAsync(tombstoneKey);
-            await Task.WhenAll(meta, type, tombstones).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
-            var fields = meta.Result.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+            try
+            {
+                await Task.WhenAll(meta, type, tombstones).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RedisServerException ex)
+            {
+                // The node answered, with an error: a key of the wrong Redis type where the library keeps its own.
+                return new KeyReplica(node.Name, null, meta.IsCompletedSuccessfully ? Fields(meta.Result) : empty, type.IsCompletedSuccessfully ? Name(type.Result) : "unknown", 0, 0, 0, ex.Message);
+            }
+
             long length = 0;
             ulong digest = 0;
             switch (type.Result)
             {
                 case RedisType.String:
-                    var bytes = (byte[]?)await db.StringGetAsync(key).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false) ?? [];
+                    var bytes = (byte[]?)await db.StringGetAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false) ?? [];
                     (length, digest) = (bytes.Length, XxHash64.HashToUInt64(bytes));
                     break;
                 case RedisType.List:
-                    var elements = await db.ListRangeAsync(key).WaitAsync(Options.NodeTimeout, cancellationToken).ConfigureAwait(false);
+                    var elements = await db.ListRangeAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
                     var hash = new XxHash64();
                     Span<byte> size = stackalloc byte[4];
                     foreach (var element in elements)
@@ -135,13 +145,30 @@ public sealed partial class AnarchoRedisClient
 
                     (length, digest) = (elements.Length, hash.GetCurrentHashAsUInt64());
                     break;
+                case RedisType.Hash:
+                    length = await db.HashLengthAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case RedisType.Set:
+                    length = await db.SetLengthAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case RedisType.SortedSet:
+                    length = await db.SortedSetLengthAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    break;
+                case RedisType.Stream:
+                    length = await db.StreamLengthAsync(key).WaitAsync(cancellationToken).ConfigureAwait(false);
+                    break;
             }
 
-            return new KeyReplica(node.Name, null, fields, type.Result.ToString().ToLowerInvariant(), length, tombstones.Result, digest);
+            return new KeyReplica(node.Name, null, Fields(meta.Result), Name(type.Result), length, tombstones.Result, digest);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
         {
             return new KeyReplica(node.Name, ex.Message, empty, "unknown", 0, 0, 0);
         }
     }
+
+    private static Dictionary<string, string> Fields(HashEntry[] entries) =>
+        entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+
+    private static string Name(RedisType type) => type.ToString().ToLowerInvariant();
 }

@@ -20,12 +20,13 @@ public sealed record KeyInspection(string Key, string MetaKey, IReadOnlyList<Key
     public bool Agree => Replicas.All(r => r.Reachable) && Replicas.Select(r => r.Fingerprint).Distinct(StringComparer.Ordinal).Count() == 1;
 
     /// <summary>
-    /// Whether <paramref name="replica"/> lags: unreachable copies are not stale (unknown). A value is stale below the
-    /// newest version (or at it with other bytes); a list, whose version is only its latest write, is stale when its
-    /// copy differs from the one most nodes hold.
+    /// Whether <paramref name="replica"/> differs from the copy that holds the newest write: below the newest version, or
+    /// at it with other contents. Unreachable copies are not stale (unknown). For a list, whose version is only its latest
+    /// write, concurrent writes can leave each of two copies lacking something; the one without the newest write is
+    /// called stale.
     /// </summary>
     /// <param name="replica">One of <see cref="Replicas"/>.</param>
-    /// <returns>Whether it differs from what the others hold, as described.</returns>
+    /// <returns>Whether it differs from the newest copy.</returns>
     public bool IsStale(KeyReplica replica)
     {
         ArgumentNullException.ThrowIfNull(replica);
@@ -34,15 +35,14 @@ public sealed record KeyInspection(string Key, string MetaKey, IReadOnlyList<Key
             return false;
         }
 
-        var reachable = Replicas.Where(r => r.Reachable).ToArray();
-        if (reachable.Any(r => r.Kind == ReplicatedKind.List))
+        var newest = Replicas.FirstOrDefault(r => r.Reachable && r.Version is not null && r.Version == Newest);
+        if (newest is null)
         {
-            var common = reachable.GroupBy(r => r.Fingerprint, StringComparer.Ordinal).OrderByDescending(g => g.Count()).First().Key;
-            return replica.Fingerprint != common;
+            // No copy holds a meta: those holding anything else are what differs.
+            return replica.Fingerprint != Replicas.Where(r => r.Reachable).GroupBy(r => r.Fingerprint, StringComparer.Ordinal).OrderByDescending(g => g.Count()).First().Key;
         }
 
-        var newest = reachable.Where(r => r.Version == Newest).Select(r => r.Fingerprint).FirstOrDefault();
-        return replica.Version != Newest || replica.Fingerprint != newest;
+        return replica.Fingerprint != newest.Fingerprint || (replica.Kind != ReplicatedKind.List && replica.Version != Newest);
     }
 }
 
@@ -51,10 +51,11 @@ public sealed record KeyInspection(string Key, string MetaKey, IReadOnlyList<Key
 /// <param name="Error">Why the node could not be read, or <see langword="null"/> when it answered.</param>
 /// <param name="Meta">The meta hash's fields as stored (empty when the node holds no meta).</param>
 /// <param name="DataType">The Redis type of the data key: <c>string</c>, <c>list</c>, <c>none</c> (absent), or another type (not written by the library).</param>
-/// <param name="DataLength">Bytes of a value, elements of a list, 0 when absent.</param>
+/// <param name="DataLength">Bytes of a value, elements of a list (or members of another Redis type), 0 when absent.</param>
 /// <param name="ElementTombstones">Removed list elements the node remembers (the list's tombstone hash), 0 for values.</param>
-/// <param name="DataDigest">A 64-bit digest (XxHash64) of the value's bytes or of the list's elements in order, 0 when absent.</param>
-public sealed record KeyReplica(string Node, string? Error, IReadOnlyDictionary<string, string> Meta, string DataType, long DataLength, long ElementTombstones, ulong DataDigest)
+/// <param name="DataDigest">A 64-bit digest (XxHash64) of the value's bytes or of the list's elements in order, 0 when absent or of another type.</param>
+/// <param name="Problem">What is wrong with the node's copy when it answered with an error (a meta or tombstone key of the wrong Redis type), else <see langword="null"/>.</param>
+public sealed record KeyReplica(string Node, string? Error, IReadOnlyDictionary<string, string> Meta, string DataType, long DataLength, long ElementTombstones, ulong DataDigest, string? Problem = null)
 {
     /// <summary>Whether the node answered.</summary>
     public bool Reachable => Error is null;
@@ -75,12 +76,13 @@ public sealed record KeyReplica(string Node, string? Error, IReadOnlyDictionary<
     public DateTimeOffset? ExpiresAt => Field("x") is { } x && long.TryParse(x, out var ms) && ms > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
 
     /// <summary>
-    /// What two nodes must share to hold the same copy: for a value its version, tombstone, expiry and bytes; for a list
-    /// its elements (count and digest), removed elements, deletion watermark, expiry and data bytes. Empty when unreachable.
+    /// What two nodes must share to hold the same copy: the type name and, for a value, its version, tombstone, expiry and
+    /// bytes; for a list its elements (count and digest), removed elements, deletion watermark, expiry and data bytes (not
+    /// its version, the latest write each node applied). Empty when unreachable.
     /// </summary>
     public string Fingerprint => !Reachable ? "" : Kind == ReplicatedKind.List
-        ? $"l|{Field("c")}|{Field("h")}|{Field("tw")}|{Field("dv")}|{Field("x")}|{DataType}|{DataLength}|{DataDigest:x16}"
-        : $"{Field("k")}|{Field("v")}|{Field("t")}|{Field("x")}|{DataType}|{DataLength}|{DataDigest:x16}";
+        ? $"l|{Field("n")}|{Field("c")}|{Field("h")}|{Field("tw")}|{Field("dv")}|{Field("x")}|{DataType}|{DataLength}|{DataDigest:x16}|{Problem}"
+        : $"{Field("k")}|{Field("n")}|{Field("v")}|{Field("t")}|{Field("x")}|{DataType}|{DataLength}|{DataDigest:x16}|{Problem}";
 
     private string? Field(string name) => Meta.TryGetValue(name, out var value) ? value : null;
 }

@@ -34,6 +34,8 @@ internal static class AnarchoApp
         app.Configure(config =>
         {
             config.SetApplicationName("anarcho");
+            // An unknown option is an error, not ignored: `repair --scna` must not run a digest pass.
+            config.UseStrictParsing();
             config.ConfigureConsole(console);
             config.AddCommand<StatusCommand>("status")
                 .WithDescription("Every node: answering, state (ready / filling), epoch, round trip, keys, server version.")

@@ -14,8 +14,8 @@ internal sealed class NodeConnector(Func<string, string?> environment)
     /// <summary>
     /// The options: the "AnarchoRedis" section of <c>--config</c> (or ANARCHO_CONFIG) and of the process environment,
     /// as an application binds them; nodes from <c>--node</c>, else ANARCHO_NODES, else that section; the command line's
-    /// credentials and TLS over the section's <see cref="AnarchoRedisOptions.Connection"/>. Hints are off: the tool
-    /// writes only through repairs.
+    /// credentials and TLS over the section's <see cref="AnarchoRedisOptions.Connection"/>. Hints are off and epochs are
+    /// never written (<see cref="NodeHealthOptions.WriteEpochs"/>): the tool writes only through repairs.
     /// </summary>
     /// <exception cref="UsageException">No node was given, or the configuration file is missing or unreadable.</exception>
     public AnarchoRedisOptions BuildOptions(ToolSettings settings)
@@ -68,6 +68,9 @@ internal sealed class NodeConnector(Func<string, string?> environment)
         options.NodeTimeout = timeout;
         options.ConnectTimeout = timeout;
         options.Hints.Enabled = false;
+        // An observer: it may see only some nodes, or other options than the application's, so it never creates an
+        // epoch (a wiped node would be called ready) and never sets a node ready after its pass.
+        options.Health.WriteEpochs = false;
         return options;
     }
 

@@ -124,6 +124,8 @@ public sealed class PackageConsumptionTests(PackedFeed packed) : IClassFixture<P
         var tools = Path.Combine(packed.Work, "tools");
         await RunAsync("dotnet", ["tool", "install", "AnarchoRedis.Tool", "--tool-path", tools, "--add-source", packed.Feed, "--version", packed.Version], packed.Work);
         await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = 3, Proxies = false });
+        // An application's first client gives the nodes their epochs (the tool, an observer, never writes one).
+        await (await AnarchoRedisClient.ConnectAsync(new AnarchoRedisOptions { Nodes = [.. cluster.EndPoints] })).DisposeAsync();
 
         var output = await RunAsync(Path.Combine(tools, "anarcho"), ["status", "--json", .. cluster.EndPoints.SelectMany(e => new[] { "--node", e })], packed.Work);
 

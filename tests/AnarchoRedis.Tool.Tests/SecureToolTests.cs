@@ -41,7 +41,12 @@ public sealed class SecureToolTests
         string[] access = ["--user", "anarcho", "--tls-ca", certificates.CaCertificatePath, "--tls-cert", certificates.ClientCertificatePath, "--tls-key", certificates.ClientKeyPath];
 
         var environment = new Dictionary<string, string> { ["ANARCHO_PASSWORD"] = Password, ["ANARCHO_NODES"] = string.Join(';', cluster.EndPoints) };
-        // The first client of the new cluster: every node gets its epoch and is ready.
+        // The application's first client gives every node its epoch (the tool never writes one).
+        await (await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(o =>
+        {
+            o.Connection.User = "anarcho";
+            o.Connection.Password = Password;
+        }))).DisposeAsync();
         var status = await ToolRun.RunAsync(["status", "--json", .. access], environment);
         Assert.True(status.ExitCode == 0, status.ToString());
         // The documented user may not run DBSIZE: the key count is unknown, the rest is there.

@@ -40,10 +40,20 @@ public sealed class ToolTests(ITestOutputHelper output)
         return run;
     }
 
+    /// <summary>What an application's first client does to new nodes: gives each its epoch (the tool never writes one).</summary>
+    private static async Task UsedByAnApplicationAsync(LocalCluster cluster)
+    {
+        await using var client = await ClientAsync(cluster, [.. Enumerable.Range(0, cluster.Nodes.Count)]);
+    }
+
     [Fact]
     public async Task Status_shows_every_node_ready_with_exit_code_0_and_a_killed_node_gives_exit_code_2()
     {
         await using var cluster = await LocalCluster.StartAsync();
+        var fresh = await RunAsync(["status", "--json", .. ToolRun.NodeArgs(cluster)]);
+        Assert.True(fresh.ExitCode == 1, fresh.ToString());
+        Assert.All(fresh.Document.GetProperty("nodes").EnumerateArray(), n => Assert.Equal(JsonValueKind.Null, n.GetProperty("epochId").ValueKind));
+        await UsedByAnApplicationAsync(cluster);
 
         var run = await RunAsync(["status", .. ToolRun.NodeArgs(cluster)]);
 
@@ -72,7 +82,7 @@ public sealed class ToolTests(ITestOutputHelper output)
         await using var cluster = await LocalCluster.StartAsync();
         await using (var all = await ClientAsync(cluster, 0, 1, 2))
         {
-            await all.GetValueStore(Notes).SetAsync("note:1", new Note { Id = 1, Text = "everyone" });
+            await all.GetValueStore(Notes).SetAsync("note:1", new Note { Id = 1, Text = "everyone" }, WriteOptions.All);
         }
 
         await using (var two = await ClientAsync(cluster, 0, 1))
@@ -143,7 +153,7 @@ public sealed class ToolTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_node_restarted_empty_is_filling_with_exit_code_1_until_a_repair_refills_it()
+    public async Task A_node_restarted_empty_shows_no_epoch_the_tool_writes_none_even_when_it_sees_that_node_alone_and_its_repair_refills_the_node_but_leaves_ready_to_the_application()
     {
         await using var cluster = await LocalCluster.StartAsync();
         await using (var all = await ClientAsync(cluster, 0, 1, 2))
@@ -153,26 +163,95 @@ public sealed class ToolTests(ITestOutputHelper output)
 
         await cluster[2].RestartAsync(RestartMode.LoseData);
 
-        var status = await RunAsync(["status", "--json", .. ToolRun.NodeArgs(cluster)]);
+        // Given only the wiped node, a client that writes epochs would take it for a new cluster and call it ready.
+        var alone = await RunAsync(["status", "--json", "--node", cluster.EndPoints[2]]);
+        Assert.True(alone.ExitCode == 1, alone.ToString());
+        Assert.False(await cluster[2].Db.KeyExistsAsync(AnarchoRedisOptions.DefaultEpochKey));
 
+        var status = await RunAsync(["status", .. ToolRun.NodeArgs(cluster)]);
         Assert.True(status.ExitCode == 1, status.ToString());
-        var node2 = status.Document.GetProperty("nodes")[2];
-        Assert.Equal("filling", node2.GetProperty("epochState").GetString());
-        Assert.False(node2.GetProperty("ready").GetBoolean());
+        Assert.Contains("no epoch", status.Console, StringComparison.Ordinal);
+        Assert.False(await cluster[2].Db.KeyExistsAsync(AnarchoRedisOptions.DefaultEpochKey));
 
+        // An application client marks it filling; the tool's pass refills it but does not set it ready.
+        await using var application = await ClientAsync(cluster, 0, 1, 2);
         var repair = await RunAsync(["repair", .. ToolRun.NodeArgs(cluster)]);
         Assert.True(repair.ExitCode == 0, repair.ToString());
         Assert.Contains("values repaired", repair.Console, StringComparison.Ordinal);
+        Assert.Empty(await KeyspaceComparison.CompareAsync(cluster.Nodes));
+        status = await RunAsync(["status", "--json", .. ToolRun.NodeArgs(cluster)]);
+        Assert.True(status.ExitCode == 1, status.ToString());
+        Assert.Equal("filling", status.Document.GetProperty("nodes")[2].GetProperty("epochState").GetString());
 
+        // The application's own pass (it writes epochs) sets it ready.
+        Assert.True((await new AntiEntropyRunner(application, new ReplicatedTypeRegistry(Notes)).RunPassAsync()).IsClean);
         status = await RunAsync(["status", "--json", .. ToolRun.NodeArgs(cluster)]);
         Assert.True(status.ExitCode == 0, status.ToString());
-        Assert.Empty(await KeyspaceComparison.CompareAsync(cluster.Nodes));
+    }
+
+    [Fact]
+    public async Task Without_the_applications_key_names_the_tool_refuses_to_compare_instead_of_calling_empty_names_in_sync_and_writes_nothing()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        await using (var application = await AnarchoRedisClient.ConnectAsync(new AnarchoRedisOptions
+        {
+            Nodes = [.. cluster.EndPoints],
+            EpochKey = "app_epoch",
+            MetaKeyPrefix = "app_meta:",
+            Hints = { Enabled = false },
+        }))
+        {
+            await application.GetValueStore(Notes).SetAsync("note:1", new Note { Id = 1 }, WriteOptions.All);
+        }
+
+        var before = await Task.WhenAll(cluster.Nodes.Select(n => n.Server.DatabaseSizeAsync()));
+        var diff = await RunAsync(["diff", "--json", .. ToolRun.NodeArgs(cluster)]);
+
+        Assert.True(diff.ExitCode == 2, diff.ToString());
+        Assert.Contains("--config", diff.Errors, StringComparison.Ordinal);
+        Assert.Equal("", diff.Json);
+        Assert.Equal(before, await Task.WhenAll(cluster.Nodes.Select(n => n.Server.DatabaseSizeAsync())));
+
+        var file = Path.Combine(Path.GetTempPath(), $"anarcho-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new { AnarchoRedis = new { EpochKey = "app_epoch", MetaKeyPrefix = "app_meta:" } }));
+        try
+        {
+            var configured = await RunAsync(["inspect", "note:1", "--json", "--config", file, .. ToolRun.NodeArgs(cluster)]);
+            Assert.True(configured.ExitCode == 0, configured.ToString());
+            Assert.Equal("app_meta:{note:1}", configured.Document.GetProperty("metaKey").GetString());
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Inspect_reports_a_meta_key_of_the_wrong_type_as_a_differing_copy_not_as_a_node_down()
+    {
+        await using var cluster = await LocalCluster.StartAsync();
+        await using (var all = await ClientAsync(cluster, 0, 1, 2))
+        {
+            await all.GetValueStore(Notes).SetAsync("note:1", new Note { Id = 1 }, WriteOptions.All);
+        }
+
+        await cluster[1].Db.KeyDeleteAsync("anrcho_version:{note:1}");
+        await cluster[1].Db.StringSetAsync("anrcho_version:{note:1}", "not a hash");
+
+        var run = await RunAsync(["inspect", "note:1", "--json", .. ToolRun.NodeArgs(cluster)]);
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var node1 = run.Document.GetProperty("replicas")[1];
+        Assert.True(node1.GetProperty("reachable").GetBoolean());
+        Assert.True(node1.GetProperty("stale").GetBoolean());
+        Assert.Contains("WRONGTYPE", node1.GetProperty("problem").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Nodes_come_from_ANARCHO_NODES_or_from_a_configuration_file_and_watch_prints_a_json_line_per_refresh()
     {
         await using var cluster = await LocalCluster.StartAsync();
+        await UsedByAnApplicationAsync(cluster);
         var fromEnvironment = await RunAsync(["status", "--json"], new Dictionary<string, string> { ["ANARCHO_NODES"] = string.Join(';', cluster.EndPoints) });
         Assert.True(fromEnvironment.ExitCode == 0, fromEnvironment.ToString());
         Assert.Equal(3, fromEnvironment.Document.GetProperty("total").GetInt32());
@@ -210,6 +289,7 @@ public sealed class ToolTests(ITestOutputHelper output)
     [InlineData(new[] { "frobnicate" }, "frobnicate")]
     [InlineData(new[] { "status", "--timeout", "-1", "--node", "127.0.0.1:1" }, "--timeout")]
     [InlineData(new[] { "inspect", "--node", "127.0.0.1:1" }, "KEY")]
+    [InlineData(new[] { "repair", "--scna", "--node", "127.0.0.1:1" }, "scna")]
     public async Task Usage_errors_exit_with_code_2_and_say_what_is_wrong_on_standard_error(string[] args, string message)
     {
         var run = await RunAsync(args);
@@ -223,6 +303,7 @@ public sealed class ToolTests(ITestOutputHelper output)
     public async Task Inspecting_a_key_the_library_cannot_hold_is_a_usage_error()
     {
         await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = 1, Proxies = false });
+        await UsedByAnApplicationAsync(cluster);
 
         var run = await RunAsync(["inspect", "anrcho_version:x", .. ToolRun.NodeArgs(cluster)]);
 

@@ -20,4 +20,12 @@ public sealed class NodeHealthOptions
     /// detection). Default 500 ms.
     /// </summary>
     public TimeSpan ProbeInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// Whether this client writes epochs: creates them (ready on a new cluster, filling on a node that lost its data) and
+    /// sets a refilled node ready after a clean anti-entropy pass. Default <see langword="true"/>. Off for observers that
+    /// may not see every node or the application's options, such as the <c>anarcho</c> tool: a node without an epoch then
+    /// stays unverified for this client (its reads never count), and only the application's clients decide.
+    /// </summary>
+    public bool WriteEpochs { get; set; } = true;
 }

@@ -37,6 +37,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     private readonly RedisKey _epochKey;
     private readonly RedisValue _metaPattern;
     private readonly TimeSpan _interval;
+    private readonly bool _writeEpochs;
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Per node: the ticket of its last epoch read sent, and of the last one applied (under its own lock).</summary>
@@ -58,6 +59,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         _epochKey = options.EpochKey;
         _metaPattern = options.MetaKeyPrefix + "*";
         _interval = options.Health.ProbeInterval;
+        _writeEpochs = options.Health.WriteEpochs;
         _tickets = new long[nodes.Count];
         _applied = new long[nodes.Count];
         _probing = new int[nodes.Count];
@@ -99,6 +101,20 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         var epochs = reads.Epochs;
         if (!nodes.Any(n => reads.Absent[n.Index]))
         {
+            return epochs;
+        }
+
+        if (!_writeEpochs)
+        {
+            // An observer creates nothing: a node without an epoch stays unverified.
+            foreach (var node in nodes)
+            {
+                if (!reads.Applied[node.Index])
+                {
+                    Apply(node, epochs[node.Index], reads.Generations[node.Index], reads.Tickets[node.Index]);
+                }
+            }
+
             return epochs;
         }
 
@@ -169,6 +185,12 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// <returns>Whether the node was set ready.</returns>
     public async Task<bool> MarkReadyAsync(ReplicaNode node, string seenId, CancellationToken cancellationToken)
     {
+        if (!_writeEpochs)
+        {
+            // An observer's pass leaves the decision to the application's clients (their next pass).
+            return false;
+        }
+
         bool switched;
         try
         {

@@ -56,6 +56,7 @@ internal sealed class InspectCommand(NodeConnector connector, Output output) : T
                     dataLength = r.DataLength,
                     elementTombstones = r.ElementTombstones,
                     dataDigest = r.DataDigest.ToString("x16", CultureInfo.InvariantCulture),
+                    problem = r.Problem,
                     meta = r.Meta,
                 }).ToArray(),
                 exitCode = code,
@@ -70,6 +71,12 @@ internal sealed class InspectCommand(NodeConnector connector, Output output) : T
             if (!r.Reachable)
             {
                 table.AddRow(Markup.Escape(r.Node), "[red]not answering[/]", Markup.Escape(r.Error ?? ""), "", "", "", "", "", "", "[red]unknown[/]");
+                continue;
+            }
+
+            if (r.Problem is not null)
+            {
+                table.AddRow(Markup.Escape(r.Node), "[red]unreadable[/]", Markup.Escape(r.Problem), "", "", Markup.Escape(r.DataType), "", "", "", "[red]stale[/]");
                 continue;
             }
 

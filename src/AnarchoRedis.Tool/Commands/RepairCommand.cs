@@ -25,17 +25,9 @@ internal sealed class RepairCommand(NodeConnector connector, Output output) : To
         // Without the application's types: every key is repaired by the kind its meta states, byte for byte.
         var runner = new AntiEntropyRunner(client, ReplicatedTypeRegistry.CreateUntyped());
         var mode = settings.Scan ? AntiEntropyPassMode.Scan : AntiEntropyPassMode.Auto;
-        AntiEntropyReport report;
-        try
-        {
-            report = !settings.Json && Output.Interactive
-                ? await WithProgressAsync(runner, mode, cancellationToken).ConfigureAwait(false)
-                : await runner.RunPassAsync(mode, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
+        var report = !settings.Json && Output.Interactive
+            ? await WithProgressAsync(runner, mode, cancellationToken).ConfigureAwait(false)
+            : await runner.RunPassAsync(mode, cancellationToken: cancellationToken).ConfigureAwait(false);
 
         var code = report.UnreachableNodes.Count > 0 ? ExitCodes.UnreachableOrUsage : report.IsClean ? ExitCodes.InSync : ExitCodes.Differences;
         if (settings.Json)

@@ -9,6 +9,9 @@ namespace AnarchoRedis.Tool.Commands;
 /// <summary><c>anarcho status</c>: every node's reachability, round trip, epoch, state, key count and server version.</summary>
 internal sealed class StatusCommand(NodeConnector connector, Output output) : ToolCommand<ToolSettings>(connector, output)
 {
+    /// <summary>Status shows nodes without epochs as such (exit code 1) instead of refusing.</summary>
+    protected override bool NeedsEpochs => false;
+
     protected override async Task<int> RunAsync(AnarchoRedisClient client, ToolSettings settings, CancellationToken cancellationToken)
     {
         var statuses = await client.DescribeNodesAsync(cancellationToken).ConfigureAwait(false);
@@ -21,6 +24,10 @@ internal sealed class StatusCommand(NodeConnector connector, Output output) : To
         {
             Output.Console.Write(Table(statuses));
             Output.Console.MarkupLine(Summary(statuses));
+            if (statuses.Any(s => s.Reachable && s.EpochId is null))
+            {
+                Output.Console.MarkupLine(Markup.Escape($"no epoch: the node holds no '{client.Options.EpochKey}' key. It lost its data (an application client will mark it filling and its next pass refill it), no application has used it yet, or --config names other keys. anarcho never writes epochs."));
+            }
         }
 
         return code;
@@ -51,6 +58,7 @@ internal sealed class StatusCommand(NodeConnector connector, Output output) : To
         {
             var state = !s.Reachable ? "[red]down[/]"
                 : s.IsReady ? "[green]ready[/]"
+                : s.EpochId is null ? "[red]no epoch[/]"
                 : s.EpochState == "filling" || s.Health.State == NodeHealthState.Filling ? "[yellow]filling[/]"
                 : $"[yellow]{Markup.Escape(s.Health.State.ToString().ToLowerInvariant())}[/]";
             table.AddRow(

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using AnarchoRedis.IntegrationTests.Lists;
+using AnarchoRedis.Testing;
 using Xunit;
 
 namespace AnarchoRedis.IntegrationTests.AntiEntropy;
@@ -159,5 +160,34 @@ public sealed class OperatorViewTests
         Assert.False(statuses[2].IsReady);
         Assert.Null(statuses[2].Keys);
         Assert.True(statuses[0].IsReady);
+    }
+
+    [Fact]
+    public async Task A_client_that_does_not_write_epochs_creates_none_on_a_new_cluster_and_its_pass_leaves_a_filling_node_filling()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        await using (var observer = await cluster.CreateClientAsync(o => o.Health.WriteEpochs = false))
+        {
+            Assert.All(observer.Health, h => Assert.Equal(NodeHealthState.Unverified, h.State));
+        }
+
+        foreach (var node in cluster.Nodes)
+        {
+            Assert.False(await node.Db.KeyExistsAsync(AnarchoRedisOptions.DefaultEpochKey));
+        }
+
+        // An application client: epochs; node 2 wiped and marked filling by it.
+        await using var application = await cluster.CreateClientAsync(NoHints);
+        await application.GetValueStore(Profile.Descriptor).SetAsync("profile:1", new Profile { Id = 1 }, WriteOptions.All);
+        await cluster[2].RestartAsync(RestartMode.LoseData);
+        await using var again = await cluster.CreateClientAsync(NoHints);
+        Assert.Equal(NodeHealthState.Filling, again.Health[2].State);
+
+        await using var tool = await cluster.CreateClientAsync(o => { NoHints(o); o.Health.WriteEpochs = false; });
+        var report = await new AntiEntropyRunner(tool, ReplicatedTypeRegistry.CreateUntyped()).RunPassAsync();
+
+        Assert.True(report.IsClean, report.ToString());
+        Assert.Equal(1, report.ValuesRepaired);
+        Assert.Equal("filling", (string?)await cluster[2].Db.HashGetAsync(AnarchoRedisOptions.DefaultEpochKey, "state"));
     }
 }
