@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using System.IO;
 using System.Text.Json;
@@ -38,6 +40,10 @@ internal sealed class Output(IAnsiConsole console, TextWriter json, TextWriter e
     }
 
     public static string Milliseconds(TimeSpan? time) => time is { } t ? t.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture) + " ms" : "-";
+
+    /// <summary>Anti-entropy problems as JSON objects (a pass's or a comparison's).</summary>
+    public static object[] Problems(IEnumerable<AntiEntropyProblem> problems) =>
+        problems.Select(p => (object)new { kind = p.Kind, key = p.Key, node = p.Node, message = p.Message }).ToArray();
 
     public static string Short(string? id) => id is null ? "-" : id.Length > 8 ? id[..8] : id;
 

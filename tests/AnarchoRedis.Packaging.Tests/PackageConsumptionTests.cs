@@ -133,7 +133,8 @@ public sealed class PackageConsumptionTests(PackedFeed packed) : IClassFixture<P
         Assert.Contains("\"exitCode\": 0", output, StringComparison.Ordinal);
     }
 
-    private static void WriteProject(string directory, string feed, string packageReference, string program)
+    /// <summary>A console project named <paramref name="name"/> whose only package source is the feed.</summary>
+    private static void WriteProject(string directory, string feed, string packageReference, string program, string name = "Consumer")
     {
         Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
@@ -144,7 +145,7 @@ public sealed class PackageConsumptionTests(PackedFeed packed) : IClassFixture<P
               </packageSources>
             </configuration>
             """);
-        File.WriteAllText(Path.Combine(directory, "Consumer.csproj"), $"""
+        File.WriteAllText(Path.Combine(directory, name + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
@@ -162,33 +163,15 @@ public sealed class PackageConsumptionTests(PackedFeed packed) : IClassFixture<P
         File.WriteAllText(Path.Combine(directory, "Program.cs"), program);
     }
 
-    private static void WriteConsumer(string directory, string feed, string version)
-    {
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, "nuget.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <packageSources>
-                <add key="anarchoredis-local" value="{feed}" />
-              </packageSources>
-            </configuration>
-            """);
-        File.WriteAllText(Path.Combine(directory, "PackageConsumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="AnarchoRedis" Version="{version}" />
+    private static void WriteConsumer(string directory, string feed, string version) =>
+        WriteProject(
+            directory,
+            feed,
+            $"""
+            <PackageReference Include="AnarchoRedis" Version="{version}" />
                 <PackageReference Include="Microsoft.Extensions.DependencyInjection" Version="10.0.15" />
-              </ItemGroup>
-            </Project>
-            """);
-        File.WriteAllText(Path.Combine(directory, "Program.cs"), """
+            """,
+            """
             using AnarchoRedis;
             using Microsoft.Extensions.DependencyInjection;
 
@@ -208,8 +191,8 @@ public sealed class PackageConsumptionTests(PackedFeed packed) : IClassFixture<P
 
                 public string Name { get; set; } = "";
             }
-            """);
-    }
+            """,
+            name: "PackageConsumer");
 
     /// <summary>The sources a pack needs: src/ and the root's build files, without build output.</summary>
     internal static void CopySources(string root, string destination)

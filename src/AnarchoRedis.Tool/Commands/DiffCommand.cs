@@ -56,7 +56,7 @@ internal sealed class DiffCommand(NodeConnector connector, Output output) : Tool
         differingSlots = c.DifferingSlots,
         slotsDue = c.SlotsDue,
         unreachableNodes = c.UnreachableNodes,
-        problems = c.Problems.Select(p => new { kind = p.Kind, key = p.Key, node = p.Node, message = p.Message }).ToArray(),
+        problems = Output.Problems(c.Problems),
         problemCount = c.ProblemCount,
         durationMs = c.Duration.TotalMilliseconds,
         exitCode,

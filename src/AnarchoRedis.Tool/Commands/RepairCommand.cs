@@ -50,7 +50,7 @@ internal sealed class RepairCommand(NodeConnector connector, Output output) : To
                 indexEntriesDropped = report.IndexEntriesDropped,
                 unreachableNodes = report.UnreachableNodes,
                 problemCount = report.ProblemCount,
-                problems = report.Problems.Select(p => new { kind = p.Kind, key = p.Key, node = p.Node, message = p.Message }).ToArray(),
+                problems = Output.Problems(report.Problems),
                 exitCode = code,
             });
         }
