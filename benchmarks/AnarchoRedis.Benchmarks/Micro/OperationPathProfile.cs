@@ -268,6 +268,12 @@ internal static class OperationPathProfile
         ];
         foreach (var owner in owners.SelectMany(o => o.GetNestedTypes(BindingFlags.NonPublic).Append(o)))
         {
+            // Nested types of a generic store with type parameters of their own (closures of generic methods) are not on the path.
+            if (owner.IsGenericTypeDefinition && owner.GetGenericArguments().Length != 1)
+            {
+                continue;
+            }
+
             var generic = owner.IsGenericTypeDefinition ? owner.MakeGenericType(typeof(BenchValue)) : owner;
             foreach (var method in generic.GetMethods(BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             {
@@ -276,16 +282,16 @@ internal static class OperationPathProfile
                     continue;
                 }
 
-                var machine = attribute.StateMachineType;
-                if (machine.IsGenericTypeDefinition)
-                {
-                    machine = machine.MakeGenericType(typeof(BenchValue));
-                }
-
                 var name = $"{generic.Name}.{method.Name}";
                 if (!hotPath.Contains(name))
                 {
                     continue;
+                }
+
+                var machine = attribute.StateMachineType;
+                if (machine.IsGenericTypeDefinition)
+                {
+                    machine = machine.MakeGenericType(typeof(BenchValue));
                 }
 
                 var returns = method.ReturnType;

@@ -30,8 +30,8 @@ internal static class ScriptReplies
 
     /// <summary>
     /// list_read.lua in 'range' mode for a list without deletions, expiry or tombstones:
-    /// <c>{0, version, count, digest, dv '0', expiry '0', elements, {}, max left id, max right '0'}</c> (count and digest
-    /// come back from the meta hash, so as bulk strings).
+    /// <c>{0, version, count, digest, dv '0', expiry '0', elements, {}, max left id, max right '0', expiry version '0',
+    /// data changed 0}</c> (count and digest come back from the meta hash, so as bulk strings).
     /// </summary>
     public static RedisResult ListRead(ReplicatedVersion version, long count, ulong digest, byte[][] envelopes, ReplicatedVersion maxLeft) =>
         Array(
@@ -44,7 +44,9 @@ internal static class ScriptReplies
             RedisResult.Create(envelopes.Select(Bulk).ToArray(), ResultType.Array),
             RedisResult.Create(System.Array.Empty<RedisResult>(), ResultType.Array),
             Bulk(maxLeft.ToString()),
-            Bulk("0"));
+            Bulk("0"),
+            Bulk("0"),
+            Integer(0));
 
     private static RedisResult Integer(long value) => RedisResult.Create(value, ResultType.Integer);
 
