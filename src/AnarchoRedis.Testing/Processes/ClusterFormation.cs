@@ -207,7 +207,11 @@ internal static class ClusterFormation
         }
     }
 
-    /// <summary>CLUSTER SLOTS as lines <c>start end primaryId@port replicaId@port...</c> (replicas sorted), by start.</summary>
+    /// <summary>
+    /// CLUSTER SLOTS as lines <c>start end primaryId@port</c>, by start. Replicas are left out: a replica is listed only
+    /// once its replication offset is known to be non-zero (after its primary's first write or replication ping), so
+    /// views differ for a while after a start; replicas are checked through CLUSTER NODES and their link instead.
+    /// </summary>
     private static string Normalize(object? reply)
     {
         var lines = new List<(long Start, string Line)>();
@@ -217,8 +221,7 @@ internal static class ClusterFormation
             var start = (long)fields[0]!;
             var end = (long)fields[1]!;
             var primary = Member(fields[2]);
-            var replicas = fields.Skip(3).Select(Member).Order(StringComparer.Ordinal);
-            lines.Add((start, string.Join(' ', new[] { start.ToString(CultureInfo.InvariantCulture), end.ToString(CultureInfo.InvariantCulture), primary }.Concat(replicas))));
+            lines.Add((start, string.Join(' ', start.ToString(CultureInfo.InvariantCulture), end.ToString(CultureInfo.InvariantCulture), primary)));
         }
 
         return string.Join('\n', lines.OrderBy(l => l.Start).Select(l => l.Line));
