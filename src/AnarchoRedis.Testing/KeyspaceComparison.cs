@@ -118,6 +118,28 @@ public static class KeyspaceComparison
 
         return Differences(snapshots, maxDifferences, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
     }
+
+    /// <summary>
+    /// Snapshots every replica (<see cref="LocalReplica.SnapshotAsync"/>: in cluster mode the union of its shards'
+    /// keyspaces, read directly from each shard's primary) and compares them, so whole-keyspace comparison works
+    /// across N Redis Clusters as across N nodes.
+    /// </summary>
+    /// <param name="replicas">The replicas, e.g. <see cref="LocalCluster.Replicas"/>.</param>
+    /// <param name="maxDifferences">The most differences returned.</param>
+    /// <param name="cancellationToken">Stops the scan.</param>
+    /// <returns>The differing keys; empty when every replica holds exactly the same keyspace.</returns>
+    /// <exception cref="InvalidOperationException">A shard has no running primary, or two shards of one replica hold the same key.</exception>
+    public static async Task<IReadOnlyList<KeyspaceDifference>> CompareReplicasAsync(IReadOnlyList<LocalReplica> replicas, int maxDifferences = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(replicas);
+        var snapshots = new List<(string, IReadOnlyDictionary<string, string>)>();
+        foreach (var replica in replicas)
+        {
+            snapshots.Add(("replica " + replica.Index.ToString(System.Globalization.CultureInfo.InvariantCulture), await replica.SnapshotAsync(cancellationToken).ConfigureAwait(false)));
+        }
+
+        return Differences(snapshots, maxDifferences, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
 }
 
 /// <summary>One key that the nodes do not hold identically.</summary>

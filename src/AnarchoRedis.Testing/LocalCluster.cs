@@ -15,25 +15,37 @@ namespace AnarchoRedis.Testing;
 public sealed class LocalCluster : IAsyncDisposable
 {
     private readonly LocalNode[] _nodes;
+    private readonly LocalReplica[] _replicas;
     private readonly string[] _endPoints;
     private int _disposed;
 
     private readonly LocalCertificates? _tls;
 
-    private LocalCluster(LocalNode[] nodes, LocalCertificates? tls)
+    private LocalCluster(LocalReplica[] replicas, LocalCertificates? tls)
     {
         _tls = tls;
-        _nodes = nodes;
-        _endPoints = [.. nodes.Select(n => n.EndPoint)];
+        _replicas = replicas;
+        _nodes = [.. replicas.SelectMany(r => r.Nodes)];
+        _endPoints = [.. replicas.Select(r => r.ConfigurationString)];
     }
 
-    /// <summary>The nodes, in the order of <see cref="EndPoints"/>.</summary>
+    /// <summary>
+    /// Every server: without <see cref="LocalClusterOptions.ClusterMode"/> one per replica, in the order of
+    /// <see cref="EndPoints"/>; in cluster mode every server of every replica, replica by replica (each replica's
+    /// <see cref="LocalReplica.Nodes"/> in turn).
+    /// </summary>
     public IReadOnlyList<LocalNode> Nodes => _nodes;
 
-    /// <summary>What clients connect to: the proxies' endpoints when proxied, else the nodes' own.</summary>
+    /// <summary>The N replicas: each one node, or in cluster mode one Redis Cluster with its shards.</summary>
+    public IReadOnlyList<LocalReplica> Replicas => _replicas;
+
+    /// <summary>
+    /// What clients connect to, one string per replica (<see cref="LocalReplica.ConfigurationString"/>): the node's
+    /// client-facing endpoint (the proxy's when proxied), or in cluster mode the replica's seeds, comma-joined.
+    /// </summary>
     public IReadOnlyList<string> EndPoints => _endPoints;
 
-    /// <summary>Node <paramref name="index"/>.</summary>
+    /// <summary>Node <paramref name="index"/> of <see cref="Nodes"/>.</summary>
     /// <param name="index">0-based.</param>
     public LocalNode this[int index] => _nodes[index];
 
@@ -51,6 +63,7 @@ public sealed class LocalCluster : IAsyncDisposable
             throw new NotSupportedException("TLS and ACL users (LocalClusterOptions.Tls, AclUsers) are supported for redis-server nodes only.");
         }
 
+        CheckClusterOptions(options);
         string? binary = null;
         if (options.Backend == LocalNodeBackend.RedisServer)
         {
@@ -58,15 +71,28 @@ public sealed class LocalCluster : IAsyncDisposable
             ProcessRegistry.ReapLeftovers();
         }
 
-        var starting = Enumerable.Range(0, options.NodeCount)
+        var perReplica = options.ClusterMode ? options.ShardsPerReplica * (1 + options.ShardReplicas) : 1;
+        var starting = Enumerable.Range(0, options.NodeCount * perReplica)
             .Select(i => LocalNode.StartAsync(i, options, binary, cancellationToken))
             .ToArray();
+        LocalReplica[]? replicas = null;
         try
         {
             await Task.WhenAll(starting).ConfigureAwait(false);
+            var nodes = starting.Select(t => t.Result).ToArray();
+            replicas = [.. Enumerable.Range(0, options.NodeCount).Select(r => Replica(r, nodes.AsSpan(r * perReplica, perReplica).ToArray(), options))];
+            if (options.ClusterMode)
+            {
+                await Task.WhenAll(replicas.Select(r => r.FormAsync(options.StartTimeout, cancellationToken))).ConfigureAwait(false);
+            }
         }
         catch
         {
+            foreach (var replica in replicas ?? [])
+            {
+                await replica.CloseAsync().ConfigureAwait(false);
+            }
+
             // Stop whatever started, so a failed sibling leaves nothing behind.
             foreach (var task in starting.Where(t => t.IsCompletedSuccessfully))
             {
@@ -83,7 +109,45 @@ public sealed class LocalCluster : IAsyncDisposable
             throw;
         }
 
-        return new LocalCluster([.. starting.Select(t => t.Result)], options.Tls);
+        return new LocalCluster(replicas, options.Tls);
+    }
+
+    private static void CheckClusterOptions(LocalClusterOptions options)
+    {
+        if (!options.ClusterMode)
+        {
+            if (options.ShardsPerReplica != 1 || options.ShardReplicas != 0)
+            {
+                throw new ArgumentException("ShardsPerReplica and ShardReplicas need LocalClusterOptions.ClusterMode = true.", nameof(options));
+            }
+
+            return;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ShardsPerReplica, 1, nameof(options.ShardsPerReplica));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ShardsPerReplica, ClusterFormation.SlotCount, nameof(options.ShardsPerReplica));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.ShardReplicas, nameof(options.ShardReplicas));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ShardReplicas, 1, nameof(options.ShardReplicas));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ClusterNodeTimeout, TimeSpan.FromMilliseconds(100), nameof(options.ClusterNodeTimeout));
+        if (options.Backend != LocalNodeBackend.RedisServer || options.Tls is not null || options.AclUsers.Count > 0)
+        {
+            throw new NotSupportedException("Cluster mode (LocalClusterOptions.ClusterMode) is supported for redis-server nodes without TLS and ACL users only.");
+        }
+    }
+
+    /// <summary>Groups one replica's nodes into shards: each shard's primary, then its replica.</summary>
+    private static LocalReplica Replica(int index, LocalNode[] nodes, LocalClusterOptions options)
+    {
+        if (!options.ClusterMode)
+        {
+            return new LocalReplica(index, [new LocalShard(0, nodes, null)], isCluster: false);
+        }
+
+        var size = 1 + options.ShardReplicas;
+        var shards = Enumerable.Range(0, options.ShardsPerReplica)
+            .Select(s => new LocalShard(s, nodes.AsSpan(s * size, size).ToArray(), ClusterFormation.EvenRange(s, options.ShardsPerReplica)))
+            .ToArray();
+        return new LocalReplica(index, shards, isCluster: true);
     }
 
     /// <summary>
@@ -134,6 +198,7 @@ public sealed class LocalCluster : IAsyncDisposable
         }
 
         await Task.WhenAll(restarts).ConfigureAwait(false);
+        await Task.WhenAll(_replicas.Select(r => r.WaitUntilStableAsync(cancellationToken))).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -150,6 +215,18 @@ public sealed class LocalCluster : IAsyncDisposable
         }
 
         List<Exception>? errors = null;
+        foreach (var replica in _replicas)
+        {
+            try
+            {
+                await replica.CloseAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                (errors ??= []).Add(ex);
+            }
+        }
+
         foreach (var node in _nodes)
         {
             try

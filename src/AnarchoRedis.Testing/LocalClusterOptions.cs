@@ -6,8 +6,30 @@ namespace AnarchoRedis.Testing;
 /// <summary>What <see cref="LocalCluster.StartAsync"/> starts.</summary>
 public sealed class LocalClusterOptions
 {
-    /// <summary>The number of nodes, N (default 3).</summary>
+    /// <summary>
+    /// The number of replicas, N (default 3): N standalone nodes, or with <see cref="ClusterMode"/> N Redis Clusters
+    /// (<see cref="LocalCluster.Replicas"/>).
+    /// </summary>
     public int NodeCount { get; set; } = 3;
+
+    /// <summary>
+    /// redis-server only: each replica is a whole Redis Cluster of <see cref="ShardsPerReplica"/> shards (default off:
+    /// each replica is one standalone redis-server, as before). With one shard it is a one-shard cluster, so a
+    /// cluster client's behaviour can be tested apart from sharding. Not with <see cref="Tls"/> or <see cref="AclUsers"/>.
+    /// </summary>
+    public bool ClusterMode { get; set; }
+
+    /// <summary>With <see cref="ClusterMode"/>: the shards (primaries) per replica, S (default 1); slots are split evenly.</summary>
+    public int ShardsPerReplica { get; set; } = 1;
+
+    /// <summary>With <see cref="ClusterMode"/>: a replica per shard (1), for failover, or none (0, the default).</summary>
+    public int ShardReplicas { get; set; }
+
+    /// <summary>
+    /// With <see cref="ClusterMode"/>: <c>cluster-node-timeout</c> (default 2 s): how long a server may be unreachable
+    /// on the cluster bus before its peers mark it failed (and its replica, if any, takes over).
+    /// </summary>
+    public TimeSpan ClusterNodeTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>What each node runs (default <see cref="LocalNodeBackend.RedisServer"/>).</summary>
     public LocalNodeBackend Backend { get; set; } = LocalNodeBackend.RedisServer;

@@ -27,8 +27,9 @@ public sealed class LocalNode : IAsyncDisposable
     private volatile bool _paused;
     private volatile bool _disposed;
 
-    private LocalNode(int index, LocalNodeBackend backend, NodeServer server, string? password, LocalCertificates? tls)
+    private LocalNode(int index, LocalNodeBackend backend, NodeServer server, string? password, LocalCertificates? tls, bool clusterMode = false)
     {
+        IsClusterMember = clusterMode;
         _tls = tls;
         Index = index;
         Backend = backend;
@@ -42,6 +43,15 @@ public sealed class LocalNode : IAsyncDisposable
 
     /// <summary>What the node runs.</summary>
     public LocalNodeBackend Backend { get; }
+
+    /// <summary>
+    /// The shard this node serves (its primary or its replica) when the cluster runs in
+    /// <see cref="LocalClusterOptions.ClusterMode"/>; <see langword="null"/> for a standalone node.
+    /// </summary>
+    public LocalShard? Shard { get; internal set; }
+
+    /// <summary>The node's Redis Cluster id (CLUSTER MYID), kept across restarts; <see langword="null"/> for a standalone node.</summary>
+    public string? ClusterNodeId { get; internal set; }
 
     /// <summary>The server's own port on 127.0.0.1, the same across restarts.</summary>
     public int Port => _server.Port;
@@ -67,13 +77,46 @@ public sealed class LocalNode : IAsyncDisposable
     /// <summary>The proxy in front of the node, or <see langword="null"/> when the cluster has no proxies.</summary>
     public TcpProxy? Proxy { get; private set; }
 
-    /// <summary>A direct connection to this node (bypasses the proxy; admin commands allowed); replaced on every restart.</summary>
+    /// <summary>
+    /// A direct connection to this node (bypasses the proxy; admin commands allowed); replaced on every restart. In
+    /// cluster mode it is the replica's cluster connection (<see cref="LocalReplica.Db"/>, also direct): key commands go
+    /// to the shard owning the key's slot, keyless ones to any node, so send node commands through <see cref="Server"/>.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The node is not running.</exception>
-    public IDatabase Db => Direct.GetDatabase();
+    public IDatabase Db => IsClusterMember ? ClusterConnection.GetDatabase() : Direct.GetDatabase();
 
-    /// <summary>The direct connection's server handle (SAVE, DBSIZE, SCRIPT FLUSH, ...).</summary>
+    /// <summary>The direct connection's server handle for this node (SAVE, DBSIZE, SCAN, CLUSTER INFO, ...).</summary>
     /// <exception cref="InvalidOperationException">The node is not running.</exception>
-    public IServer Server => Direct.GetServer(IPAddress.Loopback, Port);
+    public IServer Server => IsClusterMember
+        ? ClusterConnection.GetServer(IPAddress.Loopback, Proxy?.Port ?? Port)
+        : Direct.GetServer(IPAddress.Loopback, Port);
+
+    /// <summary>Whether the node runs in cluster mode.</summary>
+    internal bool IsClusterMember { get; }
+
+    /// <summary>The default user's password, for the kit's admin commands.</summary>
+    internal string? Password => _password;
+
+    /// <summary>The node's cluster bus port (cluster mode).</summary>
+    internal int BusPort { get; private set; }
+
+    /// <summary>How long a start may take before it fails.</summary>
+    internal TimeSpan StartTimeout { get; private set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Runs one command on this node through the kit's own connection (not the node's <see cref="Db"/>).</summary>
+    /// <param name="cancellationToken">Cancels the command.</param>
+    /// <param name="arguments">The command and its arguments.</param>
+    /// <returns>The reply.</returns>
+    internal Task<object?> AdminAsync(CancellationToken cancellationToken, params object[] arguments) =>
+        Resp.ExecuteAsync(Port, _password, arguments, cancellationToken);
+
+    /// <summary>The standalone direct connection (standalone mode), for <see cref="LocalReplica.Connection"/>.</summary>
+    internal ConnectionMultiplexer DirectMultiplexer => Direct;
+
+    private ConnectionMultiplexer ClusterConnection =>
+        IsRunning && Shard?.Replica.Multiplexer is { } multiplexer
+            ? multiplexer
+            : throw new InvalidOperationException($"Node {Index} ({DirectEndPoint}) is not running.");
 
     /// <summary>
     /// Added one-way delay through the proxy, each direction. Setting a non-zero value without a proxy throws
@@ -167,7 +210,16 @@ public sealed class LocalNode : IAsyncDisposable
                 }
             }
 
-            await ConnectDirectAsync().ConfigureAwait(false);
+            if (IsClusterMember)
+            {
+                // The same cluster member (nodes.conf was kept): wait until it has rejoined and serves its slots.
+                await ClusterFormation.WaitRejoinedAsync(this, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await ConnectDirectAsync().ConfigureAwait(false);
+            }
+
             if (mode == RestartMode.FromSnapshot && _server.Persistence)
             {
                 await ResumeAppendOnlyAsync(cancellationToken).ConfigureAwait(false);
@@ -182,10 +234,20 @@ public sealed class LocalNode : IAsyncDisposable
     /// <summary>Turns the append-only file back on after a start from the snapshot, and waits for its first rewrite.</summary>
     private async Task ResumeAppendOnlyAsync(CancellationToken cancellationToken)
     {
-        await Db.ExecuteAsync("CONFIG", "SET", "appendonly", "yes").ConfigureAwait(false);
+        if (IsClusterMember)
+        {
+            _ = await AdminAsync(cancellationToken, "CONFIG", "SET", "appendonly", "yes").ConfigureAwait(false);
+        }
+        else
+        {
+            await Db.ExecuteAsync("CONFIG", "SET", "appendonly", "yes").ConfigureAwait(false);
+        }
+
         for (var attempt = 0; attempt < 500; attempt++)
         {
-            var info = (string?)await Db.ExecuteAsync("INFO", "persistence").ConfigureAwait(false) ?? string.Empty;
+            var info = IsClusterMember
+                ? Resp.Text(await AdminAsync(cancellationToken, "INFO", "persistence").ConfigureAwait(false))
+                : (string?)await Db.ExecuteAsync("INFO", "persistence").ConfigureAwait(false) ?? string.Empty;
             if (info.Contains("aof_enabled:1", StringComparison.Ordinal) &&
                 info.Contains("aof_rewrite_in_progress:0", StringComparison.Ordinal) &&
                 info.Contains("aof_rewrite_scheduled:0", StringComparison.Ordinal))
@@ -207,7 +269,14 @@ public sealed class LocalNode : IAsyncDisposable
             throw new NotSupportedException("Garnet nodes keep no snapshot here; they restart only with RestartMode.LoseData.");
         }
 
-        await Db.ExecuteAsync("SAVE").ConfigureAwait(false);
+        if (IsClusterMember)
+        {
+            _ = await AdminAsync(CancellationToken.None, "SAVE").ConfigureAwait(false);
+        }
+        else
+        {
+            await Db.ExecuteAsync("SAVE").ConfigureAwait(false);
+        }
     }
 
     /// <summary>Stops the process with SIGSTOP: a hung node; connections stay open and commands wait unanswered.</summary>
@@ -295,6 +364,11 @@ public sealed class LocalNode : IAsyncDisposable
     /// <returns>The running node.</returns>
     internal static async Task<LocalNode> StartAsync(int index, LocalClusterOptions options, string? binary, CancellationToken cancellationToken)
     {
+        if (options.ClusterMode)
+        {
+            return await StartClusterMemberAsync(index, options, binary!, cancellationToken).ConfigureAwait(false);
+        }
+
         var arguments = new List<string>(options.ServerArguments);
         var password = PasswordOf(arguments);
         if (options.AclUsers.Count > 0)
@@ -321,6 +395,45 @@ public sealed class LocalNode : IAsyncDisposable
                     node.Proxy = TcpProxy.Start(new IPEndPoint(IPAddress.Loopback, port));
                 }
 
+                return node;
+            }
+            catch (PortTakenException) when (attempt < StartAttempts)
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+            }
+            catch
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts a cluster-mode redis-server on free ports, its proxy first (the server announces the proxy's port); the
+    /// node is not yet part of any cluster (<see cref="ClusterFormation"/> joins it).
+    /// </summary>
+    private static async Task<LocalNode> StartClusterMemberAsync(int index, LocalClusterOptions options, string binary, CancellationToken cancellationToken)
+    {
+        var arguments = new List<string>(options.ServerArguments);
+        var password = PasswordOf(arguments);
+        for (var attempt = 1; ; attempt++)
+        {
+            var port = FreePorts.Next();
+            var busPort = FreePorts.Next();
+            var proxy = options.Proxies ? TcpProxy.Start(new IPEndPoint(IPAddress.Loopback, port)) : null;
+            var settings = new ClusterSettings(busPort, proxy?.Port ?? port, options.ClusterNodeTimeout, password);
+            var server = new RedisServerProcess(port, binary, options.Persistence, arguments, options.StartTimeout, security: null, settings);
+            var node = new LocalNode(index, options.Backend, server, password, tls: null, clusterMode: true)
+            {
+                Proxy = proxy,
+                BusPort = busPort,
+                StartTimeout = options.StartTimeout,
+            };
+            try
+            {
+                await server.StartAsync(RestartMode.LoseData, [], cancellationToken).ConfigureAwait(false);
+                node.ClusterNodeId = Resp.Text(await node.AdminAsync(cancellationToken, "CLUSTER", "MYID").ConfigureAwait(false));
                 return node;
             }
             catch (PortTakenException) when (attempt < StartAttempts)

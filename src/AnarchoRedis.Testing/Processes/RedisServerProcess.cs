@@ -26,12 +26,14 @@ internal sealed class RedisServerProcess : NodeServer
     private readonly IReadOnlyList<string> _arguments;
     private readonly TimeSpan _startTimeout;
     private readonly NodeSecurity? _security;
+    private readonly ClusterSettings? _cluster;
     private readonly Lock _gate = new();
     private Process? _process;
 
-    public RedisServerProcess(int port, string binary, bool persistence, IReadOnlyList<string> arguments, TimeSpan startTimeout, NodeSecurity? security = null)
+    public RedisServerProcess(int port, string binary, bool persistence, IReadOnlyList<string> arguments, TimeSpan startTimeout, NodeSecurity? security = null, ClusterSettings? cluster = null)
         : base(port)
     {
+        _cluster = cluster;
         _security = security;
         _binary = binary;
         _persistence = persistence;
@@ -67,6 +69,9 @@ internal sealed class RedisServerProcess : NodeServer
     private string DumpFile => Path.Combine(_directory, "dump.rdb");
 
     private string AclFile => Path.Combine(_directory, "users.acl");
+
+    /// <summary>The cluster configuration file (cluster mode): kept when data is lost, so the node stays the same cluster member.</summary>
+    private string NodesFile => Path.Combine(_directory, "nodes.conf");
 
     public override bool Persistence => _persistence;
 
@@ -337,9 +342,49 @@ internal sealed class RedisServerProcess : NodeServer
             yield return "always";
         }
 
+        if (_cluster is { } cluster)
+        {
+            foreach (var argument in ClusterArguments(cluster))
+            {
+                yield return argument;
+            }
+        }
+
         foreach (var argument in _arguments)
         {
             yield return argument;
+        }
+    }
+
+    private IEnumerable<string> ClusterArguments(ClusterSettings cluster)
+    {
+        string[] arguments =
+        [
+            "--cluster-enabled", "yes",
+            "--cluster-config-file", NodesFile,
+            "--cluster-node-timeout", ((long)cluster.NodeTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
+            "--cluster-port", cluster.BusPort.ToString(CultureInfo.InvariantCulture),
+            // Clients learn every shard's address from the cluster (CLUSTER SLOTS/NODES, MOVED, ASK): the proxy's.
+            "--cluster-announce-ip", "127.0.0.1",
+            "--cluster-announce-port", cluster.AnnouncePort.ToString(CultureInfo.InvariantCulture),
+            "--cluster-announce-bus-port", cluster.BusPort.ToString(CultureInfo.InvariantCulture),
+            // A shard that is down takes only its own slots down, not the whole replica.
+            "--cluster-require-full-coverage", "no",
+            // Replicas stay with their own shard, and may always take over (however stale): tests decide what happens.
+            "--cluster-allow-replica-migration", "no",
+            "--cluster-replica-validity-factor", "0",
+            // A new replica syncs at once, not after the default 5 s wait for more replicas.
+            "--repl-diskless-sync-delay", "0",
+        ];
+        foreach (var argument in arguments)
+        {
+            yield return argument;
+        }
+
+        if (cluster.Password is { } password)
+        {
+            yield return "--masterauth";
+            yield return password;
         }
     }
 
@@ -347,7 +392,8 @@ internal sealed class RedisServerProcess : NodeServer
     {
         foreach (var file in Directory.EnumerateFiles(_directory))
         {
-            if (!file.EndsWith("redis.log", StringComparison.Ordinal))
+            // nodes.conf survives: a node that lost its data is still the same cluster member, owning the same slots.
+            if (!file.EndsWith("redis.log", StringComparison.Ordinal) && !(_cluster is not null && file == NodesFile))
             {
                 File.Delete(file);
             }
