@@ -106,12 +106,12 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
 
         if (!_writeEpochs)
         {
-            // An observer creates nothing: a node without an epoch stays unverified.
+            // An observer creates nothing: a node without an epoch is (or becomes, if it lost it) unverified.
             foreach (var node in nodes)
             {
-                if (!reads.Applied[node.Index])
+                if (reads.Absent[node.Index])
                 {
-                    Apply(node, epochs[node.Index], reads.Generations[node.Index], reads.Tickets[node.Index]);
+                    Apply(node, epochs[node.Index] with { Id = "", State = "it holds no epoch key, and this client does not write epochs" }, reads.Generations[node.Index], reads.Tickets[node.Index]);
                 }
             }
 

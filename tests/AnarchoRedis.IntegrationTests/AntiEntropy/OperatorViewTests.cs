@@ -190,4 +190,23 @@ public sealed class OperatorViewTests
         Assert.Equal(1, report.ValuesRepaired);
         Assert.Equal("filling", (string?)await cluster[2].Db.HashGetAsync(AnarchoRedisOptions.DefaultEpochKey, "state"));
     }
+
+    [Fact]
+    public async Task A_client_that_does_not_write_epochs_stops_counting_a_node_whose_epoch_vanished()
+    {
+        await using var cluster = await RedisCluster.StartAsync();
+        await (await cluster.CreateClientAsync(NoHints)).DisposeAsync();
+        await using var observer = await cluster.CreateClientAsync(o =>
+        {
+            o.Health.WriteEpochs = false;
+            o.Health.ProbeInterval = TimeSpan.FromMilliseconds(100);
+        });
+        Assert.All(observer.Health, h => Assert.Equal(NodeHealthState.Healthy, h.State));
+
+        await cluster[1].Db.ExecuteAsync("FLUSHALL");
+
+        await Eventually.HoldsAsync(() => Task.FromResult(observer.Health[1].State == NodeHealthState.Unverified), "the observer stops counting the wiped node", TimeSpan.FromSeconds(10));
+        Assert.False(await cluster[1].Db.KeyExistsAsync(AnarchoRedisOptions.DefaultEpochKey));
+        Assert.Equal(NodeHealthState.Healthy, observer.Health[0].State);
+    }
 }
