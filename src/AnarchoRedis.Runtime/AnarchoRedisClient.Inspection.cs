@@ -29,7 +29,7 @@ public sealed partial class AnarchoRedisClient
 
     private async Task<NodeStatus> DescribeAsync(ReplicaNode node, CancellationToken cancellationToken)
     {
-        var health = node.Health.Snapshot();
+        var health = node.HealthSnapshot();
         try
         {
             var db = node.Database;

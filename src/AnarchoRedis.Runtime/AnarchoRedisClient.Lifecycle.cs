@@ -78,7 +78,7 @@ public sealed partial class AnarchoRedisClient
     /// skip it), whether its epoch is verified and ready (its read answers count toward R) or it is refilling after an
     /// empty restart, its latency average, its consecutive failures and its epoch id.
     /// </summary>
-    public System.Collections.Generic.IReadOnlyList<NodeHealthSnapshot> Health => _replicaSet.Nodes.Select(n => n.Health.Snapshot()).ToArray();
+    public System.Collections.Generic.IReadOnlyList<NodeHealthSnapshot> Health => _replicaSet.Nodes.Select(n => n.HealthSnapshot()).ToArray();
 
     /// <summary>The node connections, in configuration order (anti-entropy and tests run scripts on single nodes).</summary>
     internal System.Collections.Generic.IReadOnlyList<ReplicaNode> ReplicaNodes => _replicaSet.Nodes;

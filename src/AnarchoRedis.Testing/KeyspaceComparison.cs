@@ -10,7 +10,7 @@ namespace AnarchoRedis.Testing;
 /// <summary>
 /// The final judge of convergence: every key of every node, compared byte for byte with its type and absolute expiry
 /// (<see cref="KeyDump"/>), the library's own bookkeeping included (meta keys, list tombstones, slot digests and
-/// indexes). Only what is per node by design is left out: the epoch key and the durable hint streams. After an
+/// indexes). Only what is per node by design is left out: the epoch key (per slot on a Redis Cluster) and the durable hint streams. After an
 /// anti-entropy pass over a quiet cluster, <see cref="CompareAsync(IReadOnlyList{LocalNode}, int, CancellationToken)"/>
 /// returns nothing.
 /// </summary>
@@ -24,7 +24,10 @@ public static class KeyspaceComparison
     public static bool IsPerNode(string key, string epochKey = AnarchoRedisOptions.DefaultEpochKey, string hintStreamPrefix = HintOptions.DefaultStreamPrefix)
     {
         ArgumentNullException.ThrowIfNull(key);
-        return key == epochKey || key.StartsWith(hintStreamPrefix, StringComparison.Ordinal);
+        // A node that is a Redis Cluster keeps its epoch per slot, in keys named epochKey:{tag}.
+        return key == epochKey
+            || (key.StartsWith(epochKey, StringComparison.Ordinal) && key.AsSpan(epochKey.Length).StartsWith(":{", StringComparison.Ordinal))
+            || key.StartsWith(hintStreamPrefix, StringComparison.Ordinal);
     }
 
     /// <summary>Every key of one node (but the per-node ones) as comparable text, by key name.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
 using System.Threading.Tasks;
@@ -69,6 +70,9 @@ public sealed class AntiEntropyRunner
             // The epochs before the pass: a node filling now is ready after it if the pass reached every node and left
             // nothing unresolved, and only if its epoch is still this one (a node wiped again meanwhile stays filling).
             var epochs = await _client.HealthMonitor.VerifyEpochsAsync(_client.ReplicaSet.Nodes, cancellationToken).ConfigureAwait(false);
+            // A Redis Cluster node keeps an epoch per slot: its filling slots (and those found without one) are ready
+            // after a pass that ends clean, each only if its epoch id is still the one read here.
+            var slotEpochs = await ReadSlotEpochsAsync(cancellationToken).ConfigureAwait(false);
             AntiEntropyLog.Started(_logger, resolved, _client.ReplicaSet.Count);
             // Data a node lost to eviction under an intact meta is invisible to the slot digests: looked for first.
             var swept = await new EvictionSweep(_client.Keys, _client.SlotKeys, repairer, state, _logger).RunAsync(state.Reachable(), cancellationToken).ConfigureAwait(false);
@@ -92,7 +96,7 @@ public sealed class AntiEntropyRunner
                     node.Health.EvictionsVerified = evicted;
                 }
 
-                await MarkRefilledAsync(epochs, cancellationToken).ConfigureAwait(false);
+                await MarkRefilledAsync(epochs, slotEpochs, cancellationToken).ConfigureAwait(false);
             }
 
             state.Phase(AntiEntropyPhase.Done, 0);
@@ -190,15 +194,38 @@ public sealed class AntiEntropyRunner
     }
 
     /// <summary>Sets every node that was filling at the start of the pass ready (conditionally on the epoch id seen then).</summary>
-    private async Task MarkRefilledAsync(NodeEpoch[] epochs, CancellationToken cancellationToken)
+    private async Task MarkRefilledAsync(NodeEpoch[] epochs, IReadOnlyList<SlotEpoch>?[] slotEpochs, CancellationToken cancellationToken)
     {
         var nodes = _client.ReplicaSet.Nodes;
         for (var i = 0; i < nodes.Count; i++)
         {
-            if (epochs[i].IsFilling)
+            if (nodes[i].IsCluster)
+            {
+                if (slotEpochs[i] is { Count: > 0 } filling)
+                {
+                    await _client.HealthMonitor.MarkSlotsReadyAsync(nodes[i], filling, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else if (epochs[i].IsFilling)
             {
                 await _client.HealthMonitor.MarkReadyAsync(nodes[i], epochs[i].Id!, cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Per node, the filling slots of a Redis Cluster node (null for a standalone node, or one whose slots could not all be read).</summary>
+    private async Task<IReadOnlyList<SlotEpoch>?[]> ReadSlotEpochsAsync(CancellationToken cancellationToken)
+    {
+        var nodes = _client.ReplicaSet.Nodes;
+        var result = new IReadOnlyList<SlotEpoch>?[nodes.Count];
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i].IsCluster)
+            {
+                result[i] = await _client.HealthMonitor.ReadSlotEpochsAsync(nodes[i], cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return result;
     }
 }

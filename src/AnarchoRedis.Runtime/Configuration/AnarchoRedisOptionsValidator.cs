@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -40,13 +41,15 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
                 {
                     var parsed = ConfigurationOptions.Parse(node);
                     parsed.SetDefaultPorts();
-                    if (parsed.EndPoints.Count != 1)
+                    // A node is one replica: a standalone server (one endpoint) or a Redis Cluster given by its seed
+                    // endpoints. No endpoint may belong to two nodes (two replicas on one server are one failure).
+                    if (parsed.EndPoints.Count < 1)
                     {
-                        errors.Add($"Node '{node}' must name exactly one endpoint (each node is one replica).");
+                        errors.Add($"Node '{node}' names no endpoint.");
                     }
-                    else if (!seen.Add(parsed.EndPoints[0].ToString() ?? node))
+                    else if (!parsed.EndPoints.All(e => seen.Add(e.ToString() ?? node)))
                     {
-                        errors.Add($"Node '{node}' is listed twice.");
+                        errors.Add($"Node '{node}' is listed twice (an endpoint of it belongs to another node too).");
                     }
                 }
                 catch (ArgumentException ex)
@@ -137,6 +140,10 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
         if (string.IsNullOrEmpty(options.EpochKey))
         {
             errors.Add("EpochKey must be non-empty.");
+        }
+        else if (options.EpochKey.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add("EpochKey must hold no '{' or '}' (on a node that is a Redis Cluster the epoch is kept per hash slot, in keys named EpochKey:{tag}, whose hash tag must be the slot's).");
         }
         else if (errors.Count == prefixErrors &&
             (Overlaps(options.EpochKey, options.MetaKeyPrefix) || Overlaps(options.EpochKey, options.ListTombstonePrefix) || Overlaps(options.EpochKey, options.SlotKeyPrefix)))

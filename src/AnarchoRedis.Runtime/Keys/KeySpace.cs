@@ -178,6 +178,11 @@ internal sealed class KeySpace
             return $"it is the name of the library's epoch key '{EpochKey}' (AnarchoRedisOptions.EpochKey).";
         }
 
+        if (EpochKey is not null && key.StartsWith(EpochKey, StringComparison.Ordinal) && key.AsSpan(EpochKey.Length).StartsWith(":{", StringComparison.Ordinal))
+        {
+            return $"it is named like the library's per-slot epoch keys '{EpochKey}:{{tag}}' (a node that is a Redis Cluster keeps one per hash slot).";
+        }
+
         if (HintPrefix is not null && key.StartsWith(HintPrefix, StringComparison.Ordinal))
         {
             return $"it starts with the hint stream prefix '{HintPrefix}'.";

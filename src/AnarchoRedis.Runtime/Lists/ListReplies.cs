@@ -143,10 +143,13 @@ internal static class ListReplyParser
             }
         }
 
-        return new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, expiryVersion, default, null)
+        var reply = new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, expiryVersion, default, null)
         {
             DataChanged = items[11].Resp2Type == ResultType.Integer && (long)items[11] == 1,
         };
+
+        // A 13th item: the epoch says the node (or the list's slot, on a cluster) is being refilled.
+        return items.Length > 12 ? reply.NotCounted(ReplyFields.EpochFilling(node)) : reply;
     }
 
     internal static Exception ScriptError(long code, RedisResult[] items, string key, string node, string typeName)

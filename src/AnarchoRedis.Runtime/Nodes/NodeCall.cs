@@ -98,10 +98,12 @@ internal static class NodeCall
         where TStep : struct, INodeStep<TReply>
     {
         TReply reply;
-        if (skipOpenCircuit && node.Health.IsOpen)
+        // A cluster node's calls report to (and are skipped by) the health of their key's shard.
+        var health = node.HealthFor(step.Keys);
+        if (skipOpenCircuit && health.IsOpen)
         {
             // The circuit is open: not sent, answered at once.
-            reply = step.Failed(node, NodeOutcomeKind.Skipped, node.Health.SkipError);
+            reply = step.Failed(node, NodeOutcomeKind.Skipped, health.SkipError);
         }
         else
         {
@@ -118,12 +120,12 @@ internal static class NodeCall
                     result = await node.ReloadAndEvaluateAsync(step.Script, step.Keys, step.Args).ConfigureAwait(false);
                 }
 
-                node.Health.OnAnswer(started);
+                health.OnAnswer(started);
                 reply = step.Parse(node, result);
             }
             catch (Exception ex)
             {
-                node.Health.Observe(ex, started);
+                health.Observe(ex, started);
                 var error = NodePermissionException.Classify(ex, node.Name, "evalsha", step.Script.Name);
                 reply = step.Failed(node, Classify(error), error);
             }

@@ -25,7 +25,7 @@ internal readonly record struct NodeEpoch(string? Id, string? State, bool Create
 /// read (one epoch_check.lua call per node) is also the probe that closes an open circuit. Logs and counts circuit
 /// transitions.
 /// </summary>
-internal sealed class NodeHealthMonitor : IAsyncDisposable
+internal sealed partial class NodeHealthMonitor : IAsyncDisposable
 {
     /// <summary>How long a new cluster's bootstrap may take to reach every node before a node without an epoch is called wiped.</summary>
     private static readonly TimeSpan BootstrapSettle = TimeSpan.FromMilliseconds(250);
@@ -63,9 +63,11 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         _tickets = new long[nodes.Count];
         _applied = new long[nodes.Count];
         _probing = new int[nodes.Count];
+        _probeTurns = new int[nodes.Count];
         foreach (var node in nodes)
         {
             node.Health.CircuitChanged += OnCircuitChanged;
+            node.ShardCircuitChanged += OnCircuitChanged;
             node.ConnectionRestored += OnConnectionRestored;
         }
     }
@@ -219,6 +221,7 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
         {
             node.ConnectionRestored -= OnConnectionRestored;
             node.Health.CircuitChanged -= OnCircuitChanged;
+            node.ShardCircuitChanged -= OnCircuitChanged;
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);
@@ -231,6 +234,8 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     }
 
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string NewId() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -331,10 +336,23 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
     /// </summary>
     private async Task<bool> HoldsReplicatedKeysAsync(ReplicaNode node)
     {
+        if (!node.IsCluster)
+        {
+            return await ScanForMetaKeysAsync((command, args) => node.Database.ExecuteAsync(command, args)).ConfigureAwait(false);
+        }
+
+        // SCAN is keyless: on a cluster it must run on every shard (each holds its own slots' keys).
+        var shards = await node.RefreshShardsAsync().ConfigureAwait(false);
+        var holds = await Task.WhenAll(shards.Select(s => ScanForMetaKeysAsync((command, args) => s.Server.ExecuteAsync(command, args)))).ConfigureAwait(false);
+        return holds.Contains(true);
+    }
+
+    private async Task<bool> ScanForMetaKeysAsync(Func<string, object[], Task<RedisResult>> execute)
+    {
         var cursor = 0L;
         for (var round = 0; round < 10; round++)
         {
-            var reply = (RedisResult[])(await node.Database.ExecuteAsync("SCAN", cursor, "MATCH", _metaPattern, "COUNT", 1000).ConfigureAwait(false))!;
+            var reply = (RedisResult[])(await execute("SCAN", [cursor, "MATCH", _metaPattern, "COUNT", 1000]).ConfigureAwait(false))!;
             if (((RedisResult[])reply[1]!).Length > 0)
             {
                 return true;
@@ -377,6 +395,12 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
 
     private async Task ReadAsync(ReplicaNode node, NodeEpoch[] epochs, bool[] absent, bool[] answered)
     {
+        if (node.IsCluster)
+        {
+            await ReadClusterAsync(node, epochs, absent, answered).ConfigureAwait(false);
+            return;
+        }
+
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -421,7 +445,13 @@ internal sealed class NodeHealthMonitor : IAsyncDisposable
 
     private async Task CreateAsync(ReplicaNode node, string state, NodeEpoch[] epochs)
     {
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var id = NewId();
+        if (node.IsCluster)
+        {
+            await CreateClusterAsync(node, id, state, epochs).ConfigureAwait(false);
+            return;
+        }
+
         try
         {
             var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochEnsure, [_epochKey], [id, state, NowMs]).ConfigureAwait(false))!;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -50,7 +51,38 @@ internal sealed class RedisNodeChannel : INodeChannel
         public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
             database.ScriptEvaluateAsync(script.Sha1, keys, values);
 
-        public Task LoadAsync(LuaScript script) => database.ExecuteAsync("SCRIPT", "LOAD", script.Text);
+        /// <summary>
+        /// SCRIPT LOAD is keyless: on a cluster StackExchange.Redis would send it to one primary, while EVALSHA goes to the
+        /// shard of its keys (NOSCRIPT again). On a cluster it goes to every connected primary; a shard that cannot take it
+        /// is left out (the EVALSHA on it then fails with its own error).
+        /// </summary>
+        public async Task LoadAsync(LuaScript script)
+        {
+            var primaries = database.Multiplexer.GetServers();
+            if (primaries.Length <= 1)
+            {
+                await database.ExecuteAsync("SCRIPT", "LOAD", script.Text).ConfigureAwait(false);
+                return;
+            }
+
+            var loads = new List<Task>(primaries.Length);
+            foreach (var server in primaries)
+            {
+                if (server.IsConnected && !server.IsReplica)
+                {
+                    loads.Add(server.ScriptLoadAsync(script.Text));
+                }
+            }
+
+            try
+            {
+                await Task.WhenAll(loads).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException && loads.Exists(l => l.IsCompletedSuccessfully))
+            {
+                // Loaded on some shards: the EVALSHA that follows says whether its own shard has it.
+            }
+        }
 
         public Task PingAsync() => database.PingAsync();
     }

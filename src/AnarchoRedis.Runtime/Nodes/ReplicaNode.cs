@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -18,9 +20,20 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
     private readonly IDatabase? _database;
     private readonly INodeChannel _channel;
 
-    private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, AnarchoRedisOptions options)
-        : this(index, name, new RedisNodeChannel(database, options.MaxBatchSize, options.MaxCallsInFlightPerNode, options.NodeTimeout), options.Health.FailureThreshold)
+    /// <summary>The per-slot epoch keys, on a node that is a Redis Cluster; <see langword="null"/> on a standalone node.</summary>
+    private readonly EpochKeys? _epochKeys;
+
+    private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, AnarchoRedisOptions options, bool cluster)
+        // A script coalesced by ScriptBatcher declares the keys of many calls: on a cluster they belong to many slots,
+        // which Redis refuses (CROSSSLOT). A cluster node sends each call on its own (docs/plans/scaling-out.md, item 4).
+        : this(index, name, new RedisNodeChannel(database, cluster ? 1 : options.MaxBatchSize, options.MaxCallsInFlightPerNode, options.NodeTimeout), options.Health.FailureThreshold)
     {
+        if (cluster)
+        {
+            _epochKeys = new EpochKeys(options.EpochKey);
+            _failureThreshold = options.Health.FailureThreshold;
+        }
+
         _permissionCheck = new PermissionCheck(options);
         _permissions = PermissionsUnchecked;
         _connection = connection;
@@ -30,6 +43,11 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
         if (!connection.IsConnected)
         {
             Health.OnConnectionLost();
+        }
+
+        if (cluster)
+        {
+            _ = Shards;
         }
     }
 
@@ -49,8 +67,17 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
 
     public int Index { get; }
 
-    /// <summary>The node's name in logs, metrics and outcomes: its configured endpoint.</summary>
+    /// <summary>
+    /// The node's name in logs, metrics, outcomes and durable hint streams: its configured endpoint, or for a Redis Cluster
+    /// given by several seeds, the seeds in order, comma-joined (the same in every client, whatever the order configured).
+    /// </summary>
     public string Name { get; }
+
+    /// <summary>Whether the node is a Redis Cluster (its epoch is kept per hash slot: <see cref="EpochKeys"/>).</summary>
+    public bool IsCluster => _epochKeys is not null;
+
+    /// <summary>The per-slot epoch keys of a cluster node, or <see langword="null"/> for a standalone node.</summary>
+    internal EpochKeys? SlotEpochs => _epochKeys;
 
     /// <summary>Whether the connection is up; always true for a node built over a channel (it has no connection to lose).</summary>
     public bool IsConnected => _connection?.IsConnected ?? true;
@@ -103,13 +130,26 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
         config.TieBreaker = string.Empty;
         config.ConfigurationChannel = string.Empty;
         options.Connection.Configure?.Invoke(config);
-        var name = config.EndPoints.Count > 0 ? config.EndPoints[0].ToString() ?? configuration : configuration;
+        var name = NameOf(config, configuration);
         var connection = await ConnectionMultiplexer.ConnectAsync(config).ConfigureAwait(false);
-        var node = new ReplicaNode(index, name, connection, connection.GetDatabase(), options);
+        // Several seeds are a cluster's; one endpoint is a cluster when the server says so (it must answer at start-up).
+        var cluster = config.EndPoints.Count > 1 || connection.GetServers().Any(s => s.IsConnected && s.ServerType == ServerType.Cluster);
+        var node = new ReplicaNode(index, name, connection, connection.GetDatabase(), options, cluster);
         // Checked now, so that a refused node is known before the first operation (and, when the check cannot run yet,
         // before the first script is sent to it).
         await node.CheckPermissionsAsync().ConfigureAwait(false);
         return node;
+    }
+
+    /// <summary>The name of a node given by <paramref name="config"/>: its endpoint, or its seeds sorted and comma-joined.</summary>
+    internal static string NameOf(ConfigurationOptions config, string configuration)
+    {
+        if (config.EndPoints.Count <= 1)
+        {
+            return config.EndPoints.Count == 1 ? config.EndPoints[0].ToString() ?? configuration : configuration;
+        }
+
+        return string.Join(',', config.EndPoints.Select(e => e.ToString() ?? string.Empty).Order(StringComparer.Ordinal));
     }
 
     /// <summary>PING, for the prober; records the answer or failure in <see cref="Health"/>.</summary>
@@ -134,16 +174,40 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
     /// the node's NOPERM refusal (see ReplicaNode.Permissions.cs).
     /// </summary>
     /// <remarks>Not an async method: the NOSCRIPT path is rare, and one state machine per node per operation is enough.</remarks>
-    public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values) =>
-        Volatile.Read(ref _permissions) == PermissionsAllowed
+    public Task<RedisResult> EvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        if (_epochKeys is not null)
+        {
+            keys = WithSlotEpoch(keys);
+        }
+
+        return Volatile.Read(ref _permissions) == PermissionsAllowed
             ? _channel.EvaluateAsync(script, keys, values)
             : EvaluateCheckedAsync(script, keys, values);
+    }
+
+    /// <summary>
+    /// On a cluster node, a read script's last key, the node's epoch key (which a read checks in the same atomic step),
+    /// becomes the epoch key of the first key's slot: one slot, so the cluster accepts the script, and the epoch checked
+    /// is the one that is lost when that slot's shard loses its data. Other calls are left as they are.
+    /// </summary>
+    private RedisKey[] WithSlotEpoch(RedisKey[] keys)
+    {
+        if (keys.Length < 2 || keys[^1] != _epochKeys!.Key || keys[0] == _epochKeys.Key)
+        {
+            return keys;
+        }
+
+        var routed = (RedisKey[])keys.Clone();
+        routed[^1] = _epochKeys.MarkerOf(keys[0]);
+        return routed;
+    }
 
     /// <summary>Loads the script on the node (it restarted, or its script cache was flushed) and runs it again.</summary>
     public async Task<RedisResult> ReloadAndEvaluateAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
     {
         await _channel.LoadAsync(script).ConfigureAwait(false);
-        return await _channel.EvaluateAsync(script, keys, values).ConfigureAwait(false);
+        return await EvaluateAsync(script, keys, values).ConfigureAwait(false);
     }
 
     /// <summary>Whether the node said it does not know the script.</summary>
@@ -152,6 +216,7 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
     /// <summary>Runs a script, reloading it once on NOSCRIPT; records the answer or failure in <see cref="Health"/>.</summary>
     public async Task<RedisResult> EvaluateOrReloadAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
     {
+        var health = HealthFor(keys);
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -165,19 +230,33 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
                 result = await ReloadAndEvaluateAsync(script, keys, values).ConfigureAwait(false);
             }
 
-            Health.OnAnswer(started);
+            health.OnAnswer(started);
             return result;
         }
         catch (Exception ex)
         {
-            Health.Observe(ex, started);
+            health.Observe(ex, started);
             throw;
         }
     }
 
     private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
     {
-        if (e.ConnectionType == ConnectionType.Interactive)
+        if (e.ConnectionType != ConnectionType.Interactive)
+        {
+            return;
+        }
+
+        if (!IsCluster)
+        {
+            Health.OnConnectionLost();
+            return;
+        }
+
+        // A cluster node: the shard's circuit opens and its epochs must be verified again; the node as a whole is lost
+        // only when no shard is connected.
+        ShardHealthAt(e.EndPoint)?.OnConnectionLost();
+        if (_connection is { IsConnected: false })
         {
             Health.OnConnectionLost();
         }

@@ -322,9 +322,9 @@ internal abstract class Replicator
             {
                 owner.NoteNodeError(node, key, reply.ErrorKind, reply.Error);
             }
-            else if (!reply.IsNotCounted && !node.Health.CountsForReads)
+            else if (!reply.IsNotCounted && !node.CountsForReads(keys, out var reason))
             {
-                reply = reply.NotCounted(node.Health.NotCountedError);
+                reply = reply.NotCounted(reason!);
             }
 
             call.OnReply(node.Index, reply);

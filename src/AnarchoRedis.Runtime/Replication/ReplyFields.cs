@@ -51,7 +51,11 @@ internal static class ReplyFields
         return true;
     }
 
+    /// <summary>A read script found the node's epoch (or, on a cluster, its slot's epoch) filling: its copy is used, not counted.</summary>
+    public static NodeUnavailableException EpochFilling(string node) =>
+        new(node, NodeHealthState.Filling, $"Node {node} is being refilled after it lost its data (its epoch, or on a Redis Cluster the epoch of this key's hash slot, says 'filling'): its answer does not count toward R until an anti-entropy pass has compared it.");
+
     /// <summary>A read script found the node's epoch key gone: the node lost its data since the client last checked it.</summary>
     public static NodeUnavailableException EpochGone(string node) =>
-        new(node, NodeHealthState.Filling, $"Node {node} has lost its epoch key since it was last checked (FLUSHALL, or an empty restart): it lost its data, so its answer does not count toward R; the next check makes it filling.");
+        new(node, NodeHealthState.Filling, $"Node {node} has lost its epoch key (on a Redis Cluster, the epoch key of this key's hash slot) since it was last checked (FLUSHALL, or an empty restart): it lost its data, so its answer does not count toward R; the next check makes it filling.");
 }

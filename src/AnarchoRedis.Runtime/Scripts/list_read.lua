@@ -10,9 +10,15 @@
 -- errors as list_push.lua.
 -- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
 
--- KEYS[4], when given: the node's epoch key (a read whose answer may count toward R); gone => {-7}: the node lost its
--- data (FLUSHALL or an empty restart) since the client last checked it.
-if KEYS[4] and redis.call('EXISTS', KEYS[4]) == 0 then return {-7} end
+-- KEYS[4], when given: the node's epoch key (on a Redis Cluster node, the epoch key of the list's slot), for a read
+-- whose answer may count toward R. Gone => {-7}: the node (or the slot's shard) lost its data (FLUSHALL or an empty
+-- restart) since the client last checked it. 'filling' => a 13th item 'filling': the copy can be used, not counted.
+local filling = false
+if KEYS[4] then
+  local state = redis.pcall('HGET', KEYS[4], 'state')
+  if not state then return {-7} end
+  filling = state == 'filling'
+end
 local err, meta, len, damaged = check(ARGV[1])
 if err then return err end
 local items = {}
@@ -24,4 +30,4 @@ elseif ARGV[2] == 'full' then
   tombs = redis.call('HGETALL', KEYS[3])
 end
 return {0, meta[1] or '', meta[4] or '0', meta[5] or '0000000000000000', meta[6] or '0', meta[9] or '0', items, tombs,
-  meta[7] or '0', meta[8] or '0', meta[10] or '0', damaged}
+  meta[7] or '0', meta[8] or '0', meta[10] or '0', damaged, filling and 'filling' or nil}

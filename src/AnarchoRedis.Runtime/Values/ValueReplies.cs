@@ -125,6 +125,12 @@ internal static class ValueReplyParser
             return ValueReadReply.Failed(NodeOutcomeKind.Failed, ScriptError(code, items, key, node, typeName));
         }
 
+        // A ninth item: the epoch says the node (or the key's slot, on a cluster) is being refilled.
+        return items.Length > 8 ? Parse(items, key, node, typeName, nowMs).NotCounted(ReplyFields.EpochFilling(node)) : Parse(items, key, node, typeName, nowMs);
+    }
+
+    private static ValueReadReply Parse(RedisResult[] items, string key, string node, string typeName, long nowMs)
+    {
         var data = items[7].IsNull ? null : (byte[]?)items[7];
         if (items[1].IsNull)
         {

@@ -65,18 +65,24 @@ public sealed class AnarchoRedisOptionsValidatorTests
     }
 
     [Fact]
-    public void Two_endpoints_in_one_node_string()
+    public void Two_endpoints_in_one_node_string_are_the_seeds_of_one_cluster_replica()
     {
-        var failure = SingleFailure(new AnarchoRedisOptions { Nodes = ["127.0.0.1:6379,127.0.0.2:6379"] });
+        // SPIKE (issue 17, patch 1): a node may be a Redis Cluster given by several seeds.
+        Assert.Null(Record.Exception(() => AnarchoRedisOptionsValidator.ThrowIfInvalid(new AnarchoRedisOptions { Nodes = ["127.0.0.1:6379,127.0.0.2:6379"] })));
+    }
 
-        Assert.Contains("'127.0.0.1:6379,127.0.0.2:6379'", failure, StringComparison.Ordinal);
-        Assert.Contains("exactly one endpoint", failure, StringComparison.Ordinal);
+    [Fact]
+    public void A_seed_listed_under_two_nodes()
+    {
+        var failure = SingleFailure(new AnarchoRedisOptions { Nodes = ["127.0.0.1:6379,127.0.0.2:6379", "127.0.0.2:6379,127.0.0.3:6379"] });
+
+        Assert.Contains("listed twice", failure, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_node_string_without_endpoint()
     {
-        Assert.Contains("exactly one endpoint", SingleFailure(new AnarchoRedisOptions { Nodes = ["password=secret"] }), StringComparison.Ordinal);
+        Assert.Contains("names no endpoint", SingleFailure(new AnarchoRedisOptions { Nodes = ["password=secret"] }), StringComparison.Ordinal);
     }
 
     [Theory]

@@ -1,0 +1,337 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>A slot's epoch on a Redis Cluster node, as read at the start of an anti-entropy pass.</summary>
+internal readonly record struct SlotEpoch(int Slot, string Id);
+
+/// <summary>
+/// Epochs of nodes that are Redis Clusters. Such a node keeps one epoch key per hash slot (<see cref="EpochKeys"/>), on the
+/// shard that owns the slot: a wiped shard loses exactly its own slots' epochs, a restarted or failed-over shard keeps
+/// epochs written under another server process (another run id), and a slot that migrates takes its epoch with it.
+/// A probe reads one slot's epoch per shard (a different slot each round) with epoch_check.lua; a shard found without
+/// one, or restarted, has every slot's epoch made filling (epoch_refill.lua), so that its reads stop counting (the read
+/// scripts check their slot's epoch in the same atomic step) while the node's other shards go on serving. An
+/// anti-entropy pass reads every slot's epoch first and sets the filling ones ready when it ends clean.
+/// </summary>
+internal sealed partial class NodeHealthMonitor
+{
+    /// <summary>How many epoch scripts are in flight at once while a shard's slots are swept.</summary>
+    private const int SweepWindow = 512;
+
+    /// <summary>Per node: the probe round, which picks the slot each shard is probed on.</summary>
+    private readonly int[] _probeTurns;
+
+    /// <summary>
+    /// The epoch id a cluster node's own health carries: stable per node name (the node's slots carry their own ids, and
+    /// its shards' health records the one each was last verified with).
+    /// </summary>
+    internal static string ClusterEpochId(ReplicaNode node) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("anarchoredis-cluster:" + node.Name)))[..32];
+
+    /// <summary>
+    /// Reads every slot's epoch of a cluster node (pipelined HMGETs, routed to each slot's shard), makes those found
+    /// missing filling, and returns the slots that are filling with their ids: an anti-entropy pass that ends clean sets
+    /// them ready (<see cref="MarkSlotsReadyAsync"/>). <see langword="null"/> when some slot could not be read.
+    /// </summary>
+    public async Task<IReadOnlyList<SlotEpoch>?> ReadSlotEpochsAsync(ReplicaNode node, CancellationToken cancellationToken)
+    {
+        var keys = node.SlotEpochs!;
+        var filling = new List<SlotEpoch>();
+        var missing = new List<int>();
+        try
+        {
+            for (var from = 0; from < HashSlot.Count; from += SweepWindow)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var reads = new Task<RedisValue[]>[Math.Min(SweepWindow, HashSlot.Count - from)];
+                for (var i = 0; i < reads.Length; i++)
+                {
+                    reads[i] = node.Database.HashGetAsync(keys.Marker(from + i), ["id", "state"]);
+                }
+
+                await Task.WhenAll(reads).ConfigureAwait(false);
+                for (var i = 0; i < reads.Length; i++)
+                {
+                    var fields = reads[i].Result;
+                    if (fields[0].IsNull)
+                    {
+                        missing.Add(from + i);
+                    }
+                    else if (fields[1] == NodeEpoch.Filling)
+                    {
+                        filling.Add(new SlotEpoch(from + i, (string)fields[0]!));
+                    }
+                }
+            }
+
+            if (missing.Count > 0 && _writeEpochs)
+            {
+                var id = NewId();
+                await SweepAsync(node, missing, id).ConfigureAwait(false);
+                filling.AddRange(missing.Select(slot => new SlotEpoch(slot, id)));
+                _metrics.EpochEvent(node.Name, "created_filling");
+                Log.EpochCreatedFilling(_logger, $"{node.Name} ({missing.Count} slots)", id);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.EpochCheckFailed(_logger, node.Name, ex);
+            return null;
+        }
+
+        return filling;
+    }
+
+    /// <summary>Sets the given filling slots of a cluster node ready, each only if its epoch id is still the one seen.</summary>
+    public async Task<int> MarkSlotsReadyAsync(ReplicaNode node, IReadOnlyList<SlotEpoch> slots, CancellationToken cancellationToken)
+    {
+        if (!_writeEpochs || slots.Count == 0)
+        {
+            return 0;
+        }
+
+        var keys = node.SlotEpochs!;
+        var now = NowMs;
+        var switched = 0;
+        try
+        {
+            // The first alone: it loads the script on the node's shards if they lack it, not once per slot.
+            for (var from = 0; from < slots.Count; from += from == 0 ? 1 : SweepWindow)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = from == 0 ? 1 : Math.Min(SweepWindow, slots.Count - from);
+                var calls = new Task<RedisResult>[count];
+                for (var i = 0; i < count; i++)
+                {
+                    var slot = slots[from + i];
+                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochReady, [keys.Marker(slot.Slot)], [slot.Id, now]);
+                }
+
+                await Task.WhenAll(calls).ConfigureAwait(false);
+                switched += calls.Count(c => (long)((RedisResult[])c.Result!)[0] == 1);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.EpochMarkReadyFailed(_logger, node.Name, "(slots)", ex);
+        }
+
+        if (switched > 0)
+        {
+            _metrics.EpochEvent(node.Name, "marked_ready");
+            Log.EpochMarkedReady(_logger, $"{node.Name} ({switched} slots)", "(per slot)");
+        }
+
+        await VerifyEpochsAsync([node], cancellationToken).ConfigureAwait(false);
+        return switched;
+    }
+
+    /// <summary>
+    /// One verification of a cluster node: the cluster's configuration, then one slot's epoch per shard. The node is
+    /// absent (new, or wiped whole) when every shard answered without one; a shard without one while others have theirs
+    /// was wiped, and a shard that restarted may hold old data: either has all its slots made filling.
+    /// </summary>
+    private async Task ReadClusterAsync(ReplicaNode node, NodeEpoch[] epochs, bool[] absent, bool[] answered)
+    {
+        IReadOnlyList<ReplicaShard> shards;
+        try
+        {
+            shards = await node.RefreshShardsAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.EpochCheckFailed(_logger, node.Name, ex);
+            return;
+        }
+
+        if (shards.Count == 0)
+        {
+            return;
+        }
+
+        var turn = Interlocked.Increment(ref _probeTurns[node.Index]);
+        var probes = await Task.WhenAll(shards.Select(shard => ProbeShardAsync(node, shard, turn))).ConfigureAwait(false);
+        var reached = probes.Where(p => p.Answered).ToArray();
+        if (reached.Length == 0)
+        {
+            return;
+        }
+
+        answered[node.Index] = true;
+        if (reached.All(p => p.Absent))
+        {
+            // Every shard that answered is without epochs: the whole node is new or wiped (decided with the other nodes),
+            // or, with a shard unreachable, cannot be told yet.
+            absent[node.Index] = reached.Length == shards.Count;
+            return;
+        }
+
+        var anyReady = false;
+        foreach (var probe in reached)
+        {
+            var health = node.HealthOf(probe.Shard);
+            if (probe.Absent || probe.Restarted)
+            {
+                if (!_writeEpochs)
+                {
+                    health.OnEpochUnverifiable(probe.Generation);
+                    continue;
+                }
+
+                // Wiped (or emptied and given its slots again), or restarted: every slot of the shard refills.
+                var id = NewId();
+                try
+                {
+                    var created = await SweepAsync(node, probe.Shard.SlotNumbers().ToArray(), id).ConfigureAwait(false);
+                    _metrics.EpochEvent(probe.Shard.Name, probe.Absent ? "created_filling" : "restarted");
+                    if (probe.Absent)
+                    {
+                        Log.EpochCreatedFilling(_logger, $"{node.Name}/{probe.Shard.Name} ({created} slots)", id);
+                    }
+                    else
+                    {
+                        Log.EpochRestarted(_logger, $"{node.Name}/{probe.Shard.Name}", probe.Id ?? id);
+                    }
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    Log.EpochCheckFailed(_logger, $"{node.Name}/{probe.Shard.Name}", ex);
+                    continue;
+                }
+
+                health.OnEpochVerified(probe.Id ?? id, ready: false, probe.Generation, out _);
+                continue;
+            }
+
+            if (probe.Id is { Length: 32 } && probe.State is NodeEpoch.Ready or NodeEpoch.Filling)
+            {
+                anyReady |= probe.State == NodeEpoch.Ready;
+                health.OnEpochVerified(probe.Id, probe.State == NodeEpoch.Ready, probe.Generation, out _);
+            }
+            else
+            {
+                Log.EpochUnverifiable(_logger, $"{node.Name}/{probe.Shard.Name}", $"the slot epoch key holds id '{probe.Id}' and state '{probe.State}', not one the library writes");
+                health.OnEpochUnverifiable(probe.Generation);
+            }
+        }
+
+        epochs[node.Index] = new NodeEpoch(ClusterEpochId(node), anyReady ? NodeEpoch.Ready : NodeEpoch.Filling);
+    }
+
+    /// <summary>Reads the epoch of one slot of a shard (a different slot each round, so a partly emptied shard is found).</summary>
+    private async Task<ShardProbe> ProbeShardAsync(ReplicaNode node, ReplicaShard shard, int turn)
+    {
+        var health = node.HealthOf(shard);
+        var generation = health.Generation;
+        var slots = shard.SlotCount;
+        var offset = (int)((uint)turn % (uint)slots);
+        var slot = shard.SlotNumbers().ElementAt(offset);
+        try
+        {
+            // Routed by its key to the slot's owner; answers and failures are recorded in the shard's health.
+            var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochCheck, [node.SlotEpochs!.Marker(slot)], [NowMs]).ConfigureAwait(false))!;
+            return (long)result[0] switch
+            {
+                0 => new ShardProbe(shard, generation, Answered: true, Absent: true, Restarted: false, null, null),
+                < 0 => new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: false, string.Empty, $"a Redis {(string?)result[1]}"),
+                2 => new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: true, (string?)result[1], NodeEpoch.Filling),
+                _ => new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: false, (string?)result[1], (string?)result[2]),
+            };
+        }
+        catch (RedisServerException ex)
+        {
+            Log.EpochUnverifiable(_logger, $"{node.Name}/{shard.Name}", ex.Message);
+            return new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: false, string.Empty, ex.Message);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            if (!_stop.IsCancellationRequested)
+            {
+                Log.EpochCheckFailed(_logger, $"{node.Name}/{shard.Name}", ex);
+            }
+
+            return new ShardProbe(shard, generation, Answered: false, Absent: false, Restarted: false, null, null);
+        }
+    }
+
+    /// <summary>A whole cluster node without epochs: every slot gets one, <paramref name="state"/>, with one id.</summary>
+    private async Task CreateClusterAsync(ReplicaNode node, string id, string state, NodeEpoch[] epochs)
+    {
+        var keys = node.SlotEpochs!;
+        var now = NowMs;
+        var generations = node.ShardHealths.Select(s => (s.Health, s.Health.Generation)).ToArray();
+        try
+        {
+            var created = 0;
+            for (var from = 0; from < HashSlot.Count; from += from == 0 ? 1 : SweepWindow)
+            {
+                var count = from == 0 ? 1 : Math.Min(SweepWindow, HashSlot.Count - from);
+                var calls = new Task<RedisResult>[count];
+                for (var i = 0; i < count; i++)
+                {
+                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochEnsure, [keys.Marker(from + i)], [id, state, now]);
+                }
+
+                await Task.WhenAll(calls).ConfigureAwait(false);
+                created += calls.Count(c => (long)((RedisResult[])c.Result!)[0] == 1);
+            }
+
+            epochs[node.Index] = new NodeEpoch(ClusterEpochId(node), state, CreatedHere: created > 0);
+            if (created > 0)
+            {
+                _metrics.EpochEvent(node.Name, state == NodeEpoch.Ready ? "created_ready" : "created_filling");
+                if (state == NodeEpoch.Ready)
+                {
+                    Log.EpochCreatedReady(_logger, $"{node.Name} ({created} slots)", id);
+                }
+                else
+                {
+                    Log.EpochCreatedFilling(_logger, $"{node.Name} ({created} slots)", id);
+                }
+            }
+
+            foreach (var (health, generation) in generations)
+            {
+                health.OnEpochVerified(id, state == NodeEpoch.Ready, generation, out _);
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.EpochCheckFailed(_logger, node.Name, ex);
+        }
+    }
+
+    /// <summary>Runs epoch_refill.lua on the given slots' epochs (a window at a time); returns how many were created.</summary>
+    private async Task<int> SweepAsync(ReplicaNode node, IReadOnlyList<int> slots, string id)
+    {
+        var keys = node.SlotEpochs!;
+        var now = NowMs;
+        var created = 0;
+        for (var from = 0; from < slots.Count; from += from == 0 ? 1 : SweepWindow)
+        {
+            var count = from == 0 ? 1 : Math.Min(SweepWindow, slots.Count - from);
+            var calls = new Task<RedisResult>[count];
+            for (var i = 0; i < count; i++)
+            {
+                calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochRefill, [keys.Marker(slots[from + i])], [id, now]);
+            }
+
+            await Task.WhenAll(calls).ConfigureAwait(false);
+            created += calls.Count(c => (long)((RedisResult[])c.Result!)[0] == 1);
+        }
+
+        return created;
+    }
+
+    /// <summary>What one shard's probe found.</summary>
+    private readonly record struct ShardProbe(ReplicaShard Shard, int Generation, bool Answered, bool Absent, bool Restarted, string? Id, string? State);
+}

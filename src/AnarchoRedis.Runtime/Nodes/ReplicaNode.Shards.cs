@@ -1,0 +1,164 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Threading.Tasks;
+using StackExchange.Redis;
+
+namespace AnarchoRedis;
+
+/// <summary>
+/// A node that is a Redis Cluster: its shards (one per primary), and a health record per shard, so that a shard that
+/// fails, restarts or is wiped opens, unverifies or refills only its own slots while the node's other shards serve.
+/// Commands are routed to the shard of their first key; the call's health is that shard's (<see cref="HealthFor"/>).
+/// A standalone node is one shard, and its health is <see cref="Health"/>.
+/// </summary>
+internal sealed partial class ReplicaNode
+{
+    private readonly ConcurrentDictionary<string, NodeHealth> _shardHealth = new(StringComparer.Ordinal);
+    private readonly int _failureThreshold = 1;
+    private volatile IReadOnlyList<ReplicaShard>? _shards;
+
+    /// <summary>Per slot, the health of the shard that owns it (as last seen); <see langword="null"/> on a standalone node.</summary>
+    private volatile NodeHealth?[]? _slotHealth;
+
+    /// <summary>Raised when a shard's circuit opens (<see langword="true"/>) or closes; on a cluster node only.</summary>
+    public event Action<NodeHealth, bool>? ShardCircuitChanged;
+
+    /// <summary>
+    /// The node's shards: one for a standalone node (owning every slot), one per primary for a cluster, as the cluster's
+    /// configuration was last seen (<see cref="RefreshShardsAsync"/>). Empty for a node over a channel.
+    /// </summary>
+    internal IReadOnlyList<ReplicaShard> Shards => _shards ?? SetShards(ReadShards(null));
+
+    /// <summary>The health of a shard of a cluster node (created on first use), or <see cref="Health"/> on a standalone node.</summary>
+    internal NodeHealth HealthOf(ReplicaShard shard) => IsCluster ? ShardHealth(shard.Name) : Health;
+
+    /// <summary>The shards' health records (a cluster node), in shard order; empty for a standalone node.</summary>
+    internal IReadOnlyList<(ReplicaShard Shard, NodeHealth Health)> ShardHealths =>
+        IsCluster ? Shards.Select(s => (s, ShardHealth(s.Name))).ToArray() : [];
+
+    /// <summary>
+    /// The health a call with <paramref name="keys"/> reports to and is skipped by: the shard of its first key's slot on a
+    /// cluster node, else (a standalone node, a keyless call, a slot whose owner is not known yet) <see cref="Health"/>.
+    /// </summary>
+    internal NodeHealth HealthFor(RedisKey[] keys)
+    {
+        var table = _slotHealth;
+        if (table is null || keys.Length == 0)
+        {
+            return Health;
+        }
+
+        return table[HashSlot.Of((string)keys[0]!)] ?? Health;
+    }
+
+    /// <summary>Whether a read answer with <paramref name="keys"/> may count toward R (the node's, and on a cluster its shard's, state).</summary>
+    internal bool CountsForReads(RedisKey[] keys, out NodeUnavailableException? reason)
+    {
+        if (!Health.CountsForReads)
+        {
+            reason = Health.NotCountedError;
+            return false;
+        }
+
+        var shard = HealthFor(keys);
+        if (!ReferenceEquals(shard, Health) && (shard.IsOpen || shard.Epoch == NodeHealth.EpochStatus.Unverified))
+        {
+            reason = shard.NotCountedError;
+            return false;
+        }
+
+        reason = null;
+        return true;
+    }
+
+    /// <summary>The node's health as the client sees it now, with its shards' on a cluster node.</summary>
+    internal NodeHealthSnapshot HealthSnapshot() => IsCluster
+        ? Health.Snapshot() with { Shards = ShardHealths.Select(s => s.Health.Snapshot()).ToArray() }
+        : Health.Snapshot();
+
+    /// <summary>
+    /// The shards as StackExchange.Redis last saw the cluster's configuration (it reads it again when a slot moves, a
+    /// connection fails, and every ConfigCheckSeconds); when it has none yet, asks it to discover the cluster now.
+    /// (CLUSTER NODES is an admin command in StackExchange.Redis, which the library does not enable.)
+    /// </summary>
+    internal async Task<IReadOnlyList<ReplicaShard>> RefreshShardsAsync()
+    {
+        if (_connection is null || !IsCluster)
+        {
+            return Shards;
+        }
+
+        var shards = ReadShards(null);
+        if (shards.Count == 0)
+        {
+            await _connection.ConfigureAsync().ConfigureAwait(false);
+            shards = ReadShards(null);
+        }
+
+        return shards.Count == 0 ? Shards : SetShards(shards);
+    }
+
+    private IReadOnlyList<ReplicaShard> SetShards(IReadOnlyList<ReplicaShard> shards)
+    {
+        if (IsCluster && shards.Count > 0)
+        {
+            var table = new NodeHealth?[HashSlot.Count];
+            foreach (var shard in shards)
+            {
+                var health = ShardHealth(shard.Name);
+                foreach (var range in shard.Slots)
+                {
+                    Array.Fill(table, health, range.From, range.To - range.From + 1);
+                }
+            }
+
+            _slotHealth = table;
+        }
+
+        _shards = shards;
+        return shards;
+    }
+
+    private IReadOnlyList<ReplicaShard> ReadShards(ClusterConfiguration? config)
+    {
+        if (_connection is null)
+        {
+            return [];
+        }
+
+        if (!IsCluster)
+        {
+            var endpoint = _connection.GetEndPoints()[0];
+            return [new ReplicaShard(Name, endpoint, _connection.GetServer(endpoint), [new SlotRange(0, HashSlot.Count - 1)])];
+        }
+
+        config ??= _connection.GetServers().Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null);
+        if (config is null)
+        {
+            return _shards ?? [];
+        }
+
+        return config.Nodes
+            .Where(n => !n.IsReplica && n.EndPoint is not null && n.Slots.Count > 0)
+            .Select(n => new ReplicaShard(NameOf(n.EndPoint!), n.EndPoint!, _connection.GetServer(n.EndPoint!), n.Slots.ToArray()))
+            .OrderBy(s => s.Slots[0].From)
+            .ToArray();
+    }
+
+    private NodeHealth ShardHealth(string shard) => _shardHealth.GetOrAdd(shard, static (name, node) =>
+    {
+        var health = new NodeHealth($"{node.Name}/{name}", node._failureThreshold);
+        health.CircuitChanged += node.OnShardCircuitChanged;
+        return health;
+    }, this);
+
+    private NodeHealth? ShardHealthAt(EndPoint? endpoint) =>
+        endpoint is not null && _shardHealth.TryGetValue(NameOf(endpoint), out var health) ? health : null;
+
+    private void OnShardCircuitChanged(NodeHealth health, bool opened) => ShardCircuitChanged?.Invoke(health, opened);
+
+    private static string NameOf(EndPoint endpoint) => endpoint.ToString() ?? string.Empty;
+}

@@ -1,0 +1,208 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using AnarchoRedis.IntegrationTests.Infrastructure;
+using AnarchoRedis.IntegrationTests.Lists;
+using AnarchoRedis.Testing;
+using StackExchange.Redis;
+using Xunit;
+
+namespace AnarchoRedis.IntegrationTests.Cluster;
+
+/// <summary>
+/// Replicas that are Redis Clusters (3 replicas x 3 shards of cluster-mode redis-servers): each node string is a
+/// replica's seeds, and everything the library does on standalone nodes holds per shard.
+/// </summary>
+public sealed class ClusterReplicaTests
+{
+    private static readonly ReplicatedTypeRegistry Registry = new(Profile.Descriptor, ChatMessage.Descriptor);
+
+    private static LocalClusterOptions ThreeByThree => new() { NodeCount = 3, ClusterMode = true, ShardsPerReplica = 3 };
+
+    private static void NoHints(AnarchoRedisOptions options)
+    {
+        options.NodeTimeout = RedisCluster.DefaultNodeTimeout;
+        options.Hints.Enabled = false;
+        options.AntiEntropy.Enabled = false;
+    }
+
+    /// <summary>A key whose slot is owned by the replica's shard <paramref name="shard"/> (and not by the shard holding slot 0).</summary>
+    private static string KeyOnShard(LocalReplica replica, int shard, string prefix)
+    {
+        for (var i = 0; ; i++)
+        {
+            var key = $"{prefix}:{i}";
+            if (replica.ShardOfKey(key).Index == shard)
+            {
+                return key;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Values_and_lists_round_trip_on_three_clusters_and_every_replica_holds_the_same_keys_shard_by_shard()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var chats = client.GetListStore(ChatMessage.Descriptor);
+
+        // Many keys, so every shard of every replica holds some; W = All, so every replica must take each one.
+        for (var i = 0; i < 60; i++)
+        {
+            var written = await profiles.SetAsync($"profile:{i}", new Profile { Id = i, Name = "n" + i }, WriteOptions.All);
+            Assert.Equal(3, written.Acknowledged);
+        }
+
+        await chats.PushRightAsync("chat:1", [ChatMessage.Of("a"), ChatMessage.Of("b"), ChatMessage.Of("c")], WriteOptions.All);
+        await chats.RemoveAsync("chat:1", ChatMessage.Of("b"), WriteOptions.All);
+        await profiles.DeleteAsync("profile:7", WriteOptions.All);
+
+        Assert.Equal("n5", (await profiles.GetAsync("profile:5", ReadOptions.All))?.Name);
+        Assert.Null(await profiles.GetAsync("profile:7", ReadOptions.All));
+        Assert.Equal(["a", "c"], (await chats.RangeAsync("chat:1", 0, -1, ReadOptions.All)).Select(m => m.Text));
+        Assert.All(client.Health, h => Assert.Equal(NodeHealthState.Healthy, h.State));
+        foreach (var replica in cluster.Replicas)
+        {
+            Assert.All(replica.Shards, shard => Assert.True(shard.Primary.Server.DatabaseSize() > 0, $"{shard} holds keys"));
+        }
+
+        var differences = await KeyspaceComparison.CompareReplicasAsync(cluster.Replicas);
+        Assert.Empty(differences);
+    }
+
+    [Fact]
+    public async Task A_wiped_shard_does_not_count_its_empty_answer_so_an_acknowledged_write_is_read_back_and_only_that_shard_refills()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var replica2 = cluster.Replicas[2];
+        // Not the shard of slot 0's epoch, nor of the old single epoch key: any shard must be watched.
+        var key = KeyOnShard(replica2, 0, "profile:wiped");
+        var other = KeyOnShard(replica2, 1, "profile:kept");
+        await profiles.SetAsync(other, new Profile { Id = 2, Name = "kept" }, WriteOptions.All);
+
+        // Replica 0 misses the write; replicas 1 and 2 acknowledge it.
+        foreach (var shard in cluster.Replicas[0].Shards)
+        {
+            shard.Primary.Pause();
+        }
+
+        var written = await profiles.SetAsync(key, new Profile { Id = 1, Name = "acknowledged" }, WriteOptions.Quorum);
+        Assert.Equal(2, written.Acknowledged);
+        foreach (var shard in cluster.Replicas[0].Shards)
+        {
+            shard.Primary.Resume();
+        }
+
+        // Replica 2 loses the shard that holds it: an empty restart, its slots served again at once.
+        var wiped = replica2.ShardOfKey(key);
+        await wiped.Primary.RestartAsync(RestartMode.LoseData);
+        await replica2.WaitUntilStableAsync();
+
+        // Replicas 0 (missed it) and 2 (wiped) would be a quorum saying "absent": replica 2's answer must not count.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var read = await profiles.GetAsync(key, ReadOptions.Quorum);
+            Assert.Equal("acknowledged", read?.Name);
+        }
+
+        // The wiped shard is filling; the replica's other shards serve and their answers count.
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(client.Health[2].Shards.Single(s => s.Name.EndsWith(ShardPort(wiped), StringComparison.Ordinal)).State == NodeHealthState.Filling),
+            "the wiped shard is filling");
+        Assert.All(client.Health[2].Shards.Where(s => !s.Name.EndsWith(ShardPort(wiped), StringComparison.Ordinal)), s => Assert.Equal(NodeHealthState.Healthy, s.State));
+        Assert.Equal(NodeHealthState.Healthy, client.Health[2].State);
+        var kept = await profiles.GetAsync(other, ReadOptions.All);
+        Assert.Equal("kept", kept?.Name);
+
+        // One pass refills the wiped shard, its slots become ready, and every replica is identical.
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+        Assert.True(report.IsClean, report.ToString());
+        await Eventually.HoldsAsync(() => Task.FromResult(client.Health[2].Shards.All(s => s.State == NodeHealthState.Healthy)), "every shard is healthy after the pass");
+        Assert.Empty(await KeyspaceComparison.CompareReplicasAsync(cluster.Replicas));
+        Assert.Equal("acknowledged", (await profiles.GetAsync(key, ReadOptions.All))?.Name);
+        foreach (var replica in cluster.Replicas)
+        {
+            Assert.Equal(HashSlot.Count, await CountReadyEpochsAsync(replica));
+        }
+    }
+
+    [Fact]
+    public async Task A_shard_restarted_with_its_old_data_refills_its_slots_and_a_pass_makes_them_ready_again()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var replica1 = cluster.Replicas[1];
+        var key = KeyOnShard(replica1, 2, "profile:old");
+        await profiles.SetAsync(key, new Profile { Id = 1, Name = "v1" }, WriteOptions.All);
+        var shard = replica1.ShardOfKey(key);
+        await shard.Primary.SnapshotAsync();
+        // Acknowledged after the snapshot: the restarted shard will not have it.
+        await profiles.SetAsync(key, new Profile { Id = 1, Name = "v2" }, WriteOptions.All);
+
+        await shard.Primary.RestartAsync(RestartMode.FromSnapshot);
+        await replica1.WaitUntilStableAsync();
+
+        await Eventually.HoldsAsync(
+            () => Task.FromResult(client.Health[1].Shards.Single(s => s.Name.EndsWith(ShardPort(shard), StringComparison.Ordinal)).State == NodeHealthState.Filling),
+            "the restarted shard is filling (another run id)");
+        Assert.Equal("v2", (await profiles.GetAsync(key, ReadOptions.Quorum))?.Name);
+
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+        Assert.True(report.IsClean, report.ToString());
+        Assert.Empty(await KeyspaceComparison.CompareReplicasAsync(cluster.Replicas));
+        Assert.Equal(HashSlot.Count, await CountReadyEpochsAsync(replica1));
+    }
+
+    [Fact]
+    public async Task A_killed_shard_fails_only_its_own_keys_and_the_replicas_other_shards_keep_acknowledging()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var replica0 = cluster.Replicas[0];
+        var dead = KeyOnShard(replica0, 1, "profile:dead");
+        var alive = KeyOnShard(replica0, 2, "profile:alive");
+        replica0.Shards[1].Primary.Kill();
+
+        for (var i = 0; i < 20; i++)
+        {
+            // Keys of the replica's live shards: every replica acknowledges, replica 0 included.
+            var onAlive = await profiles.SetAsync(alive, new Profile { Id = i, Name = "a" + i }, WriteOptions.All);
+            Assert.Equal(3, onAlive.Acknowledged);
+            // A key of the dead shard: the other two replicas make the quorum; W = All names replica 0 as not acknowledging.
+            var onDead = await profiles.SetAsync(dead, new Profile { Id = i, Name = "d" + i }, WriteOptions.Quorum);
+            Assert.Equal(2, onDead.Acknowledged);
+        }
+
+        var refused = await Assert.ThrowsAsync<QuorumNotReachedException>(() => profiles.SetAsync(dead, new Profile { Id = 99, Name = "all" }, WriteOptions.All).AsTask());
+        var outcome = Assert.Single(refused.Outcomes, o => !o.IsAcknowledged);
+        Assert.Equal(client.Health[0].Name, outcome.Node);
+        Assert.Equal("a19", (await profiles.GetAsync(alive, ReadOptions.All))?.Name);
+        Assert.Equal(NodeHealthState.Open, client.Health[0].Shards.Single(s => s.Name.EndsWith(ShardPort(replica0.Shards[1]), StringComparison.Ordinal)).State);
+        Assert.NotEqual(NodeHealthState.Open, client.Health[0].State);
+    }
+
+    private static string ShardPort(LocalShard shard) => ":" + shard.Primary.Proxy!.Port;
+
+    private static async Task<int> CountReadyEpochsAsync(LocalReplica replica)
+    {
+        var ready = 0;
+        foreach (var shard in replica.Shards)
+        {
+            var server = shard.Primary.Server;
+            await foreach (var key in server.KeysAsync(pattern: "anrcho_epoch:{*", pageSize: 1000))
+            {
+                if ((string?)await replica.Db.HashGetAsync(key, "state") == "ready")
+                {
+                    ready++;
+                }
+            }
+        }
+
+        return ready;
+    }
+}
