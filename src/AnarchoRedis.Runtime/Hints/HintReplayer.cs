@@ -60,6 +60,8 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         foreach (var node in nodes.Nodes)
         {
             node.Health.CircuitChanged += OnCircuitChanged;
+            // A cluster node: a shard that answers again may be the one its hints were for.
+            node.ShardCircuitChanged += OnCircuitChanged;
         }
     }
 
@@ -77,7 +79,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
 
         foreach (var node in _nodes.Nodes)
         {
-            if (ReferenceEquals(node.Health, health))
+            if (ReferenceEquals(node.Health, health) || node.HasShardHealth(health))
             {
                 Interlocked.Increment(ref _closures[node.Index]);
                 Volatile.Write(ref _skip[node.Index], 0);
@@ -384,6 +386,7 @@ internal sealed partial class HintReplayer : IAsyncDisposable
         foreach (var node in _nodes.Nodes)
         {
             node.Health.CircuitChanged -= OnCircuitChanged;
+            node.ShardCircuitChanged -= OnCircuitChanged;
         }
 
         await _stop.CancelAsync().ConfigureAwait(false);

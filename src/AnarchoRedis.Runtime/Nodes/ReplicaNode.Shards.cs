@@ -39,6 +39,9 @@ internal sealed partial class ReplicaNode
     internal IReadOnlyList<(ReplicaShard Shard, NodeHealth Health)> ShardHealths =>
         IsCluster ? Shards.Select(s => (s, ShardHealth(s.Name))).ToArray() : [];
 
+    /// <summary>Whether <paramref name="health"/> is the health record of one of this cluster node's shards.</summary>
+    internal bool HasShardHealth(NodeHealth health) => _shardHealth.Values.Any(h => ReferenceEquals(h, health));
+
     /// <summary>
     /// The health a call with <paramref name="keys"/> reports to and is skipped by: the shard of its first key's slot on a
     /// cluster node, else (a standalone node, a keyless call, a slot whose owner is not known yet) <see cref="Health"/>.

@@ -53,7 +53,7 @@ internal static class ReplyFields
 
     /// <summary>A read script found the node's epoch (or, on a cluster, its slot's epoch) filling: its copy is used, not counted.</summary>
     public static NodeUnavailableException EpochFilling(string node) =>
-        new(node, NodeHealthState.Filling, $"Node {node} is being refilled after it lost its data (its epoch, or on a Redis Cluster the epoch of this key's hash slot, says 'filling'): its answer does not count toward R until an anti-entropy pass has compared it.");
+        new(node, NodeHealthState.Filling, $"Node {node} is refilling after a restart, empty or from data that may be older than what it acknowledged (its epoch, or on a Redis Cluster the epoch of this key's hash slot, says 'filling'): its answer is used for read repair but does not count toward R until an anti-entropy pass has refilled it.");
 
     /// <summary>A read script found the node's epoch key gone: the node lost its data since the client last checked it.</summary>
     public static NodeUnavailableException EpochGone(string node) =>

@@ -16,7 +16,7 @@
 local filling = false
 if KEYS[4] then
   local state = redis.pcall('HGET', KEYS[4], 'state')
-  if not state then return {-7} end
+  if not state and redis.call('EXISTS', KEYS[4]) == 0 then return {-7} end
   filling = state == 'filling'
 end
 local err, meta, len, damaged = check(ARGV[1])

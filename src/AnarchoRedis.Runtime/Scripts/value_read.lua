@@ -13,7 +13,7 @@
 local filling = false
 if #KEYS == 3 then
   local state = redis.pcall('HGET', KEYS[3], 'state')
-  if not state then return {-7} end
+  if not state and redis.call('EXISTS', KEYS[3]) == 0 then return {-7} end
   filling = state == 'filling'
 end
 
