@@ -186,6 +186,34 @@ public sealed class ClusterReplicaTests
         Assert.NotEqual(NodeHealthState.Open, client.Health[0].State);
     }
 
+    [Fact]
+    public async Task Writes_a_paused_shard_missed_reach_it_by_hint_replay_when_it_answers_again()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(o =>
+        {
+            o.NodeTimeout = RedisCluster.DefaultNodeTimeout;
+            o.AntiEntropy.Enabled = false;
+        }));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var replica2 = cluster.Replicas[2];
+        var keys = Enumerable.Range(0, 6).Select(i => KeyOnShard(replica2, 1, $"profile:hinted{i}")).Distinct().ToArray();
+        var paused = replica2.ShardOfKey(keys[0]).Primary;
+        paused.Pause();
+        foreach (var key in keys)
+        {
+            var written = await profiles.SetAsync(key, new Profile { Id = 1, Name = key }, WriteOptions.Quorum);
+            Assert.Equal(2, written.Acknowledged);
+        }
+
+        paused.Resume();
+
+        await Eventually.HoldsAsync(
+            async () => (await Task.WhenAll(keys.Select(k => replica2.Db.KeyExistsAsync(k)))).All(e => e),
+            "every write the paused shard missed reached it by hint replay", TimeSpan.FromSeconds(20));
+        Assert.Empty(await KeyspaceComparison.CompareReplicasAsync(cluster.Replicas));
+    }
+
     private static string ShardPort(LocalShard shard) => ":" + shard.Primary.Proxy!.Port;
 
     private static async Task<int> CountReadyEpochsAsync(LocalReplica replica)
