@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
+using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -19,6 +20,11 @@ internal sealed partial class ReplicaNode
     private readonly ConcurrentDictionary<string, NodeHealth> _shardHealth = new(StringComparer.Ordinal);
     private readonly int _failureThreshold = 1;
     private volatile IReadOnlyList<ReplicaShard>? _shards;
+    private long _shardsReadAt;
+    private int _topologyChanged;
+
+    /// <summary>How long a cluster node's shard table is used before it is read from the multiplexer's routing again.</summary>
+    internal static readonly TimeSpan ShardRefreshInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Per slot, the health of the shard that owns it (as last seen); <see langword="null"/> on a standalone node.</summary>
     private volatile NodeHealth?[]? _slotHealth;
@@ -83,25 +89,84 @@ internal sealed partial class ReplicaNode
         : Health.Snapshot();
 
     /// <summary>
-    /// The shards as StackExchange.Redis last saw the cluster's configuration (it reads it again when a slot moves, a
-    /// connection fails, and every ConfigCheckSeconds); when it has none yet, asks it to discover the cluster now.
-    /// (CLUSTER NODES is an admin command in StackExchange.Redis, which the library does not enable.)
+    /// The shards as StackExchange.Redis routes the slots now: for every slot, the server it would send a command of
+    /// that slot to (so the table follows a failover or a migrated slot as soon as the multiplexer does). Read again when
+    /// the multiplexer reported a change (a moved slot, a failed or restored connection, a reconfiguration) and at
+    /// least every <see cref="ShardRefreshInterval"/>; otherwise the last table. (CLUSTER NODES would need
+    /// StackExchange.Redis' admin mode, which the library does not enable.)
     /// </summary>
-    internal async Task<IReadOnlyList<ReplicaShard>> RefreshShardsAsync()
+    internal Task<IReadOnlyList<ReplicaShard>> RefreshShardsAsync()
     {
         if (_connection is null || !IsCluster)
         {
-            return Shards;
+            return Task.FromResult(Shards);
         }
 
-        var shards = ReadShards(null);
-        if (shards.Count == 0)
+        var now = Environment.TickCount64;
+        if (Volatile.Read(ref _topologyChanged) == 0 && _shards is { Count: > 0 } known && now - Volatile.Read(ref _shardsReadAt) < ShardRefreshInterval.TotalMilliseconds)
         {
-            await _connection.ConfigureAsync().ConfigureAwait(false);
-            shards = ReadShards(null);
+            return Task.FromResult(known);
         }
 
+        Volatile.Write(ref _topologyChanged, 0);
+        var shards = RoutedShards();
+        Volatile.Write(ref _shardsReadAt, now);
+        return shards.Count == 0 ? ConfigureAndReadAsync() : Task.FromResult(SetShards(shards));
+    }
+
+    private async Task<IReadOnlyList<ReplicaShard>> ConfigureAndReadAsync()
+    {
+        await _connection!.ConfigureAsync().ConfigureAwait(false);
+        var shards = RoutedShards();
         return shards.Count == 0 ? Shards : SetShards(shards);
+    }
+
+    /// <summary>Groups the slots by the server the multiplexer routes each to (contiguous ranges per server).</summary>
+    private IReadOnlyList<ReplicaShard> RoutedShards()
+    {
+        var byServer = new Dictionary<string, (IServer Server, List<SlotRange> Ranges)>(StringComparer.Ordinal);
+        string? current = null;
+        var from = 0;
+        for (var slot = 0; slot <= HashSlot.Count; slot++)
+        {
+            string? owner = null;
+            IServer? server = null;
+            if (slot < HashSlot.Count)
+            {
+                try
+                {
+                    server = _connection!.GetServer(_epochKeys!.Marker(slot));
+                    owner = server.EndPoint is { } endpoint ? NameOf(endpoint) : null;
+                }
+                catch (Exception ex) when (ex is RedisException or InvalidOperationException or NotSupportedException)
+                {
+                    owner = null;
+                }
+            }
+
+            if (owner == current && slot < HashSlot.Count)
+            {
+                continue;
+            }
+
+            if (current is not null)
+            {
+                byServer[current].Ranges.Add(new SlotRange(from, slot - 1));
+            }
+
+            if (owner is not null && server is not null && !byServer.ContainsKey(owner))
+            {
+                byServer[owner] = (server, []);
+            }
+
+            current = owner;
+            from = slot;
+        }
+
+        return byServer
+            .Select(e => new ReplicaShard(e.Key, e.Value.Server.EndPoint, e.Value.Server, e.Value.Ranges.ToArray()))
+            .OrderBy(s => s.Slots[0].From)
+            .ToArray();
     }
 
     private IReadOnlyList<ReplicaShard> SetShards(IReadOnlyList<ReplicaShard> shards)
@@ -162,6 +227,9 @@ internal sealed partial class ReplicaNode
         endpoint is not null && _shardHealth.TryGetValue(NameOf(endpoint), out var health) ? health : null;
 
     private void OnShardCircuitChanged(NodeHealth health, bool opened) => ShardCircuitChanged?.Invoke(health, opened);
+
+    /// <summary>The multiplexer saw the cluster change (a slot moved, a connection failed or came back, a reconfiguration).</summary>
+    private void OnTopologyChanged(object? sender, EventArgs e) => Volatile.Write(ref _topologyChanged, 1);
 
     private static string NameOf(EndPoint endpoint) => endpoint.ToString() ?? string.Empty;
 }

@@ -47,6 +47,8 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
 
         if (cluster)
         {
+            connection.HashSlotMoved += OnTopologyChanged;
+            connection.ConfigurationChanged += OnTopologyChanged;
             _ = Shards;
         }
     }
@@ -255,6 +257,7 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
 
         // A cluster node: the shard's circuit opens and its epochs must be verified again; the node as a whole is lost
         // only when no shard is connected.
+        OnTopologyChanged(sender, e);
         ShardHealthAt(e.EndPoint)?.OnConnectionLost();
         if (_connection is { IsConnected: false })
         {
@@ -266,6 +269,7 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
     {
         if (e.ConnectionType == ConnectionType.Interactive)
         {
+            OnTopologyChanged(sender, e);
             // The server may have restarted with other users: check again before the next script.
             Volatile.Write(ref _permissions, PermissionsUnchecked);
             ConnectionRestored?.Invoke(this);
@@ -282,6 +286,8 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
 
         _connection.ConnectionFailed -= OnConnectionFailed;
         _connection.ConnectionRestored -= OnConnectionRestored;
+        _connection.HashSlotMoved -= OnTopologyChanged;
+        _connection.ConfigurationChanged -= OnTopologyChanged;
         await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
     }
 
