@@ -38,7 +38,7 @@ internal sealed class DigestPass
     }
 
     /// <summary>The slots whose digests differed, in order (a compare-only pass), else empty.</summary>
-    public IReadOnlyList<int> DifferingSlots => _differing ?? [];
+    public IReadOnlyList<int> DifferingSlots => _differing is null ? [] : [.. _differing.Order()];
 
     public int SlotsCompared => _slotsCompared;
 
@@ -51,10 +51,13 @@ internal sealed class DigestPass
         // Digest reads and slot visits alternate batch by batch; progress counts slots.
         _state.Phase(_differing is null ? AntiEntropyPhase.Repairing : AntiEntropyPhase.Discovering, HashSlot.Count);
         var batch = Math.Clamp(_options.SlotBatchSize, 1, HashSlot.Count);
-        for (var start = 0; start < HashSlot.Count; start += batch)
+        // Batch b holds slots b, b + stride, b + 2 stride, ...: spread over the whole slot range, so that on a node that is
+        // a Redis Cluster every batch reads from all its shards at once (contiguous slots would keep one shard busy per
+        // batch while the others wait). On a standalone node the order makes no difference.
+        var stride = (HashSlot.Count + batch - 1) / batch;
+        for (var b = 0; b < stride; b++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var count = Math.Min(batch, HashSlot.Count - start);
             var nodes = _state.Reachable();
             if (nodes.Length < 2)
             {
@@ -62,7 +65,8 @@ internal sealed class DigestPass
                 return;
             }
 
-            var batchSlots = Enumerable.Range(start, count).ToArray();
+            var batchSlots = SlotsOfBatch(b, stride);
+            var count = batchSlots.Length;
             var digests = await Task.WhenAll(nodes.Select(node => ReadDigestsAsync(node, batchSlots))).ConfigureAwait(false);
             var nowMs = _state.NowMs;
             var visits = new List<int>();
@@ -106,7 +110,7 @@ internal sealed class DigestPass
                 if (differs)
                 {
                     _slotsDiffering++;
-                    _differing?.Add(start + offset);
+                    _differing?.Add(batchSlots[offset]);
                 }
                 else if (due)
                 {
@@ -115,7 +119,7 @@ internal sealed class DigestPass
 
                 if ((differs || due) && _differing is null)
                 {
-                    visits.Add(start + offset);
+                    visits.Add(batchSlots[offset]);
                 }
             }
 
@@ -128,6 +132,17 @@ internal sealed class DigestPass
             _state.Advance(count);
         }
 
+    }
+
+    private static int[] SlotsOfBatch(int batch, int stride)
+    {
+        var slots = new int[((HashSlot.Count - 1 - batch) / stride) + 1];
+        for (var i = 0; i < slots.Length; i++)
+        {
+            slots[i] = batch + (i * stride);
+        }
+
+        return slots;
     }
 
     private async Task<(long Sum, long Due)[]?> ReadDigestsAsync(ReplicaNode node, IReadOnlyList<int> slots)
