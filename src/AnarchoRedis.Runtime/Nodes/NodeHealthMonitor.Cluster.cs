@@ -30,6 +30,9 @@ internal sealed partial class NodeHealthMonitor
     /// <summary>Per node: the probe round, which picks the slot each shard is probed on.</summary>
     private readonly int[] _probeTurns;
 
+    /// <summary>Per shard health record: the server run id this client last verified the shard's epochs under.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<NodeHealth, string> _shardRunIds = new();
+
     /// <summary>
     /// The epoch id a cluster node's own health carries: stable per node name (the node's slots carry their own ids, and
     /// its shards' health records the one each was last verified with).
@@ -104,6 +107,8 @@ internal sealed partial class NodeHealthMonitor
         var switched = 0;
         try
         {
+            // An epoch confirmed under another live primary's run id came with its slot (migrated): it may be set ready.
+            var live = await LiveRunIdsAsync(node).ConfigureAwait(false);
             // The first alone: it loads the script on the node's shards if they lack it, not once per slot.
             for (var from = 0; from < slots.Count; from += from == 0 ? 1 : SweepWindow)
             {
@@ -113,7 +118,7 @@ internal sealed partial class NodeHealthMonitor
                 for (var i = 0; i < count; i++)
                 {
                     var slot = slots[from + i];
-                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochReady, [keys.Marker(slot.Slot)], [slot.Id, now]);
+                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochReady, [keys.Marker(slot.Slot)], [slot.Id, now, .. live]);
                 }
 
                 await Task.WhenAll(calls).ConfigureAwait(false);
@@ -176,10 +181,12 @@ internal sealed partial class NodeHealthMonitor
         }
 
         var anyReady = false;
+        var live = reached.Select(p => p.ServerRunId).Where(r => r.Length > 0).ToHashSet(StringComparer.Ordinal);
         foreach (var probe in reached)
         {
             var health = node.HealthOf(probe.Shard);
-            if (probe.Absent || probe.Restarted)
+            var restarted = !probe.Absent && Restarted(probe, health, live);
+            if (probe.Absent || restarted)
             {
                 if (!_writeEpochs)
                 {
@@ -208,9 +215,12 @@ internal sealed partial class NodeHealthMonitor
                     continue;
                 }
 
+                RememberRunId(health, probe);
                 health.OnEpochVerified(probe.Id ?? id, ready: false, probe.Generation, out _);
                 continue;
             }
+
+            RememberRunId(health, probe);
 
             if (probe.Id is { Length: 32 } && probe.State is NodeEpoch.Ready or NodeEpoch.Filling)
             {
@@ -238,19 +248,24 @@ internal sealed partial class NodeHealthMonitor
         try
         {
             // Routed by its key to the slot's owner; answers and failures are recorded in the shard's health.
-            var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochCheck, [node.SlotEpochs!.Marker(slot)], [NowMs]).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochProbe, [node.SlotEpochs!.Marker(slot)], []).ConfigureAwait(false))!;
             return (long)result[0] switch
             {
-                0 => new ShardProbe(shard, generation, Answered: true, Absent: true, Restarted: false, null, null),
-                < 0 => new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: false, string.Empty, $"a Redis {(string?)result[1]}"),
-                2 => new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: true, (string?)result[1], NodeEpoch.Filling),
-                _ => new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: false, (string?)result[1], (string?)result[2]),
+                0 => new ShardProbe(shard, generation, Answered: true, Absent: true) { ServerRunId = RunIdOf(result, 1) },
+                < 0 => new ShardProbe(shard, generation, Answered: true, Absent: false) { Id = string.Empty, State = $"a Redis {(string?)result[1]}" },
+                _ => new ShardProbe(shard, generation, Answered: true, Absent: false)
+                {
+                    Id = (string?)result[1],
+                    State = (string?)result[2],
+                    EpochRunId = (string?)result[3] ?? string.Empty,
+                    ServerRunId = (string?)result[4] ?? string.Empty,
+                },
             };
         }
         catch (RedisServerException ex)
         {
             Log.EpochUnverifiable(_logger, $"{node.Name}/{shard.Name}", ex.Message);
-            return new ShardProbe(shard, generation, Answered: true, Absent: false, Restarted: false, string.Empty, ex.Message);
+            return new ShardProbe(shard, generation, Answered: true, Absent: false) { Id = string.Empty, State = ex.Message };
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -259,8 +274,59 @@ internal sealed partial class NodeHealthMonitor
                 Log.EpochCheckFailed(_logger, $"{node.Name}/{shard.Name}", ex);
             }
 
-            return new ShardProbe(shard, generation, Answered: false, Absent: false, Restarted: false, null, null);
+            return new ShardProbe(shard, generation, Answered: false, Absent: false);
         }
+    }
+
+    private static string RunIdOf(RedisResult[] result, int index) => result.Length > index ? (string?)result[index] ?? string.Empty : string.Empty;
+
+    /// <summary>
+    /// Whether a shard's server restarted (or is another server, promoted by a failover) since its data was confirmed:
+    /// its run id is not the one this client saw it under before; or, for a server this client has not seen before, the
+    /// probed slot's epoch was confirmed under a run id that no primary of the node has now. An epoch confirmed under
+    /// another live primary's run id came with its slot from that shard (a migration moves the key as it is): not a
+    /// restart.
+    /// </summary>
+    private bool Restarted(ShardProbe probe, NodeHealth health, IReadOnlySet<string> live)
+    {
+        if (probe.ServerRunId.Length == 0)
+        {
+            return false;
+        }
+
+        if (_shardRunIds.TryGetValue(health, out var known) && known != probe.ServerRunId)
+        {
+            return true;
+        }
+
+        return probe.EpochRunId.Length > 0 && probe.EpochRunId != probe.ServerRunId && !live.Contains(probe.EpochRunId);
+    }
+
+    /// <summary>
+    /// The run ids of a cluster node's primaries now, for epoch_ready.lua: epoch_probe.lua on one slot of each shard (INFO
+    /// is an admin command in StackExchange.Redis, which the library does not enable; the script reads it server-side).
+    /// </summary>
+    private static async Task<RedisValue[]> LiveRunIdsAsync(ReplicaNode node)
+    {
+        var ids = new List<RedisValue>();
+        foreach (var shard in await node.RefreshShardsAsync().ConfigureAwait(false))
+        {
+            try
+            {
+                var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochProbe, [node.SlotEpochs!.Marker(shard.Slots[0].From)], []).ConfigureAwait(false))!;
+                var id = RunIdOf(result, (long)result[0] == 0 ? 1 : 4);
+                if (id.Length > 0)
+                {
+                    ids.Add(id);
+                }
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // A shard that does not answer contributes none: an epoch confirmed under it stays filling.
+            }
+        }
+
+        return [.. ids];
     }
 
     /// <summary>A whole cluster node without epochs: every slot gets one, <paramref name="state"/>, with one id.</summary>
@@ -310,6 +376,14 @@ internal sealed partial class NodeHealthMonitor
         }
     }
 
+    private void RememberRunId(NodeHealth health, ShardProbe probe)
+    {
+        if (probe.ServerRunId.Length > 0)
+        {
+            _shardRunIds[health] = probe.ServerRunId;
+        }
+    }
+
     /// <summary>Runs epoch_refill.lua on the given slots' epochs (a window at a time); returns how many were created.</summary>
     private async Task<int> SweepAsync(ReplicaNode node, IReadOnlyList<int> slots, string id)
     {
@@ -333,5 +407,16 @@ internal sealed partial class NodeHealthMonitor
     }
 
     /// <summary>What one shard's probe found.</summary>
-    private readonly record struct ShardProbe(ReplicaShard Shard, int Generation, bool Answered, bool Absent, bool Restarted, string? Id, string? State);
+    private readonly record struct ShardProbe(ReplicaShard Shard, int Generation, bool Answered, bool Absent)
+    {
+        public string? Id { get; init; }
+
+        public string? State { get; init; }
+
+        /// <summary>The run id the probed epoch was last confirmed under ('' when it has none).</summary>
+        public string EpochRunId { get; init; } = string.Empty;
+
+        /// <summary>The shard's server's run id now ('' when it does not say).</summary>
+        public string ServerRunId { get; init; } = string.Empty;
+    }
 }

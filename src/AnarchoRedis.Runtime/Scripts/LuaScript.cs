@@ -52,6 +52,9 @@ internal sealed partial class LuaScript
     /// <summary>epoch_check.lua: reads the epoch and turns a ready one filling when the server restarted (another run id).</summary>
     public static LuaScript EpochCheck { get; } = Load("epoch_check", "epoch_common");
 
+    /// <summary>epoch_probe.lua: a Redis Cluster slot's epoch and the server's run id, read without a change.</summary>
+    public static LuaScript EpochProbe { get; } = Load("epoch_probe", "epoch_common");
+
     /// <summary>epoch_refill.lua: a Redis Cluster slot's epoch made filling when it is gone, or the server restarted.</summary>
     public static LuaScript EpochRefill { get; } = Load("epoch_refill", "epoch_common");
 

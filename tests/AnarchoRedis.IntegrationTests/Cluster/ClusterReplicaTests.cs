@@ -328,6 +328,107 @@ public sealed class ClusterReplicaTests
         }
     }
 
+    [Fact]
+    public async Task Slots_moved_between_shards_under_load_keep_every_acknowledged_write_and_take_their_epochs_with_them()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var replica0 = cluster.Replicas[0];
+        var keys = Enumerable.Range(0, 8).Select(i => KeyOnShard(replica0, 0, $"profile:moved{i}")).Distinct().ToArray();
+        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        using var stop = new System.Threading.CancellationTokenSource();
+        var load = Task.Run(async () =>
+        {
+            for (var round = 0; !stop.IsCancellationRequested; round++)
+            {
+                foreach (var key in keys)
+                {
+                    try
+                    {
+                        await profiles.SetAsync(key, new Profile { Id = round, Name = $"{key}@{round}" }, WriteOptions.Quorum);
+                        acknowledged[key] = $"{key}@{round}";
+                        _ = await profiles.GetAsync(key, ReadOptions.Quorum);
+                    }
+                    catch (QuorumNotReachedException)
+                    {
+                        // Not acknowledged.
+                    }
+                }
+            }
+        });
+
+        await Task.Delay(200);
+        var slots = keys.Select(k => HashSlot.Of(k)).Distinct().ToArray();
+        foreach (var slot in slots)
+        {
+            await replica0.MoveSlotAsync(slot, replica0.Shards[1]);
+        }
+
+        await Task.Delay(300);
+        await stop.CancelAsync();
+        await load;
+
+        Assert.All(slots, slot => Assert.Equal(1, replica0.ShardOfSlot(slot).Index));
+        foreach (var (key, name) in acknowledged)
+        {
+            Assert.Equal(name, (await profiles.GetAsync(key, ReadOptions.Quorum))?.Name);
+        }
+
+        // The moved slots' epoch keys went with their data: still ready, now on shard 1.
+        var onShard1 = replica0.Shards[1].Primary.Server;
+        foreach (var slot in slots)
+        {
+            var epochKey = $"anrcho_epoch:{{{SlotTag(slot)}}}";
+            Assert.Equal("ready", (string?)await replica0.Db.HashGetAsync(epochKey, "state"));
+            Assert.Contains(onShard1.Keys(pattern: epochKey.Replace("{", "\\{").Replace("}", "\\}")), k => k == epochKey);
+        }
+
+        var report = await new AntiEntropyRunner(client, Registry).RunPassAsync();
+        Assert.True(report.IsClean, report.ToString());
+        Assert.Empty(await KeyspaceComparison.CompareReplicasAsync(cluster.Replicas));
+        Assert.Equal(HashSlot.Count, await CountReadyEpochsAsync(replica0));
+    }
+
+    /// <summary>The tag of a slot as the library names per-slot keys: the first string of [0-9a-z] (shortest first) that hashes to it.</summary>
+    private static string SlotTag(int slot)
+    {
+        const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+        foreach (var a in Alphabet)
+        {
+            if (HashSlot.Of(a.ToString()) == slot)
+            {
+                return a.ToString();
+            }
+        }
+
+        foreach (var length in new[] { 2, 3, 4 })
+        {
+            var digits = new int[length];
+            while (true)
+            {
+                var word = new string(digits.Select(d => Alphabet[d]).ToArray());
+                if (HashSlot.Of(word) == slot)
+                {
+                    return word;
+                }
+
+                var i = length - 1;
+                while (i >= 0 && ++digits[i] == Alphabet.Length)
+                {
+                    digits[i--] = 0;
+                }
+
+                if (i < 0)
+                {
+                    break;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"no tag for slot {slot}");
+    }
+
     private static string ShardPort(LocalShard shard) => ":" + shard.Primary.Proxy!.Port;
 
     private static async Task<int> CountReadyEpochsAsync(LocalReplica replica)
