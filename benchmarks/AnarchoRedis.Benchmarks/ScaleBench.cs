@@ -36,8 +36,10 @@ internal static class ScaleBench
 
             // What the servers cost doing nothing (cron, cluster bus), since the idle setups run beside the measured one.
             var idle = await IdleCpuAsync(setups, TimeSpan.FromSeconds(3));
+            var machine = MachineShare.Start(setups);
             var results = await RunCasesAsync(options, setups);
-            var report = Markdown(Describe(options, redisPath, args, setups, idle, loadBefore, Program.LoadAverage()), results, setups);
+            var others = machine.OthersShare(setups);
+            var report = Markdown(Describe(options, redisPath, args, setups, idle, others, loadBefore, Program.LoadAverage()), results, setups);
             Console.WriteLine(report);
             if (options.Out is { } path)
             {
@@ -228,7 +230,7 @@ internal static class ScaleBench
             ? standalone.Contains("MaxBatchSize = 1", StringComparison.Ordinal)
             : standalone == other;
 
-    private static IReadOnlyList<(string Name, string Value)> Describe(BenchArguments options, string redisPath, string[] args, List<Setup> setups, List<(string Label, double MsPerSecond)> idle, string loadBefore, string loadAfter)
+    private static IReadOnlyList<(string Name, string Value)> Describe(BenchArguments options, string redisPath, string[] args, List<Setup> setups, List<(string Label, double MsPerSecond)> idle, double? others, string loadBefore, string loadAfter)
     {
         var inv = CultureInfo.InvariantCulture;
         var servers = setups.Sum(s => s.Pids.Count);
@@ -239,11 +241,63 @@ internal static class ScaleBench
             (".NET", $"{RuntimeInformation.FrameworkDescription}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC"),
             ("Redis", RedisServers.Version(redisPath) + ", `--save '' --appendonly no`, loopback, no proxies; clusters: primaries only, slots split evenly"),
             ("Setups", string.Join("; ", setups.Select(s => $"{s.Label}: {s.Pids.Count} servers"))),
+            ("Other users' CPU during the run", others is { } share ? string.Create(inv, $"{share:P0} of the machine's 2 cores (all CPU time in /proc/stat minus this driver's and its servers')") : "unknown"),
             ("Idle servers' CPU before the load (ms per s)", string.Join("; ", idle.Select(i => string.Create(inv, $"{i.Label} {i.MsPerSecond:0.0}")))),
             ("SDK options", "defaults but NodeTimeout = --timeout and anti-entropy off (no pass starts during a row)"),
             ("Load", $"{options.InFlight} operations in flight (closed loop), {options.Keys:N0} keys per case chosen uniformly at random, {options.Warmup.TotalSeconds:0.#} s warmup + {options.Duration.TotalSeconds:0.#} s measured per row{(options.Rounds > 1 ? $" and round, {options.Rounds} rounds (rotated order), figures summed over rounds" : string.Empty)}"),
             ("Command", "dotnet run -c Release --project benchmarks/AnarchoRedis.Benchmarks --" + (args.Length == 0 ? string.Empty : " " + string.Join(' ', args))),
         ];
+    }
+
+    /// <summary>
+    /// The share of the machine's CPU that others used during the run: all busy time in /proc/stat minus this process's
+    /// and its servers' CPU time, over the elapsed time x cores (Linux; USER_HZ = 100).
+    /// </summary>
+    private sealed class MachineShare
+    {
+        private readonly long _busyTicks;
+        private readonly TimeSpan _own;
+        private readonly long _start = Stopwatch.GetTimestamp();
+
+        private MachineShare(long busyTicks, TimeSpan own)
+        {
+            _busyTicks = busyTicks;
+            _own = own;
+        }
+
+        public static MachineShare Start(List<Setup> setups) => new(BusyTicks() ?? -1, Own(setups));
+
+        public double? OthersShare(List<Setup> setups)
+        {
+            if (BusyTicks() is not { } busy || _busyTicks < 0)
+            {
+                return null;
+            }
+
+            var others = ((busy - _busyTicks) / 100.0) - (Own(setups) - _own).TotalSeconds;
+            return Math.Max(0, others) / (Stopwatch.GetElapsedTime(_start).TotalSeconds * Environment.ProcessorCount);
+        }
+
+        private static TimeSpan Own(List<Setup> setups)
+        {
+            using var self = Process.GetCurrentProcess();
+            return setups.Aggregate(self.TotalProcessorTime, (sum, s) => sum + s.ServerCpu());
+        }
+
+        /// <summary>user + nice + system + irq + softirq + steal of the first line of /proc/stat, in ticks.</summary>
+        private static long? BusyTicks()
+        {
+            try
+            {
+                var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                long Field(int i) => fields.Length > i ? long.Parse(fields[i], CultureInfo.InvariantCulture) : 0;
+                return Field(1) + Field(2) + Field(3) + Field(6) + Field(7) + Field(8);
+            }
+            catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
     }
 
     private sealed record Row(Setup Setup, string Case, CaseResult Result);
