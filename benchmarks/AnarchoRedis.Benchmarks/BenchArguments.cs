@@ -50,6 +50,13 @@ internal sealed record BenchArguments
           --growth-sizes LIST value sizes in bytes, 0 to skip (default 100,1024,10240,102400,1048576)
           --growth-lengths L  list lengths, 0 to skip (default 10,100,1000,10000,100000)
           --growth-nodes LIST node counts at 100 B, W=R=majority, 0 to skip (default 3,5,7)
+
+        Scaling out (instead of the cases above; issue 17):
+          --scale             the same SET and GET load on 3 standalone redis-servers and on 3 replicas that are each
+                              a Redis Cluster of S shards, all in one run: per setup a plain SE.Redis fan-out (2 of 3)
+                              and the SDK (W=R=2); on standalone nodes also the SDK not coalesced (MaxBatchSize = 1).
+                              --cases plain,sdk,sdk-nobatch picks among them; the other options apply
+          --scale-shards LIST shards per replica of the cluster setups (default 1,2,3)
         """;
 
     private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nobatch", "sdk-nodigest", "sdk-one", "sdk-all", "sdk-r", "sdk-one-r", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest", "list-sdk-one", "list-sdk-all", "list-sdk-r", "list-sdk-one-r"];
@@ -112,6 +119,11 @@ internal sealed record BenchArguments
 
     public IReadOnlyList<int> GrowthNodes { get; init; } = [3, 5, 7];
 
+    /// <summary>The scaling-out mode (<see cref="ScaleBench"/>).</summary>
+    public bool Scale { get; init; }
+
+    public IReadOnlyList<int> ScaleShards { get; init; } = [1, 2, 3];
+
     public bool Runs(string selector) => Cases.Contains(selector);
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out BenchArguments? parsed, out string? error)
@@ -157,6 +169,12 @@ internal sealed record BenchArguments
             {
                 result = result with { PauseSeconds = pause };
                 i++;
+                continue;
+            }
+
+            if (name == "--scale")
+            {
+                result = result with { Scale = true };
                 continue;
             }
 
@@ -217,6 +235,9 @@ internal sealed record BenchArguments
                     break;
                 case "--growth-nodes" when TryList(value, out int[] nodeCounts, k => k is 0 or (>= 2 and <= 15)):
                     result = result with { GrowthNodes = nodeCounts.Where(k => k > 0).ToArray() };
+                    break;
+                case "--scale-shards" when TryList(value, out int[] shards, k => k is >= 1 and <= 16):
+                    result = result with { ScaleShards = shards };
                     break;
                 case "--nodes" when int.TryParse(value, CultureInfo.InvariantCulture, out var nodes) && nodes is >= 1 and <= 15:
                     result = result with { Nodes = nodes };

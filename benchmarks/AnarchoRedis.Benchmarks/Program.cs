@@ -81,6 +81,12 @@ internal static class Program
             return await CatchUpBench.RunAsync(options, redisPath);
         }
 
+        if (options.Scale)
+        {
+            // Standalone nodes and clusters of 1..S shards per replica, side by side (ScaleBench).
+            return await ScaleBench.RunAsync(options, redisPath, args);
+        }
+
         if (options.Growth)
         {
             // Cost growth by value size, list length and node count, on its own fresh servers per phase.
@@ -470,7 +476,7 @@ internal static class Program
     }
 
     /// <summary>Parses <c>cmdstat_NAME:calls=N,usec=N,…</c> from INFO commandstats; (0, 0) when the command never ran.</summary>
-    private static (long Calls, long Usec) CommandStats(string info, string command)
+    internal static (long Calls, long Usec) CommandStats(string info, string command)
     {
         foreach (var line in info.Split('\n'))
         {
@@ -499,7 +505,7 @@ internal static class Program
         return (0, 0);
     }
 
-    private static void Require(bool condition, string message)
+    internal static void Require(bool condition, string message)
     {
         if (!condition)
         {
@@ -508,7 +514,7 @@ internal static class Program
     }
 
     /// <summary>The hand-written cases connect as the SDK does: one multiplexer per node, fail fast, same timeouts.</summary>
-    private static ConfigurationOptions NodeConfiguration(string endPoint, BenchArguments options)
+    internal static ConfigurationOptions NodeConfiguration(string endPoint, BenchArguments options)
     {
         var config = ConfigurationOptions.Parse(endPoint);
         config.AbortOnConnectFail = false;

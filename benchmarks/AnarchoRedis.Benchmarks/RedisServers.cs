@@ -40,11 +40,34 @@ internal sealed class RedisServers : IAsyncDisposable
 
     public IReadOnlyList<int> ProcessIds { get; }
 
-    public static async Task<RedisServers> StartAsync(string path, int count)
+    public static Task<RedisServers> StartAsync(string path, int count) => StartAsync(path, count, 0);
+
+    /// <summary>
+    /// <paramref name="count"/> replicas: standalone redis-servers when <paramref name="shardsPerReplica"/> is 0, else
+    /// each a Redis Cluster of that many shards (primaries only; <see cref="EndPoints"/> are then each replica's seeds).
+    /// </summary>
+    public static async Task<RedisServers> StartAsync(string path, int count, int shardsPerReplica)
     {
-        var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = count, Proxies = false, RedisServerPath = path }).ConfigureAwait(false);
+        var options = new LocalClusterOptions
+        {
+            NodeCount = count,
+            Proxies = false,
+            RedisServerPath = path,
+            ClusterMode = shardsPerReplica > 0,
+            ShardsPerReplica = Math.Max(1, shardsPerReplica),
+
+            // Up to 18 servers start at once on a busy machine.
+            StartTimeout = TimeSpan.FromSeconds(30),
+        };
+        var cluster = await LocalCluster.StartAsync(options).ConfigureAwait(false);
         return new RedisServers(cluster);
     }
+
+    /// <summary>Client options naming every replica (<see cref="LocalCluster.CreateOptions"/>).</summary>
+    public AnarchoRedisOptions CreateOptions(Action<AnarchoRedisOptions> configure) => _cluster.CreateOptions(configure);
+
+    /// <summary>Every server's own handle (INFO commandstats per server, every shard of every replica).</summary>
+    public IEnumerable<StackExchange.Redis.IServer> ServerHandles => _cluster.Nodes.Select(n => n.Server);
 
     /// <summary>Stops a node with SIGSTOP: its connections stay open and nothing answers (<see cref="LocalNode.Pause"/>).</summary>
     public void Pause(int index) => _cluster.Nodes[index].Pause();
