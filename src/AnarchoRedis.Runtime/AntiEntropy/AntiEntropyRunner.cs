@@ -208,7 +208,7 @@ public sealed class AntiEntropyRunner
             }
             else if (epochs[i].IsFilling)
             {
-                await _client.HealthMonitor.MarkReadyAsync(nodes[i], epochs[i].Id!, cancellationToken).ConfigureAwait(false);
+                await _client.HealthMonitor.MarkReadyAsync(nodes[i], epochs[i].Id!, epochs[i].RunId, cancellationToken).ConfigureAwait(false);
             }
         }
     }

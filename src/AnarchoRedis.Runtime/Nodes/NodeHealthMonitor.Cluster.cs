@@ -11,7 +11,10 @@ using StackExchange.Redis;
 namespace AnarchoRedis;
 
 /// <summary>A slot's epoch on a Redis Cluster node, as read at the start of an anti-entropy pass.</summary>
-internal readonly record struct SlotEpoch(int Slot, string Id);
+/// <param name="Slot">The slot.</param>
+/// <param name="Id">Its epoch's id.</param>
+/// <param name="RunId">The run id its epoch was confirmed under ('' when none): a restart noticed later restamps it.</param>
+internal readonly record struct SlotEpoch(int Slot, string Id, string RunId);
 
 /// <summary>
 /// Epochs of nodes that are Redis Clusters. Such a node keeps one epoch key per hash slot (<see cref="EpochKeys"/>), on the
@@ -49,40 +52,17 @@ internal sealed partial class NodeHealthMonitor
     {
         var keys = node.SlotEpochs!;
         var filling = new List<SlotEpoch>();
-        var missing = new List<int>();
         try
         {
-            for (var from = 0; from < HashSlot.Count; from += SweepWindow)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var reads = new Task<RedisValue[]>[Math.Min(SweepWindow, HashSlot.Count - from)];
-                for (var i = 0; i < reads.Length; i++)
-                {
-                    reads[i] = node.Database.HashGetAsync(keys.Marker(from + i), ["id", "state"]);
-                }
-
-                await Task.WhenAll(reads).ConfigureAwait(false);
-                for (var i = 0; i < reads.Length; i++)
-                {
-                    var fields = reads[i].Result;
-                    if (fields[0].IsNull)
-                    {
-                        missing.Add(from + i);
-                    }
-                    else if (fields[1] == NodeEpoch.Filling)
-                    {
-                        filling.Add(new SlotEpoch(from + i, (string)fields[0]!));
-                    }
-                }
-            }
-
+            var missing = await ReadFillingAsync(node, keys, Enumerable.Range(0, HashSlot.Count).ToArray(), filling, cancellationToken).ConfigureAwait(false);
             if (missing.Count > 0 && _writeEpochs)
             {
                 var id = NewId();
                 await SweepAsync(node, missing, id).ConfigureAwait(false);
-                filling.AddRange(missing.Select(slot => new SlotEpoch(slot, id)));
                 _metrics.EpochEvent(node.Name, "created_filling");
                 Log.EpochCreatedFilling(_logger, $"{node.Name} ({missing.Count} slots)", id);
+                // Read back: the id and run id each slot has now (another client may have created it first).
+                await ReadFillingAsync(node, keys, [.. missing], filling, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -92,6 +72,37 @@ internal sealed partial class NodeHealthMonitor
         }
 
         return filling;
+    }
+
+    /// <summary>Reads the given slots' epochs; adds the filling ones to <paramref name="filling"/> and returns the missing slots.</summary>
+    private static async Task<List<int>> ReadFillingAsync(ReplicaNode node, EpochKeys keys, int[] slots, List<SlotEpoch> filling, CancellationToken cancellationToken)
+    {
+        var missing = new List<int>();
+        for (var from = 0; from < slots.Length; from += SweepWindow)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var reads = new Task<RedisValue[]>[Math.Min(SweepWindow, slots.Length - from)];
+            for (var i = 0; i < reads.Length; i++)
+            {
+                reads[i] = node.Database.HashGetAsync(keys.Marker(slots[from + i]), ["id", "state", "rid"]);
+            }
+
+            await Task.WhenAll(reads).ConfigureAwait(false);
+            for (var i = 0; i < reads.Length; i++)
+            {
+                var fields = reads[i].Result;
+                if (fields[0].IsNull)
+                {
+                    missing.Add(slots[from + i]);
+                }
+                else if (fields[1] == NodeEpoch.Filling)
+                {
+                    filling.Add(new SlotEpoch(slots[from + i], (string)fields[0]!, (string?)fields[2] ?? string.Empty));
+                }
+            }
+        }
+
+        return missing;
     }
 
     /// <summary>Sets the given filling slots of a cluster node ready, each only if its epoch id is still the one seen.</summary>
@@ -118,7 +129,7 @@ internal sealed partial class NodeHealthMonitor
                 for (var i = 0; i < count; i++)
                 {
                     var slot = slots[from + i];
-                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochReady, [keys.Marker(slot.Slot)], [slot.Id, now, .. live]);
+                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochReady, [keys.Marker(slot.Slot)], [slot.Id, now, slot.RunId, .. live]);
                 }
 
                 await Task.WhenAll(calls).ConfigureAwait(false);

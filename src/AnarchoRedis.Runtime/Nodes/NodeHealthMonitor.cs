@@ -11,7 +11,7 @@ using StackExchange.Redis;
 namespace AnarchoRedis;
 
 /// <summary>What one node's epoch key held when it was verified; <see cref="Id"/> is <see langword="null"/> when the node could not be read.</summary>
-internal readonly record struct NodeEpoch(string? Id, string? State, bool CreatedHere = false)
+internal readonly record struct NodeEpoch(string? Id, string? State, bool CreatedHere = false, string RunId = "")
 {
     public const string Ready = "ready";
     public const string Filling = "filling";
@@ -185,7 +185,7 @@ internal sealed partial class NodeHealthMonitor : IAsyncDisposable
     /// refilled it), and verifies it again so that this client's health follows at once.
     /// </summary>
     /// <returns>Whether the node was set ready.</returns>
-    public async Task<bool> MarkReadyAsync(ReplicaNode node, string seenId, CancellationToken cancellationToken)
+    public async Task<bool> MarkReadyAsync(ReplicaNode node, string seenId, string seenRunId, CancellationToken cancellationToken)
     {
         if (!_writeEpochs)
         {
@@ -196,7 +196,7 @@ internal sealed partial class NodeHealthMonitor : IAsyncDisposable
         bool switched;
         try
         {
-            var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochReady, [_epochKey], [seenId, NowMs]).ConfigureAwait(false))!;
+            var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.EpochReady, [_epochKey], [seenId, NowMs, seenRunId]).ConfigureAwait(false))!;
             switched = (long)result[0] == 1;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
@@ -423,7 +423,7 @@ internal sealed partial class NodeHealthMonitor : IAsyncDisposable
             }
 
             var id = (string?)result[1];
-            epochs[node.Index] = string.IsNullOrEmpty(id) ? new NodeEpoch(string.Empty, null) : new NodeEpoch(id, (string?)result[2]);
+            epochs[node.Index] = string.IsNullOrEmpty(id) ? new NodeEpoch(string.Empty, null) : new NodeEpoch(id, (string?)result[2], RunId: result.Length > 3 ? (string?)result[3] ?? string.Empty : string.Empty);
         }
         catch (RedisServerException ex)
         {
@@ -462,7 +462,7 @@ internal sealed partial class NodeHealthMonitor : IAsyncDisposable
                 return;
             }
 
-            epochs[node.Index] = new NodeEpoch((string?)result[1], (string?)result[2], CreatedHere: code == 1);
+            epochs[node.Index] = new NodeEpoch((string?)result[1], (string?)result[2], CreatedHere: code == 1, RunId: result.Length > 4 ? (string?)result[4] ?? string.Empty : string.Empty);
             if (code == 1)
             {
                 _metrics.EpochEvent(node.Name, state == NodeEpoch.Ready ? "created_ready" : "created_filling");

@@ -231,5 +231,20 @@ internal sealed partial class ReplicaNode
     /// <summary>The multiplexer saw the cluster change (a slot moved, a connection failed or came back, a reconfiguration).</summary>
     private void OnTopologyChanged(object? sender, EventArgs e) => Volatile.Write(ref _topologyChanged, 1);
 
+    /// <summary>
+    /// A MOVED reply: the multiplexer sends the slot's commands to the new owner from now on, so its calls report to, and
+    /// its reads are counted by, the new owner's health at once (a server not verified yet does not count; after a
+    /// failover the promoted one may lack writes). The shard list follows at the next refresh.
+    /// </summary>
+    private void OnHashSlotMoved(object? sender, HashSlotMovedEventArgs e)
+    {
+        if (_slotHealth is { } table && e.NewEndPoint is { } owner && (uint)e.HashSlot < (uint)table.Length)
+        {
+            table[e.HashSlot] = ShardHealth(NameOf(owner));
+        }
+
+        OnTopologyChanged(sender, e);
+    }
+
     private static string NameOf(EndPoint endpoint) => endpoint.ToString() ?? string.Empty;
 }

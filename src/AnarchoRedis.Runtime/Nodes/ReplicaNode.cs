@@ -47,7 +47,7 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
 
         if (cluster)
         {
-            connection.HashSlotMoved += OnTopologyChanged;
+            connection.HashSlotMoved += OnHashSlotMoved;
             connection.ConfigurationChanged += OnTopologyChanged;
             _ = Shards;
         }
@@ -286,7 +286,7 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
 
         _connection.ConnectionFailed -= OnConnectionFailed;
         _connection.ConnectionRestored -= OnConnectionRestored;
-        _connection.HashSlotMoved -= OnTopologyChanged;
+        _connection.HashSlotMoved -= OnHashSlotMoved;
         _connection.ConfigurationChanged -= OnTopologyChanged;
         await _connection.CloseAsync(allowCommandsToComplete: false).ConfigureAwait(false);
     }
