@@ -143,6 +143,60 @@ public sealed class ClusterKeylessTests
         Assert.Empty(await KeyspaceComparison.CompareReplicasAsync(cluster.Replicas));
     }
 
+    [Fact]
+    public async Task Describing_a_cluster_node_lists_every_shard_with_its_slots_keys_and_state_and_names_a_killed_one()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        for (var i = 0; i < 60; i++)
+        {
+            await profiles.SetAsync($"profile:{i}", new Profile { Id = i, Name = "n" + i }, WriteOptions.All);
+        }
+
+        var statuses = await client.DescribeNodesAsync();
+
+        for (var r = 0; r < 3; r++)
+        {
+            var status = statuses[r];
+            Assert.True(status.IsReady, status.ToString());
+            Assert.Equal("ready", status.EpochState);
+            Assert.Equal(3, status.Shards.Count);
+            Assert.Equal(HashSlot.Count, status.Shards.Sum(s => s.SlotCount));
+            long total = 0;
+            foreach (var shard in status.Shards)
+            {
+                var local = ShardAt(cluster.Replicas[r], shard.EndPoint);
+                Assert.True(shard.Reachable, shard.ToString());
+                Assert.Equal(local.SlotRanges.Sum(x => x.Count), shard.SlotCount);
+                Assert.Equal(local.SlotRanges.First().Start, shard.Slots[0].From);
+                Assert.Equal(await local.Primary.Server.DatabaseSizeAsync(), shard.Keys);
+                Assert.Equal("ready", shard.EpochState);
+                Assert.Equal(NodeHealthState.Healthy, shard.Health.State);
+                Assert.StartsWith("7.", shard.ServerVersion, StringComparison.Ordinal);
+                total += shard.Keys!.Value;
+            }
+
+            Assert.Equal(total, status.Keys);
+        }
+
+        var dead = cluster.Replicas[1].Shards[2];
+        dead.Primary.Kill();
+        statuses = await client.DescribeNodesAsync();
+
+        Assert.False(statuses[1].Reachable);
+        Assert.False(statuses[1].IsReady);
+        Assert.Contains(dead.Primary.EndPoint, statuses[1].Error, StringComparison.Ordinal);
+        Assert.Null(statuses[1].Keys);
+        var deadShard = Assert.Single(statuses[1].Shards, s => !s.Reachable);
+        Assert.Equal(dead.Primary.EndPoint, deadShard.EndPoint);
+        Assert.Null(deadShard.Keys);
+        Assert.True(statuses[0].IsReady, statuses[0].ToString());
+    }
+
+    private static LocalShard ShardAt(LocalReplica replica, string endPoint) =>
+        replica.Shards.Single(s => s.Primary.EndPoint == endPoint);
+
     /// <summary>
     /// Makes one shard's evicted_keys grow by a real eviction of another application's keys (volatile-random evicts only
     /// keys with a time to live, and these are the only ones), then removes that application's keys.
