@@ -164,6 +164,19 @@ public sealed partial class AnarchoRedisClient
         return state;
     }
 
+    private static async Task<string?> OptionalValue(Task<RedisValue> command)
+    {
+        try
+        {
+            var value = await command.ConfigureAwait(false);
+            return value.IsNull ? null : (string?)value;
+        }
+        catch (RedisServerException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<long?> OptionalValue(Task<long> command)
     {
         try
@@ -217,9 +230,11 @@ public sealed partial class AnarchoRedisClient
             var meta = db.HashGetAllAsync(metaKey);
             var type = db.KeyTypeAsync(key);
             var tombstones = tombstoneKey is null ? Task.FromResult(0L) : db.HashLengthAsync(tombstoneKey);
+            // The epoch the key's copy is counted by: the node's, or on a cluster node its slot's (on the key's own shard).
+            var epoch = OptionalValue(db.HashGetAsync(node.SlotEpochs?.MarkerOf(key) ?? (RedisKey)Options.EpochKey, "state"));
             try
             {
-                await Task.WhenAll(meta, type, tombstones).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(meta, type, tombstones, epoch).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (RedisServerException ex)
             {
@@ -263,7 +278,7 @@ public sealed partial class AnarchoRedisClient
                     break;
             }
 
-            return new KeyReplica(node.Name, null, Fields(meta.Result), Name(type.Result), length, tombstones.Result, digest);
+            return new KeyReplica(node.Name, null, Fields(meta.Result), Name(type.Result), length, tombstones.Result, digest) { EpochState = epoch.Result };
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
         {

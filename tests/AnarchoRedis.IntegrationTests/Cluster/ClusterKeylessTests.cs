@@ -194,6 +194,28 @@ public sealed class ClusterKeylessTests
         Assert.True(statuses[0].IsReady, statuses[0].ToString());
     }
 
+    [Fact]
+    public async Task Inspecting_a_key_shows_the_epoch_of_its_slot_so_a_copy_on_a_wiped_shard_reads_as_filling()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var replica2 = cluster.Replicas[2];
+        var key = KeyOnShard(replica2, 1, "profile:inspected");
+        await client.GetValueStore(Profile.Descriptor).SetAsync(key, new Profile { Id = 1, Name = "x" }, WriteOptions.All);
+
+        var inspection = await client.InspectAsync(key);
+        Assert.All(inspection.Replicas, r => Assert.Equal("ready", r.EpochState));
+
+        await replica2.ShardOfKey(key).Primary.RestartAsync(RestartMode.LoseData);
+        await replica2.WaitUntilStableAsync();
+
+        // The client's probe finds the shard wiped and makes its slots' epochs filling.
+        await Eventually.HoldsAsync(async () => (await client.InspectAsync(key)).Replicas[2].EpochState == "filling", "replica 2's copy reads as filling", TimeSpan.FromSeconds(15));
+        inspection = await client.InspectAsync(key);
+        Assert.Equal("none", inspection.Replicas[2].DataType);
+        Assert.Equal(["ready", "ready"], inspection.Replicas.Take(2).Select(r => r.EpochState));
+    }
+
     private static LocalShard ShardAt(LocalReplica replica, string endPoint) =>
         replica.Shards.Single(s => s.Primary.EndPoint == endPoint);
 
