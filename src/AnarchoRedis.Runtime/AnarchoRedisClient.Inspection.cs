@@ -103,12 +103,12 @@ public sealed partial class AnarchoRedisClient
         var health = node.HealthOf(shard).Snapshot();
         try
         {
+            // PING first, alone: behind the slot epoch reads it would time them, not the shard's round trip.
             var started = Stopwatch.GetTimestamp();
-            var ping = shard.Server.PingAsync();
+            await shard.Server.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var roundTrip = Stopwatch.GetElapsedTime(started);
             var size = OptionalValue(shard.Server.DatabaseSizeAsync());
             var epochs = SlotEpochStateAsync(node, shard, cancellationToken);
-            await ping.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var roundTrip = Stopwatch.GetElapsedTime(started);
             await Task.WhenAll(size, epochs).WaitAsync(cancellationToken).ConfigureAwait(false);
             return new ShardStatus(shard.Name, shard.Slots, health, null, roundTrip, epochs.Result, size.Result, shard.Server.Version.ToString());
         }
