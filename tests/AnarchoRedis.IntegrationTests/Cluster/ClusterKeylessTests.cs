@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using AnarchoRedis.IntegrationTests.Lists;
 using AnarchoRedis.Testing;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 using Xunit;
 
@@ -214,6 +215,46 @@ public sealed class ClusterKeylessTests
         inspection = await client.InspectAsync(key);
         Assert.Equal("none", inspection.Replicas[2].DataType);
         Assert.Equal(["ready", "ready"], inspection.Replicas.Take(2).Select(r => r.EpochState));
+    }
+
+    [Fact]
+    public async Task The_health_check_names_a_cluster_nodes_shard_that_is_down_and_is_degraded_not_healthy()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(o =>
+        {
+            NoHints(o);
+            o.NodeTimeout = TimeSpan.FromMilliseconds(500);
+            o.Health.ProbeInterval = TimeSpan.FromMilliseconds(200);
+        }));
+        var context = new HealthCheckContext();
+        var set = new AnarchoRedisHealthCheck(client);
+        var healthy = await set.CheckHealthAsync(context);
+        Assert.Equal(HealthStatus.Healthy, healthy.Status);
+        var shard = cluster.Replicas[0].Shards[1].Primary.EndPoint;
+        Assert.Equal("Healthy", healthy.Data[$"{client.Health[0].Name}.shards.{shard}.state"]);
+
+        cluster.Replicas[0].Shards[1].Primary.Kill();
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var key = KeyOnShard(cluster.Replicas[0], 1, "profile:health");
+        await Eventually.HoldsAsync(
+            async () =>
+            {
+                await profiles.SetAsync(key, new Profile { Id = 1 }, WriteOptions.Quorum);
+                return client.Health[0].Shards.Any(s => s.State == NodeHealthState.Open);
+            },
+            "the killed shard's circuit opens",
+            TimeSpan.FromSeconds(20));
+
+        var report = await set.CheckHealthAsync(context);
+        Assert.Equal(HealthStatus.Degraded, report.Status);
+        Assert.Contains(shard, report.Description, StringComparison.Ordinal);
+        Assert.Equal("Open", report.Data[$"{client.Health[0].Name}.shards.{shard}.state"]);
+        Assert.Equal(2, report.Data["ready"]);
+        var node = await new AnarchoRedisHealthCheck(client, 0).CheckHealthAsync(context);
+        Assert.Equal(HealthStatus.Degraded, node.Status);
+        Assert.Contains(shard, node.Description, StringComparison.Ordinal);
+        Assert.Equal(HealthStatus.Healthy, (await new AnarchoRedisHealthCheck(client, 1).CheckHealthAsync(context)).Status);
     }
 
     private static LocalShard ShardAt(LocalReplica replica, string endPoint) =>
