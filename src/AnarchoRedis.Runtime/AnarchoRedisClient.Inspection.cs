@@ -30,6 +30,11 @@ public sealed partial class AnarchoRedisClient
     private async Task<NodeStatus> DescribeAsync(ReplicaNode node, CancellationToken cancellationToken)
     {
         var health = node.HealthSnapshot();
+        if (node.IsCluster)
+        {
+            return await DescribeClusterAsync(node, health, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             var db = node.Database;
@@ -57,6 +62,118 @@ public sealed partial class AnarchoRedisClient
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
         {
             return new NodeStatus(node.Name, health, ex.Message, null, null, null, null, null);
+        }
+    }
+
+    /// <summary>
+    /// A node that is a Redis Cluster: every shard asked in parallel (DBSIZE, PING and the version have no key to route
+    /// by, so each goes to its primary), and the node's fields summed up from the shards'.
+    /// </summary>
+    private async Task<NodeStatus> DescribeClusterAsync(ReplicaNode node, NodeHealthSnapshot health, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<ReplicaShard> shards;
+        try
+        {
+            shards = await node.KeylessShardsAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or NodeUnavailableException)
+        {
+            return new NodeStatus(node.Name, health, ex.Message, null, null, null, null, null);
+        }
+
+        var described = await Task.WhenAll(shards.Select(shard => DescribeShardAsync(node, shard, cancellationToken))).ConfigureAwait(false);
+        var failed = described.FirstOrDefault(s => !s.Reachable);
+        var versions = described.Select(s => s.ServerVersion).OfType<string>().Distinct(StringComparer.Ordinal).ToArray();
+        return new NodeStatus(
+            node.Name,
+            health,
+            failed is null ? null : $"shard {failed.EndPoint}: {failed.Error}",
+            described.Max(s => s.RoundTrip),
+            null,
+            EpochStateOf(described.Select(s => s.EpochState)),
+            described.All(s => s.Keys is not null) ? described.Sum(s => s.Keys!.Value) : null,
+            versions.Length == 0 ? null : string.Join(", ", versions))
+        {
+            Shards = described,
+        };
+    }
+
+    private async Task<ShardStatus> DescribeShardAsync(ReplicaNode node, ReplicaShard shard, CancellationToken cancellationToken)
+    {
+        var health = node.HealthOf(shard).Snapshot();
+        try
+        {
+            // PING first, alone: behind the slot epoch reads it would time them, not the shard's round trip.
+            var started = Stopwatch.GetTimestamp();
+            await shard.Server.PingAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            var roundTrip = Stopwatch.GetElapsedTime(started);
+            var size = OptionalValue(shard.Server.DatabaseSizeAsync());
+            var epochs = SlotEpochStateAsync(node, shard, cancellationToken);
+            await Task.WhenAll(size, epochs).WaitAsync(cancellationToken).ConfigureAwait(false);
+            return new ShardStatus(shard.Name, shard.Slots, health, null, roundTrip, epochs.Result, size.Result, shard.Server.Version.ToString());
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return new ShardStatus(shard.Name, shard.Slots, health, ex.Message, null, null, null, null);
+        }
+    }
+
+    /// <summary>
+    /// The state of every slot epoch of a shard (one HMGET per slot, pipelined in windows, each routed to its slot's
+    /// primary): <c>ready</c>, <c>filling</c>, or <see langword="null"/> when some slot holds none or cannot be read.
+    /// </summary>
+    private static async Task<string?> SlotEpochStateAsync(ReplicaNode node, ReplicaShard shard, CancellationToken cancellationToken)
+    {
+        const int Window = 1024;
+        var keys = node.SlotEpochs!;
+        var states = new List<string?>(shard.SlotCount);
+        try
+        {
+            foreach (var window in shard.SlotNumbers().Chunk(Window))
+            {
+                var reads = window.Select(slot => node.Database.HashGetAsync(keys.Marker(slot), "state")).ToArray();
+                await Task.WhenAll(reads).WaitAsync(cancellationToken).ConfigureAwait(false);
+                states.AddRange(reads.Select(r => r.Result.IsNull ? null : (string?)r.Result));
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            return null;
+        }
+
+        return EpochStateOf(states);
+    }
+
+    /// <summary>Several epochs as one state: none missing and none filling is <c>ready</c>; any filling, <c>filling</c>; any missing, none.</summary>
+    private static string? EpochStateOf(IEnumerable<string?> states)
+    {
+        var state = NodeEpoch.Ready;
+        foreach (var one in states)
+        {
+            if (one is null)
+            {
+                return null;
+            }
+
+            if (one != NodeEpoch.Ready)
+            {
+                state = NodeEpoch.Filling;
+            }
+        }
+
+        return state;
+    }
+
+    private static async Task<string?> OptionalValue(Task<RedisValue> command)
+    {
+        try
+        {
+            var value = await command.ConfigureAwait(false);
+            return value.IsNull ? null : (string?)value;
+        }
+        catch (RedisServerException)
+        {
+            return null;
         }
     }
 
@@ -113,9 +230,11 @@ public sealed partial class AnarchoRedisClient
             var meta = db.HashGetAllAsync(metaKey);
             var type = db.KeyTypeAsync(key);
             var tombstones = tombstoneKey is null ? Task.FromResult(0L) : db.HashLengthAsync(tombstoneKey);
+            // The epoch the key's copy is counted by: the node's, or on a cluster node its slot's (on the key's own shard).
+            var epoch = OptionalValue(db.HashGetAsync(node.SlotEpochs?.MarkerOf(key) ?? (RedisKey)Options.EpochKey, "state"));
             try
             {
-                await Task.WhenAll(meta, type, tombstones).WaitAsync(cancellationToken).ConfigureAwait(false);
+                await Task.WhenAll(meta, type, tombstones, epoch).WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (RedisServerException ex)
             {
@@ -159,7 +278,7 @@ public sealed partial class AnarchoRedisClient
                     break;
             }
 
-            return new KeyReplica(node.Name, null, Fields(meta.Result), Name(type.Result), length, tombstones.Result, digest);
+            return new KeyReplica(node.Name, null, Fields(meta.Result), Name(type.Result), length, tombstones.Result, digest) { EpochState = epoch.Result };
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or InvalidOperationException)
         {

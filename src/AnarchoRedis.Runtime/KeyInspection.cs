@@ -60,6 +60,14 @@ public sealed record KeyReplica(string Node, string? Error, IReadOnlyDictionary<
     /// <summary>Whether the node answered.</summary>
     public bool Reachable => Error is null;
 
+    /// <summary>
+    /// The epoch that vouches for this copy, as stored now: the node's (<c>EpochKey</c>), or on a node that is a Redis
+    /// Cluster that of the key's slot (<c>EpochKey:{tag}</c>, on the shard that holds the key). <c>ready</c>: the copy's
+    /// answer counts toward R; <c>filling</c>: the node (or shard) is refilling after it lost data, so its answer does
+    /// not count yet; <see langword="null"/> when there is none (lost with the data) or it could not be read.
+    /// </summary>
+    public string? EpochState { get; init; }
+
     /// <summary>The key's kind from the meta (<c>k</c>), or <see langword="null"/> without a meta.</summary>
     public ReplicatedKind? Kind => Field("k") switch { "v" => ReplicatedKind.Value, "l" => ReplicatedKind.List, _ => null };
 

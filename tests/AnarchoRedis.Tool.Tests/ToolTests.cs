@@ -77,6 +77,64 @@ public sealed class ToolTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Status_lists_each_cluster_nodes_shards_with_their_slots_keys_and_state_and_names_a_killed_shard()
+    {
+        await using var cluster = await LocalCluster.StartAsync(new LocalClusterOptions { NodeCount = 3, ClusterMode = true, ShardsPerReplica = 3 });
+        await using (var app = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(o => o.Hints.Enabled = false)))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                await app.GetValueStore(Notes).SetAsync($"note:{i}", new Note { Id = i, Text = "t" }, WriteOptions.All);
+            }
+        }
+
+        var run = await RunAsync(["status", "--json", .. ToolRun.NodeArgs(cluster)]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var nodes = run.Document.GetProperty("nodes").EnumerateArray().ToArray();
+        Assert.Equal(3, nodes.Length);
+        foreach (var node in nodes)
+        {
+            var shards = node.GetProperty("shards").EnumerateArray().ToArray();
+            Assert.Equal(3, shards.Length);
+            Assert.Equal(HashSlot.Count, shards.Sum(s => s.GetProperty("slotCount").GetInt32()));
+            Assert.All(shards, s =>
+            {
+                Assert.True(s.GetProperty("reachable").GetBoolean());
+                Assert.Equal("ready", s.GetProperty("state").GetString());
+                Assert.Equal("ready", s.GetProperty("epochState").GetString());
+                Assert.True(s.GetProperty("keys").GetInt64() > 0);
+                Assert.Matches(@"^\d+-\d+$", s.GetProperty("slots")[0].GetString());
+            });
+            Assert.Equal(shards.Sum(s => s.GetProperty("keys").GetInt64()), node.GetProperty("keys").GetInt64());
+        }
+
+        var table = await RunAsync(["status", .. ToolRun.NodeArgs(cluster)]);
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Contains("3/3 nodes ready", table.Console, StringComparison.Ordinal);
+        Assert.DoesNotContain("no epoch", table.Console, StringComparison.Ordinal);
+        foreach (var shard in cluster.Replicas.SelectMany(r => r.Shards))
+        {
+            Assert.Contains(shard.Primary.EndPoint, table.Console, StringComparison.Ordinal);
+        }
+
+        // The other commands take cluster nodes too.
+        var diff = await RunAsync(["diff", "--json", .. ToolRun.NodeArgs(cluster)]);
+        Assert.True(diff.ExitCode == 0, diff.ToString());
+
+        var dead = cluster.Replicas[1].Shards[2].Primary;
+        dead.Kill();
+        run = await RunAsync(["status", "--json", "--timeout", "0.5", .. ToolRun.NodeArgs(cluster)]);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        nodes = run.Document.GetProperty("nodes").EnumerateArray().ToArray();
+        Assert.Equal([true, false, true], nodes.Select(n => n.GetProperty("reachable").GetBoolean()));
+        var deadShard = Assert.Single(nodes[1].GetProperty("shards").EnumerateArray(), s => !s.GetProperty("reachable").GetBoolean());
+        Assert.Equal(dead.EndPoint, deadShard.GetProperty("endPoint").GetString());
+        Assert.Equal("down", deadShard.GetProperty("state").GetString());
+    }
+
+    [Fact]
     public async Task Diff_names_the_slots_a_node_missed_repair_heals_them_without_the_applications_types_and_diff_is_then_clean()
     {
         await using var cluster = await LocalCluster.StartAsync();

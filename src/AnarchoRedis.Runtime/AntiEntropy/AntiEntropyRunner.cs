@@ -91,9 +91,9 @@ public sealed class AntiEntropyRunner
             var report = state.ToReport(resolved, startedAt, Stopwatch.GetElapsedTime(started), slotsCompared, slotsDiffering, slotsDue);
             if (state.AllTookPart && report.ProblemCount == 0 && report.UnreachableNodes.Count == 0)
             {
-                foreach (var (node, evicted) in swept)
+                foreach (var (shard, evicted) in swept)
                 {
-                    node.Health.EvictionsVerified = evicted;
+                    shard.EvictionsVerified = evicted;
                 }
 
                 await MarkRefilledAsync(epochs, slotEpochs, cancellationToken).ConfigureAwait(false);

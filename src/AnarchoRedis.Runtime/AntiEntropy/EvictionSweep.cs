@@ -17,7 +17,8 @@ namespace AnarchoRedis;
 /// checked against its meta (a live value must have its data; a list its count of elements unless its expiry is due, and of
 /// tombstones unless its meta expiry is due)
 /// and each one found missing is repaired like any differing key. The cost is a walk of that node's keyspace, paid
-/// only after evictions.
+/// only after evictions. On a node that is a Redis Cluster all of this is per shard: each primary's own
+/// <c>evicted_keys</c>, verified count (its health record) and SCANs.
 /// </summary>
 internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepairer repairer, PassState state, ILogger logger)
 {
@@ -27,19 +28,29 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
     private const int CheckChunk = 256;
 
     /// <summary>
-    /// Sweeps each reachable node whose evictions are not verified yet. Returns the nodes swept in full with the count
-    /// they were swept at: the caller marks them verified only when the whole pass ends clean (a repair superseded by a
-    /// concurrent write leaves the key to the next pass, which must sweep again).
+    /// Sweeps each shard of each reachable node (a standalone node is one shard) whose evictions are not verified yet.
+    /// Returns the shards swept in full, as the health record that keeps their count (<see cref="ReplicaNode.HealthOf"/>)
+    /// with the count they were swept at: the caller marks them verified only when the whole pass ends clean (a repair
+    /// superseded by a concurrent write leaves the key to the next pass, which must sweep again).
     /// </summary>
-    public async Task<List<(ReplicaNode Node, long Evicted)>> RunAsync(ReplicaNode[] nodes, CancellationToken cancellationToken)
+    public async Task<List<(NodeHealth Shard, long Evicted)>> RunAsync(ReplicaNode[] nodes, CancellationToken cancellationToken)
     {
-        var swept = new List<(ReplicaNode Node, long Evicted)>();
+        var swept = new List<(NodeHealth Shard, long Evicted)>();
         foreach (var node in nodes)
         {
-            long evicted;
+            IReadOnlyList<ReplicaShard> shards;
+            long[] counts;
             try
             {
-                evicted = (long)await node.EvaluateOrReloadAsync(LuaScript.EvictedKeys, [], []).ConfigureAwait(false);
+                shards = await node.KeylessShardsAsync().ConfigureAwait(false);
+                // evicted_keys is per server: read on every shard (evicted_keys.lua has no key to route by).
+                counts = await Task.WhenAll(shards.Select(async shard => (long)await node.EvaluateKeylessAsync(shard, LuaScript.EvictedKeys).ConfigureAwait(false))).ConfigureAwait(false);
+            }
+            catch (NodeUnavailableException ex)
+            {
+                // A cluster node whose shards are not known: none of its keys can be walked.
+                state.MarkUnreachable(node, ex);
+                continue;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -47,30 +58,34 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
                 continue;
             }
 
-            if (evicted < 0)
+            for (var i = 0; i < shards.Count; i++)
             {
-                // The server does not say (an INFO-less server): nothing to go by; the digests still cover the rest.
-                continue;
-            }
+                var (shard, evicted, health) = (shards[i], counts[i], node.HealthOf(shards[i]));
+                if (evicted < 0)
+                {
+                    // The server does not say (an INFO-less server): nothing to go by; the digests still cover the rest.
+                    continue;
+                }
 
-            if (evicted <= node.Health.EvictionsVerified || (evicted == 0 && node.Health.EvictionsVerified < 0))
-            {
-                // Nothing evicted since the last verified sweep (a restarted node counts from 0 again).
-                node.Health.EvictionsVerified = evicted;
-                continue;
-            }
+                if (evicted <= health.EvictionsVerified || (evicted == 0 && health.EvictionsVerified < 0))
+                {
+                    // Nothing evicted since the last verified sweep (a restarted server counts from 0 again).
+                    health.EvictionsVerified = evicted;
+                    continue;
+                }
 
-            AntiEntropyLog.EvictionSweep(logger, node.Name, evicted);
-            if (await SweepAsync(node, nodes, cancellationToken).ConfigureAwait(false))
-            {
-                swept.Add((node, evicted));
+                AntiEntropyLog.EvictionSweep(logger, node.IsCluster ? $"{node.Name}/{shard.Name}" : node.Name, evicted);
+                if (await SweepAsync(node, shard, nodes, cancellationToken).ConfigureAwait(false))
+                {
+                    swept.Add((health, evicted));
+                }
             }
         }
 
         return swept;
     }
 
-    private async Task<bool> SweepAsync(ReplicaNode node, ReplicaNode[] nodes, CancellationToken cancellationToken)
+    private async Task<bool> SweepAsync(ReplicaNode node, ReplicaShard shard, ReplicaNode[] nodes, CancellationToken cancellationToken)
     {
         try
         {
@@ -78,7 +93,7 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
             // differs from the other nodes', and the digest pass visits it), and every key its index names is checked.
             var candidates = new Dictionary<string, bool>(StringComparer.Ordinal);
             var slots = new HashSet<int>();
-            await foreach (var slotKey in ScanAsync(node, ScanPass.Escape(slotKeys.Prefix) + "*", cancellationToken).ConfigureAwait(false))
+            await foreach (var slotKey in node.ScanAsync(shard, ScanPass.Escape(slotKeys.Prefix) + "*", cancellationToken).ConfigureAwait(false))
             {
                 slots.Add(HashSlot.Of(slotKey));
             }
@@ -94,7 +109,7 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
             }
 
             // Then every meta key: a key whose index entry went with an evicted index.
-            await foreach (var metaKey in ScanAsync(node, ScanPass.Escape(keys.MetaPrefix) + "*", cancellationToken).ConfigureAwait(false))
+            await foreach (var metaKey in node.ScanAsync(shard, ScanPass.Escape(keys.MetaPrefix) + "*", cancellationToken).ConfigureAwait(false))
             {
                 if (keys.TryDataKeyFromMetaKey(metaKey, out var key))
                 {
@@ -125,22 +140,6 @@ internal sealed class EvictionSweep(KeySpace keys, SlotKeys slotKeys, KeyRepaire
             state.NodeFailed(node, null, ex);
             return false;
         }
-    }
-
-    private static async IAsyncEnumerable<string> ScanAsync(ReplicaNode node, string pattern, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        var cursor = 0L;
-        do
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var reply = (RedisResult[])(await node.Database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).ConfigureAwait(false))!;
-            cursor = (long)reply[0];
-            foreach (var item in (RedisResult[])reply[1]!)
-            {
-                yield return (string)item!;
-            }
-        }
-        while (cursor != 0);
     }
 
     /// <summary>

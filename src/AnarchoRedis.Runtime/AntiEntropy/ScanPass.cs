@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
@@ -9,7 +10,7 @@ using StackExchange.Redis;
 namespace AnarchoRedis;
 
 /// <summary>
-/// A pass without slot digests: SCAN every node for meta keys, then compare every key's meta fields across nodes and
+/// A pass without slot digests: SCAN every node (every shard of a Redis Cluster node) for meta keys, then compare every key's meta fields across nodes and
 /// repair those that differ (or whose tombstones may be due). Its cost follows the keyspace, not the divergence.
 /// </summary>
 internal sealed class ScanPass
@@ -35,15 +36,12 @@ internal sealed class ScanPass
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _state.Phase(AntiEntropyPhase.Discovering, 0);
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in _state.Reachable())
-        {
-            await ScanNodeAsync(node, keys, cancellationToken).ConfigureAwait(false);
-        }
+        var keys = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        await Task.WhenAll(_state.Reachable().Select(node => ScanNodeAsync(node, keys, cancellationToken))).ConfigureAwait(false);
 
         _state.Phase(AntiEntropyPhase.Repairing, keys.Count);
         await Parallel.ForEachAsync(
-            keys,
+            keys.Keys,
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = cancellationToken },
             async (key, ct) =>
             {
@@ -52,31 +50,41 @@ internal sealed class ScanPass
             }).ConfigureAwait(false);
     }
 
-    private async Task ScanNodeAsync(ReplicaNode node, HashSet<string> keys, CancellationToken cancellationToken)
+    /// <summary>
+    /// SCANs every shard of the node in parallel (one for a standalone node). A shard that cannot be scanned leaves the
+    /// whole node out of the pass, reported unreachable: the keys only it holds are unknown, so the pass is not clean.
+    /// </summary>
+    private async Task ScanNodeAsync(ReplicaNode node, ConcurrentDictionary<string, bool> keys, CancellationToken cancellationToken)
     {
-        var pattern = Escape(_keys.MetaPrefix) + "*";
-        var cursor = 0L;
+        IReadOnlyList<ReplicaShard> shards;
         try
         {
-            do
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var reply = (RedisResult[])(await node.Database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000).ConfigureAwait(false))!;
-                cursor = (long)reply[0];
-                foreach (var item in (RedisResult[])reply[1]!)
-                {
-                    if (_keys.TryDataKeyFromMetaKey((string)item!, out var key))
-                    {
-                        keys.Add(key);
-                    }
-                }
-            }
-            while (cursor != 0);
+            shards = await node.KeylessShardsAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             _state.MarkUnreachable(node, ex);
+            return;
         }
+
+        var pattern = Escape(_keys.MetaPrefix) + "*";
+        await Task.WhenAll(shards.Select(async shard =>
+        {
+            try
+            {
+                await foreach (var metaKey in node.ScanAsync(shard, pattern, cancellationToken).ConfigureAwait(false))
+                {
+                    if (_keys.TryDataKeyFromMetaKey(metaKey, out var key))
+                    {
+                        keys.TryAdd(key, true);
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                _state.MarkUnreachable(node, shard, ex);
+            }
+        })).ConfigureAwait(false);
     }
 
     /// <summary>Glob-escapes a prefix for SCAN MATCH.</summary>

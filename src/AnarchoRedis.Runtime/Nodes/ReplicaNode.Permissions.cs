@@ -70,39 +70,63 @@ internal sealed partial class ReplicaNode
     private async Task RunCheckAsync(PermissionCheck check)
     {
         await Task.Yield();
-        string? refusal = null;
+        string? refusal;
+        if (_epochKeys is null)
+        {
+            refusal = await CheckOnAsync(check, check.Keys, shard: null).ConfigureAwait(false);
+        }
+        else
+        {
+            // A cluster node: each shard has its own users (ACLs are not shared across a cluster), so each is checked,
+            // by a script routed to it through a key of its own (its first slot's epoch key); a refusal by any shard
+            // refuses the node. With no shard known yet, slot 0's.
+            var shards = Shards;
+            var checks = shards.Count == 0
+                ? [CheckOnAsync(check, [_epochKeys.Marker(0)], shard: null)]
+                : shards.Select(s => CheckOnAsync(check, [_epochKeys.Marker(s.Slots[0].From)], s.Name)).ToArray();
+            var refusals = await Task.WhenAll(checks).ConfigureAwait(false);
+            refusal = refusals.FirstOrDefault(r => r is not null);
+        }
+
+        _refusal = refusal;
+        Volatile.Write(ref _checkedAt, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _permissions, refusal is null ? PermissionsAllowed : PermissionsRefused);
+    }
+
+    /// <summary>Runs acl_check.lua on the shard that owns <paramref name="keys"/>: the refusal's message, or null.</summary>
+    private async Task<string?> CheckOnAsync(PermissionCheck check, RedisKey[] keys, string? shard)
+    {
+        var on = shard is null ? string.Empty : $" (on shard {shard})";
         try
         {
             // Straight to the channel: not recorded in Health (a check that times out must not count toward the circuit).
             RedisResult result;
             try
             {
-                result = await _channel.EvaluateAsync(LuaScript.AclCheck, check.Keys, check.Commands).ConfigureAwait(false);
+                result = await _channel.EvaluateAsync(LuaScript.AclCheck, keys, check.Commands).ConfigureAwait(false);
             }
             catch (RedisServerException ex) when (IsNoScript(ex))
             {
                 await _channel.LoadAsync(LuaScript.AclCheck).ConfigureAwait(false);
-                result = await _channel.EvaluateAsync(LuaScript.AclCheck, check.Keys, check.Commands).ConfigureAwait(false);
+                result = await _channel.EvaluateAsync(LuaScript.AclCheck, keys, check.Commands).ConfigureAwait(false);
             }
 
             if (result.Resp2Type == ResultType.Array && (RedisResult[]?)result is { Length: > 0 } refused)
             {
                 var names = refused.Select(r => ((string?)r ?? string.Empty).ToLowerInvariant()).ToArray();
-                refusal = $"NOPERM this user has no permissions to run the '{names[0]}' command{(names.Length > 1 ? $" (nor {string.Join(", ", names.Skip(1))})" : string.Empty)}, which the library's scripts call: found by AnarchoRedis' check, so no script is sent to this node until its user may run every command docs/security.md lists";
+                return $"NOPERM this user has no permissions to run the '{names[0]}' command{(names.Length > 1 ? $" (nor {string.Join(", ", names.Skip(1))})" : string.Empty)}{on}, which the library's scripts call: found by AnarchoRedis' check, so no script is sent to this node until its user may run every command docs/security.md lists";
             }
         }
         catch (RedisServerException ex) when (NodePermissionException.Classify(ex, Name, "evalsha") is NodePermissionException)
         {
-            refusal = ex.Message;
+            return ex.Message + on;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
             // Not a refusal (a slow node, a server without ACLs): the operations' own errors will say what is wrong.
         }
 
-        _refusal = refusal;
-        Volatile.Write(ref _checkedAt, Stopwatch.GetTimestamp());
-        Volatile.Write(ref _permissions, refusal is null ? PermissionsAllowed : PermissionsRefused);
+        return null;
     }
 
     /// <summary>What the check sends: the commands (every one the scripts call, and those sent directly) and the key.</summary>
@@ -125,7 +149,10 @@ internal sealed partial class ReplicaNode
 
         public RedisValue[] Commands { get; }
 
-        /// <summary>The epoch key: one every user of the library may use, so only the commands are checked.</summary>
+        /// <summary>
+        /// The epoch key: one every user of the library may use, so only the commands are checked (on a cluster node,
+        /// a slot's epoch key instead: <see cref="RunCheckAsync"/>).
+        /// </summary>
         public RedisKey[] Keys { get; }
 
         public TimeSpan RecheckInterval { get; }

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using StackExchange.Redis;
@@ -167,6 +168,70 @@ internal sealed partial class ReplicaNode
             .Select(e => new ReplicaShard(e.Key, e.Value.Server.EndPoint, e.Value.Server, e.Value.Ranges.ToArray()))
             .OrderBy(s => s.Slots[0].From)
             .ToArray();
+    }
+
+    /// <summary>
+    /// The shards to run a keyless command on (SCAN, INFO, DBSIZE): every primary, as the cluster's configuration is seen
+    /// now. A keyless command sent through <see cref="Database"/> would run on one arbitrary shard of a cluster.
+    /// </summary>
+    /// <exception cref="NodeUnavailableException">A cluster node whose shards are not known (no primary ever answered
+    /// CLUSTER NODES): its keys cannot be walked, and an empty walk must not pass for an empty node.</exception>
+    internal async Task<IReadOnlyList<ReplicaShard>> KeylessShardsAsync()
+    {
+        var shards = await RefreshShardsAsync().ConfigureAwait(false);
+        if (shards.Count == 0)
+        {
+            throw new NodeUnavailableException(Name, Health.State, $"Node {Name}: its shards are not known (StackExchange.Redis has no cluster configuration: CLUSTER NODES refused or no primary reachable), so a command without keys cannot reach them all.");
+        }
+
+        return shards;
+    }
+
+    /// <summary>
+    /// SCAN of one shard (MATCH <paramref name="pattern"/>, COUNT 1000), page by page: on a cluster node through that
+    /// primary; on a standalone node through <see cref="Database"/> (its configured database).
+    /// </summary>
+    internal async IAsyncEnumerable<string> ScanAsync(ReplicaShard shard, string pattern, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var cursor = 0L;
+        do
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var scan = IsCluster
+                ? shard.Server.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000)
+                : Database.ExecuteAsync("SCAN", cursor, "MATCH", pattern, "COUNT", 1000);
+            var reply = (RedisResult[])(await scan.ConfigureAwait(false))!;
+            cursor = (long)reply[0];
+            foreach (var item in (RedisResult[])reply[1]!)
+            {
+                yield return (string)item!;
+            }
+        }
+        while (cursor != 0);
+    }
+
+    /// <summary>
+    /// Runs a script that declares no keys (it reads the server's state, such as INFO) on one shard: on a cluster node
+    /// with EVALSHA sent to that primary (loaded there on NOSCRIPT); on a standalone node as any script
+    /// (<see cref="EvaluateOrReloadAsync"/>). Through <see cref="Database"/> it would run on an arbitrary shard.
+    /// </summary>
+    internal async Task<RedisResult> EvaluateKeylessAsync(ReplicaShard shard, LuaScript script)
+    {
+        if (!IsCluster)
+        {
+            return await EvaluateOrReloadAsync(script, [], []).ConfigureAwait(false);
+        }
+
+        var sha = Convert.ToHexStringLower(script.Sha1);
+        try
+        {
+            return await shard.Server.ExecuteAsync("EVALSHA", sha, 0).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsNoScript(ex))
+        {
+            await shard.Server.ScriptLoadAsync(script.Text).ConfigureAwait(false);
+            return await shard.Server.ExecuteAsync("EVALSHA", sha, 0).ConfigureAwait(false);
+        }
     }
 
     private IReadOnlyList<ReplicaShard> SetShards(IReadOnlyList<ReplicaShard> shards)

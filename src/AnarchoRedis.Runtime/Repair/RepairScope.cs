@@ -74,12 +74,19 @@ internal class RepairScope
     public static bool IsUnreachable(Exception error) =>
         error is RedisConnectionException or RedisTimeoutException or TimeoutException or ObjectDisposedException;
 
-    public void MarkUnreachable(ReplicaNode node, Exception error)
+    public void MarkUnreachable(ReplicaNode node, Exception error) => MarkUnreachable(node, null, error);
+
+    /// <summary>
+    /// A shard of a cluster node could not be asked (<paramref name="shard"/>, named in the problem): the whole node is
+    /// left out of the pass, as its keys on that shard are unknown.
+    /// </summary>
+    public void MarkUnreachable(ReplicaNode node, ReplicaShard? shard, Exception error)
     {
         if (!Volatile.Read(ref _unreachable[node.Index]))
         {
             Volatile.Write(ref _unreachable[node.Index], true);
-            Problem(new AntiEntropyProblem(AntiEntropyProblemKind.NodeUnreachable, null, node.Name, error.Message, error));
+            var message = shard is null || !node.IsCluster ? error.Message : $"shard {shard.Name}: {error.Message}";
+            Problem(new AntiEntropyProblem(AntiEntropyProblemKind.NodeUnreachable, null, node.Name, message, error));
         }
     }
 

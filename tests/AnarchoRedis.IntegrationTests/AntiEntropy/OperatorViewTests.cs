@@ -96,6 +96,7 @@ public sealed class OperatorViewTests
         Assert.Equal([false, false, true], inspection.Replicas.Select(inspection.IsStale));
         Assert.All(inspection.Replicas, r => Assert.Equal(ReplicatedKind.Value, r.Kind));
         Assert.All(inspection.Replicas, r => Assert.Equal("tests.profile", r.TypeName));
+        Assert.All(inspection.Replicas, r => Assert.Equal("ready", r.EpochState));
         Assert.Equal(inspection.Replicas[0].Version, inspection.Newest);
         Assert.True(inspection.Replicas[2].Version < inspection.Newest);
         Assert.Equal(inspection.Replicas[0].DataDigest, inspection.Replicas[1].DataDigest);
