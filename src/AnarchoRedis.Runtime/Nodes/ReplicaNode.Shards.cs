@@ -22,6 +22,7 @@ internal sealed partial class ReplicaNode
     private readonly int _failureThreshold = 1;
     private volatile IReadOnlyList<ReplicaShard>? _shards;
     private long _shardsReadAt;
+    private long _configuredAt = long.MinValue / 2;
     private int _topologyChanged;
 
     /// <summary>How long a cluster node's shard table is used before it is read from the multiplexer's routing again.</summary>
@@ -90,84 +91,44 @@ internal sealed partial class ReplicaNode
         : Health.Snapshot();
 
     /// <summary>
-    /// The shards as StackExchange.Redis routes the slots now: for every slot, the server it would send a command of
-    /// that slot to (so the table follows a failover or a migrated slot as soon as the multiplexer does). Read again when
-    /// the multiplexer reported a change (a moved slot, a failed or restored connection, a reconfiguration) and at
-    /// least every <see cref="ShardRefreshInterval"/>; otherwise the last table. (CLUSTER NODES would need
-    /// StackExchange.Redis' admin mode, which the library does not enable.)
+    /// The shards as the cluster's configuration says (the primaries that own slots, a dead one included: a keyless walk
+    /// must fail on it, not skip it). After the multiplexer reported a change (a moved slot, a failed or restored
+    /// connection, a reconfiguration) it is asked to read the configuration again (at most once a second); otherwise
+    /// the configuration it last read, at least every <see cref="ShardRefreshInterval"/>. (CLUSTER NODES directly would
+    /// need StackExchange.Redis' admin mode, which the library does not enable; its routing cannot be used either: for
+    /// a slot whose owner is down it names another server.)
     /// </summary>
-    internal Task<IReadOnlyList<ReplicaShard>> RefreshShardsAsync()
+    internal async Task<IReadOnlyList<ReplicaShard>> RefreshShardsAsync()
     {
         if (_connection is null || !IsCluster)
         {
-            return Task.FromResult(Shards);
+            return Shards;
         }
 
         var now = Environment.TickCount64;
-        if (Volatile.Read(ref _topologyChanged) == 0 && _shards is { Count: > 0 } known && now - Volatile.Read(ref _shardsReadAt) < ShardRefreshInterval.TotalMilliseconds)
+        var changed = Volatile.Read(ref _topologyChanged) != 0;
+        if (!changed && _shards is { Count: > 0 } known && now - Volatile.Read(ref _shardsReadAt) < ShardRefreshInterval.TotalMilliseconds)
         {
-            return Task.FromResult(known);
+            return known;
         }
 
         Volatile.Write(ref _topologyChanged, 0);
-        var shards = RoutedShards();
-        Volatile.Write(ref _shardsReadAt, now);
-        return shards.Count == 0 ? ConfigureAndReadAsync() : Task.FromResult(SetShards(shards));
-    }
-
-    private async Task<IReadOnlyList<ReplicaShard>> ConfigureAndReadAsync()
-    {
-        await _connection!.ConfigureAsync().ConfigureAwait(false);
-        var shards = RoutedShards();
-        return shards.Count == 0 ? Shards : SetShards(shards);
-    }
-
-    /// <summary>Groups the slots by the server the multiplexer routes each to (contiguous ranges per server).</summary>
-    private IReadOnlyList<ReplicaShard> RoutedShards()
-    {
-        var byServer = new Dictionary<string, (IServer Server, List<SlotRange> Ranges)>(StringComparer.Ordinal);
-        string? current = null;
-        var from = 0;
-        for (var slot = 0; slot <= HashSlot.Count; slot++)
+        if ((changed || _shards is not { Count: > 0 }) && now - Volatile.Read(ref _configuredAt) >= 1000)
         {
-            string? owner = null;
-            IServer? server = null;
-            if (slot < HashSlot.Count)
+            Volatile.Write(ref _configuredAt, now);
+            try
             {
-                try
-                {
-                    server = _connection!.GetServer(_epochKeys!.Marker(slot));
-                    owner = server.EndPoint is { } endpoint ? NameOf(endpoint) : null;
-                }
-                catch (Exception ex) when (ex is RedisException or InvalidOperationException or NotSupportedException)
-                {
-                    owner = null;
-                }
+                await _connection.ConfigureAsync().ConfigureAwait(false);
             }
-
-            if (owner == current && slot < HashSlot.Count)
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                continue;
+                // The configuration last read is used.
             }
-
-            if (current is not null)
-            {
-                byServer[current].Ranges.Add(new SlotRange(from, slot - 1));
-            }
-
-            if (owner is not null && server is not null && !byServer.ContainsKey(owner))
-            {
-                byServer[owner] = (server, []);
-            }
-
-            current = owner;
-            from = slot;
         }
 
-        return byServer
-            .Select(e => new ReplicaShard(e.Key, e.Value.Server.EndPoint, e.Value.Server, e.Value.Ranges.ToArray()))
-            .OrderBy(s => s.Slots[0].From)
-            .ToArray();
+        var shards = ReadShards(null);
+        Volatile.Write(ref _shardsReadAt, now);
+        return shards.Count == 0 ? Shards : SetShards(shards);
     }
 
     /// <summary>
@@ -268,7 +229,8 @@ internal sealed partial class ReplicaNode
             return [new ReplicaShard(Name, endpoint, _connection.GetServer(endpoint), [new SlotRange(0, HashSlot.Count - 1)])];
         }
 
-        config ??= _connection.GetServers().Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null);
+        config ??= _connection.GetServers().Where(s => s.IsConnected).Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null)
+            ?? _connection.GetServers().Select(s => s.ClusterConfiguration).FirstOrDefault(c => c is not null);
         if (config is null)
         {
             return _shards ?? [];
