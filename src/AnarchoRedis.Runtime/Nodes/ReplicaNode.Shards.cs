@@ -128,7 +128,70 @@ internal sealed partial class ReplicaNode
 
         var shards = ReadShards(null);
         Volatile.Write(ref _shardsReadAt, now);
-        return shards.Count == 0 ? Shards : SetShards(shards);
+        return shards.Count == 0 ? Shards : SetShards(KeepUncovered(shards, _shards));
+    }
+
+    /// <summary>
+    /// Slots that no primary of the new configuration owns (a server's view that left out a failed primary) stay with
+    /// the shard that owned them before: a dead shard must remain a shard, so that a keyless walk fails on it.
+    /// </summary>
+    private static IReadOnlyList<ReplicaShard> KeepUncovered(IReadOnlyList<ReplicaShard> shards, IReadOnlyList<ReplicaShard>? previous)
+    {
+        if (previous is not { Count: > 0 })
+        {
+            return shards;
+        }
+
+        var owners = new ReplicaShard?[HashSlot.Count];
+        foreach (var shard in shards)
+        {
+            foreach (var slot in shard.SlotNumbers())
+            {
+                owners[slot] = shard;
+            }
+        }
+
+        if (Array.IndexOf(owners, null) < 0)
+        {
+            return shards;
+        }
+
+        foreach (var shard in previous)
+        {
+            foreach (var slot in shard.SlotNumbers())
+            {
+                owners[slot] ??= shard;
+            }
+        }
+
+        var ranges = new Dictionary<string, (ReplicaShard Shard, List<SlotRange> Ranges)>(StringComparer.Ordinal);
+        for (var from = 0; from < HashSlot.Count;)
+        {
+            var owner = owners[from];
+            var to = from;
+            while (to + 1 < HashSlot.Count && ReferenceEquals(owners[to + 1], owner))
+            {
+                to++;
+            }
+
+            if (owner is not null)
+            {
+                if (!ranges.TryGetValue(owner.Name, out var entry))
+                {
+                    entry = (owner, []);
+                    ranges[owner.Name] = entry;
+                }
+
+                entry.Ranges.Add(new SlotRange(from, to));
+            }
+
+            from = to + 1;
+        }
+
+        return ranges.Values
+            .Select(e => e.Shard with { Slots = e.Ranges.ToArray() })
+            .OrderBy(s => s.Slots[0].From)
+            .ToArray();
     }
 
     /// <summary>
