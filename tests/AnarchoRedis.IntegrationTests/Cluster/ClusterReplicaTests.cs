@@ -390,6 +390,44 @@ public sealed class ClusterReplicaTests
         Assert.Equal(HashSlot.Count, await CountReadyEpochsAsync(replica0));
     }
 
+    [Fact]
+    public async Task While_a_slot_migrates_with_a_keys_companions_split_between_shards_the_replica_is_retried_then_named_not_indeterminate()
+    {
+        await using var cluster = await LocalCluster.StartAsync(ThreeByThree);
+        await using var client = await AnarchoRedisClient.ConnectAsync(cluster.CreateOptions(NoHints));
+        var profiles = client.GetValueStore(Profile.Descriptor);
+        var replica2 = cluster.Replicas[2];
+        var key = KeyOnShard(replica2, 0, "profile:migrating");
+        await profiles.SetAsync(key, new Profile { Id = 1, Name = "before" }, WriteOptions.All);
+        var slot = HashSlot.Of(key);
+        var source = replica2.ShardOfKey(key).Primary.Server;
+        var written = new RedisKey[] { key, "anrcho_meta:" + key };
+
+        // Keys of the slot move one at a time until the value and its meta are on two shards: a script over both gets
+        // TRYAGAIN from the source for as long as the migration stays so.
+        var migration = await replica2.BeginSlotMigrationAsync(slot, replica2.Shards[1]);
+        var split = false;
+        while (!split && await migration.MigrateKeysAsync(1) == 1)
+        {
+            var here = await Task.WhenAll(written.Select(k => source.ExecuteAsync("EXISTS", k)));
+            split = here.Select(r => (long)r).Distinct().Count() == 2;
+        }
+
+        Assert.True(split, "the value and its meta ended on two shards");
+        var refused = await Assert.ThrowsAsync<QuorumNotReachedException>(() => profiles.SetAsync(key, new Profile { Id = 2, Name = "all" }, WriteOptions.All).AsTask());
+        var outcome = Assert.Single(refused.Outcomes, o => !o.IsAcknowledged);
+        Assert.Equal(client.Health[2].Name, outcome.Node);
+        Assert.Equal(NodeOutcomeKind.Failed, outcome.Kind);
+        var error = Assert.IsType<NodeSlotUnavailableException>(outcome.Error);
+        Assert.Equal((slot, 4), (error.Slot, error.Attempts));
+        Assert.StartsWith("TRYAGAIN", error.InnerException!.Message, StringComparison.Ordinal);
+        Assert.Equal(2, (await profiles.SetAsync(key, new Profile { Id = 3, Name = "quorum" }, WriteOptions.Quorum)).Acknowledged);
+
+        await migration.CompleteAsync();
+        Assert.Equal(3, (await profiles.SetAsync(key, new Profile { Id = 4, Name = "after" }, WriteOptions.All)).Acknowledged);
+        Assert.Equal("after", (await profiles.GetAsync(key, ReadOptions.All))?.Name);
+    }
+
     /// <summary>The tag of a slot as the library names per-slot keys: the first string of [0-9a-z] (shortest first) that hashes to it.</summary>
     private static string SlotTag(int slot)
     {
