@@ -7,6 +7,7 @@ using AnarchoRedis.IntegrationTests.Lists;
 using AnarchoRedis.Testing;
 using StackExchange.Redis;
 using Xunit;
+using static AnarchoRedis.IntegrationTests.Cluster.ClusterSetup;
 
 namespace AnarchoRedis.IntegrationTests.Cluster;
 
@@ -18,27 +19,6 @@ namespace AnarchoRedis.IntegrationTests.Cluster;
 public sealed class ClusterEpochAttackTests
 {
     private static readonly ReplicatedTypeRegistry Registry = new(Profile.Descriptor, ChatMessage.Descriptor);
-
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(15);
-
-    private static void NoHints(AnarchoRedisOptions options)
-    {
-        options.NodeTimeout = RedisCluster.DefaultNodeTimeout;
-        options.Hints.Enabled = false;
-        options.AntiEntropy.Enabled = false;
-    }
-
-    private static string KeyOnShard(LocalReplica replica, int shard, string prefix)
-    {
-        for (var i = 0; ; i++)
-        {
-            var key = $"{prefix}:{i}";
-            if (replica.ShardOfKey(key).Index == shard)
-            {
-                return key;
-            }
-        }
-    }
 
     /// <summary>
     /// A SCAN pass issues keyless SCANs, which StackExchange.Redis sends to one shard of a cluster node; it reports clean

@@ -8,6 +8,7 @@ using AnarchoRedis.Testing;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 using Xunit;
+using static AnarchoRedis.IntegrationTests.Cluster.ClusterSetup;
 
 namespace AnarchoRedis.IntegrationTests.Cluster;
 
@@ -20,28 +21,11 @@ public sealed class ClusterKeylessTests
 {
     private static readonly ReplicatedTypeRegistry Registry = new(Profile.Descriptor, ChatMessage.Descriptor);
 
-    private static LocalClusterOptions ThreeByThree => new() { NodeCount = 3, ClusterMode = true, ShardsPerReplica = 3 };
-
-    private static void NoHints(AnarchoRedisOptions options)
-    {
-        options.NodeTimeout = RedisCluster.DefaultNodeTimeout;
-        options.Hints.Enabled = false;
-        options.AntiEntropy.Enabled = false;
-        options.AntiEntropy.MaxKeysPerSecond = 0;
-    }
-
     private static Action<AnarchoRedisOptions> Only(LocalCluster cluster, params int[] replicas) => o =>
     {
         NoHints(o);
         o.Nodes = replicas.Select(i => cluster.EndPoints[i]).ToList();
     };
-
-    /// <summary>A key whose slot is owned by the replica's shard <paramref name="shard"/>.</summary>
-    private static string KeyOnShard(LocalReplica replica, int shard, string prefix) => KeysOnShard(replica, shard, prefix, 1)[0];
-
-    /// <summary><paramref name="count"/> keys whose slots are owned by the replica's shard <paramref name="shard"/>.</summary>
-    private static string[] KeysOnShard(LocalReplica replica, int shard, string prefix, int count) =>
-        Enumerable.Range(0, int.MaxValue).Select(i => $"{prefix}:{i}").Where(k => replica.ShardOfKey(k).Index == shard).Take(count).ToArray();
 
     [Fact]
     public async Task A_scan_pass_scans_every_shard_and_repairs_all_sixty_keys_a_replica_missed()

@@ -6,6 +6,7 @@ using AnarchoRedis.IntegrationTests.Lists;
 using AnarchoRedis.Testing;
 using StackExchange.Redis;
 using Xunit;
+using static AnarchoRedis.IntegrationTests.Cluster.ClusterSetup;
 
 namespace AnarchoRedis.IntegrationTests.Cluster;
 
@@ -16,31 +17,6 @@ namespace AnarchoRedis.IntegrationTests.Cluster;
 public sealed class ClusterReplicaTests
 {
     private static readonly ReplicatedTypeRegistry Registry = new(Profile.Descriptor, ChatMessage.Descriptor);
-
-    /// <summary>How long a state the probe sets (every 500 ms) may take to show on a loaded machine.</summary>
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(15);
-
-    private static LocalClusterOptions ThreeByThree => new() { NodeCount = 3, ClusterMode = true, ShardsPerReplica = 3 };
-
-    private static void NoHints(AnarchoRedisOptions options)
-    {
-        options.NodeTimeout = RedisCluster.DefaultNodeTimeout;
-        options.Hints.Enabled = false;
-        options.AntiEntropy.Enabled = false;
-    }
-
-    /// <summary>A key whose slot is owned by the replica's shard <paramref name="shard"/> (and not by the shard holding slot 0).</summary>
-    private static string KeyOnShard(LocalReplica replica, int shard, string prefix)
-    {
-        for (var i = 0; ; i++)
-        {
-            var key = $"{prefix}:{i}";
-            if (replica.ShardOfKey(key).Index == shard)
-            {
-                return key;
-            }
-        }
-    }
 
     [Fact]
     public async Task Values_and_lists_round_trip_on_three_clusters_and_every_replica_holds_the_same_keys_shard_by_shard()
@@ -379,7 +355,7 @@ public sealed class ClusterReplicaTests
         var onShard1 = replica0.Shards[1].Primary.Server;
         foreach (var slot in slots)
         {
-            var epochKey = $"anrcho_epoch:{{{SlotTag(slot)}}}";
+            var epochKey = $"anrcho_epoch:{{{SlotKeys.Tag(slot)}}}";
             Assert.Equal("ready", (string?)await replica0.Db.HashGetAsync(epochKey, "state"));
             Assert.Contains(onShard1.Keys(pattern: epochKey.Replace("{", "\\{").Replace("}", "\\}")), k => k == epochKey);
         }
@@ -426,45 +402,6 @@ public sealed class ClusterReplicaTests
         await migration.CompleteAsync();
         Assert.Equal(3, (await profiles.SetAsync(key, new Profile { Id = 4, Name = "after" }, WriteOptions.All)).Acknowledged);
         Assert.Equal("after", (await profiles.GetAsync(key, ReadOptions.All))?.Name);
-    }
-
-    /// <summary>The tag of a slot as the library names per-slot keys: the first string of [0-9a-z] (shortest first) that hashes to it.</summary>
-    private static string SlotTag(int slot)
-    {
-        const string Alphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
-        foreach (var a in Alphabet)
-        {
-            if (HashSlot.Of(a.ToString()) == slot)
-            {
-                return a.ToString();
-            }
-        }
-
-        foreach (var length in new[] { 2, 3, 4 })
-        {
-            var digits = new int[length];
-            while (true)
-            {
-                var word = new string(digits.Select(d => Alphabet[d]).ToArray());
-                if (HashSlot.Of(word) == slot)
-                {
-                    return word;
-                }
-
-                var i = length - 1;
-                while (i >= 0 && ++digits[i] == Alphabet.Length)
-                {
-                    digits[i--] = 0;
-                }
-
-                if (i < 0)
-                {
-                    break;
-                }
-            }
-        }
-
-        throw new InvalidOperationException($"no tag for slot {slot}");
     }
 
     private static string ShardPort(LocalShard shard) => ":" + shard.Primary.Proxy!.Port;
