@@ -66,6 +66,15 @@ public sealed partial class AnarchoRedisClient
         ListWriter = new ListWriter(context, listKeys, ListReader);
         HealthMonitor = new NodeHealthMonitor(replicaSet.Nodes, options, _metrics, logger, time);
         _metrics.ObserveNodes(replicaSet.Nodes.Select(INodeGauge (n) => n.Health).ToArray());
+        foreach (var node in replicaSet.Nodes)
+        {
+            node.SlotRetrying += (n, retry) =>
+            {
+                _metrics.NodeRetry(n.Name, retry.Refusal);
+                Log.SlotRefusalRetried(logger, n.Name, retry.Script, retry.Slot, retry.Refusal, retry.Attempt, retry.DelayMs);
+            };
+        }
+
         StartHints(logger);
         Log.Connected(logger, replicaSet.Count, string.Join(", ", replicaSet.Nodes.Select(n => $"{n.Name}{(n.IsConnected ? string.Empty : " (not yet)")}")));
     }

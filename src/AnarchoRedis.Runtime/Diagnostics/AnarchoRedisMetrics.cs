@@ -36,6 +36,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
     private readonly Counter<long> _aeProblems;
     private readonly Counter<long> _circuitTransitions;
     private readonly Counter<long> _epochEvents;
+    private readonly Counter<long> _nodeRetries;
 
     /// <summary>Creates the instruments, on a meter from <paramref name="meterFactory"/> when given.</summary>
     /// <param name="meterFactory">The DI meter factory, or <see langword="null"/>.</param>
@@ -59,6 +60,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _aePurges = _meter.CreateCounter<long>("anarchoredis.antientropy.purges", "{tombstone}", "Tombstones purged by anti-entropy, by kind (value_tombstone, list_tombstone, empty_list).");
         _aeProblems = _meter.CreateCounter<long>("anarchoredis.antientropy.problems", "{problem}", "Problems met by anti-entropy passes, by kind.");
         _circuitTransitions = _meter.CreateCounter<long>("anarchoredis.node.circuit_transitions", "{transition}", "Node circuits opened and closed, by node and state (open, closed).");
+        _nodeRetries = _meter.CreateCounter<long>("anarchoredis.node.retries", "{retry}", "Scripts sent again to a node after a Redis Cluster shard refused them for their slot for the moment, by node and reason (TRYAGAIN, CLUSTERDOWN, MOVED, ASK).");
         _epochEvents = _meter.CreateCounter<long>("anarchoredis.node.epoch_events", "{event}", "Epoch events, by node and event (created_ready, created_filling, changed, ready, marked_ready).");
     }
 
@@ -85,6 +87,9 @@ public sealed class AnarchoRedisMetrics : IDisposable
 
     internal void NodeError(string node, string kind) =>
         _nodeErrors.Add(1, new KeyValuePair<string, object?>("node", node), new KeyValuePair<string, object?>("kind", kind));
+
+    internal void NodeRetry(string node, string reason) =>
+        _nodeRetries.Add(1, new KeyValuePair<string, object?>("node", node), new KeyValuePair<string, object?>("reason", reason));
 
     internal void ClockSkew() => _clockSkew.Add(1);
 

@@ -18,6 +18,9 @@ internal static partial class Log
     [LoggerMessage(103, LogLevel.Warning, "Node {Node} holds data for {Key} without a meta key (written outside AnarchoRedis); it is treated as absent and replaced by the next write or repair")]
     public static partial void UnversionedData(ILogger logger, string node, string key);
 
+    [LoggerMessage(104, LogLevel.Debug, "Node {Node} refused {Script} for hash slot {Slot} ({Reason}, send {Attempt}): sending it again in {DelayMs} ms")]
+    public static partial void SlotRefusalRetried(ILogger logger, string node, string script, int slot, string reason, int attempt, int delayMs);
+
     [LoggerMessage(200, LogLevel.Debug, "Read repair of {Key} on {Node} to {Version} ({Mode}): {Result}")]
     public static partial void ReadRepaired(ILogger logger, string key, string node, ReplicatedVersion version, string mode, string result);
 

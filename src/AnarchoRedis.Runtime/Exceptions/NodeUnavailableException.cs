@@ -3,9 +3,11 @@ namespace AnarchoRedis;
 /// <summary>
 /// The error of a node's outcome when the node was not asked, or its answer did not count: its circuit is open
 /// (<see cref="NodeOutcomeKind.Skipped"/>), or it is refilling after a restart (empty, or from older data) or not yet verified, so its read
-/// answer does not count toward R. Carried in <see cref="NodeOutcome.Error"/>, never thrown on its own.
+/// answer does not count toward R; or, as <see cref="NodeSlotUnavailableException"/>, the node is a Redis Cluster whose
+/// shard refused the key's hash slot for as long as the library retried (a slot migration, the cluster down). Carried in
+/// <see cref="NodeOutcome.Error"/>, never thrown on its own.
 /// </summary>
-public sealed class NodeUnavailableException : AnarchoRedisException
+public class NodeUnavailableException : AnarchoRedisException
 {
     /// <summary>Creates the exception.</summary>
     /// <param name="node">The node.</param>

@@ -233,7 +233,7 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
             args[4 + i] = ids[i].ToString();
         }
 
-        var items = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ListPurge, keys, args).ConfigureAwait(false))!;
+        var items = (RedisResult[])(await node.EvaluateRetryingAsync(LuaScript.ListPurge, keys, args).ConfigureAwait(false))!;
         var code = (long)items[0];
         if (code != 0)
         {
@@ -274,7 +274,7 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
         /// <summary>Writes the merge to one node (conditionally on what it was seen holding) and returns its reply; throws on failure.</summary>
         public async Task<ListWriteReply> ApplyAsync(ReplicaNode node, ListReadReply seen)
         {
-            var result = await node.EvaluateOrReloadAsync(LuaScript.ListReplace, _keys, Arguments(seen)).ConfigureAwait(false);
+            var result = await node.EvaluateRetryingAsync(LuaScript.ListReplace, _keys, Arguments(seen)).ConfigureAwait(false);
             return ListReplyParser.ParseWrite(result, _key, node.Name, _typeName);
         }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Threading.Tasks;
 using StackExchange.Redis;
 
@@ -82,7 +81,9 @@ internal interface INodeStep<TReply>
 
 /// <summary>
 /// The per-node call every quorum operation makes: skip a node whose circuit is open, EVALSHA, load the script and
-/// retry once on NOSCRIPT, tell the node's health what happened, parse the answer or classify the failure, complete.
+/// retry once on NOSCRIPT, send again a script a cluster shard refused for its slot for the moment (a few times, within
+/// the node timeout: <see cref="ReplicaNode.EvaluateRetryingAsync(NodeHealth, LuaScript, RedisKey[], RedisValue[])"/>),
+/// tell the node's health what happened, parse the answer or classify the failure, complete.
 /// Written once; the write and read paths of values and lists pass their own <see cref="INodeStep{TReply}"/>.
 /// </summary>
 internal static class NodeCall
@@ -107,16 +108,14 @@ internal static class NodeCall
         }
         else
         {
-            var started = Stopwatch.GetTimestamp();
             try
             {
-                var result = await EvaluateRetryingAsync(node, step.Script, step.Keys, step.Args).ConfigureAwait(false);
-                health.OnAnswer(started);
+                // Each send's answer or failure is recorded in the health there; a refusal for the slot is retried.
+                var result = await node.EvaluateRetryingAsync(health, step.Script, step.Keys, step.Args).ConfigureAwait(false);
                 reply = step.Parse(node, result);
             }
             catch (Exception ex)
             {
-                health.Observe(ex, started);
                 var error = NodePermissionException.Classify(ex, node.Name, "evalsha", step.Script.Name);
                 reply = step.Failed(node, Classify(error), error);
             }
@@ -124,50 +123,6 @@ internal static class NodeCall
 
         step.Complete(node, reply);
     }
-
-    /// <summary>The pauses before each retry of a command a cluster shard refused for its slot (TRYAGAIN and the like).</summary>
-    internal static readonly int[] SlotRetryDelaysMs = [5, 20, 80];
-
-    /// <summary>
-    /// EVALSHA (loading the script once on NOSCRIPT); on a cluster node, a command its slot's shard refused for the moment
-    /// (TRYAGAIN while the slot migrates and the keys are on two shards, CLUSTERDOWN, a MOVED or ASK left to us) is sent
-    /// again after 5, 20 and 80 ms (plus up to 50% jitter), then fails with <see cref="NodeSlotUnavailableException"/>.
-    /// The refused script did not run; and a write sent twice is applied once anyway (the scripts compare versions).
-    /// </summary>
-    public static async Task<RedisResult> EvaluateRetryingAsync(ReplicaNode node, LuaScript script, RedisKey[] keys, RedisValue[] args)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                try
-                {
-                    return await node.EvaluateAsync(script, keys, args).ConfigureAwait(false);
-                }
-                catch (RedisServerException ex) when (ReplicaNode.IsNoScript(ex))
-                {
-                    return await node.ReloadAndEvaluateAsync(script, keys, args).ConfigureAwait(false);
-                }
-            }
-            catch (RedisServerException ex) when (node.IsCluster && IsSlotRefusal(ex))
-            {
-                if (attempt >= SlotRetryDelaysMs.Length)
-                {
-                    throw new NodeSlotUnavailableException(node.Name, keys.Length > 0 ? HashSlot.Of((string)keys[0]!) : -1, attempt + 1, ex);
-                }
-
-                var delay = SlotRetryDelaysMs[attempt];
-                await Task.Delay(delay + System.Random.Shared.Next(delay / 2 + 1)).ConfigureAwait(false);
-            }
-        }
-    }
-
-    /// <summary>A cluster's refusal of a command for its slot, for the moment: the command did not run.</summary>
-    internal static bool IsSlotRefusal(RedisServerException error) =>
-        error.Message.StartsWith("TRYAGAIN", StringComparison.Ordinal) ||
-        error.Message.StartsWith("CLUSTERDOWN", StringComparison.Ordinal) ||
-        error.Message.StartsWith("MOVED", StringComparison.Ordinal) ||
-        error.Message.StartsWith("ASK", StringComparison.Ordinal);
 
     /// <summary>
     /// How a node's failure counts: a timeout or a connection lost mid-command is <see cref="NodeOutcomeKind.TimedOut"/>

@@ -26,7 +26,7 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
     private ReplicaNode(int index, string name, ConnectionMultiplexer connection, IDatabase database, AnarchoRedisOptions options, bool cluster)
         // A script coalesced by ScriptBatcher declares the keys of many calls: on a cluster they belong to many slots,
         // which Redis refuses (CROSSSLOT). A cluster node sends each call on its own (docs/plans/scaling-out.md, item 4).
-        : this(index, name, new RedisNodeChannel(database, cluster ? 1 : options.MaxBatchSize, options.MaxCallsInFlightPerNode, options.NodeTimeout), options.Health.FailureThreshold)
+        : this(index, name, new RedisNodeChannel(database, cluster ? 1 : options.MaxBatchSize, options.MaxCallsInFlightPerNode, options.NodeTimeout), options.Health.FailureThreshold, options.NodeTimeout)
     {
         if (cluster)
         {
@@ -53,11 +53,12 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
         }
     }
 
-    private ReplicaNode(int index, string name, INodeChannel channel, int failureThreshold)
+    private ReplicaNode(int index, string name, INodeChannel channel, int failureThreshold, TimeSpan nodeTimeout)
     {
         Index = index;
         Name = name;
         _channel = channel;
+        _nodeTimeout = nodeTimeout;
         Health = new NodeHealth(name, failureThreshold);
     }
 
@@ -99,10 +100,10 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
     /// A node whose commands go to <paramref name="channel"/> instead of a connection: for benchmarks of the operation
     /// path with the network replaced. Only the script commands and PING work; <see cref="Database"/> throws.
     /// </summary>
-    internal static ReplicaNode FromChannel(int index, string name, INodeChannel channel, int failureThreshold)
+    internal static ReplicaNode FromChannel(int index, string name, INodeChannel channel, int failureThreshold, TimeSpan nodeTimeout)
     {
         ArgumentNullException.ThrowIfNull(channel);
-        return new ReplicaNode(index, name, channel, failureThreshold);
+        return new ReplicaNode(index, name, channel, failureThreshold, nodeTimeout);
     }
 
     public static async Task<ReplicaNode> ConnectAsync(int index, string configuration, AnarchoRedisOptions options)

@@ -86,7 +86,7 @@ internal sealed class ReplicaSet : IAsyncDisposable
         var nodes = new ReplicaNode[channels.Count];
         for (var i = 0; i < nodes.Length; i++)
         {
-            nodes[i] = ReplicaNode.FromChannel(i, options.Nodes[i], channels[i], options.Health.FailureThreshold);
+            nodes[i] = ReplicaNode.FromChannel(i, options.Nodes[i], channels[i], options.Health.FailureThreshold, options.NodeTimeout);
         }
 
         return new ReplicaSet(nodes);

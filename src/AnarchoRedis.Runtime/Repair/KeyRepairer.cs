@@ -270,7 +270,7 @@ internal sealed class KeyRepairer
 
             try
             {
-                var result = (RedisResult[])(await nodes[i].EvaluateOrReloadAsync(
+                var result = (RedisResult[])(await nodes[i].EvaluateRetryingAsync(
                     LuaScript.IndexDrop,
                     [metaKey, index, digest],
                     [key]).ConfigureAwait(false))!;

@@ -259,7 +259,7 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
         {
             try
             {
-                var result = (RedisResult[])(await node.EvaluateOrReloadAsync(LuaScript.ValuePurge, keys, args).ConfigureAwait(false))!;
+                var result = (RedisResult[])(await node.EvaluateRetryingAsync(LuaScript.ValuePurge, keys, args).ConfigureAwait(false))!;
                 return (long)result[0] == 0;
             }
             catch (Exception ex)
@@ -312,7 +312,7 @@ internal sealed class ValueRepair : Replicator, IKeyKindRepair
 
             // Made on the first repair only: most reads repair nothing. (A race builds equal arrays twice.)
             var keys = _keys ??= Owner._scripts.WriteKeys(_key);
-            var result = await node.EvaluateOrReloadAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
+            var result = await node.EvaluateRetryingAsync(LuaScript.ValueWrite, keys, args).ConfigureAwait(false);
             return ValueReplyParser.ParseWrite(result, _key, node.Name, _typeName);
         }
 

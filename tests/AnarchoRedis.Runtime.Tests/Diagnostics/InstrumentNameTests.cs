@@ -24,6 +24,7 @@ public sealed class InstrumentNameTests
         ["anarchoredis.node.missed_writes"] = "{write}",
         ["anarchoredis.node.circuit_transitions"] = "{transition}",
         ["anarchoredis.node.epoch_events"] = "{event}",
+        ["anarchoredis.node.retries"] = "{retry}",
         ["anarchoredis.node.state"] = "1",
         ["anarchoredis.node.latency"] = "s",
         ["anarchoredis.clock.skew_events"] = "{version}",
