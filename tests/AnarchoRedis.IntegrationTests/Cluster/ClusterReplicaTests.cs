@@ -395,7 +395,7 @@ public sealed class ClusterReplicaTests
         Assert.Equal(client.Health[2].Name, outcome.Node);
         Assert.Equal(NodeOutcomeKind.Failed, outcome.Kind);
         var error = Assert.IsType<NodeSlotUnavailableException>(outcome.Error);
-        Assert.Equal((slot, 4), (error.Slot, error.Attempts));
+        Assert.Equal((slot, "TRYAGAIN", 4), (error.Slot, error.Refusal, error.Attempts));
         Assert.StartsWith("TRYAGAIN", error.InnerException!.Message, StringComparison.Ordinal);
         Assert.Equal(2, (await profiles.SetAsync(key, new Profile { Id = 3, Name = "quorum" }, WriteOptions.Quorum)).Acknowledged);
 
