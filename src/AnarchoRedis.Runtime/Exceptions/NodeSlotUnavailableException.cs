@@ -45,6 +45,6 @@ public sealed class NodeSlotUnavailableException : NodeUnavailableException
         var where = slot < 0 ? "a command without keys" : $"hash slot {slot}";
         var times = attempts == 1 ? "once" : $"{attempts} times";
         var said = refused is null ? refusal : refused.Message;
-        return $"Node {node} refused {where} {times} ({said}): {why}. The script did not run on this node; the other replicas decide the operation.";
+        return $"Node {node} refused {where} {times} ({said}): {why}. The script did not run on this node.";
     }
 }
