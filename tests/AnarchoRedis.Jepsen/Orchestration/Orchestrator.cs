@@ -62,7 +62,9 @@ public static class Orchestrator
                 : settings.RepairAfterEmptyRestart
                 ? "after every data-losing fault (kill-empty, flush, evict, snapshot, fresh-client) the nemesis repaired (passes until clean) before the next fault: the protocol's guarantee holds for at most N - W = 1 node loss between repairs"
                 : "NO anti-entropy pass after empty restarts (--no-interim-repair): several node losses may fall between repairs, outside the guarantee",
-            "the final state was read after healing, stopping the workers and one anti-entropy pass",
+            clusterMode
+                ? "the final state was read after healing, stopping the workers and the final anti-entropy pass (and a second one when the first repaired keys)"
+                : "the final state was read after healing, stopping the workers and one anti-entropy pass",
         };
 
         var startMillis = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -109,6 +111,15 @@ public static class Orchestrator
         await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
         await workers.StopAsync(TimeSpan.FromSeconds(30));
         var passes = new List<PassSummary>(shardNemesis?.Passes ?? nemesis!.Passes) { await PassAsync(runner, "final", log, CancellationToken.None) };
+        if (clusterMode && passes[^1].KeysRepaired > 0)
+        {
+            // Known (ClusterJepsenFindingsTests, skipped): a clean pass that refills a list whose data expired on the
+            // replicas that kept it leaves their stale meta count and digest, and it takes a second pass to converge.
+            // Cluster mode's deferred repairs meet that often, so it settles with a second pass and reports what it did.
+            var second = await PassAsync(runner, "final, second (the first repaired keys)", log, CancellationToken.None);
+            passes.Add(second);
+            notes.Add($"the final pass repaired {passes[^2].KeysRepaired} key(s), so a second pass ran: it repaired {second.KeysRepaired} (more than 0: the first, clean pass had left replicas differing; see ClusterJepsenFindingsTests)");
+        }
 
         var nodes = new List<NodeSnapshot>();
         if (clusterMode)
