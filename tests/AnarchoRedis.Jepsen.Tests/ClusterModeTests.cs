@@ -78,14 +78,18 @@ public sealed class ClusterNemesisTests
 
     public ClusterNemesisTests(ITestOutputHelper output) => _output = output;
 
+    /// <summary>
+    /// Seed 7's schedule starts with two forced failovers (the promoted replica may lack acknowledged writes), an old
+    /// snapshot, a wipe and a slot migration: every shard fault in 30 s (a pause with shard replicas is a failover too).
+    /// </summary>
     [Theory]
-    [InlineData(1)]
+    [InlineData(7)]
     public async Task Shard_faults_on_replicas_that_are_redis_clusters_lose_no_acknowledged_write_and_leave_identical_replicas_with_every_slot_ready(int seed)
     {
         var report = await Orchestrator.RunAsync(new RunSettings
         {
             Seed = seed,
-            Duration = TimeSpan.FromSeconds(25),
+            Duration = TimeSpan.FromSeconds(30),
             ClusterShards = 3,
             ShardReplicas = 1,
             Faults = FaultKind.ShardAll(shardReplicas: 1),
