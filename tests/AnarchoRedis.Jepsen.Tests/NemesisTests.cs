@@ -83,7 +83,7 @@ public sealed class NemesisTests
             Log = _output.WriteLine,
         }).WaitAsync(TimeSpan.FromMinutes(3));
 
-    private static void AssertValid(RunReport report)
+    internal static void AssertValid(RunReport report)
     {
         var check = report.Check;
         // The run did something: faults were injected and writes were acknowledged through them.

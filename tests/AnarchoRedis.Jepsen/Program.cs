@@ -22,6 +22,8 @@ public static class Program
                         [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency,flush,busy,evict,snapshot,loading,fresh-client,clock-jump]
                         [--node-timeout-ms N] [--lenient-reads] [--read-fanout All|Required] [--report path.json]
                         negative controls, outside the guarantee: [--w One|Quorum|All] [--r One|Quorum|All] [--no-interim-repair]
+                        cluster mode (every replica a Redis Cluster): --cluster-shards S [--shard-replicas 0|1]
+                        [--faults all|none|shard-wipe,shard-pause,shard-snapshot,shard-migrate,shard-failover]
           availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
         """;
 
@@ -62,7 +64,8 @@ public static class Program
                     {
                         Process = Int(options, "process", 0),
                         Clients = Int(options, "clients", 4),
-                        EndPoints = options["endpoints"].Split(','),
+                        // One node string per replica, ';'-separated: a cluster replica's string lists its seeds with ','.
+                        EndPoints = options["endpoints"].Split(';'),
                         Keys = Int(options, "keys", 5),
                         Seed = Int(options, "seed", 1),
                         StartMillis = long.Parse(options["start-ms"], CultureInfo.InvariantCulture),
@@ -89,6 +92,12 @@ public static class Program
                         return 2;
                     }
 
+                    if (options.ContainsKey("cluster-shards"))
+                    {
+                        Console.Error.WriteLine("availability runs on standalone nodes only (no --cluster-shards)");
+                        return 2;
+                    }
+
                     var settings = Settings(options) with { AvailabilityFault = fault, AvailabilityMix = options.GetValueOrDefault("mix", "default"), Duration = TimeSpan.FromSeconds(Int(options, "duration", 20)) };
                     var report = await AvailabilityScenario.RunAsync(settings, cancel.Token);
                     return report.MeetsSuccessTarget ? 0 : 1;
@@ -106,14 +115,31 @@ public static class Program
         }
     }
 
-    private static RunSettings Settings(Dictionary<string, string> o) => new()
+    private static RunSettings Settings(Dictionary<string, string> o)
+    {
+        var shards = Int(o, "cluster-shards", 0);
+        var shardReplicas = Int(o, "shard-replicas", 0);
+        if (shards < 0 || shardReplicas is < 0 or > 1 || (shardReplicas > 0 && shards == 0))
+        {
+            throw new ArgumentException("--cluster-shards must be 1 or more, and --shard-replicas 0 or 1 with --cluster-shards");
+        }
+
+        var faults = o.GetValueOrDefault("faults", "all");
+        return CommonSettings(o) with
+        {
+            ClusterShards = shards,
+            ShardReplicas = shardReplicas,
+            Faults = shards > 0 ? FaultKind.ParseShard(faults, shardReplicas) : FaultKind.Parse(faults),
+        };
+    }
+
+    private static RunSettings CommonSettings(Dictionary<string, string> o) => new()
     {
         Seed = Int(o, "seed", 1),
         Duration = TimeSpan.FromSeconds(Int(o, "duration", 30)),
         Workers = Int(o, "workers", 2),
         Clients = Int(o, "clients", 4),
         Keys = Int(o, "keys", 5),
-        Faults = FaultKind.Parse(o.GetValueOrDefault("faults", "all")),
         NodeTimeout = TimeSpan.FromMilliseconds(Int(o, "node-timeout-ms", 500)),
         StrictReads = !o.ContainsKey("lenient-reads"),
         RepairAfterEmptyRestart = !o.ContainsKey("no-interim-repair"),

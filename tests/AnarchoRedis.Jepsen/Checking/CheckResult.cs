@@ -98,6 +98,18 @@ public sealed class CheckResult
     /// <summary>An ok read that returned a value invoked after that value's acknowledged expiry had passed.</summary>
     public AnomalyList ExpiredReads { get; } = new();
 
+    /// <summary>
+    /// Cluster mode: a replica whose slot epochs are not all 16,384 <c>ready</c> after the final pass (a slot still
+    /// filling would not count toward R, so the pass that should have refilled it did not finish). One per replica.
+    /// </summary>
+    public AnomalyList SlotEpochsNotReady { get; } = new();
+
+    /// <summary>
+    /// Cluster mode: keys <c>KeyspaceComparison.CompareReplicasAsync</c> (the testing kit's judge: every shard's primary
+    /// of every replica, bookkeeping and slot keys included) finds held differently, read after the final pass.
+    /// </summary>
+    public AnomalyList KeyspaceDifferences { get; } = new();
+
     public Dictionary<string, OutcomeCounts> Operations { get; } = new();
 
     public Dictionary<string, OutcomeCounts> OperationsDuringFaults { get; } = new();
@@ -125,11 +137,12 @@ public sealed class CheckResult
     /// <summary>Whether stale reads count against <see cref="Valid"/>.</summary>
     public bool StrictReads { get; set; }
 
-    public bool ReplicasIdentical => ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0;
+    public bool ReplicasIdentical => ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && KeyspaceDifferences.Count == 0;
 
     public bool Valid =>
         LostAppends.Count == 0 && DuplicateElements.Count == 0 && UnexpectedElements.Count == 0 &&
         LostRegisterWrites.Count == 0 && ResurrectedDeletes.Count == 0 && UnexpectedRegisterValues.Count == 0 &&
         ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0) &&
-        ResurrectedElements.Count == 0 && ExpiryMismatches.Count == 0 && VanishedValues.Count == 0 && ExpiredReads.Count == 0 && InvisibleWrites.Count == 0;
+        ResurrectedElements.Count == 0 && ExpiryMismatches.Count == 0 && VanishedValues.Count == 0 && ExpiredReads.Count == 0 && InvisibleWrites.Count == 0 &&
+        SlotEpochsNotReady.Count == 0 && KeyspaceDifferences.Count == 0;
 }

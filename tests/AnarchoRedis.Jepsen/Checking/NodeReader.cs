@@ -29,11 +29,69 @@ public static class NodeReader
         config.ConnectTimeout = 5000;
         config.SyncTimeout = config.AsyncTimeout = 10000;
         await using var mux = await ConnectionMultiplexer.ConnectAsync(config);
-        var db = mux.GetDatabase();
-        var server = mux.GetServer(mux.GetEndPoints()[0]);
+        return await ReadAsync(name, [mux.GetServer(mux.GetEndPoints()[0])], mux.GetDatabase(), directEndPoint, cancellationToken);
+    }
 
+    /// <summary>
+    /// Reads one replica that is a Redis Cluster: every shard's primary is scanned directly (its own port), each key
+    /// read through the replica's direct cluster connection, and registers and lists decoded through a client that knows
+    /// only this replica (its seeds, after the heal).
+    /// </summary>
+    public static async Task<NodeSnapshot> ReadReplicaAsync(LocalReplica replica, CancellationToken cancellationToken = default)
+    {
+        var servers = new List<IServer>();
+        foreach (var shard in replica.Shards)
+        {
+            servers.Add((await shard.FindPrimaryAsync(cancellationToken)).Server);
+        }
+
+        return await ReadAsync($"replica{replica.Index}", servers, replica.Db, replica.ConfigurationString, cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts the slot epochs (<c>anrcho_epoch:{T}</c>) of a replica that is a Redis Cluster by state, over every shard's
+    /// primary: after a clean final pass all 16,384 must be <c>ready</c>.
+    /// </summary>
+    public static async Task<(int Ready, int Filling, int Other)> CountSlotEpochsAsync(LocalReplica replica, CancellationToken cancellationToken = default)
+    {
+        var keys = new List<RedisKey>();
+        foreach (var shard in replica.Shards)
+        {
+            var server = (await shard.FindPrimaryAsync(cancellationToken)).Server;
+            await foreach (var key in server.KeysAsync(pattern: AnarchoRedisOptions.DefaultEpochKey + ":{*", pageSize: 1000))
+            {
+                keys.Add(key);
+            }
+        }
+
+        var (ready, filling, other) = (0, 0, 0);
+        foreach (var chunk in keys.Chunk(1000))
+        {
+            var states = await Task.WhenAll(chunk.Select(k => replica.Db.HashGetAsync(k, "state")));
+            foreach (var state in states)
+            {
+                switch ((string?)state)
+                {
+                    case "ready":
+                        ready++;
+                        break;
+                    case "filling":
+                        filling++;
+                        break;
+                    default:
+                        other++;
+                        break;
+                }
+            }
+        }
+
+        return (ready, filling, other);
+    }
+
+    private static async Task<NodeSnapshot> ReadAsync(string name, IReadOnlyList<IServer> servers, IDatabase db, string clientNode, CancellationToken cancellationToken)
+    {
         var options = new AnarchoRedisOptions { NodeTimeout = TimeSpan.FromSeconds(10), ReadConsistency = Consistency.One, ReadRepair = ReadRepairMode.Off };
-        options.Nodes.Add(directEndPoint);
+        options.Nodes.Add(clientNode);
         options.AntiEntropy.Enabled = false;
         await using var client = await AnarchoRedisClient.ConnectAsync(options, cancellationToken: cancellationToken);
         var registers = client.GetValueStore(ReplicatedTypes.Register);
@@ -41,7 +99,16 @@ public static class NodeReader
         var one = new ReadOptions { Consistency = Consistency.One, ReadRepair = ReadRepairMode.Off };
 
         var snapshot = new NodeSnapshot { Name = name };
-        await foreach (var redisKey in server.KeysAsync(pageSize: 1000))
+        var scanned = new List<RedisKey>();
+        foreach (var server in servers)
+        {
+            await foreach (var key in server.KeysAsync(pageSize: 1000))
+            {
+                scanned.Add(key);
+            }
+        }
+
+        foreach (var redisKey in scanned)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var key = (string)redisKey!;

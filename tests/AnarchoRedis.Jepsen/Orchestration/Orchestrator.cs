@@ -28,7 +28,16 @@ public static class Orchestrator
         var reportPath = settings.ReportPath ?? Path.Combine(folder, "report.json");
         log($"seed {settings.Seed}; histories in {folder}");
 
+        var clusterMode = settings.ClusterShards > 0;
         var clusterOptions = new LocalClusterOptions { NodeCount = 3, Persistence = FaultKind.NeedsPersistence(settings.Faults) };
+        if (clusterMode)
+        {
+            // Every replica a Redis Cluster: S shards, each a primary and optionally its replica, each server behind a proxy.
+            clusterOptions.ClusterMode = true;
+            clusterOptions.ShardsPerReplica = settings.ClusterShards;
+            clusterOptions.ShardReplicas = settings.ShardReplicas;
+        }
+
         // With the clock-jump nemesis, a small MaxClockSkew (every client's and the repairer's): a jump beyond it blocks
         // the keys the jumped clients wrote for seconds, not for the default 5 minutes.
         var maxClockSkew = settings.Faults.Contains(FaultKind.ClockJump) ? TimeSpan.FromSeconds(2) : TimeSpan.FromMinutes(5);
@@ -46,10 +55,16 @@ public static class Orchestrator
         var runner = services.GetRequiredService<AntiEntropyRunner>();
         var notes = new List<string>
         {
-            settings.RepairAfterEmptyRestart
+            clusterMode
+                ? settings.RepairAfterEmptyRestart
+                    ? "cluster mode: before a shard fault that may lose data (wipe, old snapshot, failover, a pause with shard replicas), the nemesis repaired (passes until clean) if another replica had lost one of that shard's slots since the last clean repair: the guarantee holds while at most N - W = 1 replica loses a given slot between repairs; losses on different replicas in disjoint slots were left to the per-slot epochs"
+                    : "cluster mode, NO repair between shard faults (--no-interim-repair): several replicas may lose one slot between repairs, outside the guarantee"
+                : settings.RepairAfterEmptyRestart
                 ? "after every data-losing fault (kill-empty, flush, evict, snapshot, fresh-client) the nemesis repaired (passes until clean) before the next fault: the protocol's guarantee holds for at most N - W = 1 node loss between repairs"
                 : "NO anti-entropy pass after empty restarts (--no-interim-repair): several node losses may fall between repairs, outside the guarantee",
-            "the final state was read after healing, stopping the workers and one anti-entropy pass",
+            clusterMode
+                ? "the final state was read after healing, stopping the workers and the final anti-entropy pass (and a second one when the first repaired keys)"
+                : "the final state was read after healing, stopping the workers and one anti-entropy pass",
         };
 
         var startMillis = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -68,32 +83,69 @@ public static class Orchestrator
             MaxClockSkew = maxClockSkew,
             HistoryPath = Path.Combine(folder, $"history-p{p}.jsonl"),
         }, cancellationToken);
+        if (clusterMode)
+        {
+            log($"3 replicas, each a Redis Cluster of {settings.ClusterShards} shards ({cluster.Nodes.Count} redis-servers): {string.Join("; ", cluster.Replicas.Select(r => string.Join(" ", r.Shards.Select(sh => sh.ToString()))))}");
+        }
+
         log($"{settings.Workers} workers x {settings.Clients} clients running (pids {string.Join(", ", workers.Pids)}); faults: {string.Join(", ", settings.Faults)}");
 
-        var nemesis = new Nemesis.Nemesis(cluster, settings.Faults, settings.Seed, settings.RepairAfterEmptyRestart ? (reason, ct) => PassAsync(runner, reason, log, ct) : null, log, workers, maxClockSkew);
+        Func<string, CancellationToken, Task<PassSummary>>? repair = settings.RepairAfterEmptyRestart ? (reason, ct) => PassAsync(runner, reason, log, ct) : null;
+        var nemesis = clusterMode ? null : new Nemesis.Nemesis(cluster, settings.Faults, settings.Seed, repair, log, workers, maxClockSkew);
+        // N − W replicas may lose a given slot between repairs (1 of 3 at W = Quorum).
+        var lossesAllowed = 3 - settings.WriteConsistency switch { Consistency.One => 1, Consistency.All => 3, _ => 2 };
+        var shardNemesis = clusterMode
+            ? new ShardNemesis(cluster, settings.Faults, settings.Seed, repair, log, () => WorkloadKeys(settings.Keys, startMillis), settings.ShardReplicas, lossesAllowed)
+            : null;
         using (var stopNemesis = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             stopNemesis.CancelAfter(settings.Duration);
-            await nemesis.RunAsync(stopNemesis.Token);
+            await (shardNemesis?.RunAsync(stopNemesis.Token) ?? nemesis!.RunAsync(stopNemesis.Token));
         }
+
+        var faults = shardNemesis?.Faults ?? nemesis!.Faults;
 
         // Final phase: heal everything, give the workers a healthy moment (stalled bytes are delivered at the heal),
         // stop them, then one pass.
         await cluster.HealAsync(CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
         await workers.StopAsync(TimeSpan.FromSeconds(30));
-        var passes = new List<PassSummary>(nemesis.Passes) { await PassAsync(runner, "final", log, CancellationToken.None) };
+        var passes = new List<PassSummary>(shardNemesis?.Passes ?? nemesis!.Passes) { await PassAsync(runner, "final", log, CancellationToken.None) };
+        if (clusterMode && passes[^1].KeysRepaired > 0)
+        {
+            // Known (ClusterJepsenFindingsTests, skipped): a clean pass that refills a list whose data expired on the
+            // replicas that kept it leaves their stale meta count and digest, and it takes a second pass to converge.
+            // Cluster mode's deferred repairs meet that often, so it settles with a second pass and reports what it did.
+            var second = await PassAsync(runner, "final, second (the first repaired keys)", log, CancellationToken.None);
+            passes.Add(second);
+            notes.Add($"the final pass repaired {passes[^2].KeysRepaired} key(s), so a second pass ran: it repaired {second.KeysRepaired} (more than 0: the first, clean pass had left replicas differing; see ClusterJepsenFindingsTests)");
+        }
 
         var nodes = new List<NodeSnapshot>();
-        foreach (var node in cluster.Nodes)
+        if (clusterMode)
         {
-            nodes.Add(await NodeReader.ReadAsync($"node{node.Index}", node.DirectEndPoint, CancellationToken.None));
+            foreach (var replica in cluster.Replicas)
+            {
+                nodes.Add(await NodeReader.ReadReplicaAsync(replica, CancellationToken.None));
+            }
+        }
+        else
+        {
+            foreach (var node in cluster.Nodes)
+            {
+                nodes.Add(await NodeReader.ReadAsync($"node{node.Index}", node.DirectEndPoint, CancellationToken.None));
+            }
         }
 
         var history = HistoryFile.ReadOperations(workers.HistoryPaths);
         // A worker whose clock jumped judged expiries that much early (the library decides expiry by the client's clock).
-        var clockAheadMs = nemesis.Faults.Any(f => f.Kind == FaultKind.ClockJump) ? (long)(maxClockSkew.TotalMilliseconds * 2) : 0;
-        var check = Checker.Check(history, nodes, nemesis.Faults, settings.StrictReads, maxClockSkew, clockAheadMs);
+        var clockAheadMs = faults.Any(f => f.Kind == FaultKind.ClockJump) ? (long)(maxClockSkew.TotalMilliseconds * 2) : 0;
+        var check = Checker.Check(history, nodes, faults, settings.StrictReads, maxClockSkew, clockAheadMs);
+        if (clusterMode)
+        {
+            await JudgeClusterAsync(cluster, check, log, Path.ChangeExtension(reportPath, ".differences.txt"));
+        }
+
         var report = new RunReport
         {
             Seed = settings.Seed,
@@ -105,8 +157,10 @@ public static class Orchestrator
             FaultKinds = settings.Faults,
             Check = check,
             Consistency = $"W={settings.WriteConsistency} R={settings.ReadConsistency} of N=3, reads sent to {(settings.ReadFanOut == ReadFanOut.All ? "all nodes" : "R nodes (hedged)")}",
+            ClusterShards = settings.ClusterShards,
+            ShardReplicas = settings.ShardReplicas,
         };
-        report.Faults.AddRange(nemesis.Faults);
+        report.Faults.AddRange(faults);
         report.AntiEntropyPasses.AddRange(passes);
         report.Notes.AddRange(notes);
         report.Write(reportPath);
@@ -115,6 +169,49 @@ public static class Orchestrator
         log(summary);
         log($"report: {reportPath}");
         return report;
+    }
+
+    /// <summary>
+    /// The cluster mode's final judges, after the final pass: every replica's 16,384 slot epochs <c>ready</c>, and the
+    /// testing kit's whole-keyspace comparison of the replicas (every shard's primary, bookkeeping included).
+    /// </summary>
+    private static async Task JudgeClusterAsync(LocalCluster cluster, CheckResult check, Action<string> log, string differencesPath)
+    {
+        foreach (var replica in cluster.Replicas)
+        {
+            var (ready, filling, other) = await NodeReader.CountSlotEpochsAsync(replica, CancellationToken.None);
+            log($"replica {replica.Index}: slot epochs ready {ready}, filling {filling}, other {other} (of {HashSlot.Count})");
+            if (ready != HashSlot.Count || filling + other > 0)
+            {
+                check.SlotEpochsNotReady.Add(new Anomaly("anrcho_epoch:{*}", $"replica{replica.Index}", $"{ready} ready, {filling} filling, {other} other, {HashSlot.Count - ready - filling - other} missing of {HashSlot.Count}"));
+            }
+        }
+
+        var differences = await KeyspaceComparison.CompareReplicasAsync(cluster.Replicas, maxDifferences: 1000, CancellationToken.None);
+        foreach (var difference in differences)
+        {
+            check.KeyspaceDifferences.Add(new Anomaly(difference.Key, null, difference.ToString()));
+        }
+
+        log($"CompareReplicasAsync: {differences.Count} key(s) differ");
+        if (differences.Count > 0)
+        {
+            // The report's examples are cut short; every differing key whole, each replica's text in full, goes here.
+            File.WriteAllLines(differencesPath, differences.SelectMany(d => d.ByNode.Select(n => $"{d.Key} {n.Node}: {n.Text ?? "absent"}").Append(string.Empty)));
+            log($"differing keys in full: {differencesPath}");
+        }
+    }
+
+    /// <summary>The data keys the workload writes now: every register, and the lists of the current generation.</summary>
+    private static IReadOnlyList<string> WorkloadKeys(int keys, long startMillis)
+    {
+        // WorkloadSettings.ListGeneration (10 s): the workers move to fresh list keys that often.
+        var generation = (int)(Math.Max(0, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - startMillis) / 10_000);
+        return
+        [
+            .. Enumerable.Range(0, keys).Select(i => $"jepsen:reg:{i}"),
+            .. Enumerable.Range(generation * keys, keys).Select(i => $"jepsen:list:{i}"),
+        ];
     }
 
     /// <summary>The orchestrator's own client (through the proxies), with the generated registry, for anti-entropy.</summary>

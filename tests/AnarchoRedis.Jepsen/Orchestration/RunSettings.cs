@@ -19,6 +19,15 @@ public sealed record RunSettings
 
     public IReadOnlyList<string> Faults { get; init; } = FaultKind.All;
 
+    /// <summary>
+    /// Cluster mode when above 0: each of the 3 replicas is a Redis Cluster of this many shards, and the faults are
+    /// shard faults (<see cref="FaultKind.ShardAll"/>).
+    /// </summary>
+    public int ClusterShards { get; init; }
+
+    /// <summary>Cluster mode: replicas per shard, 0 or 1 (1 allows <see cref="FaultKind.ShardFailover"/>).</summary>
+    public int ShardReplicas { get; init; }
+
     public TimeSpan NodeTimeout { get; init; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Where the JSON report goes (the summary goes next to it, as .txt); null: a temporary folder.</summary>

@@ -86,7 +86,7 @@ public sealed class WorkerPool : IAsyncDisposable
         foreach (var arg in new[]
         {
             "exec", dll, "worker",
-            "--process", I(s.Process), "--clients", I(s.Clients), "--endpoints", string.Join(',', s.EndPoints),
+            "--process", I(s.Process), "--clients", I(s.Clients), "--endpoints", string.Join(';', s.EndPoints),
             "--keys", I(s.Keys), "--seed", I(s.Seed), "--start-ms", I(s.StartMillis),
             "--node-timeout-ms", I((long)s.NodeTimeout.TotalMilliseconds), "--mix", s.Mix, "--history", s.HistoryPath,
             "--w", s.WriteConsistency.ToString(), "--r", s.ReadConsistency.ToString(),

@@ -30,6 +30,12 @@ public sealed class RunReport
 
     public string Consistency { get; init; } = "W=Quorum R=Quorum of N=3";
 
+    /// <summary>Cluster mode: shards per replica (0: every replica is one standalone redis-server).</summary>
+    public int ClusterShards { get; init; }
+
+    /// <summary>Cluster mode: replicas per shard (0 or 1).</summary>
+    public int ShardReplicas { get; init; }
+
     public List<FaultWindow> Faults { get; } = new();
 
     public List<PassSummary> AntiEntropyPasses { get; } = new();
@@ -49,6 +55,11 @@ public sealed class RunReport
         var c = Check;
         var s = new StringBuilder();
         s.AppendLine($"Jepsen-style check: seed {Seed}, {DurationSeconds:0} s, {Workers} worker processes x {ClientsPerWorker} clients, {Keys} keys, {Consistency}, node timeout {NodeTimeoutMs} ms");
+        if (ClusterShards > 0)
+        {
+            s.AppendLine($"replicas: 3 Redis Clusters of {ClusterShards} shards each, {(ShardReplicas == 0 ? "a primary per shard" : "a primary and a replica per shard")}");
+        }
+
         s.AppendLine($"faults: {Faults.Count} ({string.Join(", ", Faults.GroupBy(f => f.Kind).Select(g => $"{g.Key} x{g.Count()}"))}); anti-entropy passes: {AntiEntropyPasses.Count}");
         s.AppendLine($"operations: {c.AllOperations.Total} (ok {c.AllOperations.Ok}, fail {c.AllOperations.Fail}, info {c.AllOperations.Info}); during faults: {c.AllOperationsDuringFaults.Total} (ok {c.AllOperationsDuringFaults.Ok}, fail {c.AllOperationsDuringFaults.Fail}, info {c.AllOperationsDuringFaults.Info})");
         foreach (var (f, counts) in c.Operations.OrderBy(p => p.Key))
@@ -84,6 +95,11 @@ public sealed class RunReport
         Line(s, "values vanished before their expiry", c.VanishedValues);
         Line(s, "values read after their expiry", c.ExpiredReads);
         Line(s, "writes acknowledged below a version beyond MaxClockSkew", c.InvisibleWrites);
+        if (ClusterShards > 0)
+        {
+            Line(s, "replicas with slot epochs not all ready", c.SlotEpochsNotReady);
+            Line(s, "keys differing between replicas (CompareReplicasAsync)", c.KeyspaceDifferences);
+        }
         foreach (var note in Notes)
         {
             s.AppendLine("note: " + note);
