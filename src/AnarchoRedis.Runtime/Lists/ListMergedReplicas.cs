@@ -75,10 +75,15 @@ internal sealed record ListMergedReplicas(
             nowMs);
     }
 
-    /// <summary>Whether a node's reply already holds exactly this state (elements, tombstones with their times, and meta).</summary>
+    /// <summary>
+    /// Whether a node's reply already holds exactly this state (elements, tombstones with their times, and meta). A node
+    /// whose data did not match its stored meta (<see cref="ListReadReply.DataChanged"/>: expired, evicted or edited) never
+    /// does, even when what the script described matches: its stored count and digest (and so its slot entry and digest)
+    /// are still the old ones, and only a rewrite makes its bookkeeping equal to the others'.
+    /// </summary>
     public bool IsHeldBy(in ListReadReply reply)
     {
-        if (reply.Version != Version || reply.Count != Merged.Count || reply.Digest != Merged.Digest || reply.DeletedUpTo != Merged.DeletedUpTo
+        if (reply.DataChanged || reply.Version != Version || reply.Count != Merged.Count || reply.Digest != Merged.Digest || reply.DeletedUpTo != Merged.DeletedUpTo
             || reply.ExpiresAt != ExpiresAt || reply.ExpiryVersion != ExpiryVersion || reply.MaxLeft != MaxLeft || reply.MaxRight != MaxRight)
         {
             return false;
@@ -109,6 +114,12 @@ internal sealed record ListMergedReplicas(
 
         return true;
     }
+
+    /// <summary>
+    /// Whether a node's elements differ from the merge (its count or digest): what read repair rewrites. Tombstones and
+    /// watermarks that differ alone are left to anti-entropy (<see cref="IsHeldBy"/>).
+    /// </summary>
+    public bool ElementsDifferFrom(in ListReadReply reply) => reply.Ok && (reply.Count != Merged.Count || reply.Digest != Merged.Digest);
 
     private static ListMergedReplicas Settle(ListReplicaState merged, ReplicatedVersion version, long expiresAt, ReplicatedVersion expiryVersion, ReplicatedVersion maxLeft, ReplicatedVersion maxRight, long nowMs)
     {

@@ -298,7 +298,7 @@ internal sealed class ListReader : Replicator
             List<Task>? repairs = null;
             for (var i = 0; i < replies.Length; i++)
             {
-                if (arrived[i] && replies[i].Ok && (replies[i].Count != merged.Count || replies[i].Digest != merged.Digest))
+                if (arrived[i] && basis.ElementsDifferFrom(replies[i]))
                 {
                     (repairs ??= []).Add(plan.RunAsync(_nodes.Nodes[i], replies[i], mode));
                 }
@@ -308,7 +308,7 @@ internal sealed class ListReader : Replicator
                 static (index, reply, state) =>
                 {
                     var plan = (ListRepair.ReplacePlan)state!;
-                    if (reply.Ok && (reply.Count != plan.Merged.Count || reply.Digest != plan.Merged.Digest))
+                    if (plan.ElementsDifferFrom(reply))
                     {
                         // The late node may hold elements the others lack: merge it in, repair it; the others learn them
                         // at the next write's post-write check (or anti-entropy).

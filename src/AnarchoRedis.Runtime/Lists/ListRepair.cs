@@ -269,6 +269,9 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
 
         public ListReplicaState Merged => _basis.Merged;
 
+        /// <summary>Whether a node's elements differ from this merge (<see cref="ListMergedReplicas.ElementsDifferFrom"/>).</summary>
+        public bool ElementsDifferFrom(in ListReadReply reply) => _basis.ElementsDifferFrom(reply);
+
         public ReplacePlan Widen(ListReadReply late) => new(Owner, _key, _keys, _typeName, _basis.With(late, Owner.ExpiryJudgedAtMs));
 
         /// <summary>Writes the merge to one node (conditionally on what it was seen holding) and returns its reply; throws on failure.</summary>

@@ -111,15 +111,6 @@ public static class Orchestrator
         await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
         await workers.StopAsync(TimeSpan.FromSeconds(30));
         var passes = new List<PassSummary>(shardNemesis?.Passes ?? nemesis!.Passes) { await PassAsync(runner, "final", log, CancellationToken.None) };
-        if (clusterMode && passes[^1].KeysRepaired > 0)
-        {
-            // Known (ClusterJepsenFindingsTests, skipped): a clean pass that refills a list whose data expired on the
-            // replicas that kept it leaves their stale meta count and digest, and it takes a second pass to converge.
-            // Cluster mode's deferred repairs meet that often, so it settles with a second pass and reports what it did.
-            var second = await PassAsync(runner, "final, second (the first repaired keys)", log, CancellationToken.None);
-            passes.Add(second);
-            notes.Add($"the final pass repaired {passes[^2].KeysRepaired} key(s), so a second pass ran: it repaired {second.KeysRepaired} (more than 0: the first, clean pass had left replicas differing; see ClusterJepsenFindingsTests)");
-        }
 
         var nodes = new List<NodeSnapshot>();
         if (clusterMode)
