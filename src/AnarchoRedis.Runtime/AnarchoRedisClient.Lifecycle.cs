@@ -50,7 +50,7 @@ public sealed partial class AnarchoRedisClient
         Clock = new HybridLogicalClock(time, options.WriterId, options.MaxClockSkew);
         SerializerOptions = options.SerializerOptions ?? ValueCodec<object>.DefaultOptions;
         // The slot prefix is reserved whether or not this client keeps digests: another client of the nodes may.
-        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix, options.EpochKey, options.Hints.StreamPrefix);
+        var keys = new KeySpace(options.MetaKeyPrefix, options.MaxKeyBytes, options.ListTombstonePrefix, options.SlotKeyPrefix, options.EpochKey, options.Hints.StreamPrefix, options.ListClaimPrefix);
         Keys = keys;
         SlotKeys = new SlotKeys(options.SlotKeyPrefix);
         Time = time;
@@ -64,6 +64,7 @@ public sealed partial class AnarchoRedisClient
         ListRepair = new ListRepair(context, listKeys);
         ListReader = new ListReader(context, listKeys, ListRepair);
         ListWriter = new ListWriter(context, listKeys, ListReader);
+        ListPopper = new ListPopper(context, listKeys, ListReader);
         HealthMonitor = new NodeHealthMonitor(replicaSet.Nodes, options, _metrics, logger, time);
         _metrics.ObserveNodes(replicaSet.Nodes.Select(INodeGauge (n) => n.Health).ToArray());
         foreach (var node in replicaSet.Nodes)

@@ -38,6 +38,8 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
 
     internal ListReader ListReader { get; }
 
+    internal ListPopper ListPopper { get; }
+
     internal ListRepair ListRepair { get; }
 
     internal ReplicaSet ReplicaSet => _replicaSet;
@@ -69,7 +71,7 @@ public sealed partial class AnarchoRedisClient : IAsyncDisposable, IDisposable
         where T : class
     {
         ArgumentNullException.ThrowIfNull(descriptor);
-        return (ReplicatedListStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedListStore<T>(client.ListWriter, client.ListReader, client.CodecFor<T>(), (ReplicatedListDescriptor<T>)d), this);
+        return (ReplicatedListStore<T>)_stores.GetOrAdd(descriptor, static (d, client) => new ReplicatedListStore<T>(client.ListWriter, client.ListReader, client.ListPopper, client.CodecFor<T>(), (ReplicatedListDescriptor<T>)d), this);
     }
 
     private ValueCodec<T> CodecFor<T>()

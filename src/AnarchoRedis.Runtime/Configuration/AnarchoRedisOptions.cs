@@ -66,6 +66,29 @@ public sealed class AnarchoRedisOptions
     public string ListTombstonePrefix { get; set; } = "anrcho_tomb:";
 
     /// <summary>
+    /// Prefix of the claims hashes that exactly-once pops keep per list (<c>PopLeftOnceAsync</c>): element id to the
+    /// popper about to take it and until when (a lease). Default <c>anrcho_claim:</c>. It must not contain <c>{</c> or
+    /// <c>}</c>, and user keys must not start with it. Each hash expires with its latest claim.
+    /// </summary>
+    public string ListClaimPrefix { get; set; } = "anrcho_claim:";
+
+    /// <summary>
+    /// How long an exactly-once pop's claim on an element keeps other poppers off it (default 10 seconds). A pop claims,
+    /// then takes, within a few round trips; the lease only matters when a popper stops between the two (it crashed, or
+    /// paused longer than this): the element then waits this long before another popper may claim it. A popper slower
+    /// than its lease never returns an element another popper took (the take is refused): the lease bounds waiting, not
+    /// correctness.
+    /// </summary>
+    public TimeSpan PopClaimLease { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How many claim rounds an exactly-once pop makes before giving up with <see cref="PopContendedException"/>
+    /// (default 10). A round fails when concurrent poppers split the nodes' claims so that no element has a quorum; the
+    /// next round waits a short random backoff that grows with each round.
+    /// </summary>
+    public int PopClaimAttempts { get; set; } = 10;
+
+    /// <summary>
     /// Whether every write also keeps its key's slot digest and slot index up to date on each node (two hashes per
     /// cluster slot, <c>{SlotKeyPrefix}{tag}:digest</c> and <c>{SlotKeyPrefix}{tag}:keys</c>, updated atomically by the
     /// write script), so that anti-entropy compares slots instead of scanning every key. Default <see langword="true"/>.

@@ -128,13 +128,32 @@ public sealed class AnarchoRedisOptionsValidator : IValidateOptions<AnarchoRedis
             errors.Add("ListTombstonePrefix must differ from MetaKeyPrefix.");
         }
 
+        if (string.IsNullOrEmpty(options.ListClaimPrefix) || options.ListClaimPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
+        {
+            errors.Add("ListClaimPrefix must be non-empty and hold no '{' or '}' (the claims hash must keep its list key's hash slot).");
+        }
+        else if (Overlaps(options.ListClaimPrefix, options.MetaKeyPrefix) || Overlaps(options.ListClaimPrefix, options.ListTombstonePrefix))
+        {
+            errors.Add("ListClaimPrefix must neither start with MetaKeyPrefix or ListTombstonePrefix nor be a prefix of either (claims hashes must not be taken for other keys the library keeps, nor the reverse).");
+        }
+
+        if (options.PopClaimLease <= TimeSpan.Zero)
+        {
+            errors.Add("PopClaimLease must be positive.");
+        }
+
+        if (options.PopClaimAttempts < 1)
+        {
+            errors.Add("PopClaimAttempts must be at least 1.");
+        }
+
         if (string.IsNullOrEmpty(options.SlotKeyPrefix) || options.SlotKeyPrefix.AsSpan().IndexOfAny('{', '}') >= 0)
         {
             errors.Add("SlotKeyPrefix must be non-empty and hold no '{' or '}' (each slot key carries its own hash tag).");
         }
-        else if (Overlaps(options.SlotKeyPrefix, options.MetaKeyPrefix) || Overlaps(options.SlotKeyPrefix, options.ListTombstonePrefix))
+        else if (Overlaps(options.SlotKeyPrefix, options.MetaKeyPrefix) || Overlaps(options.SlotKeyPrefix, options.ListTombstonePrefix) || Overlaps(options.SlotKeyPrefix, options.ListClaimPrefix))
         {
-            errors.Add("SlotKeyPrefix must neither start with MetaKeyPrefix or ListTombstonePrefix nor be a prefix of either (slot keys must not be taken for meta or tombstone keys, nor the reverse).");
+            errors.Add("SlotKeyPrefix must neither start with MetaKeyPrefix, ListTombstonePrefix or ListClaimPrefix nor be a prefix of one of them (slot keys must not be taken for meta, tombstone or claim keys, nor the reverse).");
         }
 
         if (string.IsNullOrEmpty(options.EpochKey))

@@ -37,6 +37,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
     private readonly Counter<long> _circuitTransitions;
     private readonly Counter<long> _epochEvents;
     private readonly Counter<long> _nodeRetries;
+    private readonly Counter<long> _popRounds;
 
     /// <summary>Creates the instruments, on a meter from <paramref name="meterFactory"/> when given.</summary>
     /// <param name="meterFactory">The DI meter factory, or <see langword="null"/>.</param>
@@ -61,6 +62,7 @@ public sealed class AnarchoRedisMetrics : IDisposable
         _aeProblems = _meter.CreateCounter<long>("anarchoredis.antientropy.problems", "{problem}", "Problems met by anti-entropy passes, by kind.");
         _circuitTransitions = _meter.CreateCounter<long>("anarchoredis.node.circuit_transitions", "{transition}", "Node circuits opened and closed, by node and state (open, closed).");
         _nodeRetries = _meter.CreateCounter<long>("anarchoredis.node.retries", "{retry}", "Scripts sent again to a node after a Redis Cluster shard refused them for their slot for the moment, by node and reason (TRYAGAIN, CLUSTERDOWN, MOVED, ASK).");
+        _popRounds = _meter.CreateCounter<long>("anarchoredis.operation.pop_retries", "{round}", "Claim rounds of exactly-once pops that found no element with a quorum of claims (concurrent poppers split them, or another took it first), by type.");
         _epochEvents = _meter.CreateCounter<long>("anarchoredis.node.epoch_events", "{event}", "Epoch events, by node and event (created_ready, created_filling, changed, ready, marked_ready).");
     }
 
@@ -81,6 +83,9 @@ public sealed class AnarchoRedisMetrics : IDisposable
 
     internal void ReadHedge(string reason, int nodes) =>
         _readHedges.Add(nodes, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void PopRetried(string typeName) =>
+        _popRounds.Add(1, new KeyValuePair<string, object?>("type", typeName));
 
     internal void ListRepair(string mode, string result) =>
         _listRepairs.Add(1, new KeyValuePair<string, object?>("mode", mode), new KeyValuePair<string, object?>("result", result));

@@ -16,8 +16,14 @@ internal sealed class KeySpace
 {
     private readonly int _maxKeyBytes;
 
-    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null, string? slotPrefix = null, string? epochKey = null, string? hintPrefix = null)
+    public KeySpace(string metaPrefix, int maxKeyBytes, string? tombstonePrefix = null, string? slotPrefix = null, string? epochKey = null, string? hintPrefix = null, string? claimPrefix = null)
     {
+        if (claimPrefix is not null && (claimPrefix.Length == 0 || claimPrefix.AsSpan().IndexOfAny('{', '}') >= 0))
+        {
+            throw new ArgumentException("The list claim prefix must be non-empty and hold no '{' or '}'.", nameof(claimPrefix));
+        }
+
+        ClaimPrefix = claimPrefix;
         if (epochKey is not null && epochKey.Length == 0)
         {
             throw new ArgumentException("The epoch key name must be non-empty.", nameof(epochKey));
@@ -56,6 +62,9 @@ internal sealed class KeySpace
     /// <summary>The prefix of list element tombstone keys, when lists are in use.</summary>
     public string? TombstonePrefix { get; }
 
+    /// <summary>The prefix of the claims hashes of exactly-once pops, when lists are in use.</summary>
+    public string? ClaimPrefix { get; }
+
     /// <summary>The prefix of the slot digest and slot index keys, reserved like the meta prefix.</summary>
     public string? SlotPrefix { get; }
 
@@ -68,6 +77,10 @@ internal sealed class KeySpace
     /// <summary>Checks a logical key and returns its list element tombstone key name.</summary>
     public string TombstoneKey(string key) =>
         Companion(TombstonePrefix ?? throw new InvalidOperationException("No list tombstone prefix was configured."), key);
+
+    /// <summary>Checks a logical key and returns the name of its claims hash (exactly-once pops).</summary>
+    public string ClaimKey(string key) =>
+        Companion(ClaimPrefix ?? throw new InvalidOperationException("No list claim prefix was configured."), key);
 
     /// <summary>Checks a logical key and returns its meta key name.</summary>
     public string MetaKey(string key) => Companion(MetaPrefix, key);
@@ -166,6 +179,11 @@ internal sealed class KeySpace
         if (TombstonePrefix is not null && key.StartsWith(TombstonePrefix, StringComparison.Ordinal))
         {
             return $"it starts with the list tombstone key prefix '{TombstonePrefix}'.";
+        }
+
+        if (ClaimPrefix is not null && key.StartsWith(ClaimPrefix, StringComparison.Ordinal))
+        {
+            return $"it starts with the list claim key prefix '{ClaimPrefix}'.";
         }
 
         if (SlotPrefix is not null && key.StartsWith(SlotPrefix, StringComparison.Ordinal))

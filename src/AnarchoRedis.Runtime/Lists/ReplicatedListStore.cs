@@ -16,13 +16,15 @@ public sealed class ReplicatedListStore<T>
 {
     private readonly ListWriter _writer;
     private readonly ListReader _reader;
+    private readonly ListPopper _popper;
     private readonly ValueCodec<T> _codec;
 
-    internal ReplicatedListStore(ListWriter writer, ListReader reader, ValueCodec<T> codec, ReplicatedListDescriptor<T> descriptor)
+    internal ReplicatedListStore(ListWriter writer, ListReader reader, ListPopper popper, ValueCodec<T> codec, ReplicatedListDescriptor<T> descriptor)
     {
         Descriptor = descriptor;
         _writer = writer;
         _reader = reader;
+        _popper = popper;
         _codec = codec;
     }
 
@@ -149,6 +151,41 @@ public sealed class ReplicatedListStore<T>
         return PopAsync(key, -1, options, cancellationToken);
     }
 
+    /// <summary>
+    /// Removes and returns the head, handing each element to at most one caller of the exactly-once pops
+    /// (<see cref="PopLeftOnceAsync"/>, <see cref="PopRightOnceAsync"/>), however many pop at once: a work queue.
+    /// </summary>
+    /// <remarks>
+    /// <para>The pop claims the head on every node and takes it only with a quorum Q of claims and then of takes (Q: a
+    /// majority of the nodes, or W when larger); each node lets an element be taken once, and two quorums share a node
+    /// (docs/lists.md, "Exactly-once pops"). Two round trips when nobody else pops; concurrent poppers each take the
+    /// next element not claimed by another.</para>
+    /// <para>Where it ends: it holds among exactly-once pops (a plain pop, remove or trim ignores claims), and while fewer
+    /// than Q nodes lose their data between anti-entropy passes. An element is never returned twice, but it can be lost
+    /// without being returned when the pop fails after its take began (a <see cref="QuorumNotReachedException"/> with
+    /// <see cref="QuorumNotReachedException.IsIndeterminate"/> set, or a cancellation then).</para>
+    /// </remarks>
+    /// <param name="key">The logical key.</param>
+    /// <param name="options">Per-call options (W raises Q), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+    /// <exception cref="PopContendedException">Concurrent poppers split the claims in every one of <see cref="AnarchoRedisOptions.PopClaimAttempts"/> rounds; nothing was popped.</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than Q nodes answered the claims (nothing popped, not indeterminate), or took the element (indeterminate when any removed it).</exception>
+    /// <exception cref="ValueDecodeException">The element cannot be decoded as <typeparamref name="T"/> (it was popped).</exception>
+    public ValueTask<T?> PopLeftOnceAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        PopOnceAsync(key, ListSide.Left, options, cancellationToken);
+
+    /// <summary>Removes and returns the tail, handing each element to at most one caller of the exactly-once pops (see <see cref="PopLeftOnceAsync"/>).</summary>
+    /// <param name="key">The logical key.</param>
+    /// <param name="options">Per-call options (W raises Q), or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The element, or <see langword="null"/> when no element could be claimed.</returns>
+    /// <exception cref="PopContendedException">Concurrent poppers split the claims in every round; nothing was popped.</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than Q nodes answered the claims, or took the element (indeterminate when any removed it).</exception>
+    /// <exception cref="ValueDecodeException">The element cannot be decoded as <typeparamref name="T"/> (it was popped).</exception>
+    public ValueTask<T?> PopRightOnceAsync(string key, WriteOptions? options = null, CancellationToken cancellationToken = default) =>
+        PopOnceAsync(key, ListSide.Right, options, cancellationToken);
+
     /// <summary>Removes every element equal to <paramref name="item"/> (same serialized bytes).</summary>
     /// <param name="key">The logical key.</param>
     /// <param name="item">The element to remove.</param>
@@ -262,6 +299,12 @@ public sealed class ReplicatedListStore<T>
         {
             throw; // Never reached: the filter records the failure on the span and declines.
         }
+    }
+
+    private async ValueTask<T?> PopOnceAsync(string key, ListSide side, WriteOptions? options, CancellationToken cancellationToken)
+    {
+        var element = await _popper.PopOnceAsync(Descriptor, key, side, _popper.QuorumFor(Descriptor, options), cancellationToken).ConfigureAwait(false);
+        return element is { } popped ? Decode(key, popped) : default;
     }
 
     private List<byte[]> Encode(string key, IEnumerable<T> items)

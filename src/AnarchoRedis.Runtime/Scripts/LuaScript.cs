@@ -33,6 +33,8 @@ internal sealed partial class LuaScript
 
     public static LuaScript ListRemove { get; } = Load("list_remove", "version_common", "slot_common", "list_common");
 
+    public static LuaScript ListClaim { get; } = Load("list_claim", "version_common", "slot_common", "list_common");
+
     public static LuaScript ListReplace { get; } = Load("list_replace", "version_common", "slot_common", "list_common");
 
     public static LuaScript ListDelete { get; } = Load("list_delete", "version_common", "slot_common", "list_common");

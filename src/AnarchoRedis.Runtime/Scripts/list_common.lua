@@ -16,6 +16,9 @@ end
 -- The key's slot index entry as check() read it, for list_entry to reuse (nil: not read; false: none). Nothing between
 -- the two writes the entry except drop_entry, which forgets it.
 local seen_entry = nil
+-- Where the optional slot index and digest keys start in KEYS (list_claim.lua, whose fourth key is the claims hash,
+-- moves them to 5 and 6).
+local slot_at = 4
 
 local function hex16(h)
   return type(h) == 'string' and string.len(h) == 16 and not string.find(h, '[^0-9a-f]')
@@ -38,9 +41,9 @@ local function check(name)
   -- The kind and name first: a value's meta on this key is a type clash, whatever the data key holds.
   if meta[1] and valid(meta[1]) and (meta[2] ~= 'l' or meta[3] ~= name) then return {-4, meta[2] or '', meta[3] or ''} end
   -- The slot index and digest (write scripts, with slot digests on): a wrong type fails here, before any write.
-  if KEYS[5] then
-    seen_entry = redis.call('HGET', KEYS[4], KEYS[1])
-    redis.call('HGET', KEYS[5], 's')
+  if KEYS[slot_at + 1] then
+    seen_entry = redis.call('HGET', KEYS[slot_at], KEYS[1])
+    redis.call('HGET', KEYS[slot_at + 1], 's')
   end
   local dataType = redis.call('TYPE', KEYS[1])['ok']
   if dataType ~= 'list' and dataType ~= 'none' then return {-2, dataType} end
@@ -117,8 +120,8 @@ local function set_tombstone(tw, id, at)
 end
 
 
--- Slot digest upkeep, only when the client passes the slot keys (AnarchoRedisOptions.SlotDigests): KEYS[4] the slot
--- index (data key -> 'h' or 'h:due'), KEYS[5] the slot digest (s: sum of entry weights, slot_common.lua, m: earliest due time). A list's
+-- Slot digest upkeep, only when the client passes the slot keys (AnarchoRedisOptions.SlotDigests): KEYS[slot_at] the slot
+-- index (data key -> 'h' or 'h:due'), KEYS[slot_at + 1] the slot digest (s: sum of entry weights, slot_common.lua, m: earliest due time). A list's
 -- entry hash is computed here, after the write, from the meta the node now holds (only the node knows the state it
 -- ends in): the first 10 hex digits (40 bits) of the SHA-1 of key, v, c, h, dv, ml, mr, x, xv, the number of element
 -- tombstones and their digest tw (so removal times count), joined by NUL. Its due time is the earlier of the entry's current one and the candidate (zeros ignored),
@@ -126,25 +129,25 @@ end
 -- (check() has already read both slot keys, so a wrong type failed the script before its first write.)
 -- tn: the number of element tombstones when the caller knows it (a push, which adds none, passes check()'s count).
 local function list_entry(v, c, h, dv, ml, mr, x, xv, tw, due, exact, tn)
-  if not KEYS[5] then return end
+  if not KEYS[slot_at + 1] then return end
   local text = table.concat({KEYS[1], v, string.format('%d', c), h, dv, ml, mr, x, xv,
     string.format('%d', tn or redis.call('HLEN', KEYS[3])), tw}, '\0')
   local hash = tonumber(string.sub(redis.sha1hex(text), 1, 10), 16)
   local old = seen_entry
-  if old == nil then old = redis.call('HGET', KEYS[4], KEYS[1]) end
+  if old == nil then old = redis.call('HGET', KEYS[slot_at], KEYS[1]) end
   due = tonumber(due) or 0
   if not exact and old then
     local oldDue = tonumber(string.match(old, ':(%d+)$') or '') or 0
     if oldDue ~= 0 and (due == 0 or oldDue < due) then due = oldDue end
   end
   local entry = due == 0 and string.format('%d', hash) or string.format('%d:%d', hash, due)
-  redis.call('HSET', KEYS[4], KEYS[1], entry)
+  redis.call('HSET', KEYS[slot_at], KEYS[1], entry)
   seen_entry = entry
   local delta = slot_weight(entry) - slot_weight(old)
-  if delta ~= 0 then redis.call('HINCRBY', KEYS[5], 's', string.format('%d', delta)) end
+  if delta ~= 0 then redis.call('HINCRBY', KEYS[slot_at + 1], 's', string.format('%d', delta)) end
   if due ~= 0 then
-    local m = tonumber(redis.call('HGET', KEYS[5], 'm') or '')
-    if m == nil or due < m then redis.call('HSET', KEYS[5], 'm', string.format('%d', due)) end
+    local m = tonumber(redis.call('HGET', KEYS[slot_at + 1], 'm') or '')
+    if m == nil or due < m then redis.call('HSET', KEYS[slot_at + 1], 'm', string.format('%d', due)) end
   end
 end
 -- Gives the data, meta and tombstone keys exactly the expiry the list's meta names after a write: none (PERSIST) when x
@@ -170,7 +173,7 @@ end
 
 -- Removes the key's entry from the slot index and its weight from the slot sum.
 local function drop_entry()
-  if KEYS[5] then drop_slot_entry(KEYS[4], KEYS[5], KEYS[1]) end
+  if KEYS[slot_at + 1] then drop_slot_entry(KEYS[slot_at], KEYS[slot_at + 1], KEYS[1]) end
   seen_entry = nil
 end
 
@@ -183,4 +186,52 @@ local function rewrite_list(elements)
     redis.call('RPUSH', KEYS[1], unpack(elements, first, last))
     first = last + 1
   end
+end
+
+-- The epoch check of a script whose answer may count toward a quorum (list_read, list_claim): k is the node's epoch key
+-- (on a Redis Cluster node, the epoch key of the list's slot). Returns 'gone' when it is absent (the node, or the
+-- slot's shard, lost its data since the client last checked it: the script answers {-7}), true when it is 'filling' (the
+-- answer is usable, not counted), false when it is ready. A hash without a state field counts as ready.
+local function epoch_gate(k)
+  local state = redis.pcall('HGET', k, 'state')
+  if not state and redis.call('EXISTS', k) == 0 then return 'gone' end
+  return state == 'filling'
+end
+
+-- Removes elements by id (list_remove, and list_claim's take): the pairs ARGV[first], ARGV[first + 1], ... are (id, its
+-- element hash); a tombstone is recorded at time at for every id, even one the node does not hold, so a stale replica
+-- cannot bring the element back. version: the operation's; due: the slot entry's due time candidate. meta and len as
+-- check() returned them. Returns {0, count, digest, version}.
+local function remove_ids(meta, len, version, at, due, first)
+  local byId = {}
+  if len > 0 then
+    local all = redis.call('LRANGE', KEYS[1], 0, -1)
+    for j = 1, #all do
+      if not envelope(all[j]) then return {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
+      byId[string.sub(all[j], 2, 33)] = all[j]
+    end
+  end
+  for i = first, #ARGV, 2 do
+    if not valid(ARGV[i]) or not hex16(ARGV[i + 1]) then return redis.error_reply('bad id or hash argument') end
+  end
+  local h, tw = meta[5] or '0000000000000000', meta[12]
+  for i = first, #ARGV, 2 do
+    local id = ARGV[i]
+    local e = byId[id]
+    if e then
+      redis.call('LREM', KEYS[1], 1, e)
+      byId[id] = nil
+      h = xor16(h, ARGV[i + 1])
+    end
+    tw = set_tombstone(tw, id, at)
+  end
+  local v = meta[1] or version
+  if newer(version, v) then v = version end
+  local c = redis.call('LLEN', KEYS[1])
+  local x, xv, mx = meta[9] or '0', meta[10] or '0', meta[11] or '0'
+  redis.call('HSET', KEYS[2], 'v', v, 'k', 'l', 'n', ARGV[1], 'c', c, 'h', h, 'dv', meta[6] or '0', 'ml', meta[7] or '0', 'mr', meta[8] or '0', 'x', x, 'xv', xv, 'mx', mx, 'tw', tw, 'tn', redis.call('HLEN', KEYS[3]))
+  -- A removal keeps the list's expiry, and its tombstones get it too.
+  apply_expiry(x, mx)
+  list_entry(v, c, h, meta[6] or '0', meta[7] or '0', meta[8] or '0', x, xv, tw, due, false)
+  return {0, c, h, v}
 end

@@ -15,9 +15,8 @@
 -- restart) since the client last checked it. 'filling' => a 13th item 'filling': the copy can be used, not counted.
 local filling = false
 if KEYS[4] then
-  local state = redis.pcall('HGET', KEYS[4], 'state')
-  if not state and redis.call('EXISTS', KEYS[4]) == 0 then return {-7} end
-  filling = state == 'filling'
+  filling = epoch_gate(KEYS[4])
+  if filling == 'gone' then return {-7} end
 end
 local err, meta, len, damaged = check(ARGV[1])
 if err then return err end

@@ -132,6 +132,8 @@ internal sealed class RedisServerProcess : NodeServer
             start.ArgumentList.Add(argument);
         }
 
+        // Where this start's lines begin in the log (a restart appends to it).
+        var logStart = File.Exists(log) ? new FileInfo(log).Length : 0;
         Process process;
         lock (_gate)
         {
@@ -166,7 +168,10 @@ internal sealed class RedisServerProcess : NodeServer
                     throw new InvalidOperationException($"redis-server on port {Port} exited with code {process.ExitCode} while starting. Log:\n{Tail(text)}");
                 }
 
-                if (await AnswersAsync(Port, _security).ConfigureAwait(false))
+                // A PING answered on the port is not enough: another process (a test host running beside this one) may
+                // have bound the same port first, and this server is about to exit with "Address already in use". Only
+                // this server's own "Ready to accept connections" line says the port is ours.
+                if (await AnswersAsync(Port, _security).ConfigureAwait(false) && await LoggedReadyAsync(log, logStart, cancellationToken).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -253,6 +258,27 @@ internal sealed class RedisServerProcess : NodeServer
     }
 
     public override string ToString() => $"redis-server 127.0.0.1:{Port} (pid {Pid})";
+
+    private static async Task<bool> LoggedReadyAsync(string log, long from, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length <= from)
+            {
+                return false;
+            }
+
+            stream.Seek(from, SeekOrigin.Begin);
+            using var reader = new StreamReader(stream);
+            var text = await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            return text.Contains("Ready to accept connections", StringComparison.Ordinal);
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Whether a server on <paramref name="port"/> answers PING (or asks for a password: it is up).</summary>
     /// <param name="port">The port.</param>

@@ -74,6 +74,20 @@ internal partial interface IThingListRepository
     /// <returns>The element, or <see langword="null"/> when the list is empty or absent.</returns>
     global::System.Threading.Tasks.ValueTask<global::Thing?> PopRightAsync(uint @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+    /// <summary>Removes and returns the head element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently (claims on a quorum of nodes, then a take; a work queue).</summary>
+    /// <param name="class">The key part <c>{Class}</c>.</param>
+    /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+    /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+    global::System.Threading.Tasks.ValueTask<global::Thing?> PopLeftOnceAsync(uint @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
+    /// <summary>Removes and returns the tail element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently.</summary>
+    /// <param name="class">The key part <c>{Class}</c>.</param>
+    /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+    /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+    /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+    global::System.Threading.Tasks.ValueTask<global::Thing?> PopRightOnceAsync(uint @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
     /// <summary>Removes every element equal to <paramref name="item"/>, compared by serialized bytes (like <c>LREM key 0 item</c>).</summary>
     /// <param name="class">The key part <c>{Class}</c>.</param>
     /// <param name="item">The element to remove.</param>
@@ -157,6 +171,14 @@ internal sealed partial class ThingListRepository : global::IThingListRepository
     /// <inheritdoc />
     public global::System.Threading.Tasks.ValueTask<global::Thing?> PopRightAsync(uint @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
         _store.PopRightAsync(FormatKey(@class), options, cancellationToken);
+
+    /// <inheritdoc />
+    public global::System.Threading.Tasks.ValueTask<global::Thing?> PopLeftOnceAsync(uint @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+        _store.PopLeftOnceAsync(FormatKey(@class), options, cancellationToken);
+
+    /// <inheritdoc />
+    public global::System.Threading.Tasks.ValueTask<global::Thing?> PopRightOnceAsync(uint @class, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+        _store.PopRightOnceAsync(FormatKey(@class), options, cancellationToken);
 
     /// <inheritdoc />
     public global::System.Threading.Tasks.ValueTask<long> RemoveAsync(uint @class, global::Thing item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

@@ -84,6 +84,22 @@ namespace Contoso.Data
         /// <returns>The element, or <see langword="null"/> when the list is empty or absent.</returns>
         global::System.Threading.Tasks.ValueTask<global::Contoso.Data.Session?> PopRightAsync(string userName, global::System.Guid id, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+        /// <summary>Removes and returns the head element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently (claims on a quorum of nodes, then a take; a work queue).</summary>
+        /// <param name="userName">The key part <c>{UserName}</c>.</param>
+        /// <param name="id">The key part <c>{Id}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Contoso.Data.Session?> PopLeftOnceAsync(string userName, global::System.Guid id, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
+        /// <summary>Removes and returns the tail element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently.</summary>
+        /// <param name="userName">The key part <c>{UserName}</c>.</param>
+        /// <param name="id">The key part <c>{Id}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Contoso.Data.Session?> PopRightOnceAsync(string userName, global::System.Guid id, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
         /// <summary>Removes every element equal to <paramref name="item"/>, compared by serialized bytes (like <c>LREM key 0 item</c>).</summary>
         /// <param name="userName">The key part <c>{UserName}</c>.</param>
         /// <param name="id">The key part <c>{Id}</c>.</param>
@@ -170,6 +186,14 @@ namespace Contoso.Data
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::Contoso.Data.Session?> PopRightAsync(string userName, global::System.Guid id, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
             _store.PopRightAsync(FormatKey(userName, id), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Contoso.Data.Session?> PopLeftOnceAsync(string userName, global::System.Guid id, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopLeftOnceAsync(FormatKey(userName, id), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Contoso.Data.Session?> PopRightOnceAsync(string userName, global::System.Guid id, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopRightOnceAsync(FormatKey(userName, id), options, cancellationToken);
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<long> RemoveAsync(string userName, global::System.Guid id, global::Contoso.Data.Session item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

@@ -68,6 +68,18 @@ namespace Contoso.Data
         /// <returns>The element, or <see langword="null"/> when the list is empty or absent.</returns>
         global::System.Threading.Tasks.ValueTask<global::Contoso.Data.FeedItem?> PopRightAsync(global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+        /// <summary>Removes and returns the head element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently (claims on a quorum of nodes, then a take; a work queue).</summary>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Contoso.Data.FeedItem?> PopLeftOnceAsync(global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
+        /// <summary>Removes and returns the tail element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently.</summary>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Contoso.Data.FeedItem?> PopRightOnceAsync(global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
         /// <summary>Removes every element equal to <paramref name="item"/>, compared by serialized bytes (like <c>LREM key 0 item</c>).</summary>
         /// <param name="item">The element to remove.</param>
         /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
@@ -148,6 +160,14 @@ namespace Contoso.Data
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::Contoso.Data.FeedItem?> PopRightAsync(global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
             _store.PopRightAsync(FormatKey(), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Contoso.Data.FeedItem?> PopLeftOnceAsync(global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopLeftOnceAsync(FormatKey(), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Contoso.Data.FeedItem?> PopRightOnceAsync(global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopRightOnceAsync(FormatKey(), options, cancellationToken);
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<long> RemoveAsync(global::Contoso.Data.FeedItem item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

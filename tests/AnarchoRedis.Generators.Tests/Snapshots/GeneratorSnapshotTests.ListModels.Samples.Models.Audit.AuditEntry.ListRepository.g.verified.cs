@@ -76,6 +76,20 @@ namespace Samples.Models.Audit
         /// <returns>The element, or <see langword="null"/> when the list is empty or absent.</returns>
         global::System.Threading.Tasks.ValueTask<global::Samples.Models.Audit.AuditEntry?> PopRightAsync(string tenant, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+        /// <summary>Removes and returns the head element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently (claims on a quorum of nodes, then a take; a work queue).</summary>
+        /// <param name="tenant">The key part <c>{Tenant}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Samples.Models.Audit.AuditEntry?> PopLeftOnceAsync(string tenant, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
+        /// <summary>Removes and returns the tail element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently.</summary>
+        /// <param name="tenant">The key part <c>{Tenant}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Samples.Models.Audit.AuditEntry?> PopRightOnceAsync(string tenant, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
         /// <summary>Removes every element equal to <paramref name="item"/>, compared by serialized bytes (like <c>LREM key 0 item</c>).</summary>
         /// <param name="tenant">The key part <c>{Tenant}</c>.</param>
         /// <param name="item">The element to remove.</param>
@@ -159,6 +173,14 @@ namespace Samples.Models.Audit
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Audit.AuditEntry?> PopRightAsync(string tenant, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
             _store.PopRightAsync(FormatKey(tenant), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Audit.AuditEntry?> PopLeftOnceAsync(string tenant, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopLeftOnceAsync(FormatKey(tenant), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Audit.AuditEntry?> PopRightOnceAsync(string tenant, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopRightOnceAsync(FormatKey(tenant), options, cancellationToken);
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<long> RemoveAsync(string tenant, global::Samples.Models.Audit.AuditEntry item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

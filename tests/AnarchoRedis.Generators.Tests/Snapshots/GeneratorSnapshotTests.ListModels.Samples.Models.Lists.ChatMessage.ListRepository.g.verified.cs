@@ -84,6 +84,22 @@ namespace Samples.Models.Lists
         /// <returns>The element, or <see langword="null"/> when the list is empty or absent.</returns>
         global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.ChatMessage?> PopRightAsync(int roomId, string channel, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+        /// <summary>Removes and returns the head element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently (claims on a quorum of nodes, then a take; a work queue).</summary>
+        /// <param name="roomId">The key part <c>{RoomId}</c>.</param>
+        /// <param name="channel">The key part <c>{Channel}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.ChatMessage?> PopLeftOnceAsync(int roomId, string channel, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
+        /// <summary>Removes and returns the tail element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently.</summary>
+        /// <param name="roomId">The key part <c>{RoomId}</c>.</param>
+        /// <param name="channel">The key part <c>{Channel}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.ChatMessage?> PopRightOnceAsync(int roomId, string channel, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
         /// <summary>Removes every element equal to <paramref name="item"/>, compared by serialized bytes (like <c>LREM key 0 item</c>).</summary>
         /// <param name="roomId">The key part <c>{RoomId}</c>.</param>
         /// <param name="channel">The key part <c>{Channel}</c>.</param>
@@ -170,6 +186,14 @@ namespace Samples.Models.Lists
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.ChatMessage?> PopRightAsync(int roomId, string channel, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
             _store.PopRightAsync(FormatKey(roomId, channel), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.ChatMessage?> PopLeftOnceAsync(int roomId, string channel, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopLeftOnceAsync(FormatKey(roomId, channel), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.ChatMessage?> PopRightOnceAsync(int roomId, string channel, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopRightOnceAsync(FormatKey(roomId, channel), options, cancellationToken);
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<long> RemoveAsync(int roomId, string channel, global::Samples.Models.Lists.ChatMessage item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

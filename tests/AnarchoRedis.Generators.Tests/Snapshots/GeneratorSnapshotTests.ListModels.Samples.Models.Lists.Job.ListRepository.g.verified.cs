@@ -108,6 +108,28 @@ namespace Samples.Models.Lists
         /// <returns>The element, or <see langword="null"/> when the list is empty or absent.</returns>
         global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.Job?> PopRightAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+        /// <summary>Removes and returns the head element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently (claims on a quorum of nodes, then a take; a work queue).</summary>
+        /// <param name="queueId">The key part <c>{QueueId}</c>.</param>
+        /// <param name="priority">The key part <c>{Priority}</c>.</param>
+        /// <param name="shard">The key part <c>{Shard}</c>.</param>
+        /// <param name="itemsPart">The key part <c>{Items}</c>.</param>
+        /// <param name="startPart">The key part <c>{Start}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.Job?> PopLeftOnceAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
+        /// <summary>Removes and returns the tail element exactly once: each element goes to at most one caller of the exactly-once pops, however many pop concurrently.</summary>
+        /// <param name="queueId">The key part <c>{QueueId}</c>.</param>
+        /// <param name="priority">The key part <c>{Priority}</c>.</param>
+        /// <param name="shard">The key part <c>{Shard}</c>.</param>
+        /// <param name="itemsPart">The key part <c>{Items}</c>.</param>
+        /// <param name="startPart">The key part <c>{Start}</c>.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The element, or <see langword="null"/> when no element could be claimed (the list is empty, or every element is being popped by another caller).</returns>
+        global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.Job?> PopRightOnceAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
         /// <summary>Removes every element equal to <paramref name="item"/>, compared by serialized bytes (like <c>LREM key 0 item</c>).</summary>
         /// <param name="queueId">The key part <c>{QueueId}</c>.</param>
         /// <param name="priority">The key part <c>{Priority}</c>.</param>
@@ -203,6 +225,14 @@ namespace Samples.Models.Lists
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.Job?> PopRightAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
             _store.PopRightAsync(FormatKey(queueId, priority, shard, itemsPart, startPart), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.Job?> PopLeftOnceAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopLeftOnceAsync(FormatKey(queueId, priority, shard, itemsPart, startPart), options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::Samples.Models.Lists.Job?> PopRightOnceAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.PopRightOnceAsync(FormatKey(queueId, priority, shard, itemsPart, startPart), options, cancellationToken);
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<long> RemoveAsync(global::System.Guid queueId, global::Samples.Models.Lists.Priority priority, long shard, string itemsPart, int startPart, global::Samples.Models.Lists.Job item, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default)

@@ -208,11 +208,37 @@ public sealed class AnarchoRedisOptionsValidatorTests
 
     [Theory]
     [InlineData("")]
+    [InlineData("c{")]
+    [InlineData("anrcho_version:")] // the meta prefix itself
+    [InlineData("anrcho_tomb:claims:")] // starts with the tombstone prefix
+    public void List_claim_prefix_must_be_usable(string prefix)
+    {
+        var options = Valid();
+        options.ListClaimPrefix = prefix;
+
+        Assert.Contains("ListClaimPrefix", SingleFailure(options), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    public void Pop_claim_lease_and_attempts_must_be_positive(int value)
+    {
+        var lease = Valid();
+        lease.PopClaimLease = TimeSpan.FromSeconds(value);
+        Assert.Contains("PopClaimLease", SingleFailure(lease), StringComparison.Ordinal);
+
+        var attempts = Valid();
+        attempts.PopClaimAttempts = value;
+        Assert.Contains("PopClaimAttempts", SingleFailure(attempts), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
     [InlineData("s{")]
     [InlineData("s}")]
     [InlineData("anrcho_version:")] // the meta prefix itself
     [InlineData("anrcho_version:slot:")] // starts with the meta prefix
-    [InlineData("anrcho_")] // a prefix of the meta and tombstone prefixes
     [InlineData("anrcho_tomb:x")] // starts with the tombstone prefix
     public void Slot_key_prefix_must_be_usable(string prefix)
     {

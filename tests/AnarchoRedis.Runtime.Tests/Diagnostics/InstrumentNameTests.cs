@@ -25,6 +25,7 @@ public sealed class InstrumentNameTests
         ["anarchoredis.node.circuit_transitions"] = "{transition}",
         ["anarchoredis.node.epoch_events"] = "{event}",
         ["anarchoredis.node.retries"] = "{retry}",
+        ["anarchoredis.operation.pop_retries"] = "{round}",
         ["anarchoredis.node.state"] = "1",
         ["anarchoredis.node.latency"] = "s",
         ["anarchoredis.clock.skew_events"] = "{version}",
