@@ -113,28 +113,13 @@ internal sealed partial class NodeHealthMonitor
             return 0;
         }
 
-        var keys = node.SlotEpochs!;
         var now = NowMs;
         var switched = 0;
         try
         {
             // An epoch confirmed under another live primary's run id came with its slot (migrated): it may be set ready.
             var live = await LiveRunIdsAsync(node).ConfigureAwait(false);
-            // The first alone: it loads the script on the node's shards if they lack it, not once per slot.
-            for (var from = 0; from < slots.Count; from += from == 0 ? 1 : SweepWindow)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var count = from == 0 ? 1 : Math.Min(SweepWindow, slots.Count - from);
-                var calls = new Task<RedisResult>[count];
-                for (var i = 0; i < count; i++)
-                {
-                    var slot = slots[from + i];
-                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochReady, [keys.Marker(slot.Slot)], [slot.Id, now, slot.RunId, .. live]);
-                }
-
-                await Task.WhenAll(calls).ConfigureAwait(false);
-                switched += calls.Count(c => (long)((RedisResult[])c.Result!)[0] == 1);
-            }
+            switched = await RunOverSlotsAsync(node, LuaScript.EpochReady, slots.Count, i => slots[i].Slot, i => [slots[i].Id, now, slots[i].RunId, .. live], cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -255,7 +240,7 @@ internal sealed partial class NodeHealthMonitor
         var generation = health.Generation;
         var slots = shard.SlotCount;
         var offset = (int)((uint)turn % (uint)slots);
-        var slot = shard.SlotNumbers().ElementAt(offset);
+        var slot = shard.SlotAt(offset);
         try
         {
             // Routed by its key to the slot's owner; answers and failures are recorded in the shard's health.
@@ -343,25 +328,12 @@ internal sealed partial class NodeHealthMonitor
     /// <summary>A whole cluster node without epochs: every slot gets one, <paramref name="state"/>, with one id.</summary>
     private async Task CreateClusterAsync(ReplicaNode node, string id, string state, NodeEpoch[] epochs)
     {
-        var keys = node.SlotEpochs!;
         var now = NowMs;
         var generations = node.ShardHealths.Select(s => (s.Health, s.Health.Generation)).ToArray();
         try
         {
-            var created = 0;
-            for (var from = 0; from < HashSlot.Count; from += from == 0 ? 1 : SweepWindow)
-            {
-                var count = from == 0 ? 1 : Math.Min(SweepWindow, HashSlot.Count - from);
-                var calls = new Task<RedisResult>[count];
-                for (var i = 0; i < count; i++)
-                {
-                    calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochEnsure, [keys.Marker(from + i)], [id, state, now]);
-                }
-
-                await Task.WhenAll(calls).ConfigureAwait(false);
-                created += calls.Count(c => (long)((RedisResult[])c.Result!)[0] == 1);
-            }
-
+            RedisValue[] args = [id, state, now];
+            var created = await RunOverSlotsAsync(node, LuaScript.EpochEnsure, HashSlot.Count, static i => i, _ => args, CancellationToken.None).ConfigureAwait(false);
             epochs[node.Index] = new NodeEpoch(ClusterEpochId(node), state, CreatedHere: created > 0);
             if (created > 0)
             {
@@ -395,26 +367,37 @@ internal sealed partial class NodeHealthMonitor
         }
     }
 
-    /// <summary>Runs epoch_refill.lua on the given slots' epochs (a window at a time); returns how many were created.</summary>
-    private async Task<int> SweepAsync(ReplicaNode node, IReadOnlyList<int> slots, string id)
+    /// <summary>Runs epoch_refill.lua on the given slots' epochs; returns how many were created.</summary>
+    private Task<int> SweepAsync(ReplicaNode node, IReadOnlyList<int> slots, string id)
+    {
+        RedisValue[] args = [id, NowMs];
+        return RunOverSlotsAsync(node, LuaScript.EpochRefill, slots.Count, i => slots[i], _ => args, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs an epoch script on the epoch key of each of <paramref name="count"/> slots (<paramref name="slotAt"/>), with
+    /// <paramref name="argsAt"/>'s arguments, <see cref="SweepWindow"/> in flight at a time. The first goes alone: it loads
+    /// the script on the node's shards if they lack it, not once per slot. Returns how many answered 1 (created, switched).
+    /// </summary>
+    private static async Task<int> RunOverSlotsAsync(ReplicaNode node, LuaScript script, int count, Func<int, int> slotAt, Func<int, RedisValue[]> argsAt, CancellationToken cancellationToken)
     {
         var keys = node.SlotEpochs!;
-        var now = NowMs;
-        var created = 0;
-        for (var from = 0; from < slots.Count; from += from == 0 ? 1 : SweepWindow)
+        var done = 0;
+        for (var from = 0; from < count; from += from == 0 ? 1 : SweepWindow)
         {
-            var count = from == 0 ? 1 : Math.Min(SweepWindow, slots.Count - from);
-            var calls = new Task<RedisResult>[count];
-            for (var i = 0; i < count; i++)
+            cancellationToken.ThrowIfCancellationRequested();
+            var window = from == 0 ? 1 : Math.Min(SweepWindow, count - from);
+            var calls = new Task<RedisResult>[window];
+            for (var i = 0; i < window; i++)
             {
-                calls[i] = node.EvaluateOrReloadAsync(LuaScript.EpochRefill, [keys.Marker(slots[from + i])], [id, now]);
+                calls[i] = node.EvaluateOrReloadAsync(script, [keys.Marker(slotAt(from + i))], argsAt(from + i));
             }
 
             await Task.WhenAll(calls).ConfigureAwait(false);
-            created += calls.Count(c => (long)((RedisResult[])c.Result!)[0] == 1);
+            done += calls.Count(c => (long)((RedisResult[])c.Result!)[0] == 1);
         }
 
-        return created;
+        return done;
     }
 
     /// <summary>What one shard's probe found.</summary>

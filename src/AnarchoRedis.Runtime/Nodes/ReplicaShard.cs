@@ -26,6 +26,23 @@ internal sealed record ReplicaShard(string Name, EndPoint EndPoint, IServer Serv
         }
     }
 
+    /// <summary>The <paramref name="index"/>-th slot the shard owns, in order (0 ≤ index &lt; <see cref="SlotCount"/>), by range: no walk over the slots.</summary>
+    public int SlotAt(int index)
+    {
+        foreach (var range in Slots)
+        {
+            var size = range.To - range.From + 1;
+            if (index < size)
+            {
+                return range.From + index;
+            }
+
+            index -= size;
+        }
+
+        throw new System.ArgumentOutOfRangeException(nameof(index), "The shard owns fewer slots.");
+    }
+
     /// <summary>How many slots the shard owns.</summary>
     public int SlotCount
     {
