@@ -252,28 +252,8 @@ public sealed class ClusterReplicaTests
         var replica1 = cluster.Replicas[1];
         var shard = replica1.Shards[0];
         var keys = Enumerable.Range(0, 40).Select(i => KeyOnShard(replica1, 0, $"profile:fo{i}")).Distinct().ToArray();
-        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
-
         using var stop = new System.Threading.CancellationTokenSource();
-        var load = Task.Run(async () =>
-        {
-            for (var round = 0; !stop.IsCancellationRequested; round++)
-            {
-                foreach (var key in keys)
-                {
-                    var name = $"{key}@{round}";
-                    try
-                    {
-                        await profiles.SetAsync(key, new Profile { Id = round, Name = name }, WriteOptions.Quorum);
-                        acknowledged[key] = name;
-                    }
-                    catch (QuorumNotReachedException)
-                    {
-                        // Not acknowledged: not owed to anyone.
-                    }
-                }
-            }
-        });
+        var load = Task.Run(() => WriteUnderLoadAsync(profiles, keys, stop.Token));
 
         await Task.Delay(300);
         // The primary dies mid-load; its replica (which may lack its last writes) is promoted.
@@ -281,7 +261,7 @@ public sealed class ClusterReplicaTests
         await shard.FailoverAsync();
         await Task.Delay(500);
         await stop.CancelAsync();
-        await load;
+        var acknowledged = await load;
 
         // The promoted server holds epochs written under the old primary's run id: its slots refill.
         var promoted = ShardPort(shard);
@@ -312,27 +292,8 @@ public sealed class ClusterReplicaTests
         var profiles = client.GetValueStore(Profile.Descriptor);
         var replica0 = cluster.Replicas[0];
         var keys = Enumerable.Range(0, 8).Select(i => KeyOnShard(replica0, 0, $"profile:moved{i}")).Distinct().ToArray();
-        var acknowledged = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
         using var stop = new System.Threading.CancellationTokenSource();
-        var load = Task.Run(async () =>
-        {
-            for (var round = 0; !stop.IsCancellationRequested; round++)
-            {
-                foreach (var key in keys)
-                {
-                    try
-                    {
-                        await profiles.SetAsync(key, new Profile { Id = round, Name = $"{key}@{round}" }, WriteOptions.Quorum);
-                        acknowledged[key] = $"{key}@{round}";
-                        _ = await profiles.GetAsync(key, ReadOptions.Quorum);
-                    }
-                    catch (QuorumNotReachedException)
-                    {
-                        // Not acknowledged.
-                    }
-                }
-            }
-        });
+        var load = Task.Run(() => WriteUnderLoadAsync(profiles, keys, stop.Token, readBack: true));
 
         await Task.Delay(200);
         var slots = keys.Select(k => HashSlot.Of(k)).Distinct().ToArray();
@@ -343,7 +304,7 @@ public sealed class ClusterReplicaTests
 
         await Task.Delay(300);
         await stop.CancelAsync();
-        await load;
+        var acknowledged = await load;
 
         Assert.All(slots, slot => Assert.Equal(1, replica0.ShardOfSlot(slot).Index));
         foreach (var (key, name) in acknowledged)

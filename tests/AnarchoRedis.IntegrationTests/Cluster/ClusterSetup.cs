@@ -1,5 +1,9 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
 using AnarchoRedis.IntegrationTests.Infrastructure;
 using AnarchoRedis.Testing;
 
@@ -29,4 +33,36 @@ internal static class ClusterSetup
     /// <summary><paramref name="count"/> keys whose slots are owned by the replica's shard <paramref name="shard"/>.</summary>
     public static string[] KeysOnShard(LocalReplica replica, int shard, string prefix, int count) =>
         Enumerable.Range(0, int.MaxValue).Select(i => $"{prefix}:{i}").Where(k => replica.ShardOfKey(k).Index == shard).Take(count).ToArray();
+
+    /// <summary>
+    /// Writes <paramref name="keys"/> round after round (each value names its key and round) until <paramref name="stop"/>,
+    /// recording the last acknowledged value of each key; a write that did not reach its quorum is owed to no one.
+    /// <paramref name="readBack"/>: also read each key back after its write (a quorum read, not checked here).
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, string>> WriteUnderLoadAsync(ReplicatedValueStore<Profile> profiles, IReadOnlyList<string> keys, CancellationToken stop, bool readBack = false)
+    {
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        for (var round = 0; !stop.IsCancellationRequested; round++)
+        {
+            foreach (var key in keys)
+            {
+                var name = $"{key}@{round}";
+                try
+                {
+                    await profiles.SetAsync(key, new Profile { Id = round, Name = name }, WriteOptions.Quorum);
+                    acknowledged[key] = name;
+                    if (readBack)
+                    {
+                        _ = await profiles.GetAsync(key, ReadOptions.Quorum);
+                    }
+                }
+                catch (QuorumNotReachedException)
+                {
+                    // Not acknowledged: not owed to anyone.
+                }
+            }
+        }
+
+        return acknowledged;
+    }
 }
