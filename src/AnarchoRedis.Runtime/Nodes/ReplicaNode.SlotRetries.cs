@@ -57,16 +57,7 @@ internal sealed partial class ReplicaNode
             string word;
             try
             {
-                RedisResult result;
-                try
-                {
-                    result = await EvaluateAsync(script, keys, values).ConfigureAwait(false);
-                }
-                catch (RedisServerException ex) when (IsNoScript(ex))
-                {
-                    result = await ReloadAndEvaluateAsync(script, keys, values).ConfigureAwait(false);
-                }
-
+                var result = await EvaluateLoadingAsync(script, keys, values).ConfigureAwait(false);
                 health.OnAnswer(started);
                 return result;
             }

@@ -216,6 +216,19 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
     /// <summary>Whether the node said it does not know the script.</summary>
     public static bool IsNoScript(RedisServerException error) => error.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal);
 
+    /// <summary>Runs a script with EVALSHA, and once more after loading it when the node answers NOSCRIPT.</summary>
+    internal async Task<RedisResult> EvaluateLoadingAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
+    {
+        try
+        {
+            return await EvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+        catch (RedisServerException ex) when (IsNoScript(ex))
+        {
+            return await ReloadAndEvaluateAsync(script, keys, values).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Runs a script, reloading it once on NOSCRIPT; records the answer or failure in <see cref="Health"/>.</summary>
     public async Task<RedisResult> EvaluateOrReloadAsync(LuaScript script, RedisKey[] keys, RedisValue[] values)
     {
@@ -223,16 +236,7 @@ internal sealed partial class ReplicaNode : IAsyncDisposable
         var started = Stopwatch.GetTimestamp();
         try
         {
-            RedisResult result;
-            try
-            {
-                result = await EvaluateAsync(script, keys, values).ConfigureAwait(false);
-            }
-            catch (RedisServerException ex) when (IsNoScript(ex))
-            {
-                result = await ReloadAndEvaluateAsync(script, keys, values).ConfigureAwait(false);
-            }
-
+            var result = await EvaluateLoadingAsync(script, keys, values).ConfigureAwait(false);
             health.OnAnswer(started);
             return result;
         }
