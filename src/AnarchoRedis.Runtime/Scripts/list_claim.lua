@@ -12,7 +12,8 @@
 --
 -- 'claim'   ARGV[4] side ('L': from the head, 'R': from the tail)   ARGV[5] now (ms)   ARGV[6] until (ms)
 --           Claims the first element from that side that no other popper's claim covers (a claim whose until has
---           passed covers nothing; the claimant's own is claimed again).
+--           passed covers nothing; the claimant's own is claimed again). The claims hash then lives as long as the
+--           latest live claim by ARGV[5]'s clock (PEXPIRE: the servers' clocks are not the claimant's).
 --           Returns {0, filling, id, envelope}, or {0, filling} when there is none (empty, or every element claimed).
 -- 'release' ARGV[4..] ids: drops the claimant's claims on them. Returns {0, filling, released}.
 -- 'take'    ARGV[4] operation version   ARGV[5] removal time (ms)   ARGV[6] due candidate for the slot entry
@@ -46,7 +47,8 @@ end
 
 if mode == 'claim' then
   local now, untilMs = tonumber(ARGV[5]), ARGV[6]
-  local covered, latest = {}, tonumber(untilMs)
+  -- The hash's time to live, as the claimant's clock judges every lease (see below).
+  local covered, latest = {}, tonumber(untilMs) - now
   local all = redis.call('HGETALL', KEYS[4])
   for j = 1, #all, 2 do
     local who, till = owner(all[j + 1])
@@ -55,7 +57,7 @@ if mode == 'claim' then
       redis.call('HDEL', KEYS[4], all[j])
     elseif who ~= claimant then
       covered[all[j]] = true
-      if till > latest then latest = till end
+      if till - now > latest then latest = till - now end
     end
   end
   local window, from = 16, 0
@@ -74,8 +76,10 @@ if mode == 'claim' then
       local id = string.sub(items[j], 2, 33)
       if not covered[id] then
         redis.call('HSET', KEYS[4], id, claimant .. '|' .. untilMs)
-        -- The hash lives as long as its latest claim: claims of poppers that crashed go with it.
-        redis.call('PEXPIREAT', KEYS[4], latest)
+        -- The hash lives as long as its latest claim: claims of poppers that crashed go with it. Relative (PEXPIRE),
+        -- as every lease here is judged by the claimant's clock: an absolute until from a clock behind the server's
+        -- would be in the server's past, and Redis would delete the claim it just wrote.
+        redis.call('PEXPIRE', KEYS[4], string.format('%d', math.max(1, latest)))
         return {0, filling, id, items[j]}
       end
     end
