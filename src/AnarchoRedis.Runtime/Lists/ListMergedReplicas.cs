@@ -121,6 +121,13 @@ internal sealed record ListMergedReplicas(
     /// </summary>
     public bool ElementsDifferFrom(in ListReadReply reply) => reply.Ok && (reply.Count != Merged.Count || reply.Digest != Merged.Digest);
 
+    /// <summary>
+    /// Whether a repair may write this merge to a node that gave <paramref name="reply"/>: always, unless the node lost
+    /// tombstones (<see cref="ListReadReply.TombstonesLost"/>) and the merge is not of every node (<paramref name="ofEveryNode"/>):
+    /// the others that answered may lack the same tombstones, and the merge would give the node back removed elements.
+    /// </summary>
+    public static bool MayRewrite(in ListReadReply reply, bool ofEveryNode) => !reply.TombstonesLost || ofEveryNode;
+
     private static ListMergedReplicas Settle(ListReplicaState merged, ReplicatedVersion version, long expiresAt, ReplicatedVersion expiryVersion, ReplicatedVersion maxLeft, ReplicatedVersion maxRight, long nowMs)
     {
         if (!expiryVersion.IsZero && expiryVersion <= merged.DeletedUpTo)

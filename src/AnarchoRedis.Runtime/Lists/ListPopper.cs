@@ -68,8 +68,9 @@ internal sealed class ListPopper : Replicator
                     throw QuorumFailure(operation, key, required, claims.Replies, claims.Arrived, static r => r.Outcome, isWrite: false);
                 }
 
-                if (outcome == ClaimOutcome.Empty)
+                if (outcome == ClaimOutcome.Empty || (outcome == ClaimOutcome.AllClaimed && attempt == attempts))
                 {
+                    // Nothing to claim: the list is empty; or, after the last round, every element is another popper's.
                     Release(key, claimKeys, descriptor.Name, claimant, claims, static _ => true);
                     Completed(operation, "ok", started, span);
                     span?.SetTag("anarchoredis.list.removed", 0);
@@ -93,8 +94,17 @@ internal sealed class ListPopper : Replicator
                     Release(key, claimKeys, descriptor.Name, claimant, claims, static _ => true);
                 }
 
-                // Split claims, or a take another popper beat us to: back off for a random while that grows, then again.
                 _metrics.PopRetried(descriptor.Name);
+                if (outcome == ClaimOutcome.Diverged)
+                {
+                    // No other popper's claim in the way: the nodes hold different lists. Merge and repair them (as a read
+                    // that finds them differing does), then claim again at once.
+                    await SyncAsync(key, descriptor.Name, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                // Split claims, elements all claimed by others, or a take another popper beat us to: back off for a
+                // random while that grows, then again.
                 var backoff = Random.Shared.Next(1, 1 + Math.Min(50, 2 << Math.Min(attempt, 5)));
                 await Task.Delay(TimeSpan.FromMilliseconds(backoff), _time, cancellationToken).ConfigureAwait(false);
             }
@@ -110,17 +120,43 @@ internal sealed class ListPopper : Replicator
 
     private enum ClaimOutcome
     {
+        /// <summary>Q nodes claimed the same element for this pop.</summary>
         Won,
+
+        /// <summary>Q nodes had nothing to claim and no other popper's claim in the way: the list is empty.</summary>
         Empty,
+
+        /// <summary>Q nodes had nothing to claim because other poppers' claims covered every element.</summary>
+        AllClaimed,
+
+        /// <summary>No element has Q claims and other poppers' claims are in the way: contention.</summary>
         Split,
+
+        /// <summary>No element has Q claims and no other popper's claim is in the way: the nodes' lists differ.</summary>
+        Diverged,
+
+        /// <summary>Fewer than Q nodes can answer in a way that counts.</summary>
         Unreachable,
+    }
+
+    /// <summary>A blocking merge and repair of the list, as a read does when the nodes differ; failures are left to the next round.</summary>
+    private async Task SyncAsync(string key, string typeName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _reader.SyncAsync(key, typeName, 1, "blocking", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Log.ListRepairFailed(_logger, key, "*", ex);
+        }
     }
 
     /// <summary>Whether the round can stop waiting: an element or "nothing" has Q counted answers, or neither can get them.</summary>
     private static Func<ClaimReply[], bool[], int, bool> ClaimDecision(int required) => (replies, arrived, pending) =>
     {
         var (outcome, _) = Decide(replies, arrived, required);
-        if (outcome is ClaimOutcome.Won or ClaimOutcome.Empty)
+        if (outcome is ClaimOutcome.Won or ClaimOutcome.Empty or ClaimOutcome.AllClaimed)
         {
             return true;
         }
@@ -160,6 +196,8 @@ internal sealed class ListPopper : Replicator
     {
         var counted = 0;
         var none = 0;
+        var noneBlocked = 0;
+        var blocked = false;
         for (var i = 0; i < replies.Length; i++)
         {
             if (!arrived[i] || !replies[i].Counts)
@@ -168,9 +206,11 @@ internal sealed class ListPopper : Replicator
             }
 
             counted++;
+            blocked |= replies[i].Skipped > 0;
             if (replies[i].Id is not { } id)
             {
                 none++;
+                noneBlocked += replies[i].Skipped > 0 ? 1 : 0;
                 continue;
             }
 
@@ -191,7 +231,7 @@ internal sealed class ListPopper : Replicator
 
         if (none >= required)
         {
-            return (ClaimOutcome.Empty, default);
+            return (noneBlocked == 0 ? ClaimOutcome.Empty : ClaimOutcome.AllClaimed, default);
         }
 
         var pending = 0;
@@ -200,7 +240,12 @@ internal sealed class ListPopper : Replicator
             pending += arrived[i] ? 0 : 1;
         }
 
-        return (counted + pending < required ? ClaimOutcome.Unreachable : ClaimOutcome.Split, default);
+        if (counted + pending < required)
+        {
+            return (ClaimOutcome.Unreachable, default);
+        }
+
+        return (blocked ? ClaimOutcome.Split : ClaimOutcome.Diverged, default);
     }
 
     /// <summary>
@@ -345,6 +390,9 @@ internal sealed class ListPopper : Replicator
     /// <summary>One node's answer to list_claim.lua (claim or take), with its outcome for a quorum failure.</summary>
     private readonly record struct ClaimReply(bool Counts, ListElement Element, ReplicatedVersion? Id, bool Taken, NodeOutcome Outcome) : INodeReply
     {
+        /// <summary>A claim's answer: how many elements other poppers' claims covered before it.</summary>
+        public long Skipped { get; init; }
+
         public static ClaimReply NotAsked { get; } = new(false, default, null, false, new NodeOutcome(string.Empty, NodeOutcomeKind.Skipped));
 
         public static ClaimReply Failed(NodeOutcomeKind kind, Exception error) => new(false, default, null, false, new NodeOutcome(string.Empty, kind, null, error));
@@ -363,23 +411,31 @@ internal sealed class ListPopper : Replicator
                 return Failed(NodeOutcomeKind.Failed, ListReplyParser.ScriptError(code, items, key, node, typeName));
             }
 
-            var filling = (long)items[1] == 1;
-            var counts = !filling;
-            var notCounted = filling ? ReplyFields.EpochFilling(node) : null;
+            // 1: the node is refilling after a restart; 2: its copy does not match its meta (evicted): not counted.
+            var flag = (long)items[1];
+            var counts = flag == 0;
+            var notCounted = flag switch
+            {
+                0 => null,
+                1 => ReplyFields.EpochFilling(node),
+                _ => new AnarchoRedisException($"Node {node}'s copy of list '{key}' does not match its meta (elements or tombstones evicted, or edited outside AnarchoRedis): its answer does not count until a repair.", key),
+            };
             if (claim)
             {
-                if (items.Length < 4)
+                var skipped = items.Length > 4 ? (long)items[4] : 0;
+                var outcome = new NodeOutcome(string.Empty, counts ? NodeOutcomeKind.Applied : NodeOutcomeKind.Skipped, null, notCounted);
+                var bytes = (byte[]?)items[3];
+                if (bytes is null || bytes.Length == 0)
                 {
-                    return new ClaimReply(counts, default, null, false, new NodeOutcome(string.Empty, counts ? NodeOutcomeKind.Applied : NodeOutcomeKind.Skipped, null, notCounted));
+                    return new ClaimReply(counts, default, null, false, outcome) { Skipped = skipped };
                 }
 
-                var bytes = (byte[]?)items[3];
-                if (bytes is null || !ListEnvelope.TryDecode(bytes, out var element))
+                if (!ListEnvelope.TryDecode(bytes, out var element))
                 {
                     return Failed(NodeOutcomeKind.Failed, new ForeignListDataException(key, node, "the claimed element is not a list envelope"));
                 }
 
-                return new ClaimReply(counts, element, element.Id, false, new NodeOutcome(string.Empty, counts ? NodeOutcomeKind.Applied : NodeOutcomeKind.Skipped, null, notCounted));
+                return new ClaimReply(counts, element, element.Id, false, outcome) { Skipped = skipped };
             }
 
             if (code == 2)

@@ -295,10 +295,11 @@ internal sealed class ListReader : Replicator
             }
 
             var plan = _repair.PlanFor(key, typeName, basis);
+            var ofEveryNode = Array.TrueForAll(arrived, a => a) && Array.TrueForAll(replies, r => r.Ok);
             List<Task>? repairs = null;
             for (var i = 0; i < replies.Length; i++)
             {
-                if (arrived[i] && basis.ElementsDifferFrom(replies[i]))
+                if (arrived[i] && basis.ElementsDifferFrom(replies[i]) && ListMergedReplicas.MayRewrite(replies[i], ofEveryNode))
                 {
                     (repairs ??= []).Add(plan.RunAsync(_nodes.Nodes[i], replies[i], mode));
                 }
@@ -308,7 +309,7 @@ internal sealed class ListReader : Replicator
                 static (index, reply, state) =>
                 {
                     var plan = (ListRepair.ReplacePlan)state!;
-                    if (plan.ElementsDifferFrom(reply))
+                    if (plan.ElementsDifferFrom(reply) && ListMergedReplicas.MayRewrite(reply, ofEveryNode: false))
                     {
                         // The late node may hold elements the others lack: merge it in, repair it; the others learn them
                         // at the next write's post-write check (or anti-entropy).

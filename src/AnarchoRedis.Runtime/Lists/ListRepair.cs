@@ -69,10 +69,19 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
         var plan = new ReplacePlan(this, key, writeKeys, typeName, basis);
         var writes = new List<Task<bool>>();
         var allAgree = answered.Length == replies.Length;
+        var ofEveryNode = complete && allAgree;
         for (var i = 0; i < nodes.Length; i++)
         {
             if (!replies[i].Ok)
             {
+                continue;
+            }
+
+            if ((entriesDiffer || !states[i]) && !ListMergedReplicas.MayRewrite(replies[i], ofEveryNode))
+            {
+                // Lost tombstones come back only from a merge of every node: left for a pass that reaches them all.
+                allAgree = false;
+                state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, nodes[i].Name, "the node lost list tombstones (evicted?) and not every node answered: it is repaired by a pass that reaches every node"));
                 continue;
             }
 

@@ -49,6 +49,13 @@ internal readonly record struct ListReadReply(
     /// </summary>
     public bool DataChanged { get; init; }
 
+    /// <summary>
+    /// Whether tombstones the node's meta counted are gone (maxmemory evicted the tombstone hash, or a hand edit): its
+    /// elements may include removed ones that only those tombstones kept out. Such a copy never counts, and is rewritten
+    /// only from a merge of every node (a merge of fewer may lack the tombstones too, and would bring them back).
+    /// </summary>
+    public bool TombstonesLost { get; init; }
+
     /// <summary>This answer, marked as not counting toward R, with the reason.</summary>
     public ListReadReply NotCounted(Exception reason) => this with { IsNotCounted = true, ErrorKind = NodeOutcomeKind.Skipped, Error = reason };
 
@@ -145,7 +152,8 @@ internal static class ListReplyParser
 
         var reply = new ListReadReply(true, version, count, digest, deletedUpTo, expiresAt, elements, tombstones, maxLeft, maxRight, expiryVersion, default, null)
         {
-            DataChanged = items[11].Resp2Type == ResultType.Integer && (long)items[11] == 1,
+            DataChanged = items[11].Resp2Type == ResultType.Integer && (long)items[11] >= 1,
+            TombstonesLost = items[11].Resp2Type == ResultType.Integer && (long)items[11] == 2,
         };
 
         // A 13th item: the epoch says the node (or the list's slot, on a cluster) is being refilled.
@@ -181,7 +189,7 @@ internal static class ListReplyParser
     internal static string Watermark(ReplicatedVersion version) => version.IsZero ? "0" : version.ToString();
 }
 
-/// <summary>list_read.lua: a list whose data is gone (or changed) under its meta while its expiry is not due is missing.</summary>
+/// <summary>list_read.lua: a list whose data is gone (or changed) under its meta while its expiry is not due, or whose tombstones are gone, is missing.</summary>
 internal readonly struct ListReadParser(string typeName, long nowMs) : IReadParser<ListReadReply>
 {
     public LuaScript Script => LuaScript.ListRead;
@@ -189,5 +197,5 @@ internal readonly struct ListReadParser(string typeName, long nowMs) : IReadPars
     public ListReadReply Parse(RedisResult result, string key, string node) => ListReplyParser.ParseRead(result, key, node, typeName);
 
     public bool IsMissing(in ListReadReply reply) =>
-        reply.Ok && reply.DataChanged && !ValueReplyParser.ExpiryMayHavePassed(reply.ExpiresAt, nowMs);
+        reply.Ok && (reply.TombstonesLost || (reply.DataChanged && !ValueReplyParser.ExpiryMayHavePassed(reply.ExpiresAt, nowMs)));
 }

@@ -14,7 +14,8 @@
 --           Claims the first element from that side that no other popper's claim covers (a claim whose until has
 --           passed covers nothing; the claimant's own is claimed again). The claims hash then lives as long as the
 --           latest live claim by ARGV[5]'s clock (PEXPIRE: the servers' clocks are not the claimant's).
---           Returns {0, filling, id, envelope}, or {0, filling} when there is none (empty, or every element claimed).
+--           Returns {0, filling, id, envelope, skipped}, or {0, filling, '', '', skipped} when there is none (empty, or
+--           every element claimed); skipped: how many elements other poppers' claims covered before the answer.
 -- 'release' ARGV[4..] ids: drops the claimant's claims on them. Returns {0, filling, released}.
 -- 'take'    ARGV[4] operation version   ARGV[5] removal time (ms)   ARGV[6] due candidate for the slot entry
 --           ARGV[7] id   ARGV[8] its element hash
@@ -24,7 +25,8 @@
 -- 'drop'    ARGV[4..8] as for 'take': removes the element whoever claimed it, and drops every claim on it (sent, after a
 --           won take, to the nodes that did not take it: the element is gone, and so are the claims on it).
 --           Returns {0, filling, count, digest, version}.
--- filling: 1 when the epoch is 'filling' (the answer does not count), else 0. {-7}: no epoch (the node lost its data).
+-- filling: 1 when the epoch is 'filling', 2 when the copy does not match its meta (tombstones or elements evicted): the
+-- answer does not count; else 0. {-7}: no epoch (the node lost its data).
 -- Errors as list_push.lua.
 -- valid, newer, envelope, xor16, check, epoch_gate and remove_ids come from version_common.lua and list_common.lua,
 -- prepended when the script is loaded.
@@ -33,9 +35,14 @@ slot_at = 5
 local filling = epoch_gate(KEYS[#KEYS])
 if filling == 'gone' then return {-7} end
 filling = filling and 1 or 0
-local err, meta, len = check(ARGV[1])
+local err, meta, len, damaged = check(ARGV[1])
 if err then return err end
 local mode, claimant = ARGV[2], ARGV[3]
+-- A copy that does not match its meta does not count, as for reads (ListReadParser.IsMissing): tombstones gone (2), or
+-- elements gone before the list's expiry (1; an expired list rightly holds nothing). ARGV[5] is the caller's now.
+if filling == 0 and mode ~= 'release' and (damaged == 2 or (damaged == 1 and ((meta[9] or '0') == '0' or tonumber(meta[9]) > tonumber(ARGV[5])))) then
+  filling = 2
+end
 local t = redis.call('TYPE', KEYS[4])['ok']
 if t ~= 'hash' and t ~= 'none' then return {-6, t} end
 
@@ -60,7 +67,7 @@ if mode == 'claim' then
       if till - now > latest then latest = till - now end
     end
   end
-  local window, from = 16, 0
+  local window, from, skipped = 16, 0, 0
   while from < len do
     local items
     if ARGV[4] == 'L' then
@@ -74,18 +81,20 @@ if mode == 'claim' then
     for j = 1, #items do
       if not envelope(items[j]) then return {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
       local id = string.sub(items[j], 2, 33)
-      if not covered[id] then
+      if covered[id] then
+        skipped = skipped + 1
+      else
         redis.call('HSET', KEYS[4], id, claimant .. '|' .. untilMs)
         -- The hash lives as long as its latest claim: claims of poppers that crashed go with it. Relative (PEXPIRE),
         -- as every lease here is judged by the claimant's clock: an absolute until from a clock behind the server's
         -- would be in the server's past, and Redis would delete the claim it just wrote.
         redis.call('PEXPIRE', KEYS[4], string.format('%d', math.max(1, latest)))
-        return {0, filling, id, items[j]}
+        return {0, filling, id, items[j], skipped}
       end
     end
     from, window = from + window, window * 2
   end
-  return {0, filling}
+  return {0, filling, '', '', skipped}
 elseif mode == 'release' then
   local released = 0
   for i = 4, #ARGV do

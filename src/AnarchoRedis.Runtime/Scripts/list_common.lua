@@ -30,7 +30,8 @@ local function tomb_hash(id, at)
 end
 
 -- Type and meta checks shared by every list script (before any write). Returns nil, the meta table (count and digest
--- describing the data as it really is), LLEN and 1 when the data did not match the meta's count; or an error reply.
+-- describing the data as it really is), LLEN and damaged: 0, 1 when the data did not match the meta's count, 2 when
+-- tombstones the meta counted are gone; or an error reply.
 -- meta: 1 v, 2 k, 3 n, 4 c, 5 h, 6 dv, 7 ml, 8 mr, 9 x (data expiry), 10 xv (the write that set x), 11 mx (meta expiry),
 -- 12 tw (the tombstones' digest, below), 13 tn (the number of tombstones tw describes). tw is computed anew from the
 -- tombstones (O(tombstones), rarely) when the meta predates it or the tombstone count differs from tn: maxmemory evicts
@@ -98,6 +99,10 @@ local function check(name)
     if not envelope(first) or not envelope(last) then return {-5, 'an element is not an envelope'} end
   end
   local tn = redis.call('HLEN', KEYS[3])
+  -- Fewer tombstones than the meta counted: the node lost some (maxmemory evicts the tombstone hash as a whole; or a
+  -- hand edit). Its elements may then include removed ones that only the tombstones kept out of a merge: damaged 2,
+  -- and its answer does not count (a missing replica) until a merge of every node gives the tombstones back.
+  if meta[1] and tonumber(meta[13] or '') and tonumber(meta[13]) > tn then damaged = 2 end
   if not hex16(meta[12]) or tonumber(meta[13] or '') ~= tn then
     local tw = '0000000000000000'
     local tombs = redis.call('HGETALL', KEYS[3])

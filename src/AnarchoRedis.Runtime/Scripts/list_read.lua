@@ -5,7 +5,7 @@
 --
 -- Returns {0, version, count, digest, dv, expiry, elements, tombstones (id, time pairs; 'full' only), max left id,
 -- max right id, the version of the push that set the expiry, 1 when the data did not match the meta's count (expired,
--- evicted or edited outside AnarchoRedis) else 0} (the watermarks and that version as 32 hex or '0', so that a repair
+-- evicted or edited outside AnarchoRedis), 2 when tombstones the meta counted are gone (evicted), else 0} (the watermarks and that version as 32 hex or '0', so that a repair
 -- can give every node the same ones);
 -- errors as list_push.lua.
 -- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.

@@ -50,11 +50,13 @@ public sealed class ExactlyOncePopReviewTests(ITestOutputHelper output)
 
     /// <summary>
     /// Three poppers, three nodes, one element: each popper's claim lands first on a different node, so each sees the
-    /// element once and "nothing unclaimed" twice, which Decide reads as an empty list. Every popper returns null while
-    /// the element is in the list and nobody holds a quorum of claims on it (nobody will take it). Staged with two
-    /// claims of other poppers (live leases) on nodes 1 and 2; this client's claim lands on node 0.
+    /// element once and "nothing unclaimed" twice. That was read as an empty list: every popper returned null while the
+    /// element waited. Now a node's "nothing" says whether other poppers' claims were in the way: the pop tries again
+    /// (another round), and answers null ("every element is another popper's") only after its last round. Staged with
+    /// two claims of other poppers (short leases, as of poppers that stopped) on nodes 1 and 2: once they lapse, the
+    /// element is popped.
     /// </summary>
-    [Fact(Skip = "pop-review: split claims (no claimant with Q) read as an empty list: every popper returns null while the element waits")]
+    [Fact]
     public async Task Claims_split_between_poppers_are_not_reported_as_an_empty_list()
     {
         await using var cluster = await LocalCluster.StartAsync(Three);
@@ -67,33 +69,34 @@ public sealed class ExactlyOncePopReviewTests(ITestOutputHelper output)
         const string key = "chat:split";
         await queue.PushRightAsync(key, ChatMessage.Of("only"), WriteOptions.All);
         var id = await HeadIdAsync(cluster[0], key);
-        var until = DateTimeOffset.UtcNow.AddSeconds(30).ToUnixTimeMilliseconds();
+        var until = DateTimeOffset.UtcNow.AddSeconds(1.5).ToUnixTimeMilliseconds();
         await cluster[1].Db.HashSetAsync(ClaimPrefix + "{" + key + "}", id, "popper-x|" + until);
         await cluster[2].Db.HashSetAsync(ClaimPrefix + "{" + key + "}", id, "popper-y|" + until);
 
-        ChatMessage? popped;
+        // While the others' claims stand, the element is theirs: null after the last round (or contended), never popped.
         try
         {
-            popped = await queue.PopLeftOnceAsync(key);
+            Assert.Null(await queue.PopLeftOnceAsync(key));
         }
         catch (PopContendedException)
         {
-            // The honest answer while the split lasts: contended, try again.
-            return;
+            // Also an honest answer while the split lasts.
         }
 
-        // Null says "nothing to pop"; but the element is there, and no popper can take it.
         Assert.Equal(1, await queue.LengthAsync(key, ReadOptions.All));
-        Assert.NotNull(popped);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal("only", (await queue.PopLeftOnceAsync(key))?.Text);
+        Assert.Null(await queue.PopLeftOnceAsync(key));
     }
 
     /// <summary>
     /// A push acknowledged by nodes 0 and 2 (node 1 was cut off, no hints); node 1 is reachable again with its old
-    /// data (no restart, its epoch stays ready), node 2 goes down. Nodes 0 and 1 (a quorum) claim different things: node 0 the head, node 1 nothing. The pop never
-    /// repairs the replicas it sees disagree, so a lone popper is told PopContendedException round after round, until an
-    /// anti-entropy pass runs, though nobody else pops. (A plain read with read repair would fix node 1 at once.)
+    /// data (no restart, its epoch stays ready), node 2 goes down. Nodes 0 and 1 (a quorum) claim different things: node 0
+    /// the head, node 1 nothing, and no other popper's claim is in the way. The pop told a lone popper
+    /// PopContendedException round after round, until an anti-entropy pass ran. Now such a round merges and repairs the
+    /// list (as a read that finds the nodes differing does) and claims again.
     /// </summary>
-    [Fact(Skip = "pop-review: replicas that disagree (no contention) split every claim round: PopContendedException until anti-entropy; the pop never read-repairs")]
+    [Fact]
     public async Task A_lone_popper_is_not_told_contended_when_a_quorum_of_replicas_disagrees()
     {
         await using var cluster = await LocalCluster.StartAsync(Three);
@@ -114,13 +117,13 @@ public sealed class ExactlyOncePopReviewTests(ITestOutputHelper output)
     /// <summary>
     /// Exactly-once broken with one node losing one key. The pop of e takes on nodes 0 and 1 (Q = 2); node 2 is cut
     /// off and misses the drop, which is fire-and-forget. Node 1 then loses e's tombstone (maxmemory evicts the
-    /// tombstones hash as a whole; staged with DEL). Node 0 goes down: a quorum read of nodes 1 and 2 merges e back
-    /// (node 2 has it, no node that answered has a tombstone) and read repair writes it to node 1. A second pop claims
-    /// and takes e on nodes 1 and 2 and returns it again. Fewer than Q nodes lost data, so the stated guarantee should
-    /// hold; with a missed drop it needs every one of the Q takers to keep the tombstone (no epoch tells a node that
-    /// lost one key: only a whole node's loss stops it counting).
+    /// tombstones hash as a whole; staged with DEL). With node 0 away, a quorum read of nodes 1 and 2 merged e back
+    /// (node 2 has it, no node that answered had a tombstone), read repair wrote it to node 1, and a second pop took and
+    /// returned e again. Now a node whose meta counts more tombstones than it holds does not count (reads and claims),
+    /// and is rewritten only from a merge of every node: while node 0 is away, reads and pops fail their quorum; once it
+    /// answers, a pass gives node 1 its tombstone back and e stays popped.
     /// </summary>
-    [Fact(Skip = "pop-review: a failed drop + one taker losing the tombstone (eviction) lets read repair resurrect a taken element and a second pop return it")]
+    [Fact]
     public async Task A_taken_element_is_not_popped_again_when_one_taker_loses_its_tombstone_and_another_node_missed_the_drop()
     {
         await using var cluster = await LocalCluster.StartAsync(Three);
@@ -136,13 +139,28 @@ public sealed class ExactlyOncePopReviewTests(ITestOutputHelper output)
         cluster[2].Heal();
 
         Assert.True(await cluster[1].Db.KeyDeleteAsync(TombPrefix + "{" + key + "}"), "node 1 held e's tombstone");
-        cluster[0].Kill();
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        cluster[0].Pause();
+        await Task.Delay(TimeSpan.FromSeconds(1));
         Assert.Equal(1, await cluster[2].Db.ListLengthAsync(key));
 
-        var seen = await queue.RangeAsync(key, 0, -1, new ReadOptions { ReadRepair = ReadRepairMode.Blocking });
-        output.WriteLine($"read after the loss: {seen.Count} element(s)");
-        Assert.Null((await queue.PopLeftOnceAsync(key))?.Text);
+        await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await queue.RangeAsync(key, 0, -1, new ReadOptions { ReadRepair = ReadRepairMode.Blocking }));
+        var error = await Assert.ThrowsAsync<QuorumNotReachedException>(async () => await queue.PopLeftOnceAsync(key));
+        Assert.False(error.IsIndeterminate);
+        Assert.Equal(0, await cluster[1].Db.ListLengthAsync(key));
+
+        cluster[0].Resume();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var pass = await new AntiEntropyRunner(client, new ReplicatedTypeRegistry(ChatMessage.Descriptor)).RunPassAsync();
+        output.WriteLine(pass.ToString());
+        Assert.Null(await queue.PopLeftOnceAsync(key));
+        Assert.Empty(await queue.RangeAsync(key, 0, -1, ReadOptions.All));
+        Assert.True(await cluster[1].Db.HashExistsAsync(TombPrefix + "{" + key + "}", await TombstonedIdAsync(cluster[0], key)));
+    }
+
+    private static async Task<string> TombstonedIdAsync(LocalNode node, string key)
+    {
+        var fields = await node.Db.HashKeysAsync(TombPrefix + "{" + key + "}");
+        return (string)Assert.Single(fields)!;
     }
 
     private static async Task<string> HeadIdAsync(LocalNode node, string key)
