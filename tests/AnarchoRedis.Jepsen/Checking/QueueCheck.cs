@@ -121,7 +121,8 @@ public static class QueueCheck
         var unaccounted = new Dictionary<string, List<(Operation Push, string Missing)>>(StringComparer.Ordinal);
         foreach (var push in pushes.Values.Where(p => p.IsOk).OrderBy(p => p.InvokeTime))
         {
-            if (poppedBy.ContainsKey(push.Input!))
+            // Only a pop of its queue that had not completed before the push began can have returned it.
+            if (poppedBy.TryGetValue(push.Input!, out var by) && by.Any(p => p.Key == push.Key && p.CompleteTime >= push.InvokeTime))
             {
                 continue;
             }
