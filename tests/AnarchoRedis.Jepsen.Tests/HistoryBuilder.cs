@@ -46,17 +46,25 @@ internal sealed class HistoryBuilder
     public Operation ReadList(string list, params string[] elements) =>
         Add(OpFunction.ReadList, list, null, OpType.Ok, null, elements: elements);
 
-    private Operation Add(OpFunction f, string key, string? input, OpType outcome, ReplicatedVersion? version, string? readValue = null, string[]? elements = null, long? ttlMs = null, long? count = null)
+    /// <summary>A push onto a queue (the queue workload).</summary>
+    public Operation QueuePush(string queue, string element, OpType outcome = OpType.Ok) =>
+        Add(OpFunction.QueuePush, queue, element, outcome, outcome == OpType.Ok ? NextVersion() : null);
+
+    /// <summary>An exactly-once pop by popper <paramref name="client"/>: ok with the element returned (null: none), or not ok (nothing returned).</summary>
+    public Operation QueuePop(string queue, string? popped, int client = 1, OpType outcome = OpType.Ok) =>
+        Add(OpFunction.QueuePop, queue, null, outcome, null, readValue: outcome == OpType.Ok ? popped : null, client: client);
+
+    private Operation Add(OpFunction f, string key, string? input, OpType outcome, ReplicatedVersion? version, string? readValue = null, string[]? elements = null, long? ttlMs = null, long? count = null, int client = 0)
     {
         var op = new Operation
         {
             Id = _ops.Count + 1,
             Process = 0,
-            Client = 0,
+            Client = client,
             F = f,
             Key = key,
             Input = input,
-            Side = f == OpFunction.Append ? "R" : null,
+            Side = f is OpFunction.Append or OpFunction.QueuePush or OpFunction.QueuePop ? "R" : null,
             Outcome = outcome,
             InvokeTime = _now,
             CompleteTime = _now + 500,

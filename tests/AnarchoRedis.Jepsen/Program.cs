@@ -18,10 +18,12 @@ public static class Program
 {
     private const string Usage = """
         usage:
-          run           [--seed N] [--duration S] [--workers N] [--clients N] [--keys N]
+          run           [--workload default|queue] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N]
                         [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency,flush,busy,evict,snapshot,loading,fresh-client,clock-jump]
                         [--node-timeout-ms N] [--lenient-reads] [--read-fanout All|Required] [--report path.json]
                         negative controls, outside the guarantee: [--w One|Quorum|All] [--r One|Quorum|All] [--no-interim-repair]
+                        queue workload: [--queue-pushers N (clients per worker that push; the others pop; default 1)] [--pop-claim-lease-ms N (default 2000)]
+                                        defaults with --workload queue: --workers 3 --keys 3; standalone nodes only
                         cluster mode (every replica a Redis Cluster): --cluster-shards S [--shard-replicas 0|1]
                         [--faults all|none|shard-wipe,shard-pause,shard-snapshot,shard-migrate,shard-failover]
           availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
@@ -76,6 +78,8 @@ public static class Program
                         ReadConsistency = Enum.Parse<Consistency>(options.GetValueOrDefault("r", "Quorum"), ignoreCase: true),
                         ReadFanOut = Enum.Parse<ReadFanOut>(options.GetValueOrDefault("read-fanout", "All"), ignoreCase: true),
                         MaxClockSkew = TimeSpan.FromMilliseconds(Int(options, "max-clock-skew-ms", 300_000)),
+                        QueuePushers = Int(options, "queue-pushers", 1),
+                        PopClaimLease = TimeSpan.FromMilliseconds(Int(options, "pop-claim-lease-ms", 10_000)),
                     });
                 case "run":
                 {
@@ -124,9 +128,28 @@ public static class Program
             throw new ArgumentException("--cluster-shards must be 1 or more, and --shard-replicas 0 or 1 with --cluster-shards");
         }
 
+        var workload = o.GetValueOrDefault("workload", "default");
+        if (workload is not ("default" or "queue"))
+        {
+            throw new ArgumentException("--workload must be default or queue");
+        }
+
+        if (workload == "queue" && shards > 0)
+        {
+            throw new ArgumentException("the queue workload runs on standalone nodes only (no --cluster-shards)");
+        }
+
         var faults = o.GetValueOrDefault("faults", "all");
+        var queue = workload == "queue";
         return CommonSettings(o) with
         {
+            Workload = workload,
+            // The queue's defaults: three processes (so pushers and poppers of several processes meet) and three queues
+            // (so the poppers contend).
+            Workers = Int(o, "workers", queue ? 3 : 2),
+            Keys = Int(o, "keys", queue ? 3 : 5),
+            QueuePushers = Int(o, "queue-pushers", 1),
+            PopClaimLease = TimeSpan.FromMilliseconds(Int(o, "pop-claim-lease-ms", 2000)),
             ClusterShards = shards,
             ShardReplicas = shardReplicas,
             Faults = shards > 0 ? FaultKind.ParseShard(faults, shardReplicas) : FaultKind.Parse(faults),

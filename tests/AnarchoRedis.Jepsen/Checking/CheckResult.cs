@@ -110,6 +110,46 @@ public sealed class CheckResult
     /// </summary>
     public AnomalyList KeyspaceDifferences { get; } = new();
 
+    /// <summary>The queue workload: an element returned by more than one ok pop (one per element, naming every pop).</summary>
+    public AnomalyList QueueDuplicates { get; } = new();
+
+    /// <summary>
+    /// The queue workload: an acknowledged push whose element no ok pop returned and some node does not hold at the end,
+    /// beyond what the indeterminate pops of its queue may have consumed (one per element).
+    /// </summary>
+    public AnomalyList QueueLost { get; } = new();
+
+    /// <summary>
+    /// The queue workload: acknowledged pushes neither popped nor held at the end that an indeterminate pop of the same
+    /// queue may have consumed (at most one element per such pop, and only a pop that had not completed before the push
+    /// began): informational, not part of the verdict. An exactly-once pop that fails after its take began may have
+    /// removed the element without returning it.
+    /// </summary>
+    public AnomalyList QueuePossiblyConsumed { get; } = new();
+
+    /// <summary>The queue workload: an ok pop returned an element no push of that queue invoked, whose push definitely failed, or which was pushed only after the pop completed.</summary>
+    public AnomalyList QueuePoppedNeverPushed { get; } = new();
+
+    /// <summary>The queue workload: an element an ok pop returned that a node still holds at the end (one per element and node).</summary>
+    public AnomalyList QueuePoppedStillHeld { get; } = new();
+
+    /// <summary>The queue workload: a node's queue holds an element no push of that queue invoked, whose push definitely failed, or holds it twice.</summary>
+    public AnomalyList QueueUnexpectedElements { get; } = new();
+
+    public long QueuePushesAcknowledged { get; set; }
+
+    /// <summary>Ok pops that returned an element.</summary>
+    public long QueuePops { get; set; }
+
+    /// <summary>Ok pops that returned nothing (nothing claimable).</summary>
+    public long QueueEmptyPops { get; set; }
+
+    /// <summary>Pops that ended indeterminate (info: they may have removed an element without returning it).</summary>
+    public long QueueIndeterminatePops { get; set; }
+
+    /// <summary>Distinct elements some node's queue holds at the end.</summary>
+    public long QueueElementsLeft { get; set; }
+
     public Dictionary<string, OutcomeCounts> Operations { get; } = new();
 
     public Dictionary<string, OutcomeCounts> OperationsDuringFaults { get; } = new();
@@ -144,5 +184,6 @@ public sealed class CheckResult
         LostRegisterWrites.Count == 0 && ResurrectedDeletes.Count == 0 && UnexpectedRegisterValues.Count == 0 &&
         ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0) &&
         ResurrectedElements.Count == 0 && ExpiryMismatches.Count == 0 && VanishedValues.Count == 0 && ExpiredReads.Count == 0 && InvisibleWrites.Count == 0 &&
-        SlotEpochsNotReady.Count == 0 && KeyspaceDifferences.Count == 0;
+        SlotEpochsNotReady.Count == 0 && KeyspaceDifferences.Count == 0 &&
+        QueueDuplicates.Count == 0 && QueueLost.Count == 0 && QueuePoppedNeverPushed.Count == 0 && QueuePoppedStillHeld.Count == 0 && QueueUnexpectedElements.Count == 0;
 }

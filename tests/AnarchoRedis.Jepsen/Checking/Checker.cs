@@ -33,6 +33,7 @@ public static class Checker
         CheckReplicas(nodes, result);
         CheckReads(history, lists, clockAheadMs, result);
         CheckInvisibleWrites(history, maxClockSkew ?? TimeSpan.FromMinutes(5), faults ?? [], result);
+        QueueCheck.Check(history, nodes, result);
         return result;
     }
 

@@ -96,6 +96,7 @@ public static class NodeReader
         await using var client = await AnarchoRedisClient.ConnectAsync(options, cancellationToken: cancellationToken);
         var registers = client.GetValueStore(ReplicatedTypes.Register);
         var lists = client.GetListStore(ReplicatedTypes.Element);
+        var queues = client.GetListStore(ReplicatedTypes.QueueItem);
         var one = new ReadOptions { Consistency = Consistency.One, ReadRepair = ReadRepairMode.Off };
 
         var snapshot = new NodeSnapshot { Name = name };
@@ -141,7 +142,7 @@ public static class NodeReader
             var dataKey = DataKeyOf(key);
             try
             {
-                await DecodeAsync(snapshot, db, redisKey, dataKey, registers, lists, one, cancellationToken);
+                await DecodeAsync(snapshot, db, redisKey, dataKey, registers, lists, queues, one, cancellationToken);
             }
             catch (AnarchoRedisException e)
             {
@@ -157,6 +158,7 @@ public static class NodeReader
             Name = snapshot.Name,
             Registers = snapshot.Registers,
             Lists = snapshot.Lists,
+            Queues = snapshot.Queues,
             ListExpiry = snapshot.ListExpiry,
             Dump = snapshot.Dump,
             SlotDump = snapshot.SlotDump,
@@ -171,7 +173,7 @@ public static class NodeReader
         return x == -2 ? null : x;
     }
 
-    private static async Task DecodeAsync(NodeSnapshot snapshot, IDatabase db, RedisKey redisKey, string dataKey, ReplicatedValueStore<Models.Register> registers, ReplicatedListStore<Models.Element> lists, ReadOptions one, CancellationToken cancellationToken)
+    private static async Task DecodeAsync(NodeSnapshot snapshot, IDatabase db, RedisKey redisKey, string dataKey, ReplicatedValueStore<Models.Register> registers, ReplicatedListStore<Models.Element> lists, ReplicatedListStore<Models.QueueItem> queues, ReadOptions one, CancellationToken cancellationToken)
     {
         {
             var meta = await db.HashGetAsync(redisKey, ["v", "t", "k"]);
@@ -195,6 +197,11 @@ public static class NodeReader
                 {
                     snapshot.ListExpiry[dataKey] = expiry;
                 }
+            }
+            else if (dataKey.StartsWith("jepsen:queue:", StringComparison.Ordinal))
+            {
+                var items = await queues.RangeAsync(dataKey, 0, -1, one, cancellationToken);
+                snapshot.Queues[dataKey] = items.Select(i => i.Value).ToList();
             }
         }
     }

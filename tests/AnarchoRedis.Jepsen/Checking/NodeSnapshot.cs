@@ -19,6 +19,9 @@ public sealed class NodeSnapshot
     /// <summary>List key → the live elements in the node's order.</summary>
     public Dictionary<string, List<string>> Lists { get; init; } = new();
 
+    /// <summary>Queue key (the <c>queue</c> workload's lists, <c>jepsen:queue:*</c>) → the live elements in the node's order.</summary>
+    public Dictionary<string, List<string>> Queues { get; init; } = new();
+
     /// <summary>List key → the data key's absolute expiry, Unix ms (-1: none); only lists whose data key exists.</summary>
     public Dictionary<string, long> ListExpiry { get; init; } = new();
 

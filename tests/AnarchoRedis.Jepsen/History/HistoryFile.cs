@@ -91,7 +91,7 @@ public sealed class HistoryFile : IDisposable
         foreach (var (id, invoke) in invokes)
         {
             completions.TryGetValue(id, out var done);
-            var isRead = invoke.F is OpFunction.Read or OpFunction.ReadList;
+            var isRead = invoke.F is OpFunction.Read or OpFunction.ReadList or OpFunction.QueuePop;
             result.Add(new Operation
             {
                 Id = invoke.Id,

@@ -30,6 +30,15 @@ public enum OpFunction
 
     /// <summary>Delete a whole list (a watermark: every element at or below the delete's version goes; later pushes start a new list).</summary>
     DeleteList,
+
+    /// <summary>The <c>queue</c> workload: push a unique element onto a queue (left or right).</summary>
+    QueuePush,
+
+    /// <summary>
+    /// The <c>queue</c> workload: an exactly-once pop (<c>PopLeftOnceAsync</c> / <c>PopRightOnceAsync</c>) from the side
+    /// given; an ok one carries the element it returned, or none (nothing claimable).
+    /// </summary>
+    QueuePop,
 }
 
 /// <summary>One line of a history: the invocation or the completion of an operation.</summary>
@@ -68,10 +77,10 @@ public sealed record OpEvent
 
     public string Key { get; init; } = string.Empty;
 
-    /// <summary>The element appended or the value written; for a completed read, the value read (null: absent).</summary>
+    /// <summary>The element appended or the value written; for a completed read, the value read (null: absent); for a completed pop, the element popped (null: none).</summary>
     public string? Value { get; init; }
 
-    /// <summary><c>L</c> or <c>R</c> for appends.</summary>
+    /// <summary><c>L</c> or <c>R</c> for appends, queue pushes and pops.</summary>
     public string? Side { get; init; }
 
     /// <summary>The version of an ok write (from its WriteResult) or of the value an ok read returned.</summary>

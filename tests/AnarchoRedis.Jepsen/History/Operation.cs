@@ -31,7 +31,7 @@ public sealed record Operation
     /// <summary>For an ok write or delete, its version; for an ok read, the version read (null when absent).</summary>
     public ReplicatedVersion? Version { get; init; }
 
-    /// <summary>For an ok register read, the value read (null: absent).</summary>
+    /// <summary>For an ok register read, the value read (null: absent); for an ok queue pop, the element popped (null: none).</summary>
     public string? ReadValue { get; init; }
 
     /// <summary>For an ok list read, the elements.</summary>

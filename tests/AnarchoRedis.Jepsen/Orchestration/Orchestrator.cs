@@ -82,7 +82,15 @@ public static class Orchestrator
             ReadFanOut = settings.ReadFanOut,
             MaxClockSkew = maxClockSkew,
             HistoryPath = Path.Combine(folder, $"history-p{p}.jsonl"),
+            Mix = settings.Workload == "queue" ? "queue" : "default",
+            QueuePushers = settings.QueuePushers,
+            PopClaimLease = settings.PopClaimLease,
         }, cancellationToken);
+        if (settings.Workload == "queue")
+        {
+            notes.Add($"queue workload: {settings.QueuePushers} pusher(s) and {settings.Clients - settings.QueuePushers} popper(s) (exactly-once pops) per worker process on {settings.Keys} queue(s), PopClaimLease {settings.PopClaimLease.TotalSeconds:0.#} s; after the workers stopped the run waited until no node held a claims hash (anrcho_claim:*) before the final pass, so the replicas are compared with their claims expired");
+        }
+
         if (clusterMode)
         {
             log($"3 replicas, each a Redis Cluster of {settings.ClusterShards} shards ({cluster.Nodes.Count} redis-servers): {string.Join("; ", cluster.Replicas.Select(r => string.Join(" ", r.Shards.Select(sh => sh.ToString()))))}");
@@ -110,6 +118,13 @@ public static class Orchestrator
         await cluster.HealAsync(CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
         await workers.StopAsync(TimeSpan.FromSeconds(30));
+        if (settings.Workload == "queue")
+        {
+            // Claims are per node (which popper claimed what there) and expire with their lease, by the claimant's clock:
+            // a clock-jumped client's lease ends up to twice MaxClockSkew later.
+            await WaitForClaimsToExpireAsync(cluster, settings.PopClaimLease + maxClockSkew * 2 + TimeSpan.FromSeconds(5), log);
+        }
+
         var passes = new List<PassSummary>(shardNemesis?.Passes ?? nemesis!.Passes) { await PassAsync(runner, "final", log, CancellationToken.None) };
 
         var nodes = new List<NodeSnapshot>();
@@ -146,6 +161,7 @@ public static class Orchestrator
             Keys = settings.Keys,
             NodeTimeoutMs = (int)settings.NodeTimeout.TotalMilliseconds,
             FaultKinds = settings.Faults,
+            Workload = settings.Workload,
             Check = check,
             Consistency = $"W={settings.WriteConsistency} R={settings.ReadConsistency} of N=3, reads sent to {(settings.ReadFanOut == ReadFanOut.All ? "all nodes" : "R nodes (hedged)")}",
             ClusterShards = settings.ClusterShards,
@@ -191,6 +207,34 @@ public static class Orchestrator
             File.WriteAllLines(differencesPath, differences.SelectMany(d => d.ByNode.Select(n => $"{d.Key} {n.Node}: {n.Text ?? "absent"}").Append(string.Empty)));
             log($"differing keys in full: {differencesPath}");
         }
+    }
+
+    /// <summary>Polls every node directly until none holds a claims hash (<c>anrcho_claim:*</c>), up to <paramref name="limit"/>.</summary>
+    private static async Task WaitForClaimsToExpireAsync(LocalCluster cluster, TimeSpan limit, Action<string> log)
+    {
+        var clock = Stopwatch.StartNew();
+        var left = 0;
+        do
+        {
+            left = 0;
+            foreach (var node in cluster.Nodes)
+            {
+                await foreach (var _ in node.Server.KeysAsync(pattern: new AnarchoRedisOptions().ListClaimPrefix + "*", pageSize: 1000))
+                {
+                    left++;
+                }
+            }
+
+            if (left == 0)
+            {
+                break;
+            }
+
+            await Task.Delay(250, CancellationToken.None);
+        }
+        while (clock.Elapsed < limit);
+
+        log($"claims hashes left after {clock.Elapsed.TotalSeconds:0.0} s: {left}");
     }
 
     /// <summary>The data keys the workload writes now: every register, and the lists of the current generation.</summary>

@@ -9,6 +9,22 @@ public sealed record RunSettings
 {
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// <c>default</c>: appends, list reads, removes, trims, list deletes, register writes, deletes and reads.
+    /// <c>queue</c>: pushes of unique elements onto <see cref="Keys"/> queues and exactly-once pops of them, judged by
+    /// the queue rules (Checking/QueueCheck.cs); the other checks see nothing of it.
+    /// </summary>
+    public string Workload { get; init; } = "default";
+
+    /// <summary>The queue workload: how many clients of each worker process push (the others pop).</summary>
+    public int QueuePushers { get; init; } = 1;
+
+    /// <summary>
+    /// The queue workload: every client's PopClaimLease (short, so the claims of a popper stopped between claim and take
+    /// lapse soon; the final phase waits until every claims hash has expired before it reads the nodes).
+    /// </summary>
+    public TimeSpan PopClaimLease { get; init; } = TimeSpan.FromSeconds(2);
+
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(30);
 
     public int Workers { get; init; } = 2;

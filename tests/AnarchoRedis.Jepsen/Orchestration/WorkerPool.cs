@@ -91,6 +91,7 @@ public sealed class WorkerPool : IAsyncDisposable
             "--node-timeout-ms", I((long)s.NodeTimeout.TotalMilliseconds), "--mix", s.Mix, "--history", s.HistoryPath,
             "--w", s.WriteConsistency.ToString(), "--r", s.ReadConsistency.ToString(),
             "--read-fanout", s.ReadFanOut.ToString(), "--max-clock-skew-ms", I((long)s.MaxClockSkew.TotalMilliseconds),
+            "--queue-pushers", I(s.QueuePushers), "--pop-claim-lease-ms", I((long)s.PopClaimLease.TotalMilliseconds),
         })
         {
             info.ArgumentList.Add(arg);

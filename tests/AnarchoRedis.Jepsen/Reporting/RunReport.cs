@@ -28,6 +28,9 @@ public sealed class RunReport
 
     public required IReadOnlyList<string> FaultKinds { get; init; }
 
+    /// <summary><c>default</c> or <c>queue</c> (RunSettings.Workload).</summary>
+    public string Workload { get; init; } = "default";
+
     public string Consistency { get; init; } = "W=Quorum R=Quorum of N=3";
 
     /// <summary>Cluster mode: shards per replica (0: every replica is one standalone redis-server).</summary>
@@ -54,7 +57,7 @@ public sealed class RunReport
     {
         var c = Check;
         var s = new StringBuilder();
-        s.AppendLine($"Jepsen-style check: seed {Seed}, {DurationSeconds:0} s, {Workers} worker processes x {ClientsPerWorker} clients, {Keys} keys, {Consistency}, node timeout {NodeTimeoutMs} ms");
+        s.AppendLine($"Jepsen-style check{(Workload == "default" ? string.Empty : $" ({Workload} workload)")}: seed {Seed}, {DurationSeconds:0} s, {Workers} worker processes x {ClientsPerWorker} clients, {Keys} keys, {Consistency}, node timeout {NodeTimeoutMs} ms");
         if (ClusterShards > 0)
         {
             s.AppendLine($"replicas: 3 Redis Clusters of {ClusterShards} shards each, {(ShardReplicas == 0 ? "a primary per shard" : "a primary and a replica per shard")}");
@@ -95,6 +98,17 @@ public sealed class RunReport
         Line(s, "values vanished before their expiry", c.VanishedValues);
         Line(s, "values read after their expiry", c.ExpiredReads);
         Line(s, "writes acknowledged below a version beyond MaxClockSkew", c.InvisibleWrites);
+        if (Workload == "queue")
+        {
+            s.AppendLine($"queue: pushes acknowledged {c.QueuePushesAcknowledged}; pops that returned an element {c.QueuePops}, found nothing {c.QueueEmptyPops}, indeterminate {c.QueueIndeterminatePops}; elements left in the queues {c.QueueElementsLeft}");
+            Line(s, "queue: elements popped twice (duplicates)", c.QueueDuplicates);
+            Line(s, "queue: acknowledged pushes lost", c.QueueLost);
+            Line(s, "queue: acknowledged pushes possibly consumed by an indeterminate pop (informational)", c.QueuePossiblyConsumed);
+            Line(s, "queue: popped but never pushed", c.QueuePoppedNeverPushed);
+            Line(s, "queue: popped but still held at the end", c.QueuePoppedStillHeld);
+            Line(s, "queue: held at the end but never pushed (or held twice)", c.QueueUnexpectedElements);
+        }
+
         if (ClusterShards > 0)
         {
             Line(s, "replicas with slot epochs not all ready", c.SlotEpochsNotReady);

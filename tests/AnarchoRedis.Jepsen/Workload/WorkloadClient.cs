@@ -24,6 +24,7 @@ public sealed class WorkloadClient : IAsyncDisposable
     private ServiceProvider _services;
     private IRegisterRepository _registers;
     private IElementListRepository _lists;
+    private IQueueItemListRepository _queues;
     private (int Id, string[] Elements) _lastRead = (-1, []);
     private long _seq;
     private int _renewRequests;
@@ -37,7 +38,7 @@ public sealed class WorkloadClient : IAsyncDisposable
         _clock = clock ?? new ShiftableTimeProvider();
         // Not HashCode.Combine: it is randomized per process, and the seed must replay the same operation choices.
         _random = new Random(unchecked((settings.Seed * 1_000_003) + (settings.Process * 1_009) + client));
-        (_services, _registers, _lists) = Build();
+        (_services, _registers, _lists, _queues) = Build();
     }
 
     /// <summary>The role of list and register ids: the workload uses times to live, trims and list deletes on some keys only, so the others keep the strictest checks.</summary>
@@ -48,7 +49,7 @@ public sealed class WorkloadClient : IAsyncDisposable
         _ => KeyRole.Plain,
     };
 
-    private (ServiceProvider, IRegisterRepository, IElementListRepository) Build()
+    private (ServiceProvider, IRegisterRepository, IElementListRepository, IQueueItemListRepository) Build()
     {
         var settings = _settings;
         var client = _client;
@@ -69,10 +70,11 @@ public sealed class WorkloadClient : IAsyncDisposable
             o.MaxClockSkew = settings.MaxClockSkew;
             // Distinct per client instance across processes, so every version names its writer.
             o.WriterId = (ulong)(((settings.Process + 1) << 16) | (client + 1));
+            o.PopClaimLease = settings.PopClaimLease;
             o.AntiEntropy.Enabled = false;
         }).AddAnarchoRedisJepsenRepositories();
         var provider = services.BuildServiceProvider();
-        return (provider, provider.GetRequiredService<IRegisterRepository>(), provider.GetRequiredService<IElementListRepository>());
+        return (provider, provider.GetRequiredService<IRegisterRepository>(), provider.GetRequiredService<IElementListRepository>(), provider.GetRequiredService<IQueueItemListRepository>());
     }
 
     /// <summary>
@@ -92,7 +94,7 @@ public sealed class WorkloadClient : IAsyncDisposable
         }
 
         await _services.DisposeAsync();
-        (_services, _registers, _lists) = Build();
+        (_services, _registers, _lists, _queues) = Build();
         Interlocked.Increment(ref _renewed);
         await WarmUpAsync(stop);
     }
@@ -130,6 +132,12 @@ public sealed class WorkloadClient : IAsyncDisposable
 
     private async Task RunOneAsync()
     {
+        if (_settings.Mix == "queue")
+        {
+            await (_client < _settings.QueuePushers ? QueuePushAsync() : QueuePopAsync());
+            return;
+        }
+
         var roll = _random.Next(100);
         if (_settings.Mix == "registers")
         {
@@ -222,6 +230,43 @@ public sealed class WorkloadClient : IAsyncDisposable
         });
     }
 
+    /// <summary>The <c>queue</c> mix's pushers: a unique element onto one of the queues, at either end.</summary>
+    private async Task QueuePushAsync()
+    {
+        var id = _random.Next(_settings.Keys);
+        var element = Unique();
+        var left = _random.Next(2) == 0;
+        await RecordAsync(OpFunction.QueuePush, QueueItemListRepository.FormatKey(id), element, left ? "L" : "R", null, async ct =>
+        {
+            var item = new QueueItem { Id = id, Value = element };
+            var result = left ? await _queues.PushLeftAsync(id, item, cancellationToken: ct) : await _queues.PushRightAsync(id, item, cancellationToken: ct);
+            return Done(version: result.Version);
+        });
+    }
+
+    /// <summary>
+    /// The <c>queue</c> mix's poppers: an exactly-once pop from either end of one of the queues, recorded with the element
+    /// it returned (the popper is the operation's process and client). A pop that found nothing claimable waits a few ms
+    /// before the next, so idle poppers do not spin.
+    /// </summary>
+    private async Task QueuePopAsync()
+    {
+        var id = _random.Next(_settings.Keys);
+        var left = _random.Next(2) == 0;
+        var popped = false;
+        await RecordAsync(OpFunction.QueuePop, QueueItemListRepository.FormatKey(id), null, left ? "L" : "R", null, async ct =>
+        {
+            var item = left ? await _queues.PopLeftOnceAsync(id, cancellationToken: ct) : await _queues.PopRightOnceAsync(id, cancellationToken: ct);
+            popped = item is not null;
+            return Done(value: item?.Value);
+        });
+
+        if (!popped)
+        {
+            await Task.Delay(_random.Next(2, 15));
+        }
+    }
+
     /// <summary>Removes an element this client appended lately, or one its last list read returned (another client's, maybe).</summary>
     private async Task RemoveAsync()
     {
@@ -269,6 +314,11 @@ public sealed class WorkloadClient : IAsyncDisposable
         }
         catch (QuorumNotReachedException e) when (!e.IsIndeterminate)
         {
+            completion = new OpEvent { Type = OpType.Fail, Error = Short(e) };
+        }
+        catch (PopContendedException e)
+        {
+            // An exactly-once pop whose claims split in every round: nothing was popped.
             completion = new OpEvent { Type = OpType.Fail, Error = Short(e) };
         }
         catch (Exception e)

@@ -30,7 +30,11 @@ public sealed record WorkloadSettings
     /// <summary>A client gives up waiting for one operation after this long and records it as indeterminate.</summary>
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary><c>default</c>: appends, list reads, register writes, deletes and reads; <c>registers</c>: register writes and reads, half each.</summary>
+    /// <summary>
+    /// <c>default</c>: appends, list reads, register writes, deletes and reads; <c>registers</c>: register writes and
+    /// reads, half each; <c>queue</c>: the first <see cref="QueuePushers"/> clients push unique elements onto the
+    /// <see cref="Keys"/> queues, the others pop them with the exactly-once pops.
+    /// </summary>
     public string Mix { get; init; } = "default";
 
     /// <summary>W and R of every client; Quorum (2 of 3) unless a run asks otherwise (a negative control: One/One loses writes).</summary>
@@ -46,6 +50,12 @@ public sealed record WorkloadSettings
     /// (4 s) blocks the keys it wrote for seconds, not minutes.
     /// </summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The <c>queue</c> mix: how many of the process' clients push (the others pop).</summary>
+    public int QueuePushers { get; init; } = 1;
+
+    /// <summary>PopClaimLease of every client: short in the <c>queue</c> mix, so a stopped popper's claim lapses soon.</summary>
+    public TimeSpan PopClaimLease { get; init; } = TimeSpan.FromSeconds(10);
 
     public required string HistoryPath { get; init; }
 }
