@@ -53,7 +53,7 @@ public sealed class ListScriptModelTests
                 used.Add(id);
                 var element = new ListElement(id, side, new byte[] { (byte)step, 0xC0 });
                 model = model.ApplyPush(element);
-                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(push, keys, ["tests.chat", id.ToString(), "0", "0", "0", element.ToEnvelope(), Hash(id)]))!;
+                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(push, keys, ["tests.chat", id.ToString(), "0", "0", "0", "0", element.ToEnvelope(), Hash(id)]))!;
                 Assert.Equal(0, (long)reply[0]);
             }
             else if (dice < 95 && used.Count > 0)
