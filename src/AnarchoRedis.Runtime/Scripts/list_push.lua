@@ -14,7 +14,7 @@
 -- {-3, detail} corrupt meta; {-4, kind, name} key belongs to another type; {-5, detail} data holds a non-envelope;
 -- {-6, type} tombstones are not a hash.
 
--- valid, newer, envelope, xor16, hex16, check and list_entry come from version_common.lua and list_common.lua, prepended when the script is loaded.
+-- valid, newer, envelope, xor16, hex16, check, list_entry and rewrite_list come from version_common.lua and list_common.lua, prepended when the script is loaded.
 
 local err, meta, len = check(ARGV[1])
 if err then return err end
@@ -92,8 +92,9 @@ end
 -- The cap (a capped list): keep the node's newest cap elements. Left pushes lie by descending id from the head and right
 -- pushes by ascending id up to the tail, so the newest are at the two ends: read cap + 1 from each end, walk both
 -- from the newest down, and everything from the (cap + 1)-th newest down is dead: the watermark rises to its id (no
--- tombstone), and the dead elements are the middle run between the kept heads and tails. Deterministic for a given
--- list; nodes that hold different elements may raise different floors, merged by max like any dv (see docs/lists.md).
+-- tombstone), and the dead elements are the middle run between the a kept lefts and the b kept rights. Deterministic
+-- for a given list; nodes that hold different elements may raise different floors, merged by max like any dv (see
+-- docs/lists.md).
 -- Anything that is not an envelope leaves the list untrimmed (the next read or pass reports and repairs it).
 local function cap(limit)
   local n = redis.call('LLEN', KEYS[1])
@@ -119,29 +120,24 @@ local function cap(limit)
   local floor, r = lefts[a + 1], rights[b + 1]
   if r and (not floor or newer(r, floor)) then floor = r end
   if not floor then return end
-  -- The digest: XOR out the dropped elements, or rehash the kept ones, whichever is fewer SHA-1s.
+  -- Only commands the documented ACL already grants (docs/security.md; no LTRIM): a few dropped elements are removed one
+  -- by one with LREM from their nearer end (a feed pushed at one side drops at an end: O(1) each), and the digest loses
+  -- their hashes; more dropped than kept, the kept ones are rewritten (DEL and RPUSH, O(cap)) and rehashed.
   local dropped = n - limit
   if dropped <= limit then
     local gone = redis.call('LRANGE', KEYS[1], a, n - b - 1)
-    for j = 1, #gone do h = xor16(h, string.sub(redis.sha1hex(string.sub(gone[j], 2, 33)), 1, 16)) end
+    for j = 1, #gone do
+      h = xor16(h, string.sub(redis.sha1hex(string.sub(gone[j], 2, 33)), 1, 16))
+      redis.call('LREM', KEYS[1], (a + j - 1) < n / 2 and 1 or -1, gone[j])
+    end
   else
+    local kept = {}
+    for j = 1, a do kept[#kept + 1] = head[j] end
+    for j = #tail - b + 1, #tail do kept[#kept + 1] = tail[j] end
+    rewrite_list(kept)
     h = '0000000000000000'
     for j = 1, a do h = xor16(h, string.sub(redis.sha1hex(lefts[j]), 1, 16)) end
     for j = 1, b do h = xor16(h, string.sub(redis.sha1hex(rights[j]), 1, 16)) end
-  end
-  if b == 0 then
-    redis.call('LTRIM', KEYS[1], 0, a - 1)
-  elseif a == 0 then
-    redis.call('LTRIM', KEYS[1], n - b, n - 1)
-  else
-    redis.call('LTRIM', KEYS[1], 0, a - 1)
-    -- The kept tail goes back in chunks (unpack has a stack limit).
-    local first = #tail - b + 1
-    while first <= #tail do
-      local last = math.min(first + 999, #tail)
-      redis.call('RPUSH', KEYS[1], unpack(tail, first, last))
-      first = last + 1
-    end
   end
   if dv == '0' or newer(floor, dv) then dv = floor end
 end
