@@ -406,7 +406,7 @@ internal static class Program
                         var keys = listWriteKeys[k];
                         var id = listVersions.NextVersion();
                         var version = id.ToString();
-                        RedisValue[] argv = [listTypeName, version, zero, zero, zero, ListEnvelope.Encode(id, ListSide.Left, listPayload), ListDigest.Format(ListDigest.ElementHash(id))];
+                        RedisValue[] argv = [listTypeName, version, zero, zero, zero, zero, ListEnvelope.Encode(id, ListSide.Left, listPayload), ListDigest.Format(ListDigest.ElementHash(id))];
                         return Fan((keys, argv), (node, s) => node.ScriptEvaluateAsync(listPushSha, s.keys, s.argv));
                     },
                     k =>

@@ -39,4 +39,11 @@ public sealed class ReplicatedListAttribute : Attribute
 
     /// <summary>Time to live of the whole list in seconds, renewed by each write; 0 (the default) means no expiry.</summary>
     public int TimeToLiveSeconds { get; set; }
+
+    /// <summary>
+    /// A capped list: every push keeps only the newest (highest-id) <see cref="MaxLength"/> elements, by raising the
+    /// list's floor, with no tombstone per dropped element. 0 (the default) means no cap. A push from a client whose
+    /// clock lags by more than the list's turnover is not among the newest and is dropped at once.
+    /// </summary>
+    public int MaxLength { get; set; }
 }

@@ -127,6 +127,10 @@ public sealed class DiagnosticTests
         AssertOnly("ANR012", "[ReplicatedList(\"log\", [|TimeToLiveSeconds = -1|])] public class Entry { }");
 
     [Fact]
+    public void ANR018_NegativeMaxLength() =>
+        AssertOnly("ANR018", "[ReplicatedList(\"log\", [|MaxLength = -1|])] public class Entry { }");
+
+    [Fact]
     public void ANR013_RepositoryNameTaken() =>
         AssertOnly("ANR013", "[ReplicatedKey(\"user:{Id}\")] public class [|User|] { public int Id { get; set; } } public class UserRepository { }");
 

@@ -171,7 +171,7 @@ public class OperationPathBenchmarks
     public bool BareListPush()
     {
         var id = _bareVersions.NextVersion();
-        RedisValue[] argv = [BareListType, id.ToString(), Zero, Zero, Zero, ListEnvelope.Encode(id, ListSide.Left, _workload.Payload), ListDigest.Format(ListDigest.ElementHash(id))];
+        RedisValue[] argv = [BareListType, id.ToString(), Zero, Zero, Zero, Zero, ListEnvelope.Encode(id, ListSide.Left, _workload.Payload), ListDigest.Format(ListDigest.ElementHash(id))];
         return Finish(Quorum.WhenAsync(
             2,
             _bare[0].EvaluateAsync(LuaScript.ListPush, _bareListWriteKeys, argv),

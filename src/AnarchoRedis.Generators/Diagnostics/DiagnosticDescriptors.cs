@@ -97,12 +97,17 @@ internal static class DiagnosticDescriptors
         "Generated repository names of two types collide",
         "The repositories generated for '{0}' and '{1}' would both declare '{2}'; rename one of the types");
 
+    public static readonly DiagnosticDescriptor NegativeMaxLength = Error(
+        "ANR018",
+        "Maximum length is negative",
+        "MaxLength of '{0}' is {1}; use a positive number of elements, or 0 for no cap");
+
     private static readonly Dictionary<string, DiagnosticDescriptor> ById = new[]
     {
         EmptyKeyTemplate, MalformedKeyTemplate, PlaceholderPropertyNotFound, UnsupportedPlaceholderType, DuplicatePlaceholder,
         OverlappingKeyTemplates, TypeNotTopLevel, GenericType, NotAConcreteClass, DuplicateRegistryName, EmptyRegistryName,
         NegativeTimeToLive, RepositoryNameTaken, UnknownConsistency, RuntimeNotReferenced, CatalogNameTaken,
-        RepositoryNamesCollide,
+        RepositoryNamesCollide, NegativeMaxLength,
     }.ToDictionary(d => d.Id);
 
     /// <summary>Every descriptor, for tests and for looking up a <see cref="Model.DiagnosticInfo"/>.</summary>

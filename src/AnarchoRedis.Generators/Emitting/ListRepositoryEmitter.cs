@@ -240,6 +240,15 @@ internal static class ListRepositoryEmitter
                 "The trim's version and the list's length after it.",
                 null),
             new ListMethod(
+                "TrimToNewestAsync",
+                ValueTask + "<" + ListWriteResult + ">",
+                "Keeps only the <paramref name=\"count\"/> newest elements (the highest ids, whatever side they were pushed at) by raising the list's floor: no tombstone is left per dropped element. A push older than the floor, from a client whose clock lags, is dropped on arrival.",
+                new[] { "long count" }.Concat(write),
+                new[] { "/// <param name=\"count\">How many of the newest elements to keep; 0 empties the list.</param>" }.Concat(writeDocs),
+                new[] { "count" }.Concat(passOn),
+                "The trim's version and the list's length after it; the version is zero when nothing had to be dropped.",
+                null),
+            new ListMethod(
                 "DeleteAsync",
                 ValueTask + "<global::AnarchoRedis.WriteResult>",
                 "Deletes the whole list under the key built from the key parts: every element pushed before the delete is gone on every node, and later pushes start a new list.",

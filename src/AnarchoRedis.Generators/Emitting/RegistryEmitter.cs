@@ -40,7 +40,12 @@ internal static class RegistryEmitter
             writer.WriteLine("(global::AnarchoRedis.Consistency)" + spec.WriteConsistency.ToString(CultureInfo.InvariantCulture) + ",");
             writer.WriteLine((spec.TimeToLiveSeconds > 0
                 ? "global::System.TimeSpan.FromSeconds(" + spec.TimeToLiveSeconds.ToString(CultureInfo.InvariantCulture) + ")"
-                : "null") + ");");
+                : "null") + (spec.MaxLength > 0 ? "," : ");"));
+            if (spec.MaxLength > 0)
+            {
+                // Only a capped list passes the argument, so uncapped descriptors read as before.
+                writer.WriteLine(spec.MaxLength.ToString(CultureInfo.InvariantCulture) + ");");
+            }
             writer.Unindent();
         }
 

@@ -23,6 +23,7 @@ internal enum ReplicatedTypeKind
 /// <param name="ReadConsistency">The attribute's ReadConsistency as a number.</param>
 /// <param name="WriteConsistency">The attribute's WriteConsistency as a number.</param>
 /// <param name="TimeToLiveSeconds">The attribute's TimeToLiveSeconds; 0 for none.</param>
+/// <param name="MaxLength">The list attribute's MaxLength; 0 for none (values have none).</param>
 internal sealed record ReplicatedTypeSpec(
     ReplicatedTypeKind Kind,
     string Namespace,
@@ -35,7 +36,8 @@ internal sealed record ReplicatedTypeSpec(
     EquatableArray<KeyPart> Parts,
     int ReadConsistency,
     int WriteConsistency,
-    int TimeToLiveSeconds)
+    int TimeToLiveSeconds,
+    int MaxLength = 0)
 {
     /// <summary>The generated repository class: <c>{T}Repository</c> for values, <c>{T}ListRepository</c> for lists.</summary>
     public string RepositoryName => Parsing.Naming.RepositoryClassName(TypeName, Kind);

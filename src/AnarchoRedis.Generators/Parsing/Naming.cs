@@ -11,7 +11,7 @@ internal static class Naming
 {
     // Parameters the generated methods already have, per repository kind; a key part must not shadow them.
     private static readonly HashSet<string> ReservedValueParameters = new() { "options", "cancellationToken", "value" };
-    private static readonly HashSet<string> ReservedListParameters = new() { "options", "cancellationToken", "item", "items", "start", "stop" };
+    private static readonly HashSet<string> ReservedListParameters = new() { "options", "cancellationToken", "item", "items", "start", "stop", "count" };
 
     // Members of the catalog class and of object: a descriptor property named like one would not compile or would hide it.
     private static readonly HashSet<string> ReservedCatalogMembers = new()

@@ -47,7 +47,7 @@ internal static class ReplicatedTypeParser
         CheckShape(type, fullName, anchors.Identifier, diagnostics);
 
         string? registryName = null;
-        int readConsistency = 0, writeConsistency = 0, timeToLive = 0;
+        int readConsistency = 0, writeConsistency = 0, timeToLive = 0, maxLength = 0;
         foreach (var named in attribute.NamedArguments)
         {
             var location = LocationInfo.From(ArgumentLocation(attributeSyntax, named.Key));
@@ -72,6 +72,14 @@ internal static class ReplicatedTypeParser
                     if (timeToLive < 0)
                     {
                         diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NegativeTimeToLive, location, fullName, timeToLive.ToString(CultureInfo.InvariantCulture)));
+                    }
+
+                    break;
+                case "MaxLength":
+                    maxLength = named.Value.Value is int cap ? cap : 0;
+                    if (maxLength < 0)
+                    {
+                        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NegativeMaxLength, location, fullName, maxLength.ToString(CultureInfo.InvariantCulture)));
                     }
 
                     break;
@@ -111,7 +119,8 @@ internal static class ReplicatedTypeParser
             parts.Select(p => p.Part).ToEquatableArray(),
             readConsistency,
             writeConsistency,
-            timeToLive);
+            timeToLive,
+            maxLength);
         return new TypeParseResult(spec, anchors, EquatableArray<DiagnosticInfo>.Empty);
     }
 

@@ -85,6 +85,30 @@ internal static class ListMerge
     }
 
     /// <summary>
+    /// The floor that keeps the <paramref name="count"/> newest (highest-id) of <paramref name="elements"/>: the id of the
+    /// newest element that does not make it (every id at or below it is dead once the list's watermark is raised to it),
+    /// or <see langword="null"/> when there are at most <paramref name="count"/> elements (nothing to drop).
+    /// </summary>
+    public static ReplicatedVersion? FloorKeepingNewest(IReadOnlyList<ListElement> elements, long count)
+    {
+        ArgumentNullException.ThrowIfNull(elements);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        if (elements.Count <= count)
+        {
+            return null;
+        }
+
+        var ids = new ReplicatedVersion[elements.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = elements[i].Id;
+        }
+
+        Array.Sort(ids);
+        return ids[ids.Length - 1 - (int)count];
+    }
+
+    /// <summary>
     /// Where <paramref name="element"/> goes in a canonical list (the index to insert before; the count to append),
     /// or -1 when its id is already there, on either side. O(log n).
     /// </summary>

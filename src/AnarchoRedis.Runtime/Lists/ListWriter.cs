@@ -31,22 +31,27 @@ internal sealed class ListWriter : Replicator
         _bursts = new ListWriteBursts();
     }
 
-    /// <summary>Pushes elements at one side; each gets its own id (a new version), in order.</summary>
-    public ValueTask<ListWriteResult> PushAsync(ReplicatedTypeDescriptor descriptor, string key, ListSide side, IReadOnlyList<byte[]> payloads, WriteOptions? options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Pushes elements at one side; each gets its own id (a new version), in order. With a <paramref name="maxLength"/>
+    /// (a capped list), each node keeps its newest <paramref name="maxLength"/> elements in the same script (list_push.lua).
+    /// </summary>
+    public ValueTask<ListWriteResult> PushAsync(ReplicatedTypeDescriptor descriptor, string key, ListSide side, IReadOnlyList<byte[]> payloads, WriteOptions? options, CancellationToken cancellationToken, int maxLength = 0)
     {
         var keys = _listKeys.WriteKeys(key);
         var required = RequiredForWrite(descriptor, options);
         var expiresAt = ExpiresAt(descriptor, options);
 
         var metaExpiresAt = MetaExpiresAt(expiresAt);
-        var args = new RedisValue[5 + (2 * payloads.Count)];
+        var args = new RedisValue[6 + (2 * payloads.Count)];
         var version = ReplicatedVersion.Zero;
         for (var i = 0; i < payloads.Count; i++)
         {
             version = _clock.Next();
-            args[5 + (2 * i)] = ListEnvelope.Encode(version, side, payloads[i]);
-            args[6 + (2 * i)] = ListDigest.Format(ListDigest.ElementHash(version));
+            args[6 + (2 * i)] = ListEnvelope.Encode(version, side, payloads[i]);
+            args[7 + (2 * i)] = ListDigest.Format(ListDigest.ElementHash(version));
         }
+
+        args[5] = maxLength;
 
         args[0] = descriptor.Name;
         args[1] = version.ToString();
@@ -55,7 +60,21 @@ internal sealed class ListWriter : Replicator
 
         // Due: a list whose meta key expires needs a visit then (its slot entry outlives it).
         args[4] = metaExpiresAt == 0 ? Zero : metaExpiresAt;
-        return ExecuteWriteAsync(side == ListSide.Left ? "lpush" : "rpush", key, descriptor.Name, LuaScript.ListPush, keys, args, version, required, cancellationToken);
+        return ExecuteWriteAsync(side == ListSide.Left ? "lpush" : "rpush", key, descriptor.Name, LuaScript.ListPush, keys, args, version, required, cancellationToken, maxLength);
+    }
+
+    /// <summary>
+    /// Raises the list's floor (its watermark dv) to <paramref name="floor"/>: every element with an id at or below it is
+    /// dead on every node, with no tombstone (list_delete.lua with the floor as D and the write's own version). A merge
+    /// left empty (<c>emptied</c>) makes the key's slot entry due when the emptied list may be dropped, as a delete does.
+    /// </summary>
+    public ValueTask<ListWriteResult> RaiseFloorAsync(string typeName, string key, ReplicatedVersion floor, bool emptied, int required, CancellationToken cancellationToken)
+    {
+        var keys = _listKeys.WriteKeys(key);
+        var version = _clock.Next();
+        RedisValue due = emptied ? version.Timestamp.ToUnixTimeMilliseconds() + GraceMs + 1 : Zero;
+        RedisValue[] args = [typeName, floor.ToString(), due, version.ToString()];
+        return ExecuteWriteAsync("ltrimnewest", key, typeName, LuaScript.ListDelete, keys, args, version, required, cancellationToken);
     }
 
     /// <summary>Removes elements by id (tombstoning every id on every node).</summary>
@@ -104,7 +123,8 @@ internal sealed class ListWriter : Replicator
         RedisValue[] args,
         ReplicatedVersion version,
         int required,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        int maxLength = 0)
     {
         var started = Stopwatch.GetTimestamp();
         using var span = StartSpan(operation, typeName, AnarchoRedisTracing.ListKind, required);
@@ -178,6 +198,15 @@ internal sealed class ListWriter : Replicator
                     length = merged.Count;
                     expectedCount = merged.Count;
                     expectedDigest = merged.Digest;
+                    if (maxLength > 0 && ListMerge.FloorKeepingNewest(merged.Elements, maxLength) is { } floor)
+                    {
+                        // A capped list whose nodes each kept their own newest elements (pushes that crossed): the merge
+                        // holds more than the cap. The floor computed from the merge keeps its newest, on every node.
+                        var trimmed = await RaiseFloorAsync(typeName, key, floor, emptied: false, required, cancellationToken).ConfigureAwait(false);
+                        length = trimmed.Length;
+                        expectedCount = trimmed.Length;
+                        expectedDigest = ListDigest.Of(merged.Elements.Where(e => e.Id > floor).Select(e => e.Id));
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -43,7 +43,7 @@ public sealed class ReplicatedListStore<T>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return _writer.PushAsync(Descriptor, key, ListSide.Left, [_codec.Encode(key, item)], options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Left, [_codec.Encode(key, item)], options, cancellationToken, MaxLength);
     }
 
     /// <summary>Pushes several elements at the head, like <c>LPUSH key a b c</c>: the last one ends first.</summary>
@@ -57,7 +57,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushLeftAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return _writer.PushAsync(Descriptor, key, ListSide.Left, Encode(key, items), options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Left, Encode(key, items), options, cancellationToken, MaxLength);
     }
 
     /// <summary>Pushes one element at the tail (like RPUSH).</summary>
@@ -72,7 +72,7 @@ public sealed class ReplicatedListStore<T>
     public ValueTask<ListWriteResult> PushRightAsync(string key, T item, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(item);
-        return _writer.PushAsync(Descriptor, key, ListSide.Right, [_codec.Encode(key, item)], options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Right, [_codec.Encode(key, item)], options, cancellationToken, MaxLength);
     }
 
     /// <summary>Pushes several elements at the tail, like <c>RPUSH key a b c</c>.</summary>
@@ -86,7 +86,7 @@ public sealed class ReplicatedListStore<T>
     /// <exception cref="ValueTooLargeException">A serialized element exceeds <see cref="AnarchoRedisOptions.MaxValueBytes"/>.</exception>
     public ValueTask<ListWriteResult> PushRightAsync(string key, IEnumerable<T> items, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
-        return _writer.PushAsync(Descriptor, key, ListSide.Right, Encode(key, items), options, cancellationToken);
+        return _writer.PushAsync(Descriptor, key, ListSide.Right, Encode(key, items), options, cancellationToken, MaxLength);
     }
 
     /// <summary>Reads elements <paramref name="start"/>..<paramref name="stop"/> with LRANGE index semantics (negative indexes count from the tail).</summary>
@@ -262,6 +262,57 @@ public sealed class ReplicatedListStore<T>
         }
     }
 
+    /// <summary>
+    /// Keeps only the <paramref name="count"/> newest elements (highest ids: ids are versions, so the most recently
+    /// pushed by the clocks of the pushing clients), whatever side they were pushed at. Unlike <see cref="TrimAsync"/>,
+    /// it leaves no tombstone per element: it raises the list's floor (its deleted-up-to watermark) to the id of the
+    /// newest element it drops, one field merged by max on every node.
+    /// </summary>
+    /// <remarks>
+    /// The floor is computed from a quorum read of the merged list (W answers). Pushes concurrent with the trim whose ids
+    /// are above the floor survive it. A push whose ids are at or below the floor arrives dead and is dropped on every
+    /// node: a client whose clock lags by more than the list's turnover pushes elements that are not among the newest.
+    /// When the list holds at most <paramref name="count"/> elements nothing is written: the result's
+    /// <see cref="ListWriteResult.Version"/> is <see cref="ReplicatedVersion.Zero"/> and its acknowledgement count is
+    /// the W answers the read merged.
+    /// </remarks>
+    /// <param name="key">The logical key.</param>
+    /// <param name="count">How many of the newest elements to keep; 0 empties the list (up to its newest element).</param>
+    /// <param name="options">Per-call options, or <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The trim's version and the list's length after it.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is negative.</exception>
+    /// <exception cref="QuorumNotReachedException">Fewer than W nodes answered the read that comes first (nothing was written: not indeterminate, and <see cref="QuorumNotReachedException.Operation"/> names the read), or acknowledged the floor (indeterminate when some applied or timed out; see <see cref="QuorumNotReachedException.IsIndeterminate"/>).</exception>
+    /// <exception cref="OperationCanceledException">The wait was cancelled after the write was sent: the outcome is indeterminate (the write may take effect, or have taken effect, on any node).</exception>
+    public async ValueTask<ListWriteResult> TrimToNewestAsync(string key, long count, WriteOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        using var span = AnarchoRedisTracing.StartCall("ltrimnewest", Descriptor.Name, AnarchoRedisTracing.ListKind);
+        try
+        {
+            var required = _writer.RequiredForWrite(Descriptor, options);
+            var merged = await _reader.ReadMergedAsync(Descriptor, key, required, cancellationToken).ConfigureAwait(false);
+            ListWriteResult result;
+            if (ListMerge.FloorKeepingNewest(merged.Elements, count) is { } floor)
+            {
+                result = await _writer.RaiseFloorAsync(Descriptor.Name, key, floor, emptied: count == 0, required, cancellationToken).ConfigureAwait(false);
+                span?.SetTag("anarchoredis.list.removed", merged.Count - count);
+            }
+            else
+            {
+                result = new ListWriteResult(ReplicatedVersion.Zero, merged.Count, required, required);
+                span?.SetTag("anarchoredis.list.removed", 0);
+            }
+
+            AnarchoRedisTracing.Outcome(span, "ok");
+            return result;
+        }
+        catch (Exception ex) when (AnarchoRedisTracing.Failed(span, ex))
+        {
+            throw; // Never reached: the filter records the failure on the span and declines.
+        }
+    }
+
     /// <summary>Deletes the whole list: every element pushed before the delete is gone on every node, later pushes start a new list.</summary>
     /// <param name="key">The logical key.</param>
     /// <param name="options">Per-call options, or <see langword="null"/>.</param>
@@ -306,6 +357,8 @@ public sealed class ReplicatedListStore<T>
         var element = await _popper.PopOnceAsync(Descriptor, key, side, _popper.QuorumFor(Descriptor, options), cancellationToken).ConfigureAwait(false);
         return element is { } popped ? Decode(key, popped) : default;
     }
+
+    private int MaxLength => Descriptor.MaxLength ?? 0;
 
     private List<byte[]> Encode(string key, IEnumerable<T> items)
     {

@@ -93,13 +93,30 @@ public sealed class ReplicatedListDescriptor<T> : ReplicatedTypeDescriptor
     /// <param name="readConsistency">The default read consistency.</param>
     /// <param name="writeConsistency">The default write consistency.</param>
     /// <param name="timeToLive">The default time to live, or <see langword="null"/>.</param>
+    /// <param name="maxLength">The cap of a capped list (every push keeps the newest <paramref name="maxLength"/> elements), or <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxLength"/> is zero or negative.</exception>
     public ReplicatedListDescriptor(
         string name,
         string keyTemplate,
         Consistency readConsistency = Consistency.Default,
         Consistency writeConsistency = Consistency.Default,
-        TimeSpan? timeToLive = null)
+        TimeSpan? timeToLive = null,
+        int? maxLength = null)
         : base(name, ReplicatedKind.List, keyTemplate, typeof(T), readConsistency, writeConsistency, timeToLive)
     {
+        if (maxLength is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxLength), maxLength, "A list's maximum length must be positive.");
+        }
+
+        MaxLength = maxLength;
     }
+
+    /// <summary>
+    /// The cap of a capped list, or <see langword="null"/> for none: every push keeps only the newest (highest-id)
+    /// <see cref="MaxLength"/> elements, by raising the list's floor rather than tombstoning elements
+    /// (<see cref="ReplicatedListStore{T}.TrimToNewestAsync"/>). A push from a client whose clock lags by more than the
+    /// list's turnover is not among the newest and is dropped at once.
+    /// </summary>
+    public int? MaxLength { get; }
 }

@@ -1,10 +1,12 @@
--- Delete of a whole list at version D: every element with an id at or below D goes, the meta key stays with
--- deleted-up-to = max(dv, D), so no stale replica brings them back. Element tombstones stay. Elements above D (pushes
+-- Delete of a whole list at version D, or a keep-newest trim's floor D: every element with an id at or below D goes,
+-- the meta key stays with deleted-up-to = max(dv, D), so no stale replica brings them back. Element tombstones stay. Elements above D (pushes
 -- concurrent with the delete) survive, and their digest is recomputed here (element hash = the first 16 hex digits of
 -- the SHA-1 of the id, as ListDigest.ElementHash).
 --
 -- KEYS[1] data   KEYS[2] meta   KEYS[3] element tombstones   KEYS[4] slot index, KEYS[5] slot digest (optional)
 -- ARGV[1] registry name   ARGV[2] delete version D   ARGV[3] due candidate for the key's slot entry, Unix ms or '0'
+-- ARGV[4] optional: the write's own version, when D is a floor rather than the write's version (a keep-newest trim,
+-- ReplicatedListStore.TrimToNewestAsync: D is the id of the newest element it drops; the meta version rises to ARGV[4])
 --
 -- Returns {0, count, digest, version}; errors as list_push.lua.
 -- valid, newer, envelope, xor16, hex16, check, list_entry and rewrite_list come from version_common.lua and list_common.lua,
@@ -34,8 +36,9 @@ end
 rewrite_list(survivors)
 local dv = meta[6] or '0'
 if dv == '0' or newer(D, dv) then dv = D end
-local version = meta[1] or D
-if newer(D, version) then version = D end
+local written = ARGV[4] or D
+local version = meta[1] or written
+if newer(written, version) then version = written end
 local c = redis.call('LLEN', KEYS[1])
 -- The expiry goes with the push that set it (xv): deleted with it when the delete covers it, else kept. (Not "when the
 -- list is left empty": a newer push whose elements were removed still holds the expiry on every node.)

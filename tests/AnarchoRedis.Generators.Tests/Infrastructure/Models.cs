@@ -116,7 +116,7 @@ internal static class Models
 
         public enum Priority { Low, High }
 
-        [ReplicatedList("jobs:{QueueId}:{Priority}:{Shard}:{Items}:{Start}", WriteConsistency = Consistency.All, TimeToLiveSeconds = 600)]
+        [ReplicatedList("jobs:{QueueId}:{Priority}:{Shard}:{Items}:{Start}", WriteConsistency = Consistency.All, TimeToLiveSeconds = 600, MaxLength = 100)]
         public sealed class Job
         {
             public Guid QueueId { get; set; }

@@ -33,7 +33,8 @@ namespace Samples.Models
             "jobs:{QueueId}:{Priority}:{Shard}:{Items}:{Start}",
             (global::AnarchoRedis.Consistency)0,
             (global::AnarchoRedis.Consistency)3,
-            global::System.TimeSpan.FromSeconds(600));
+            global::System.TimeSpan.FromSeconds(600),
+            100);
 
         /// <summary>The value descriptor of <see cref="global::Samples.Models.Lists.Room"/>, keys <c>room:{Id}</c>.</summary>
         public static global::AnarchoRedis.ReplicatedValueDescriptor<global::Samples.Models.Lists.Room> Room { get; } = new global::AnarchoRedis.ReplicatedValueDescriptor<global::Samples.Models.Lists.Room>(

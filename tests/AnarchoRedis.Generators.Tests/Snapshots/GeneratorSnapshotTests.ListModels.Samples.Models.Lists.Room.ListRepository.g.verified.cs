@@ -108,6 +108,14 @@ namespace Samples.Models.Lists
         /// <returns>The trim's version and the list's length after it.</returns>
         global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> TrimAsync(int id, long start, long stop, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
 
+        /// <summary>Keeps only the <paramref name="count"/> newest elements (the highest ids, whatever side they were pushed at) by raising the list's floor: no tombstone is left per dropped element. A push older than the floor, from a client whose clock lags, is dropped on arrival.</summary>
+        /// <param name="id">The key part <c>{Id}</c>.</param>
+        /// <param name="count">How many of the newest elements to keep; 0 empties the list.</param>
+        /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
+        /// <param name="cancellationToken">Cancels the wait; the write may still take effect.</param>
+        /// <returns>The trim's version and the list's length after it; the version is zero when nothing had to be dropped.</returns>
+        global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> TrimToNewestAsync(int id, long count, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default);
+
         /// <summary>Deletes the whole list under the key built from the key parts: every element pushed before the delete is gone on every node, and later pushes start a new list.</summary>
         /// <param name="id">The key part <c>{Id}</c>.</param>
         /// <param name="options">Per-call write options, or <see langword="null"/> for the type's defaults.</param>
@@ -192,6 +200,10 @@ namespace Samples.Models.Lists
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> TrimAsync(int id, long start, long stop, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
             _store.TrimAsync(FormatKey(id), start, stop, options, cancellationToken);
+
+        /// <inheritdoc />
+        public global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.ListWriteResult> TrimToNewestAsync(int id, long count, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>
+            _store.TrimToNewestAsync(FormatKey(id), count, options, cancellationToken);
 
         /// <inheritdoc />
         public global::System.Threading.Tasks.ValueTask<global::AnarchoRedis.WriteResult> DeleteAsync(int id, global::AnarchoRedis.WriteOptions? options = null, global::System.Threading.CancellationToken cancellationToken = default) =>

@@ -51,7 +51,7 @@ public sealed class LatePushTests
     private static async Task<RedisResult[]> PushAsync(IDatabase db, string key, IEnumerable<(char Side, long Id)> elements)
     {
         RedisKey[] keys = [key, RedisCluster.MetaKeyOf(key), ListTestHelpers.TombstoneKeyOf(key)];
-        var args = new List<RedisValue> { Name, Id(1_000_000).ToString(), "0", "0", "0" };
+        var args = new List<RedisValue> { Name, Id(1_000_000).ToString(), "0", "0", "0", "0" };
         foreach (var (side, id) in elements)
         {
             args.Add(ListEnvelope.Encode(Id(id), side == 'L' ? ListSide.Left : ListSide.Right, Payload));

@@ -196,7 +196,7 @@ public sealed class ListReplicationTests
         {
             var id = ((string)envelope!).Substring(1, 32);
             var hash = ListDigest.Format(ListDigest.ElementHash(ReplicatedVersion.Parse(id)));
-            var result = (RedisResult[])(await cluster[0].Db.ScriptEvaluateAsync(script, ListTestHelpers.KeysOf(key), ["tests.chat", meta["v"], "0", "0", "0", envelope, hash]))!;
+            var result = (RedisResult[])(await cluster[0].Db.ScriptEvaluateAsync(script, ListTestHelpers.KeysOf(key), ["tests.chat", meta["v"], "0", "0", "0", "0", envelope, hash]))!;
             Assert.Equal(0, (long)result[0]);
             Assert.Equal(3, (long)result[1]);
             Assert.Equal(meta["h"], (string?)result[2]);

@@ -53,7 +53,15 @@ public sealed class ListScriptModelTests
                 used.Add(id);
                 var element = new ListElement(id, side, new byte[] { (byte)step, 0xC0 });
                 model = model.ApplyPush(element);
-                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(push, keys, ["tests.chat", id.ToString(), "0", "0", "0", element.ToEnvelope(), Hash(id)]))!;
+
+                // Now and then a capped push (MaxLength): the node keeps its newest cap elements by raising dv.
+                var cap = random.Next(4) == 0 ? random.Next(1, 7) : 0;
+                if (cap > 0 && ListMerge.FloorKeepingNewest(model.Elements, cap) is { } floor)
+                {
+                    model = model.ApplyDelete(floor);
+                }
+
+                var reply = (RedisResult[])(await db.ScriptEvaluateAsync(push, keys, ["tests.chat", id.ToString(), "0", "0", "0", cap, element.ToEnvelope(), Hash(id)]))!;
                 Assert.Equal(0, (long)reply[0]);
             }
             else if (dice < 95 && used.Count > 0)
