@@ -100,4 +100,42 @@ public sealed class ListReplaceSafetyTests
         Assert.Equal("1", meta["c"]);
         Assert.Equal(Hash(other), meta["h"]);
     }
+
+    /// <summary>
+    /// A busy list changes between the repair's read and its replace on every pass (a Jepsen queue run: passes after a
+    /// wipe never came clean, so the wiped node never became ready). The replace no longer gives up: it merges the merge
+    /// with what the node holds now, so the node keeps the push it took meanwhile and gets the elements it lacked.
+    /// </summary>
+    [Fact]
+    public async Task A_replace_onto_a_node_that_took_a_push_since_the_read_keeps_that_push_and_adds_the_merge()
+    {
+        await using var cluster = await RedisCluster.StartAsync(1);
+        var db = cluster[0].Db;
+        const string key = "chat:race-busy";
+        var keys = ListTestHelpers.KeysOf(key);
+        var push = ListTestHelpers.Script("list_push");
+        var a = new ListElement(new ReplicatedVersion(0x0000_0100_0000_0001UL, 0xA1UL), ListSide.Right, new byte[] { 0xA1, 0x61 });
+        var x = new ListElement(new ReplicatedVersion(0x0000_0100_0000_0002UL, 0xA2UL), ListSide.Right, new byte[] { 0xA1, 0x78 });
+        var b = new ListElement(new ReplicatedVersion(0x0000_0100_0000_0003UL, 0xA3UL), ListSide.Right, new byte[] { 0xA1, 0x62 });
+        var head = new ListElement(new ReplicatedVersion(0x0000_0100_0000_0004UL, 0xA4UL), ListSide.Left, new byte[] { 0xA1, 0x68 });
+
+        // The repair read this node holding {a}; the merge with another node is {a, x}. Then pushes b (right) and head
+        // (left) land here before the replace.
+        await db.ScriptEvaluateAsync(push, keys, [TypeName, a.Id.ToString(), "0", "0", "0", "0", a.ToEnvelope(), Hash(a.Id)]);
+        await db.ScriptEvaluateAsync(push, keys, [TypeName, b.Id.ToString(), "0", "0", "0", "0", b.ToEnvelope(), Hash(b.Id)]);
+        await db.ScriptEvaluateAsync(push, keys, [TypeName, head.Id.ToString(), "0", "0", "0", "0", head.ToEnvelope(), Hash(head.Id)]);
+        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(
+            ListTestHelpers.Script("list_replace"),
+            keys,
+            [TypeName, 1, Hash(a.Id), x.Id.ToString(), "0", "0", "0", 2, ListDigest.Format(ListDigest.Of([a.Id, x.Id])), "0", x.Id.ToString(), "0", "0", 2, a.ToEnvelope(), x.ToEnvelope()]))!;
+
+        Assert.Equal(0, (long)reply[0]);
+        Assert.Equal(4, (long)reply[1]);
+        var expected = new[] { head, a, x, b }.Select(e => Convert.ToHexString(e.ToEnvelope())).ToArray();
+        Assert.Equal(expected, (await db.ListRangeAsync(key)).Select(v => Convert.ToHexString((byte[])v!)).ToArray());
+        var meta = await cluster.MetaAsync(0, key);
+        Assert.Equal("4", meta["c"]);
+        Assert.Equal(ListDigest.Format(ListDigest.Of([head.Id, a.Id, x.Id, b.Id])), meta["h"]);
+        Assert.Equal((string)reply[2]!, meta["h"]);
+    }
 }
