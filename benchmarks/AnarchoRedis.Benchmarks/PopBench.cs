@@ -79,6 +79,7 @@ internal static class PopBench
     private const int Retries = 0;
     private const int Contended = 1;
     private const int Empty = 2;
+    private const int Removed = 3;
 
     private static long Counter(CaseResult result, int index) => result.Counters.Length > index ? result.Counters[index] : 0;
 
@@ -91,7 +92,8 @@ internal static class PopBench
         var store = client.GetListStore(new ReplicatedListDescriptor<BenchValue>("bench.list", "pop:{Id}"));
         using var retries = new PopRetryCounter();
         long contended = 0, empty = 0;
-        long[] Counters() => [retries.Value, Interlocked.Read(ref contended), Interlocked.Read(ref empty)];
+        // The list's length on the first node (negated: the delta is what was removed; the data key is the list's key).
+        Func<long[]> Counters(RedisKey list) => () => [retries.Value, Interlocked.Read(ref contended), Interlocked.Read(ref empty), -db[0].ListLength(list)];
 
         async Task<(long Calls, long Usec)> ScriptStatsAsync()
         {
@@ -139,7 +141,7 @@ internal static class PopBench
 
                     row.Started(fill);
                     Console.Error.Write(" LPOP…");
-                    await driver.RunAsync(row.Result, _ => Fan(db, q, key, static (node, key) => node.ListLeftPopAsync(key)), Counters);
+                    await driver.RunAsync(row.Result, _ => Fan(db, q, key, static (node, key) => node.ListLeftPopAsync(key)), Counters(key));
                     var left = new long[n];
                     for (var i = 0; i < n; i++)
                     {
@@ -203,7 +205,7 @@ internal static class PopBench
                         }
 
                         return popped;
-                    }, Counters);
+                    }, Counters(key));
                     var left = await store.LengthAsync(key, ReadOptions.All);
                     row.Ended(left);
                     await store.DeleteAsync(key, WriteOptions.All);
@@ -245,14 +247,16 @@ internal static class PopBench
         var inv = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
         text.AppendLine().AppendLine("### Pops").AppendLine();
-        text.AppendLine("| case | op | pops | claim rounds retried | retried per pop | PopContendedException | empty pops | list length at row start | fewest left at row end |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("Elements removed per pop: the first node's list length at the start of the measured window minus at its end, over the pops that returned an element in it (below 1: pops returned the same element; exact to the pops in flight at either end).").AppendLine();
+        text.AppendLine("| case | op | pops | elements removed per pop | claim rounds retried | retried per pop | PopContendedException | empty pops | list length at row start | fewest left at row end |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
             var r = row.Result;
             var retried = Counter(r, Retries);
             var perPop = r.Operations == 0 ? 0 : (double)retried / r.Operations;
-            text.AppendLine(inv, $"| {r.Group} | {r.Operation} | {r.Operations:N0} | {retried:N0} | {perPop:0.000} | {Counter(r, Contended):N0} | {Counter(r, Empty):N0} | {row.StartLength:N0} | {row.FewestLeft:N0}{(row.RanDry ? " (ran dry)" : string.Empty)} |");
+            var removed = r.Operations == 0 ? 0 : (double)Counter(r, Removed) / r.Operations;
+            text.AppendLine(inv, $"| {r.Group} | {r.Operation} | {r.Operations:N0} | {removed:0.00} | {retried:N0} | {perPop:0.000} | {Counter(r, Contended):N0} | {Counter(r, Empty):N0} | {row.StartLength:N0} | {row.FewestLeft:N0}{(row.RanDry ? " (ran dry)" : string.Empty)} |");
         }
 
         var ratios = new List<string>();
