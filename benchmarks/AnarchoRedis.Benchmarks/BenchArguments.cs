@@ -64,7 +64,7 @@ internal sealed record BenchArguments
                               with every --pop-poppers count of concurrent poppers; --cases pop-raw,pop-sdk,pop-once
                               picks among them; the other options apply (--inflight is replaced by --pop-poppers)
           --pop-poppers LIST  concurrent poppers per row (default 1,8)
-          --pop-length N      elements in the SDK's list at the start of every row (default 2000; a removal reads the
+          --pop-length N      elements in the SDK's list at the start of every row (default 5000; a removal reads the
                               whole list, so the SDK rows' cost depends on it); the LPOP list gets as many as the row
                               needs (at least 300,000 the first round)
         """;
@@ -139,7 +139,7 @@ internal sealed record BenchArguments
 
     public IReadOnlyList<int> PopPoppers { get; init; } = [1, 8];
 
-    public int PopLength { get; init; } = 2_000;
+    public int PopLength { get; init; } = 5_000;
 
     public bool Runs(string selector) => Cases.Contains(selector);
 
