@@ -57,9 +57,19 @@ internal sealed record BenchArguments
                               and the SDK (W=R=2); on standalone nodes also the SDK not coalesced (MaxBatchSize = 1).
                               --cases plain,sdk,sdk-nobatch picks among them; the other options apply
           --scale-shards LIST shards per replica of the cluster setups (default 1,2,3)
+
+        Exactly-once pops (instead of the cases above; issue 18):
+          --pops              one list popped from the left on 3 standalone redis-servers, refilled before every row:
+                              a plain LPOP fan-out (2 of 3), the SDK's PopLeftAsync and PopLeftOnceAsync (W = 2), each
+                              with every --pop-poppers count of concurrent poppers; --cases pop-raw,pop-sdk,pop-once
+                              picks among them; the other options apply (--inflight is replaced by --pop-poppers)
+          --pop-poppers LIST  concurrent poppers per row (default 1,8)
+          --pop-length N      elements in the SDK's list at the start of every row (default 5000; a removal reads the
+                              whole list, so the SDK rows' cost depends on it); the LPOP list gets as many as the row
+                              needs (at least 300,000 the first round)
         """;
 
-    private static readonly string[] AllCases = ["raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nobatch", "sdk-nodigest", "sdk-one", "sdk-all", "sdk-r", "sdk-one-r", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest", "list-sdk-one", "list-sdk-all", "list-sdk-r", "list-sdk-one-r"];
+    private static readonly string[] AllCases = ["pop-raw", "pop-sdk", "pop-once", "raw", "plain", "bare", "bare-nodigest", "minimal", "sdk", "sdk-nobatch", "sdk-nodigest", "sdk-one", "sdk-all", "sdk-r", "sdk-one-r", "list-raw", "list-bare", "list-bare-nodigest", "list-sdk", "list-sdk-nodigest", "list-sdk-one", "list-sdk-all", "list-sdk-r", "list-sdk-one-r"];
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -124,6 +134,13 @@ internal sealed record BenchArguments
 
     public IReadOnlyList<int> ScaleShards { get; init; } = [1, 2, 3];
 
+    /// <summary>The exactly-once pops mode (<see cref="PopBench"/>).</summary>
+    public bool Pops { get; init; }
+
+    public IReadOnlyList<int> PopPoppers { get; init; } = [1, 8];
+
+    public int PopLength { get; init; } = 5_000;
+
     public bool Runs(string selector) => Cases.Contains(selector);
 
     public static bool TryParse(string[] args, [NotNullWhen(true)] out BenchArguments? parsed, out string? error)
@@ -175,6 +192,12 @@ internal sealed record BenchArguments
             if (name == "--scale")
             {
                 result = result with { Scale = true };
+                continue;
+            }
+
+            if (name == "--pops")
+            {
+                result = result with { Pops = true };
                 continue;
             }
 
@@ -238,6 +261,12 @@ internal sealed record BenchArguments
                     break;
                 case "--scale-shards" when TryList(value, out int[] shards, k => k is >= 1 and <= 16):
                     result = result with { ScaleShards = shards };
+                    break;
+                case "--pop-poppers" when TryList(value, out int[] poppers, k => k is >= 1 and <= 256):
+                    result = result with { PopPoppers = poppers };
+                    break;
+                case "--pop-length" when int.TryParse(value, CultureInfo.InvariantCulture, out var popLength) && popLength is >= 1 and <= 10_000_000:
+                    result = result with { PopLength = popLength };
                     break;
                 case "--nodes" when int.TryParse(value, CultureInfo.InvariantCulture, out var nodes) && nodes is >= 1 and <= 15:
                     result = result with { Nodes = nodes };

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using HdrHistogram;
@@ -67,6 +68,24 @@ internal sealed class CaseResult(string group, string operation)
     /// <summary>EVALSHA calls on all nodes per operation: how many nodes an operation's script went to (hedges included).</summary>
     public double ScriptCallsPerOp => Operations == 0 ? 0 : (double)ScriptCalls / Operations;
 
+    /// <summary>Deltas of a caller's own counters over the measured windows (see <see cref="LoadDriver.RunAsync{T}"/>), summed over rounds.</summary>
+    public long[] Counters { get; private set; } = [];
+
+    public void AddCounters(long[] delta)
+    {
+        if (Counters.Length < delta.Length)
+        {
+            var grown = new long[delta.Length];
+            Counters.CopyTo(grown, 0);
+            Counters = grown;
+        }
+
+        for (var i = 0; i < delta.Length; i++)
+        {
+            Counters[i] += delta[i];
+        }
+    }
+
     public void AddScripts(long calls, long usec)
     {
         ScriptCalls += calls;
@@ -101,7 +120,11 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
     private const int Measure = 1;
     private const int Stop = 2;
 
-    public async Task RunAsync<T>(CaseResult into, Func<int, ValueTask<T>> op)
+    /// <summary>
+    /// Warms up, then measures <paramref name="op"/>; <paramref name="counters"/>, when given, is read at the start and at
+    /// the end of the measured window and the difference added to <see cref="CaseResult.Counters"/> (e.g. a retry count).
+    /// </summary>
+    public async Task RunAsync<T>(CaseResult into, Func<int, ValueTask<T>> op, Func<long[]>? counters = null)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -162,11 +185,13 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
         var clientCpuBefore = ClientCpu();
         var serverCpuBefore = ServerCpu();
         var scriptsBefore = scriptStats is null ? default : await scriptStats().ConfigureAwait(false);
+        var countersBefore = counters?.Invoke();
         var start = Stopwatch.GetTimestamp();
         profiler?.Start();
         Volatile.Write(ref phase, Measure);
         await Task.Delay(duration).ConfigureAwait(false);
         Volatile.Write(ref phase, Stop);
+        var countersAfter = counters?.Invoke();
         var profile = profiler?.Stop(15);
         var elapsed = Stopwatch.GetElapsedTime(start);
         var allocatedAfter = GC.GetTotalAllocatedBytes(precise: true);
@@ -187,6 +212,11 @@ internal sealed class LoadDriver(int inFlight, TimeSpan warmup, TimeSpan duratio
         }
 
         into.Add(operations, failed, elapsed, allocatedAfter - allocatedBefore, clientCpu, serverCpu, gen0, gen1, gen2);
+        if (countersBefore is not null && countersAfter is not null)
+        {
+            into.AddCounters([.. countersAfter.Select((after, i) => after - countersBefore[i])]);
+        }
+
         into.AddScripts(scriptsAfter.Calls - scriptsBefore.Calls, scriptsAfter.Usec - scriptsBefore.Usec);
         if (profile is not null)
         {

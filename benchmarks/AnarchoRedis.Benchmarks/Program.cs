@@ -87,6 +87,12 @@ internal static class Program
             return await ScaleBench.RunAsync(options, redisPath, args);
         }
 
+        if (options.Pops)
+        {
+            // Plain LPOP fan-out, the SDK's at-least-once and exactly-once pops, by concurrent poppers (PopBench).
+            return await PopBench.RunAsync(options, redisPath, args);
+        }
+
         if (options.Growth)
         {
             // Cost growth by value size, list length and node count, on its own fresh servers per phase.
@@ -566,7 +572,7 @@ internal static class Program
         }
     }
 
-    private static IReadOnlyList<(string Name, string Value)> Describe(BenchArguments options, string redisPath, string[] args, string loadBefore, string loadAfter)
+    internal static IReadOnlyList<(string Name, string Value)> Describe(BenchArguments options, string redisPath, string[] args, string loadBefore, string loadAfter)
     {
         var seRedis = typeof(ConnectionMultiplexer).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "?";
