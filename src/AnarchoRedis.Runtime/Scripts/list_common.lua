@@ -203,29 +203,55 @@ local function epoch_gate(k)
   return state == 'filling'
 end
 
--- Removes elements by id (list_remove, and list_claim's take): the pairs ARGV[first], ARGV[first + 1], ... are (id, its
--- element hash); a tombstone is recorded at time at for every id, even one the node does not hold, so a stale replica
--- cannot bring the element back. version: the operation's; due: the slot entry's due time candidate. meta and len as
--- check() returned them. Returns {0, count, digest, version}.
+-- Removes elements by id (list_remove, and list_claim's take and drop): the pairs ARGV[first], ARGV[first + 1], ... are
+-- (id, its element hash); a tombstone is recorded at time at for every id, even one the node does not hold, so a stale
+-- replica cannot bring the element back. version: the operation's; due: the slot entry's due time candidate. meta and len
+-- as check() returned them. Returns {0, count, digest, version}.
+-- The elements are looked for from both ends in windows that double (8, 16, 32, ... from the head, then as many from the
+-- tail), and each is removed with LREM from the end it was found at: a pop, a take or a trim finds its element in the
+-- first window, at a cost that does not grow with the list (reading the whole list cost 6-9 ms per call at 5,000
+-- elements). Only the windows read are checked for envelopes (check() checked both ends).
 local function remove_ids(meta, len, version, at, due, first)
-  local byId = {}
-  if len > 0 then
-    local all = redis.call('LRANGE', KEYS[1], 0, -1)
-    for j = 1, #all do
-      if not envelope(all[j]) then return {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
-      byId[string.sub(all[j], 2, 33)] = all[j]
-    end
-  end
+  local wanted, left = {}, 0
   for i = first, #ARGV, 2 do
     if not valid(ARGV[i]) or not hex16(ARGV[i + 1]) then return redis.error_reply('bad id or hash argument') end
+    if not wanted[ARGV[i]] then
+      wanted[ARGV[i]] = true
+      left = left + 1
+    end
+  end
+  local found = {}
+  local lo, hi, window = 0, len - 1, 8
+  local function look(from, to, fromTail)
+    local items = redis.call('LRANGE', KEYS[1], from, to)
+    for j = 1, #items do
+      if not envelope(items[j]) then return false end
+      local id = string.sub(items[j], 2, 33)
+      if wanted[id] and not found[id] then
+        found[id] = {items[j], fromTail}
+        left = left - 1
+      end
+    end
+    return true
+  end
+  while lo <= hi and left > 0 do
+    local stop = math.min(hi, lo + window - 1)
+    if not look(lo, stop, false) then return {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
+    lo = stop + 1
+    if lo <= hi and left > 0 then
+      local start = math.max(lo, hi - window + 1)
+      if not look(start, hi, true) then return {-5, 'an element is not an envelope (the list was changed outside AnarchoRedis)'} end
+      hi = start - 1
+    end
+    window = window * 2
   end
   local h, tw = meta[5] or '0000000000000000', meta[12]
   for i = first, #ARGV, 2 do
     local id = ARGV[i]
-    local e = byId[id]
+    local e = found[id]
     if e then
-      redis.call('LREM', KEYS[1], 1, e)
-      byId[id] = nil
+      redis.call('LREM', KEYS[1], e[2] and -1 or 1, e[1])
+      found[id] = nil
       h = xor16(h, ARGV[i + 1])
     end
     tw = set_tombstone(tw, id, at)
