@@ -215,7 +215,10 @@ local function remove_ids(meta, len, version, at, due, first)
   local wanted, left = {}, 0
   for i = first, #ARGV, 2 do
     if not valid(ARGV[i]) or not hex16(ARGV[i + 1]) then return redis.error_reply('bad id or hash argument') end
-    if not wanted[ARGV[i]] then
+    -- An id already tombstoned here, or under the watermark, is not in the list (pushes skip such ids): not looked for.
+    -- (Concurrent pops of one head send the same id from every popper: the later removals must not read the list.)
+    local dv = meta[6] or '0'
+    if not wanted[ARGV[i]] and redis.call('HEXISTS', KEYS[3], ARGV[i]) == 0 and (dv == '0' or newer(ARGV[i], dv)) then
       wanted[ARGV[i]] = true
       left = left + 1
     end
