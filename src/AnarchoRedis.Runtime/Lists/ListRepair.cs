@@ -192,13 +192,6 @@ internal sealed class ListRepair : Replicator, IKeyKindRepair
                 state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, node.Name, reply.Error.Message, reply.Error));
             }
 
-            if (reply.Kind == NodeOutcomeKind.Superseded)
-            {
-                // The node changed since it was read, so the merge was not written: it is not healed. A problem of the
-                // pass (no clean pass, so no refilled node set ready; a hint replay keeps its hint), merged again next time.
-                state.Problem(new AntiEntropyProblem(AntiEntropyProblemKind.Failed, key, node.Name, "the list changed on the node while it was being repaired (the conditional replace was superseded); it is compared again next time"));
-            }
-
             return reply.Kind == NodeOutcomeKind.Applied;
         }
         catch (Exception ex)
