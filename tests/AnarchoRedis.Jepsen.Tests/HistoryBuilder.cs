@@ -54,6 +54,41 @@ internal sealed class HistoryBuilder
     public Operation QueuePop(string queue, string? popped, int client = 1, OpType outcome = OpType.Ok) =>
         Add(OpFunction.QueuePop, queue, null, outcome, null, readValue: outcome == OpType.Ok ? popped : null, client: client);
 
+    /// <summary>
+    /// A push onto a capped feed (the feed workload). Its id is a version of the builder's clock (its time, in ms, is the
+    /// push's invocation), so the checker's time bounds on ids apply; an ok push carries it, others do not (the id a node
+    /// holds is <see cref="FeedIdOf"/>).
+    /// </summary>
+    public Operation FeedPush(string feed, string element, OpType outcome = OpType.Ok)
+    {
+        var id = new ReplicatedVersion(((ulong)(_now / 1000) << 16) | 1, 7);
+        _feedIds[element] = id;
+        return Add(OpFunction.FeedPush, feed, element, outcome, outcome == OpType.Ok ? id : null);
+    }
+
+    /// <summary>The id a feed push got (whatever its outcome): what a node holding it shows.</summary>
+    public ReplicatedVersion FeedIdOf(string element) => _feedIds[element];
+
+    /// <summary>A keep-newest trim of a feed to <paramref name="count"/> elements.</summary>
+    public Operation FeedTrim(string feed, int count, OpType outcome = OpType.Ok) =>
+        Add(OpFunction.FeedTrim, feed, count.ToString(System.Globalization.CultureInfo.InvariantCulture), outcome, outcome == OpType.Ok ? NextVersion() : null);
+
+    /// <summary>An ok read of a whole feed.</summary>
+    public Operation FeedRead(string feed, params string[] elements) =>
+        Add(OpFunction.FeedRead, feed, null, OpType.Ok, null, elements: elements);
+
+    /// <summary>Three nodes whose feed <paramref name="feed"/> holds <paramref name="elements"/> (with the ids their pushes got), the same on each.</summary>
+    public List<NodeSnapshot> FeedNodes(string feed, params string[] elements) =>
+        Enumerable.Range(0, 3).Select(i => new NodeSnapshot
+        {
+            Name = "n" + i,
+            ReadAtMs = _now / 1000,
+            Feeds = { [feed] = elements.Select(e => new FeedElement(e, _feedIds.TryGetValue(e, out var id) ? id : new ReplicatedVersion(1, 1))).ToList() },
+            FeedMetaFields = { [feed] = 13 },
+        }).ToList();
+
+    private readonly Dictionary<string, ReplicatedVersion> _feedIds = new();
+
     private Operation Add(OpFunction f, string key, string? input, OpType outcome, ReplicatedVersion? version, string? readValue = null, string[]? elements = null, long? ttlMs = null, long? count = null, int client = 0)
     {
         var op = new Operation
@@ -64,7 +99,7 @@ internal sealed class HistoryBuilder
             F = f,
             Key = key,
             Input = input,
-            Side = f is OpFunction.Append or OpFunction.QueuePush or OpFunction.QueuePop ? "R" : null,
+            Side = f is OpFunction.Append or OpFunction.QueuePush or OpFunction.QueuePop or OpFunction.FeedPush ? "R" : null,
             Outcome = outcome,
             InvokeTime = _now,
             CompleteTime = _now + 500,

@@ -18,12 +18,14 @@ public static class Program
 {
     private const string Usage = """
         usage:
-          run           [--workload default|queue] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N]
+          run           [--workload default|queue|feed] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N]
                         [--faults all|none|kill-empty,kill-keep,pause,stall,reset,latency,flush,busy,evict,snapshot,loading,fresh-client,clock-jump]
                         [--node-timeout-ms N] [--lenient-reads] [--read-fanout All|Required] [--report path.json]
                         negative controls, outside the guarantee: [--w One|Quorum|All] [--r One|Quorum|All] [--no-interim-repair]
                         queue workload: [--queue-pushers N (clients per worker that push; the others pop; default 1)] [--pop-claim-lease-ms N (default 2000)]
                                         defaults with --workload queue: --workers 3 --keys 3; standalone nodes only
+                        feed workload: pushes, reads and keep-newest trims of --keys capped feeds (MaxLength 20) by every client;
+                                        defaults with --workload feed: --workers 3 --keys 3; standalone nodes only
                         cluster mode (every replica a Redis Cluster): --cluster-shards S [--shard-replicas 0|1]
                         [--faults all|none|shard-wipe,shard-pause,shard-snapshot,shard-migrate,shard-failover]
           availability  --fault pause|partition [--mix default|registers] [--seed N] [--duration S] [--workers N] [--clients N] [--keys N] [--node-timeout-ms N] [--report path.json]
@@ -129,23 +131,23 @@ public static class Program
         }
 
         var workload = o.GetValueOrDefault("workload", "default");
-        if (workload is not ("default" or "queue"))
+        if (workload is not ("default" or "queue" or "feed"))
         {
-            throw new ArgumentException("--workload must be default or queue");
+            throw new ArgumentException("--workload must be default, queue or feed");
         }
 
-        if (workload == "queue" && shards > 0)
+        if (workload is "queue" or "feed" && shards > 0)
         {
-            throw new ArgumentException("the queue workload runs on standalone nodes only (no --cluster-shards)");
+            throw new ArgumentException($"the {workload} workload runs on standalone nodes only (no --cluster-shards)");
         }
 
         var faults = o.GetValueOrDefault("faults", "all");
-        var queue = workload == "queue";
+        var queue = workload is "queue" or "feed";
         return CommonSettings(o) with
         {
             Workload = workload,
-            // The queue's defaults: three processes (so pushers and poppers of several processes meet) and three queues
-            // (so the poppers contend).
+            // The queue's and the feed's defaults: three processes (so pushers and poppers of several processes meet)
+            // and three queues or feeds (so the clients contend on each).
             Workers = Int(o, "workers", queue ? 3 : 2),
             Keys = Int(o, "keys", queue ? 3 : 5),
             QueuePushers = Int(o, "queue-pushers", 1),

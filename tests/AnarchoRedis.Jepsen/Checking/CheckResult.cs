@@ -150,6 +150,63 @@ public sealed class CheckResult
     /// <summary>Distinct elements some node's queue holds at the end.</summary>
     public long QueueElementsLeft { get; set; }
 
+    /// <summary>
+    /// The feed workload: an acknowledged push missing from a node at the end although it must still be there (a node
+    /// holds an older element, or fewer than N pushes that may have applied can be newer and no keep-newest trim can have
+    /// covered it). One per element and node.
+    /// </summary>
+    public AnomalyList FeedLost { get; } = new();
+
+    /// <summary>The feed workload: a node or an ok read holds an element never pushed onto that feed (or whose push failed), twice, or under another id than acknowledged.</summary>
+    public AnomalyList FeedUnexpected { get; } = new();
+
+    /// <summary>The feed workload: an ok read that returned an element but not a newer push acknowledged before it began. Part of the verdict unless reads are lenient.</summary>
+    public AnomalyList FeedStaleReads { get; } = new();
+
+    /// <summary>
+    /// The feed workload: bookkeeping out of bounds: an element tombstone (sampled or at the end), a list longer than
+    /// MaxLength + slack in a sample or longer than MaxLength at the end, a meta hash whose field count changed.
+    /// </summary>
+    public AnomalyList FeedBookkeeping { get; } = new();
+
+    /// <summary>The feeds' MaxLength (N).</summary>
+    public int FeedCap { get; set; }
+
+    /// <summary>How many elements above N a sampled feed may hold (the pushes that can cross at once).</summary>
+    public int FeedLengthSlack { get; set; }
+
+    public long FeedPushesAcknowledged { get; set; }
+
+    /// <summary>Feed pushes that ended indeterminate (info).</summary>
+    public long FeedPushesIndeterminate { get; set; }
+
+    /// <summary>Ok keep-newest trims.</summary>
+    public long FeedTrims { get; set; }
+
+    /// <summary>Ok feed reads.</summary>
+    public long FeedReads { get; set; }
+
+    /// <summary>Bookkeeping samples (one per node and feed) taken while the workload ran.</summary>
+    public long FeedSamples { get; set; }
+
+    public long FeedMaxTombstonesSampled { get; set; }
+
+    public long FeedMaxTombstonesFinal { get; set; }
+
+    public long FeedMaxLengthSampled { get; set; }
+
+    public long FeedMaxLengthFinal { get; set; }
+
+    /// <summary>The most elements an ok feed read returned.</summary>
+    public long FeedMaxReadLength { get; set; }
+
+    public long FeedMetaFieldsMin { get; set; }
+
+    public long FeedMetaFieldsMax { get; set; }
+
+    /// <summary>Distinct elements some node's feeds hold at the end.</summary>
+    public long FeedElementsHeld { get; set; }
+
     public Dictionary<string, OutcomeCounts> Operations { get; } = new();
 
     public Dictionary<string, OutcomeCounts> OperationsDuringFaults { get; } = new();
@@ -185,5 +242,6 @@ public sealed class CheckResult
         ReplicaDifferences.Count == 0 && SlotKeyDifferences.Count == 0 && UnexpectedReads.Count == 0 && (!StrictReads || StaleReads.Count == 0) &&
         ResurrectedElements.Count == 0 && ExpiryMismatches.Count == 0 && VanishedValues.Count == 0 && ExpiredReads.Count == 0 && InvisibleWrites.Count == 0 &&
         SlotEpochsNotReady.Count == 0 && KeyspaceDifferences.Count == 0 &&
-        QueueDuplicates.Count == 0 && QueueLost.Count == 0 && QueuePoppedNeverPushed.Count == 0 && QueuePoppedStillHeld.Count == 0 && QueueUnexpectedElements.Count == 0;
+        QueueDuplicates.Count == 0 && QueueLost.Count == 0 && QueuePoppedNeverPushed.Count == 0 && QueuePoppedStillHeld.Count == 0 && QueueUnexpectedElements.Count == 0 &&
+        FeedLost.Count == 0 && FeedUnexpected.Count == 0 && FeedBookkeeping.Count == 0 && (!StrictReads || FeedStaleReads.Count == 0);
 }

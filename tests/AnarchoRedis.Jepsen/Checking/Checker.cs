@@ -23,7 +23,9 @@ public static class Checker
     /// expiries by the client's clock (a list merge keeps no element once its newest push's expiry has passed by it, and
     /// repairs so), so an expiry may take effect that much early. 0 when every client used the real clock.
     /// </param>
-    public static CheckResult Check(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, IReadOnlyList<FaultWindow>? faults = null, bool strictReads = false, TimeSpan? maxClockSkew = null, long clockAheadMs = 0)
+    /// <param name="feedSamples">The feed workload's bookkeeping sampled while it ran (none: only the end is judged).</param>
+    /// <param name="feedLengthSlack">How many elements above MaxLength a sampled feed may hold (see <see cref="FeedCheck.Check"/>).</param>
+    public static CheckResult Check(IReadOnlyList<Operation> history, IReadOnlyList<NodeSnapshot> nodes, IReadOnlyList<FaultWindow>? faults = null, bool strictReads = false, TimeSpan? maxClockSkew = null, long clockAheadMs = 0, IReadOnlyList<FeedObservation>? feedSamples = null, int feedLengthSlack = 0)
     {
         var result = new CheckResult { StrictReads = strictReads };
         CountOperations(history, faults ?? [], result);
@@ -34,6 +36,7 @@ public static class Checker
         CheckReads(history, lists, clockAheadMs, result);
         CheckInvisibleWrites(history, maxClockSkew ?? TimeSpan.FromMinutes(5), faults ?? [], result);
         QueueCheck.Check(history, nodes, result);
+        FeedCheck.Check(history, nodes, feedSamples ?? [], Models.FeedItem.Cap, feedLengthSlack, clockAheadMs, result);
         return result;
     }
 

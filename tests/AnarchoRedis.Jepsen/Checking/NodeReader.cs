@@ -97,6 +97,7 @@ public static class NodeReader
         var registers = client.GetValueStore(ReplicatedTypes.Register);
         var lists = client.GetListStore(ReplicatedTypes.Element);
         var queues = client.GetListStore(ReplicatedTypes.QueueItem);
+        var feeds = client.GetListStore(ReplicatedTypes.FeedItem);
         var one = new ReadOptions { Consistency = Consistency.One, ReadRepair = ReadRepairMode.Off };
 
         var snapshot = new NodeSnapshot { Name = name };
@@ -134,6 +135,10 @@ public static class NodeReader
             }
 
             snapshot.Dump[key] = dump;
+            if (FeedOfTombstoneKey(key) is { } tombstonedFeed)
+            {
+                snapshot.FeedTombstones[tombstonedFeed] = await db.HashLengthAsync(redisKey);
+            }
             if (!key.StartsWith(MetaPrefix, StringComparison.Ordinal))
             {
                 continue;
@@ -142,9 +147,9 @@ public static class NodeReader
             var dataKey = DataKeyOf(key);
             try
             {
-                await DecodeAsync(snapshot, db, redisKey, dataKey, registers, lists, queues, one, cancellationToken);
+                await DecodeAsync(snapshot, db, redisKey, dataKey, registers, lists, queues, feeds, one, cancellationToken);
             }
-            catch (AnarchoRedisException e)
+            catch (Exception e) when (e is AnarchoRedisException or InvalidOperationException)
             {
                 // A node the final pass could not set ready (or whose copy cannot be decoded): the run is not valid, and
                 // the dump says why instead of the checker crashing.
@@ -159,6 +164,9 @@ public static class NodeReader
             Registers = snapshot.Registers,
             Lists = snapshot.Lists,
             Queues = snapshot.Queues,
+            Feeds = snapshot.Feeds,
+            FeedTombstones = snapshot.FeedTombstones,
+            FeedMetaFields = snapshot.FeedMetaFields,
             ListExpiry = snapshot.ListExpiry,
             Dump = snapshot.Dump,
             SlotDump = snapshot.SlotDump,
@@ -173,7 +181,7 @@ public static class NodeReader
         return x == -2 ? null : x;
     }
 
-    private static async Task DecodeAsync(NodeSnapshot snapshot, IDatabase db, RedisKey redisKey, string dataKey, ReplicatedValueStore<Models.Register> registers, ReplicatedListStore<Models.Element> lists, ReplicatedListStore<Models.QueueItem> queues, ReadOptions one, CancellationToken cancellationToken)
+    private static async Task DecodeAsync(NodeSnapshot snapshot, IDatabase db, RedisKey redisKey, string dataKey, ReplicatedValueStore<Models.Register> registers, ReplicatedListStore<Models.Element> lists, ReplicatedListStore<Models.QueueItem> queues, ReplicatedListStore<Models.FeedItem> feeds, ReadOptions one, CancellationToken cancellationToken)
     {
         {
             var meta = await db.HashGetAsync(redisKey, ["v", "t", "k"]);
@@ -203,7 +211,53 @@ public static class NodeReader
                 var items = await queues.RangeAsync(dataKey, 0, -1, one, cancellationToken);
                 snapshot.Queues[dataKey] = items.Select(i => i.Value).ToList();
             }
+            else if (dataKey.StartsWith(FeedPrefix, StringComparison.Ordinal))
+            {
+                // The values through the library (a client of this node alone), the ids from the envelopes themselves
+                // (side byte, 32 hex digits of the id, payload): the same list, in the same order.
+                var items = await feeds.RangeAsync(dataKey, 0, -1, one, cancellationToken);
+                var envelopes = await db.ListRangeAsync(dataKey);
+                snapshot.FeedMetaFields[dataKey] = await db.HashLengthAsync(redisKey);
+                snapshot.Feeds[dataKey] = DecodeFeed(dataKey, items.Select(i => i.Value).ToList(), envelopes.Select(e => (byte[])e!).ToList());
+            }
         }
+    }
+
+    private const string FeedPrefix = "jepsen:feed:";
+
+    /// <summary>The feed a tombstone hash belongs to (<c>anrcho_tomb:{jepsen:feed:N}</c> → <c>jepsen:feed:N</c>), or null.</summary>
+    public static string? FeedOfTombstoneKey(string key)
+    {
+        var prefix = new AnarchoRedisOptions().ListTombstonePrefix + "{" + FeedPrefix;
+        return key.StartsWith(prefix, StringComparison.Ordinal) && key.EndsWith('}') ? key[(prefix.Length - FeedPrefix.Length)..^1] : null;
+    }
+
+    /// <summary>
+    /// Pairs a feed's decoded values with the ids of its envelopes (bytes 1-32: the id in lowercase hex), index by index.
+    /// The value must also appear in the envelope's payload (MessagePack writes the string's bytes as they are), so a
+    /// pairing that went wrong is an error, not a silent mismatch.
+    /// </summary>
+    public static List<FeedElement> DecodeFeed(string key, IReadOnlyList<string> values, IReadOnlyList<byte[]> envelopes)
+    {
+        if (values.Count != envelopes.Count)
+        {
+            throw new InvalidOperationException($"{key}: the library read {values.Count} elements, the node's list holds {envelopes.Count}");
+        }
+
+        var result = new List<FeedElement>(values.Count);
+        for (var i = 0; i < values.Count; i++)
+        {
+            var envelope = envelopes[i];
+            if (envelope.Length < 33 || !ReplicatedVersion.TryParse(envelope.AsSpan(1, 32), out var id) ||
+                Encoding.ASCII.GetString(envelope, 33, envelope.Length - 33).IndexOf(values[i], StringComparison.Ordinal) < 0)
+            {
+                throw new InvalidOperationException($"{key}: element {i} ({values[i]}) does not match its envelope {Convert.ToHexString(envelope)}");
+            }
+
+            result.Add(new FeedElement(values[i], id));
+        }
+
+        return result;
     }
 
     /// <summary>The data key a meta key describes: <c>anrcho_version:{k}</c> → <c>k</c> (untagged keys are wrapped whole).</summary>

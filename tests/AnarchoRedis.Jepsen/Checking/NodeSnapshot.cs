@@ -8,6 +8,9 @@ namespace AnarchoRedis.Jepsen.Checking;
 /// </summary>
 public sealed record RegisterState(ReplicatedVersion Version, bool Tombstone, string? Value, long? DataExpiry = null);
 
+/// <summary>A feed element on one node: its value and its id (the version of its push), read from the envelope.</summary>
+public sealed record FeedElement(string Value, ReplicatedVersion Id);
+
 /// <summary>Everything the checker needs from one node, read directly from it after the final anti-entropy pass.</summary>
 public sealed class NodeSnapshot
 {
@@ -21,6 +24,15 @@ public sealed class NodeSnapshot
 
     /// <summary>Queue key (the <c>queue</c> workload's lists, <c>jepsen:queue:*</c>) → the live elements in the node's order.</summary>
     public Dictionary<string, List<string>> Queues { get; init; } = new();
+
+    /// <summary>Feed key (the <c>feed</c> workload's capped lists, <c>jepsen:feed:*</c>) → the live elements in the node's order, with their ids.</summary>
+    public Dictionary<string, List<FeedElement>> Feeds { get; init; } = new();
+
+    /// <summary>Feed key → how many entries its element-tombstone hash (<c>anrcho_tomb:{key}</c>) holds; only feeds that have one.</summary>
+    public Dictionary<string, long> FeedTombstones { get; init; } = new();
+
+    /// <summary>Feed key → how many fields its meta hash holds.</summary>
+    public Dictionary<string, long> FeedMetaFields { get; init; } = new();
 
     /// <summary>List key → the data key's absolute expiry, Unix ms (-1: none); only lists whose data key exists.</summary>
     public Dictionary<string, long> ListExpiry { get; init; } = new();

@@ -39,6 +39,15 @@ public enum OpFunction
     /// given; an ok one carries the element it returned, or none (nothing claimable).
     /// </summary>
     QueuePop,
+
+    /// <summary>The <c>feed</c> workload: push a unique element onto a capped feed (left or right); the list keeps its newest N.</summary>
+    FeedPush,
+
+    /// <summary>The <c>feed</c> workload: <c>TrimToNewestAsync</c> of a feed; the operation's value is the count kept.</summary>
+    FeedTrim,
+
+    /// <summary>The <c>feed</c> workload: read a whole feed (<c>RangeAsync</c>).</summary>
+    FeedRead,
 }
 
 /// <summary>One line of a history: the invocation or the completion of an operation.</summary>

@@ -82,13 +82,22 @@ public static class Orchestrator
             ReadFanOut = settings.ReadFanOut,
             MaxClockSkew = maxClockSkew,
             HistoryPath = Path.Combine(folder, $"history-p{p}.jsonl"),
-            Mix = settings.Workload == "queue" ? "queue" : "default",
+            Mix = settings.Workload is "queue" or "feed" ? settings.Workload : "default",
             QueuePushers = settings.QueuePushers,
             PopClaimLease = settings.PopClaimLease,
         }, cancellationToken);
         if (settings.Workload == "queue")
         {
             notes.Add($"queue workload: {settings.QueuePushers} pusher(s) and {settings.Clients - settings.QueuePushers} popper(s) (exactly-once pops) per worker process on {settings.Keys} queue(s), PopClaimLease {settings.PopClaimLease.TotalSeconds:0.#} s; after the workers stopped the run waited until no node held a claims hash (anrcho_claim:*) before the final pass, so the replicas are compared with their claims expired");
+        }
+
+        await using var feedSampler = settings.Workload == "feed"
+            ? new FeedSampler(cluster.Nodes.Select(n => ($"node{n.Index}", n.DirectEndPoint)), Enumerable.Range(0, settings.Keys).Select(Models.FeedItemListRepository.FormatKey).ToList())
+            : null;
+        if (feedSampler is not null)
+        {
+            feedSampler.Start();
+            notes.Add($"feed workload: {settings.Workers * settings.Clients} clients push, read and trim {settings.Keys} feed(s) capped at MaxLength {Models.FeedItem.Cap}; every node's feed length, element tombstones and meta fields were sampled directly every 0.5 s while the workers ran; a sampled length may exceed MaxLength by the pushes that can cross at once ({settings.Workers * settings.Clients}, one in flight per client)");
         }
 
         if (clusterMode)
@@ -118,6 +127,7 @@ public static class Orchestrator
         await cluster.HealAsync(CancellationToken.None);
         await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
         await workers.StopAsync(TimeSpan.FromSeconds(30));
+        var feedSamples = feedSampler is null ? null : await feedSampler.StopAsync();
         if (settings.Workload == "queue")
         {
             // Claims are per node (which popper claimed what there) and expire with their lease, by the claimant's clock:
@@ -146,7 +156,7 @@ public static class Orchestrator
         var history = HistoryFile.ReadOperations(workers.HistoryPaths);
         // A worker whose clock jumped judged expiries that much early (the library decides expiry by the client's clock).
         var clockAheadMs = faults.Any(f => f.Kind == FaultKind.ClockJump) ? (long)(maxClockSkew.TotalMilliseconds * 2) : 0;
-        var check = Checker.Check(history, nodes, faults, settings.StrictReads, maxClockSkew, clockAheadMs);
+        var check = Checker.Check(history, nodes, faults, settings.StrictReads, maxClockSkew, clockAheadMs, feedSamples, feedLengthSlack: settings.Workers * settings.Clients);
         if (clusterMode)
         {
             await JudgeClusterAsync(cluster, check, log, Path.ChangeExtension(reportPath, ".differences.txt"));

@@ -12,7 +12,9 @@ public sealed record RunSettings
     /// <summary>
     /// <c>default</c>: appends, list reads, removes, trims, list deletes, register writes, deletes and reads.
     /// <c>queue</c>: pushes of unique elements onto <see cref="Keys"/> queues and exactly-once pops of them, judged by
-    /// the queue rules (Checking/QueueCheck.cs); the other checks see nothing of it.
+    /// the queue rules (Checking/QueueCheck.cs); the other checks see nothing of it. <c>feed</c>: pushes onto
+    /// <see cref="Keys"/> capped feeds (MaxLength 20), reads and keep-newest trims of them, judged by the feed rules
+    /// (Checking/FeedCheck.cs) with the feeds' bookkeeping sampled during the run.
     /// </summary>
     public string Workload { get; init; } = "default";
 

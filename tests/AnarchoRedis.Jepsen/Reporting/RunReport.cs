@@ -28,7 +28,7 @@ public sealed class RunReport
 
     public required IReadOnlyList<string> FaultKinds { get; init; }
 
-    /// <summary><c>default</c> or <c>queue</c> (RunSettings.Workload).</summary>
+    /// <summary><c>default</c>, <c>queue</c> or <c>feed</c> (RunSettings.Workload).</summary>
     public string Workload { get; init; } = "default";
 
     public string Consistency { get; init; } = "W=Quorum R=Quorum of N=3";
@@ -107,6 +107,16 @@ public sealed class RunReport
             Line(s, "queue: popped but never pushed", c.QueuePoppedNeverPushed);
             Line(s, "queue: popped but still held at the end", c.QueuePoppedStillHeld);
             Line(s, "queue: held at the end but never pushed (or held twice)", c.QueueUnexpectedElements);
+        }
+
+        if (Workload == "feed")
+        {
+            s.AppendLine($"feed (MaxLength {c.FeedCap}): pushes acknowledged {c.FeedPushesAcknowledged}, indeterminate {c.FeedPushesIndeterminate}; keep-newest trims {c.FeedTrims}; reads {c.FeedReads} (longest {c.FeedMaxReadLength}); elements held at the end {c.FeedElementsHeld}");
+            s.AppendLine($"feed bookkeeping: {c.FeedSamples} samples during the run: max list length {c.FeedMaxLengthSampled} (bound {c.FeedCap} + {c.FeedLengthSlack}), max element tombstones {c.FeedMaxTombstonesSampled}; at the end: max list length {c.FeedMaxLengthFinal} (bound {c.FeedCap}), max element tombstones {c.FeedMaxTombstonesFinal}; meta fields {c.FeedMetaFieldsMin}-{c.FeedMetaFieldsMax}");
+            Line(s, "feed: acknowledged pushes lost", c.FeedLost);
+            Line(s, "feed: unexpected elements (never pushed, failed, twice, wrong id)", c.FeedUnexpected);
+            Line(s, c.StrictReads ? "feed: stale reads" : "feed: stale reads (informational)", c.FeedStaleReads);
+            Line(s, "feed: bookkeeping out of bounds", c.FeedBookkeeping);
         }
 
         if (ClusterShards > 0)

@@ -25,6 +25,7 @@ public sealed class WorkloadClient : IAsyncDisposable
     private IRegisterRepository _registers;
     private IElementListRepository _lists;
     private IQueueItemListRepository _queues;
+    private IFeedItemListRepository _feeds;
     private (int Id, string[] Elements) _lastRead = (-1, []);
     private long _seq;
     private int _renewRequests;
@@ -38,7 +39,7 @@ public sealed class WorkloadClient : IAsyncDisposable
         _clock = clock ?? new ShiftableTimeProvider();
         // Not HashCode.Combine: it is randomized per process, and the seed must replay the same operation choices.
         _random = new Random(unchecked((settings.Seed * 1_000_003) + (settings.Process * 1_009) + client));
-        (_services, _registers, _lists, _queues) = Build();
+        (_services, _registers, _lists, _queues, _feeds) = Build();
     }
 
     /// <summary>The role of list and register ids: the workload uses times to live, trims and list deletes on some keys only, so the others keep the strictest checks.</summary>
@@ -49,7 +50,7 @@ public sealed class WorkloadClient : IAsyncDisposable
         _ => KeyRole.Plain,
     };
 
-    private (ServiceProvider, IRegisterRepository, IElementListRepository, IQueueItemListRepository) Build()
+    private (ServiceProvider, IRegisterRepository, IElementListRepository, IQueueItemListRepository, IFeedItemListRepository) Build()
     {
         var settings = _settings;
         var client = _client;
@@ -74,7 +75,7 @@ public sealed class WorkloadClient : IAsyncDisposable
             o.AntiEntropy.Enabled = false;
         }).AddAnarchoRedisJepsenRepositories();
         var provider = services.BuildServiceProvider();
-        return (provider, provider.GetRequiredService<IRegisterRepository>(), provider.GetRequiredService<IElementListRepository>(), provider.GetRequiredService<IQueueItemListRepository>());
+        return (provider, provider.GetRequiredService<IRegisterRepository>(), provider.GetRequiredService<IElementListRepository>(), provider.GetRequiredService<IQueueItemListRepository>(), provider.GetRequiredService<IFeedItemListRepository>());
     }
 
     /// <summary>
@@ -94,7 +95,7 @@ public sealed class WorkloadClient : IAsyncDisposable
         }
 
         await _services.DisposeAsync();
-        (_services, _registers, _lists, _queues) = Build();
+        (_services, _registers, _lists, _queues, _feeds) = Build();
         Interlocked.Increment(ref _renewed);
         await WarmUpAsync(stop);
     }
@@ -135,6 +136,12 @@ public sealed class WorkloadClient : IAsyncDisposable
         if (_settings.Mix == "queue")
         {
             await (_client < _settings.QueuePushers ? QueuePushAsync() : QueuePopAsync());
+            return;
+        }
+
+        if (_settings.Mix == "feed")
+        {
+            await FeedOperationAsync();
             return;
         }
 
@@ -264,6 +271,43 @@ public sealed class WorkloadClient : IAsyncDisposable
         if (!popped)
         {
             await Task.Delay(_random.Next(2, 15));
+        }
+    }
+
+    /// <summary>
+    /// The <c>feed</c> mix: 85% a push of a unique element onto one of the capped feeds (either end), 13% a read of a whole
+    /// feed, 2% a <c>TrimToNewestAsync</c> to 5-20 elements (the count is the operation's value). No removal by value:
+    /// a capped feed's bookkeeping must stay its data and its meta.
+    /// </summary>
+    private async Task FeedOperationAsync()
+    {
+        var id = _random.Next(_settings.Keys);
+        var key = FeedItemListRepository.FormatKey(id);
+        var roll = _random.Next(100);
+        if (roll < 85)
+        {
+            var element = Unique();
+            var left = _random.Next(2) == 0;
+            await RecordAsync(OpFunction.FeedPush, key, element, left ? "L" : "R", null, async ct =>
+            {
+                var item = new FeedItem { Id = id, Value = element };
+                var result = left ? await _feeds.PushLeftAsync(id, item, cancellationToken: ct) : await _feeds.PushRightAsync(id, item, cancellationToken: ct);
+                return Done(version: result.Version) with { Count = result.Length };
+            });
+        }
+        else if (roll < 98)
+        {
+            await RecordAsync(OpFunction.FeedRead, key, null, null, null, async ct =>
+                Done(elements: (await _feeds.RangeAsync(id, cancellationToken: ct)).Select(i => i.Value).ToArray()));
+        }
+        else
+        {
+            var keep = _random.Next(5, FeedItem.Cap + 1);
+            await RecordAsync(OpFunction.FeedTrim, key, keep.ToString(System.Globalization.CultureInfo.InvariantCulture), null, null, async ct =>
+            {
+                var result = await _feeds.TrimToNewestAsync(id, keep, cancellationToken: ct);
+                return Done(version: result.Version) with { Count = result.Length };
+            });
         }
     }
 

@@ -33,7 +33,8 @@ public sealed record WorkloadSettings
     /// <summary>
     /// <c>default</c>: appends, list reads, register writes, deletes and reads; <c>registers</c>: register writes and
     /// reads, half each; <c>queue</c>: the first <see cref="QueuePushers"/> clients push unique elements onto the
-    /// <see cref="Keys"/> queues, the others pop them with the exactly-once pops.
+    /// <see cref="Keys"/> queues, the others pop them with the exactly-once pops; <c>feed</c>: pushes onto
+    /// <see cref="Keys"/> capped feeds, reads of them and occasional keep-newest trims.
     /// </summary>
     public string Mix { get; init; } = "default";
 
