@@ -86,16 +86,18 @@ public sealed class ClusterNemesisTests
     [InlineData(7)]
     public async Task Shard_faults_on_replicas_that_are_redis_clusters_lose_no_acknowledged_write_and_leave_identical_replicas_with_every_slot_ready(int seed)
     {
-        var report = await Orchestrator.RunAsync(new RunSettings
-        {
-            Seed = seed,
-            Duration = TimeSpan.FromSeconds(30),
-            ClusterShards = 3,
-            ShardReplicas = 1,
-            Faults = FaultKind.ShardAll(shardReplicas: 1),
-            ReportPath = Path.Combine(Path.GetTempPath(), $"anarchoredis-jepsen-ci-cluster-seed{seed}.json"),
-            Log = _output.WriteLine,
-        }).WaitAsync(TimeSpan.FromMinutes(4));
+        var report = await CiRun.RunAsync(
+            new RunSettings
+            {
+                Seed = seed,
+                Duration = TimeSpan.FromSeconds(30),
+                ClusterShards = 3,
+                ShardReplicas = 1,
+                Faults = FaultKind.ShardAll(shardReplicas: 1),
+            },
+            "cluster",
+            _output,
+            TimeSpan.FromMinutes(4));
 
         NemesisTests.AssertValid(report);
         Assert.Equal(0, report.Check.SlotEpochsNotReady.Count);

@@ -27,17 +27,19 @@ public sealed class FeedNemesisTests
     [InlineData(1)]
     public async Task Capped_feeds_under_the_nemesis_lose_no_acknowledged_push_and_keep_their_bookkeeping_bounded(int seed)
     {
-        var report = await Orchestrator.RunAsync(new RunSettings
-        {
-            Seed = seed,
-            Workload = "feed",
-            Workers = 3,
-            Keys = 3,
-            Duration = TimeSpan.FromSeconds(20),
-            Faults = FaultKind.All,
-            ReportPath = Path.Combine(Path.GetTempPath(), $"anarchoredis-jepsen-ci-feed-seed{seed}.json"),
-            Log = _output.WriteLine,
-        }).WaitAsync(TimeSpan.FromMinutes(3));
+        var report = await CiRun.RunAsync(
+            new RunSettings
+            {
+                Seed = seed,
+                Workload = "feed",
+                Workers = 3,
+                Keys = 3,
+                Duration = TimeSpan.FromSeconds(20),
+                Faults = FaultKind.All,
+            },
+            "feed",
+            _output,
+            TimeSpan.FromMinutes(3));
 
         var check = report.Check;
         Assert.NotEmpty(report.Faults);

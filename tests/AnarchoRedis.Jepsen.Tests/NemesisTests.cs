@@ -74,14 +74,7 @@ public sealed class NemesisTests
     }
 
     private Task<RunReport> RunAsync(int seed, IReadOnlyList<string> faults, string name) =>
-        Orchestrator.RunAsync(new RunSettings
-        {
-            Seed = seed,
-            Duration = TimeSpan.FromSeconds(25),
-            Faults = faults,
-            ReportPath = Path.Combine(Path.GetTempPath(), $"anarchoredis-jepsen-ci-{name}-seed{seed}.json"),
-            Log = _output.WriteLine,
-        }).WaitAsync(TimeSpan.FromMinutes(3));
+        CiRun.RunAsync(new RunSettings { Seed = seed, Duration = TimeSpan.FromSeconds(25), Faults = faults }, name, _output, TimeSpan.FromMinutes(3));
 
     internal static void AssertValid(RunReport report)
     {

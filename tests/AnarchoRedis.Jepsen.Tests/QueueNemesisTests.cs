@@ -27,17 +27,19 @@ public sealed class QueueNemesisTests
     [InlineData(1)]
     public async Task Exactly_once_pops_under_the_nemesis_return_no_element_twice_and_lose_no_acknowledged_push(int seed)
     {
-        var report = await Orchestrator.RunAsync(new RunSettings
-        {
-            Seed = seed,
-            Workload = "queue",
-            Workers = 3,
-            Keys = 3,
-            Duration = TimeSpan.FromSeconds(20),
-            Faults = FaultKind.All,
-            ReportPath = Path.Combine(Path.GetTempPath(), $"anarchoredis-jepsen-ci-queue-seed{seed}.json"),
-            Log = _output.WriteLine,
-        }).WaitAsync(TimeSpan.FromMinutes(3));
+        var report = await CiRun.RunAsync(
+            new RunSettings
+            {
+                Seed = seed,
+                Workload = "queue",
+                Workers = 3,
+                Keys = 3,
+                Duration = TimeSpan.FromSeconds(20),
+                Faults = FaultKind.All,
+            },
+            "queue",
+            _output,
+            TimeSpan.FromMinutes(3));
 
         var check = report.Check;
         Assert.NotEmpty(report.Faults);
