@@ -14,14 +14,15 @@ namespace AnarchoRedis.Runtime.Tests.Repair;
 /// <summary>
 /// A node behind the <see cref="INodeChannel"/> seam that keeps lists of right-pushed elements (MessagePack strings) as the list scripts do
 /// (elements in id order, element tombstones, the list's version and highest right id) and answers list_read.lua and
-/// list_replace.lua (conditional on the count and digest the client saw, never writing back a tombstoned element) and
+/// list_replace.lua (the union of the merge and what the node holds, minus every tombstone: when the node is as the
+/// client saw it, that is the merge) and
 /// list_purge.lua (nothing to purge), so that the list repair can be tested without a server.
 /// </summary>
 internal sealed class ScriptedListNode : INodeChannel
 {
     private readonly Dictionary<string, State> _lists = new(StringComparer.Ordinal);
 
-    /// <summary>When set, the next replace of any key finds the list changed since it was read ({1, ...}).</summary>
+    /// <summary>When set, a push of the text "late" lands on the node just before the next replace of any key.</summary>
     public bool ChangedBeforeReplace { get; set; }
 
     /// <summary>How many replaces were applied here.</summary>
@@ -78,11 +79,12 @@ internal sealed class ScriptedListNode : INodeChannel
 
         if (ReferenceEquals(script, LuaScript.ListReplace))
         {
-            var count = state.Elements.Count;
-            var digest = ListDigest.Format(ListDigest.Of(state.Elements.Keys));
-            if (ChangedBeforeReplace || (string?)values[1] != count.ToString(CultureInfo.InvariantCulture) || (string?)values[2] != digest)
+            if (ChangedBeforeReplace)
             {
-                return Reply(Integer(1), Integer(count), Bulk(digest), Bulk(state.Version.ToString()));
+                ChangedBeforeReplace = false;
+                var late = new ReplicatedVersion(ulong.MaxValue >> 8, 1);
+                state.Elements[late] = MessagePack.MessagePackSerializer.Serialize("late", ValueCodec<string>.DefaultOptions);
+                state.MaxRight = late > state.MaxRight ? late : state.MaxRight;
             }
 
             var version = ReplicatedVersion.Parse((string)values[3]!);
@@ -95,7 +97,11 @@ internal sealed class ScriptedListNode : INodeChannel
                 tombstones[id] = Math.Max(tombstones.GetValueOrDefault(id), (long)values[i + 1]);
             }
 
-            state.Elements.Clear();
+            foreach (var id in state.Elements.Keys.Where(tombstones.ContainsKey).ToArray())
+            {
+                state.Elements.Remove(id);
+            }
+
             for (var i = 14; i < 14 + n; i++)
             {
                 Assert.True(ListEnvelope.TryDecode((byte[])values[i]!, out var element));
