@@ -177,20 +177,23 @@ internal sealed class ListPopper : Replicator
                 continue;
             }
 
-            var same = 0;
-            for (var j = 0; j < replies.Length; j++)
-            {
-                if (arrived[j] && replies[j].Counts && replies[j].Id is { } id && id == replies[i].Id)
-                {
-                    same++;
-                }
-            }
-
-            best = Math.Max(best, same);
+            best = Math.Max(best, ClaimsOf(replies, arrived, replies[i].Id!.Value));
         }
 
         return Math.Max(best, none) + pending < required;
     };
+
+    /// <summary>How many counted answers claimed the element <paramref name="id"/>.</summary>
+    private static int ClaimsOf(ClaimReply[] replies, bool[] arrived, ReplicatedVersion id)
+    {
+        var same = 0;
+        for (var j = 0; j < replies.Length; j++)
+        {
+            same += arrived[j] && replies[j].Counts && replies[j].Id == id ? 1 : 0;
+        }
+
+        return same;
+    }
 
     private static (ClaimOutcome Outcome, ListElement Winner) Decide(ClaimReply[] replies, bool[] arrived, int required)
     {
@@ -214,16 +217,7 @@ internal sealed class ListPopper : Replicator
                 continue;
             }
 
-            var same = 0;
-            for (var j = 0; j < replies.Length; j++)
-            {
-                if (arrived[j] && replies[j].Counts && replies[j].Id == id)
-                {
-                    same++;
-                }
-            }
-
-            if (same >= required)
+            if (ClaimsOf(replies, arrived, id) >= required)
             {
                 return (ClaimOutcome.Won, replies[i].Element);
             }
